@@ -1,0 +1,1 @@
+"""Config front end: preprocessor, lexer, parser, AST, checks (see docs/architecture.md)."""

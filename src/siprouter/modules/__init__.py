@@ -1,0 +1,1 @@
+"""Kamailio-compatible modules, each declaring one export table (see registry.py)."""

@@ -1,0 +1,1 @@
+"""Runtime: process model, transports, receive pipeline (lands with the network issue)."""
