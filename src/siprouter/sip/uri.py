@@ -1,0 +1,553 @@
+"""SIP, SIPS and TEL URIs: parsing, comparison (RFC 3261 19.1.4) and building.
+
+`parse_uri()` turns the text of a URI into a `SipUri` whose attributes mirror
+Kamailio's parsed URI (scheme, user, password, host, port, params, headers,
+and the well-known parameters transport/ttl/user/method/maddr/lr/r2/gr).
+Values are kept as they appear on the wire (escapes such as ``%61`` are not
+decoded; `unescape()` decodes them on demand), so an unmodified URI
+serializes back to its input byte for byte.  `SipUri.replace()` builds a
+changed URI that serializes canonically.
+
+Two Kamailio core parameters shape parsing: ``phone2tel`` (a sip/sips URI
+with ``user=phone`` is treated as a TEL URI: the user part loses its
+``;params``, which become the URI params, while the envelope params stay in
+``sip_params``) and ``uri_host_extra_chars`` (extra characters accepted in a
+host name).  Both can be passed per call or set once with
+`set_uri_defaults()`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+__all__ = [
+    "SCHEMES",
+    "SipUri",
+    "UriError",
+    "parse_uri",
+    "set_uri_defaults",
+    "unescape",
+    "uri_equal",
+]
+
+
+class UriError(ValueError):
+    """The text is not a URI we can parse; the message says what is wrong and where."""
+
+
+# scheme name (lower case) -> default port (None for tel/urn, which have no port)
+SCHEMES: dict[str, int | None] = {"sip": 5060, "sips": 5061, "tel": None, "tels": None, "urn": None}
+
+_defaults: dict[str, object] = {"phone2tel": True, "host_extra_chars": ""}
+_host_re_cache: dict[str, re.Pattern[str]] = {}
+
+# RFC 3261 reserved characters: an escaped reserved char is not equal to the raw char.
+_RESERVED = frozenset(";/?:@&=+$,")
+_HEX = "0123456789abcdefABCDEF"
+_ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
+_IPV4_RE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\Z")
+_IPV6_RE = re.compile(r"\[[0-9A-Fa-f:.]+\]\Z")
+# user and password characters: unreserved, escaped, and the user-unreserved / password marks.
+_USER_BAD_RE = re.compile(r"[\x00-\x20\x7f<>\"@]")
+_PARAM_BAD_RE = re.compile(r"[\x00-\x20\x7f<>\"]")
+_TEL_VISUAL = str.maketrans("", "", "-.()")
+# parameters that must match when present in either URI (RFC 3261 19.1.4)
+_STRICT_PARAMS = ("transport", "user", "ttl", "method", "maddr")
+
+
+def set_uri_defaults(*, phone2tel: bool | None = None, host_extra_chars: str | None = None) -> None:
+    """Set the process-wide defaults (core parameters phone2tel and uri_host_extra_chars)."""
+    if phone2tel is not None:
+        _defaults["phone2tel"] = bool(phone2tel)
+    if host_extra_chars is not None:
+        _defaults["host_extra_chars"] = host_extra_chars
+
+
+def _host_re(extra: str) -> re.Pattern[str]:
+    pat = _host_re_cache.get(extra)
+    if pat is None:
+        pat = re.compile(rf"[A-Za-z0-9\-.{re.escape(extra)}]+\Z" if extra else r"[A-Za-z0-9\-.]+\Z")
+        _host_re_cache[extra] = pat
+    return pat
+
+
+def unescape(text: str) -> str:
+    """Decode %XX escapes (as UTF-8 when possible, else byte-wise latin-1)."""
+    if "%" not in text:
+        return text
+    raw = _ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return raw
+
+
+def _norm_escapes(text: str) -> str:
+    """Equivalence form for RFC 3261 comparison: unreserved escapes decoded, others upper-cased."""
+    if "%" not in text:
+        return text
+
+    def sub(m: re.Match[str]) -> str:
+        ch = chr(int(m.group(1), 16))
+        return "%" + m.group(1).upper() if ch in _RESERVED or ch == "%" else ch
+
+    return _ESCAPE_RE.sub(sub, text)
+
+
+def _split_params(text: str, where: str, raw: str) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    if not text:
+        return out
+    for item in text.split(";"):
+        if not item:
+            raise UriError(f"empty {where} parameter in URI {raw!r}")
+        name, eq, value = item.partition("=")
+        if not name or _PARAM_BAD_RE.search(item):
+            raise UriError(f"bad {where} parameter {item!r} in URI {raw!r}")
+        out.append((name, value if eq else None))
+    return out
+
+
+def _split_headers(text: str, raw: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for item in text.split("&"):
+        name, eq, value = item.partition("=")
+        if not name or not eq or _PARAM_BAD_RE.search(item):
+            raise UriError(f"bad header {item!r} in URI {raw!r}")
+        out.append((name, value))
+    return out
+
+
+class SipUri:
+    """A parsed URI.  Text attributes are `str`; `raw` is the original bytes.
+
+    ``type`` is the effective scheme after Kamailio's phone2tel rule ("tel"
+    for a sip URI with user=phone when phone2tel is on); ``scheme`` is the
+    scheme as written (lower case).  ``params`` / ``param_list`` are the
+    parameters in effect (for phone2tel, the tel parameters from the user
+    part); ``sip_params`` always holds the parameters after the host.
+    """
+
+    __slots__ = (
+        "_params",
+        "_text",
+        "headers",
+        "host",
+        "param_list",
+        "password",
+        "port",
+        "port_text",
+        "raw",
+        "scheme",
+        "scheme_text",
+        "sip_param_list",
+        "type",
+        "user",
+        "user_phone",
+    )
+
+    def __init__(
+        self,
+        scheme: str,
+        user: str,
+        password: str | None,
+        host: str,
+        port_text: str,
+        param_list: list[tuple[str, str | None]],
+        headers: list[tuple[str, str]],
+        *,
+        scheme_text: str | None = None,
+        sip_param_list: list[tuple[str, str | None]] | None = None,
+        type_: str | None = None,
+        user_phone: bool = False,
+        raw: bytes | None = None,
+        text: str | None = None,
+    ) -> None:
+        self.scheme = scheme
+        self.scheme_text = scheme_text if scheme_text is not None else scheme
+        self.user = user
+        self.password = password
+        self.host = host
+        self.port_text = port_text
+        self.port = int(port_text) if port_text else None
+        self.param_list = param_list
+        self.sip_param_list = param_list if sip_param_list is None else sip_param_list
+        self.headers = headers
+        self.type = type_ or scheme
+        self.user_phone = user_phone
+        self._params: dict[str, str | None] | None = None
+        self._text = text
+        self.raw = raw
+
+    # ----------------------------------------------------------------- params
+    @property
+    def params(self) -> dict[str, str | None]:
+        """Parameters by lower-case name (value None for a flag like ``lr``); first one wins."""
+        d = self._params
+        if d is None:
+            d = {}
+            for name, value in self.param_list:
+                d.setdefault(name.lower(), value)
+            self._params = d
+        return d
+
+    def _sip_param(self, name: str) -> str | None:
+        for pname, value in self.sip_param_list:
+            if pname.lower() == name:
+                return value if value is not None else ""
+        return None
+
+    def has_param(self, name: str) -> bool:
+        name = name.lower()
+        return any(p.lower() == name for p, _ in self.sip_param_list)
+
+    @property
+    def transport(self) -> str | None:
+        return self._sip_param("transport")
+
+    @property
+    def ttl(self) -> str | None:
+        return self._sip_param("ttl")
+
+    @property
+    def user_param(self) -> str | None:
+        return self._sip_param("user")
+
+    @property
+    def method(self) -> str | None:
+        return self._sip_param("method")
+
+    @property
+    def maddr(self) -> str | None:
+        return self._sip_param("maddr")
+
+    @property
+    def lr(self) -> bool:
+        return self.has_param("lr")
+
+    @property
+    def r2(self) -> bool:
+        return self.has_param("r2")
+
+    @property
+    def gr(self) -> str | None:
+        return self._sip_param("gr")
+
+    @property
+    def default_port(self) -> int | None:
+        """The port used when none is written: 5061 for sips or transport=tls, else 5060."""
+        if self.scheme in ("tel", "tels", "urn"):
+            return None
+        if self.scheme == "sips":
+            return 5061
+        t = self.transport
+        return 5061 if t is not None and t.lower() in ("tls", "wss") else 5060
+
+    @property
+    def user_unescaped(self) -> str:
+        return unescape(self.user)
+
+    @property
+    def hostport(self) -> str:
+        return f"{self.host}:{self.port_text}" if self.port_text else self.host
+
+    # ---------------------------------------------------------- serializing
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self._build()
+        return self._text
+
+    def to_bytes(self) -> bytes:
+        if self.raw is None:
+            self.raw = str(self).encode("utf-8", "surrogateescape")
+        return self.raw
+
+    def __bytes__(self) -> bytes:
+        return self.to_bytes()
+
+    def __repr__(self) -> str:
+        return f"SipUri({str(self)!r})"
+
+    def _build(self) -> str:
+        parts = [self.scheme_text, ":"]
+        if self.scheme in ("tel", "tels", "urn"):
+            parts.append(self.user)
+        else:
+            user = self.user
+            if self.user_phone and self.param_list:
+                user = user + "".join(_fmt_param(p) for p in self.param_list)
+            if user or self.password is not None:
+                parts.append(user)
+                if self.password is not None:
+                    parts += (":", self.password)
+                parts.append("@")
+            parts.append(self.host)
+            if self.port_text:
+                parts += (":", self.port_text)
+        plist = self.param_list if self.scheme in ("tel", "tels", "urn") else self.sip_param_list
+        parts.extend(_fmt_param(p) for p in plist)
+        if self.headers:
+            parts.append("?")
+            parts.append("&".join(f"{n}={v}" for n, v in self.headers))
+        return "".join(parts)
+
+    def replace(
+        self,
+        *,
+        user: str | None = None,
+        password: str | bool | None = False,
+        host: str | None = None,
+        port: int | str | bool | None = False,
+        params: Iterable[tuple[str, str | None]] | None = None,
+        headers: Iterable[tuple[str, str]] | None = None,
+    ) -> SipUri:
+        """A new URI with the given parts changed; it serializes canonically.
+
+        ``password=None`` / ``port=None`` remove them (False means "keep");
+        ``params`` replaces the parameters after the host (sip) or the tel
+        parameters (tel).  The result is validated by parsing it again.
+        """
+        new_user = self.user if user is None else user
+        new_pass = self.password if password is False else password
+        new_host = self.host if host is None else host
+        if port is False:
+            new_port = self.port_text
+        elif port is None or port == "":
+            new_port = ""
+        else:
+            new_port = str(int(port))
+        tel_like = self.scheme in ("tel", "tels", "urn")
+        sip_params = self.sip_param_list
+        tel_params = self.param_list if self.user_phone else []
+        if params is not None:
+            if tel_like or self.user_phone:
+                tel_params = list(params)
+            else:
+                sip_params = list(params)
+        new_headers = self.headers if headers is None else list(headers)
+        if tel_like:
+            tel_params = self.param_list if params is None else tel_params
+            built = SipUri(
+                self.scheme,
+                new_user,
+                None,
+                "",
+                "",
+                list(tel_params),
+                [],
+                scheme_text=self.scheme_text,
+            )
+        else:
+            built = SipUri(
+                self.scheme,
+                new_user,
+                new_pass,
+                new_host,
+                new_port,
+                list(tel_params),
+                list(new_headers),
+                scheme_text=self.scheme_text,
+                sip_param_list=list(sip_params),
+                user_phone=self.user_phone,
+            )
+        return parse_uri(str(built))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SipUri):
+            return uri_equal(self, other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _fmt_param(p: tuple[str, str | None]) -> str:
+    return f";{p[0]}" if p[1] is None else f";{p[0]}={p[1]}"
+
+
+def parse_uri(
+    text: bytes | str,
+    *,
+    phone2tel: bool | None = None,
+    host_extra_chars: str | None = None,
+) -> SipUri:
+    """Parse a sip/sips/tel/tels/urn URI; raise `UriError` when it is malformed."""
+    if isinstance(text, bytes | bytearray | memoryview):
+        raw = bytes(text)
+        s = raw.decode("utf-8", "surrogateescape")
+    else:
+        s = text
+        raw = None
+    if phone2tel is None:
+        phone2tel = bool(_defaults["phone2tel"])
+    if host_extra_chars is None:
+        host_extra_chars = str(_defaults["host_extra_chars"])
+
+    colon = s.find(":")
+    if colon <= 0:
+        raise UriError(f"no scheme in URI {s!r}")
+    scheme_text = s[:colon]
+    scheme = scheme_text.lower()
+    if scheme not in SCHEMES:
+        raise UriError(f"unsupported URI scheme {scheme_text!r} in {s!r}")
+    rest = s[colon + 1 :]
+    if not rest:
+        raise UriError(f"empty URI after scheme in {s!r}")
+
+    if scheme in ("tel", "tels", "urn"):
+        number, _, ptext = rest.partition(";")
+        if not number or _USER_BAD_RE.search(number):
+            raise UriError(f"bad {scheme} number {number!r} in URI {s!r}")
+        plist = _split_params(ptext, "tel", s)
+        return SipUri(
+            scheme, number, None, "", "", plist, [], scheme_text=scheme_text, raw=raw, text=s
+        )
+
+    # userinfo ends at the first '@' (user parts may hold ';' and '?').
+    at = rest.find("@")
+    user = ""
+    password: str | None = None
+    if at >= 0:
+        userinfo = rest[:at]
+        rest = rest[at + 1 :]
+        user, pc, pw = userinfo.partition(":")
+        if pc:
+            password = pw
+            if _USER_BAD_RE.search(pw):
+                raise UriError(f"bad password in URI {s!r}")
+        if not user and password is None:
+            raise UriError(f"empty user part before '@' in URI {s!r}")
+        if _USER_BAD_RE.search(user):
+            raise UriError(f"bad character in user part {user!r} of URI {s!r}")
+
+    # host[:port] ends at ';' or '?'
+    end = len(rest)
+    semi = rest.find(";")
+    q = rest.find("?")
+    if semi >= 0:
+        end = semi
+    if q >= 0 and q < end:
+        end = q
+    hostport = rest[:end]
+    if not hostport:
+        raise UriError(f"no host in URI {s!r}")
+    if hostport[0] == "[":
+        close = hostport.find("]")
+        if close < 0:
+            raise UriError(f"unterminated IPv6 reference in URI {s!r}")
+        host = hostport[: close + 1]
+        after = hostport[close + 1 :]
+        if after and after[0] != ":":
+            raise UriError(f"junk after IPv6 reference in URI {s!r}")
+        port_text = after[1:] if after else ""
+        if not _IPV6_RE.match(host) or host.count(":") < 2:
+            raise UriError(f"bad IPv6 reference {host!r} in URI {s!r}")
+        has_port_colon = bool(after)
+    else:
+        host, pc2, port_text = hostport.partition(":")
+        has_port_colon = bool(pc2)
+        if not host:
+            raise UriError(f"empty host in URI {s!r}")
+        if not _host_re(host_extra_chars).match(host):
+            raise UriError(f"bad character in host {host!r} of URI {s!r}")
+    if has_port_colon:
+        if (
+            not port_text
+            or not port_text.isdigit()
+            or not port_text.isascii()
+            or len(port_text) > 5
+            or int(port_text) > 65535
+        ):
+            raise UriError(f"bad port {port_text!r} in URI {s!r}")
+
+    tail = rest[end:]
+    headers: list[tuple[str, str]] = []
+    ptext = ""
+    if tail:
+        if tail[0] == ";":
+            ptext, qm, htext = tail[1:].partition("?")
+        else:
+            qm, htext = "?", tail[1:]
+        if qm:
+            if not htext:
+                raise UriError(f"empty headers after '?' in URI {s!r}")
+            headers = _split_headers(htext, s)
+    plist = _split_params(ptext, "URI", s)
+
+    uri = SipUri(
+        scheme,
+        user,
+        password,
+        host,
+        port_text,
+        plist,
+        headers,
+        scheme_text=scheme_text,
+        raw=raw,
+        text=s,
+    )
+    if phone2tel and at >= 0:
+        uparam = uri.user_param
+        if uparam is not None and uparam.lower() == "phone":
+            number, _, tel_ptext = user.partition(";")
+            uri.type = "tels" if scheme == "sips" else "tel"
+            uri.user_phone = True
+            uri.user = number
+            uri.param_list = _split_params(tel_ptext, "tel", s) if tel_ptext else []
+    return uri
+
+
+def _userinfo_key(u: SipUri) -> tuple[str, str | None]:
+    user = u.user
+    if u.user_phone and u.param_list:
+        user = user + "".join(_fmt_param(p) for p in u.param_list)
+    pw = u.password
+    return _norm_escapes(user), (_norm_escapes(pw) if pw is not None else None)
+
+
+def _pdict(plist: list[tuple[str, str | None]]) -> dict[str, str | None]:
+    d: dict[str, str | None] = {}
+    for name, value in plist:
+        d.setdefault(name.lower(), None if value is None else _norm_escapes(value).lower())
+    return d
+
+
+def _tel_equal(a: SipUri, b: SipUri) -> bool:
+    if a.user.translate(_TEL_VISUAL).lower() != b.user.translate(_TEL_VISUAL).lower():
+        return False
+    return _pdict(a.param_list) == _pdict(b.param_list)
+
+
+def uri_equal(a: SipUri | str | bytes, b: SipUri | str | bytes) -> bool:
+    """URI equivalence per RFC 3261 19.1.4 (and RFC 3966 for tel URIs).
+
+    Scheme must match; userinfo is case-sensitive with unreserved escapes
+    equal to their characters; host is case-insensitive; a written port never
+    equals an omitted one; transport/user/ttl/method/maddr must match when in
+    either URI, other parameters only when in both; headers must all match.
+    """
+    if not isinstance(a, SipUri):
+        a = parse_uri(a, phone2tel=False)
+    if not isinstance(b, SipUri):
+        b = parse_uri(b, phone2tel=False)
+    if a.scheme != b.scheme:
+        return False
+    if a.scheme in ("tel", "tels", "urn"):
+        return _tel_equal(a, b)
+    if _userinfo_key(a) != _userinfo_key(b):
+        return False
+    if _norm_escapes(a.host).lower() != _norm_escapes(b.host).lower():
+        return False
+    if a.port != b.port:
+        return False
+    pa = _pdict(a.sip_param_list)
+    pb = _pdict(b.sip_param_list)
+    for name in _STRICT_PARAMS:
+        if (name in pa or name in pb) and pa.get(name, "\0") != pb.get(name, "\0"):
+            return False
+    for name, value in pa.items():
+        if name in pb and pb[name] != value:
+            return False
+    ha = sorted((n.lower(), _norm_escapes(v)) for n, v in a.headers)
+    hb = sorted((n.lower(), _norm_escapes(v)) for n, v in b.headers)
+    return ha == hb
