@@ -60,8 +60,14 @@ class ListenSpec:
         return text
 
 
-def parse_listen(text: str) -> ListenSpec:
-    """Parse one listen definition, in the `-l` form or the config form (see module doc)."""
+def parse_listen(text: str, cli: bool = False) -> ListenSpec:
+    """Parse one listen definition, in the `-l` form or the config form (see module doc).
+    With `cli`, only the `-l` form is accepted (no advertise/name/virtual keywords)."""
+    if cli and len(_split(text)) > 1:
+        raise ValueError(
+            f"{text!r}: -l takes [proto:]addr_lst[:port][/advaddr[:port]] "
+            "(advertise, name and virtual belong to listen= in the config)"
+        )
     specs = parse_listen_line(text)
     if len(specs) != 1:
         raise ValueError(f"expected one listen address, found {len(specs)} in {text!r}")
