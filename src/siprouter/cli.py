@@ -1,0 +1,530 @@
+"""The `siprouter` command: Kamailio's command line, parsed the way Kamailio's getopt does.
+
+Short options combine (`-cE`, `-DD`, `-dddd`, `-cf file`), take their value attached or
+as the next word (`-n5`, `-n 5`); long options take `--name=value` or `--name value` and
+may be shortened to any unique prefix (`--vers`), as GNU getopt allows. Options act in
+order: `-v` or `-h` prints and exits as soon as it is met. Errors exit with status 255,
+like Kamailio's `exit(-1)`.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import platform
+import pwd
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NoReturn
+
+from . import KAMAILIO_COMPAT_VERSION, __version__
+from .cfg.listen import parse_alias, parse_listen
+from .options import (
+    DEFAULT_CFG_FILE,
+    MEM_MANAGERS,
+    POLL_METHODS,
+    Action,
+    Alias,
+    Define,
+    LogEngine,
+    ModParam,
+    Options,
+)
+
+EXIT_OK = 0
+EXIT_ERROR = 255  # Kamailio exits with -1 on any start-up or config error
+EXIT_NOT_IMPLEMENTED = 3  # the config is fine but the runtime it needs does not exist yet
+
+KAMAILIO_VERSION = ".".join(map(str, KAMAILIO_COMPAT_VERSION))
+
+
+class UsageError(Exception):
+    """A bad command line; the message is printed as is, then the process exits 255."""
+
+
+# Short options: letter -> takes a value. Same letters as Kamailio 5.6.3.
+SHORT_OPTS: dict[str, bool] = {
+    **dict.fromkeys("aAbfgGlLmMnNOPQtuYwWxX", True),
+    **dict.fromkeys("cdDeEhIKrRSTvV", False),
+}
+# Long options: name -> takes a value.
+LONG_OPTS: dict[str, bool] = {
+    "cfg-print": False,
+    "debug": True,
+    "alias": True,
+    "atexit": True,
+    "loadmodule": True,
+    "modparam": True,
+    "log-engine": True,
+    "subst": True,
+    "substdef": True,
+    "substdefs": True,
+    "server-id": True,
+    "all-errors": False,
+    "help": False,
+    "version": False,
+}
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    """Parse arguments (without the program name) into Options; raise UsageError."""
+    kw: dict[str, Any] = {}
+    lists: dict[str, list[Any]] = {}
+    warnings: list[str] = []
+
+    def add(key: str, value: Any) -> None:
+        lists.setdefault(key, []).append(value)
+
+    def finish() -> Options:
+        seen: set[str] = set()
+        for define in lists.get("defines", []):
+            if define.name in seen:
+                raise UsageError(f"error at define param: -A {define.name}: already defined")
+            seen.add(define.name)
+        for key, items in lists.items():
+            kw[key] = tuple(items)
+        if warnings:
+            kw["warnings"] = tuple(warnings)
+        return Options(**kw)
+
+    for opt, value in _getopt(argv, warnings):
+        handler = _HANDLERS[opt]
+        action = handler(value, kw, add)
+        if action in (Action.HELP, Action.VERSION, Action.INTERNALS):
+            kw["action"] = action
+            return finish()  # Kamailio acts on these the moment it meets them
+    return finish()
+
+
+def _getopt(argv: Sequence[str], warnings: list[str]) -> Iterator[tuple[str, str | None]]:
+    """Yield (option, value) pairs in order: short options as '-x', long as '--name'.
+    Lazily, so that an option acting at once (-v) stops before later errors are seen."""
+    i = 0
+    args = list(argv)
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            warnings.extend(f"ignoring extra argument {a!r}" for a in args[i:])
+            break
+        if arg.startswith("--"):
+            name, eq, val = arg[2:].partition("=")
+            full = _long_name(name)
+            if LONG_OPTS[full]:
+                if not eq:
+                    if i >= len(args):
+                        raise UsageError(
+                            f"Option '--{full}' requires an argument. Use -h for help."
+                        )
+                    val = args[i]
+                    i += 1
+                yield "--" + full, val
+            else:
+                if eq:
+                    raise UsageError(f"Option '--{full}' takes no argument. Use -h for help.")
+                yield "--" + full, None
+            continue
+        if arg.startswith("-") and len(arg) > 1:
+            j = 1
+            while j < len(arg):
+                letter = arg[j]
+                j += 1
+                if letter not in SHORT_OPTS:
+                    raise UsageError(f"Unknown option '-{letter}'. Use -h for help.")
+                if SHORT_OPTS[letter]:
+                    if j < len(arg):
+                        val = arg[j:]
+                    elif i < len(args):
+                        val = args[i]
+                        i += 1
+                    else:
+                        raise UsageError(
+                            f"Option '-{letter}' requires an argument. Use -h for help."
+                        )
+                    yield "-" + letter, val
+                    break
+                yield "-" + letter, None
+            continue
+        # Kamailio's getopt permutes and then ignores stray words; we say so.
+        warnings.append(f"ignoring extra argument {arg!r}")
+
+
+def _long_name(name: str) -> str:
+    if name in LONG_OPTS:
+        return name
+    matches = [n for n in LONG_OPTS if n.startswith(name)] if name else []
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise UsageError(
+            f"Option '--{name}' is ambiguous ({', '.join('--' + m for m in matches)}). "
+            "Use -h for help."
+        )
+    raise UsageError(f"Unknown option '--{name}'. Use -h for help.")
+
+
+# --- value checks ------------------------------------------------------------------
+
+
+def _int(value: str, what: str, opt: str, minimum: int | None = 0) -> int:
+    text = value.strip()
+    try:
+        number = int(text, 10)
+    except ValueError:
+        raise UsageError(f"bad {what}: {opt} {value} (expected a decimal number)") from None
+    if minimum is not None and number < minimum:
+        raise UsageError(f"bad {what}: {opt} {value} (must be >= {minimum})")
+    return number
+
+
+def _choice(value: str, choices: Sequence[str], what: str, opt: str) -> str:
+    if value not in choices:
+        raise UsageError(f"bad {what}: {opt} {value}\ntry one of {', '.join(choices)}.")
+    return value
+
+
+def _define(value: str) -> Define:
+    from .cfg.pp_defines import DefineError, parse_cli_define
+
+    try:
+        name, val = parse_cli_define(value)
+    except DefineError as exc:
+        raise UsageError(
+            f'error at define param: -A {value}: {exc} (expected NAME, NAME=VAL or NAME="str")'
+        ) from None
+    return Define(name, val)
+
+
+def _modparam(value: str) -> ModParam:
+    parts = value.split(":", 3)
+    if len(parts) != 4 or not parts[0] or not parts[1]:
+        raise UsageError(
+            f"invalid format for --modparam: {value} "
+            "(expected modname:paramname:type:value, type 's' or 'i')"
+        )
+    module, param, typ, raw = parts
+    if typ == "s":
+        return ModParam(module, param, raw)
+    if typ == "i":
+        try:
+            return ModParam(module, param, int(raw, 0))
+        except ValueError:
+            raise UsageError(f"invalid integer value in --modparam: {value}") from None
+    raise UsageError(f"invalid type {typ!r} in --modparam: {value} (type has to be 's' or 'i')")
+
+
+def _uid(value: str) -> int:
+    if value.isdigit():
+        return int(value)
+    try:
+        return pwd.getpwnam(value).pw_uid
+    except KeyError:
+        raise UsageError(f"bad user name/uid number: -u {value}") from None
+
+
+def _gid(value: str) -> int:
+    if value.isdigit():
+        return int(value)
+    try:
+        return grp.getgrnam(value).gr_gid
+    except KeyError:
+        raise UsageError(f"bad group name/gid number: -g {value}") from None
+
+
+def _yes_no(value: str, yes: Sequence[str], no: Sequence[str], what: str) -> bool:
+    if value in yes:
+        return True
+    if value in no:
+        return False
+    raise UsageError(f"bad {what}: {value} (valid: {', '.join([*yes, *no])})")
+
+
+def _subst(value: str, opt: str, defs: bool) -> str:
+    from .cfg.pp_subst import SubstSyntaxError, parse_subst, substdef_parts
+
+    try:
+        if defs:
+            substdef_parts(value, os.environ)
+        else:
+            parse_subst(value, os.environ)
+    except SubstSyntaxError as exc:
+        raise UsageError(f"bad subst expression: {opt}={value}: {exc}") from None
+    return value
+
+
+def _listen(value: str) -> Any:
+    try:
+        return parse_listen(value, cli=True)
+    except ValueError as exc:
+        raise UsageError(f"bad -l address specifier: {value}: {exc}") from None
+
+
+def _alias(value: str) -> Alias:
+    try:
+        host, port, proto = parse_alias(value)
+    except ValueError as exc:
+        raise UsageError(f"bad --alias value: {value}: {exc}") from None
+    return Alias(host, port, proto)
+
+
+def _log_engine(value: str) -> LogEngine:
+    name, _, data = value.partition(":")
+    if not name:
+        raise UsageError(f"bad --log-engine value: {value!r} (expected name[:data])")
+    return LogEngine(name, data)
+
+
+# --- handlers: one per option ------------------------------------------------------
+
+Handler = Callable[[Any, dict[str, Any], Callable[[str, Any], None]], Action | None]
+
+
+def _set(key: str, conv: Callable[[str], Any] = str) -> Handler:
+    def handler(value: Any, kw: dict[str, Any], add: Callable[[str, Any], None]) -> None:
+        kw[key] = conv(value)
+
+    return handler
+
+
+def _flag(key: str) -> Handler:
+    return _set(key, lambda _v: True)
+
+
+def _append(key: str, conv: Callable[[str], Any] = str) -> Handler:
+    def handler(value: Any, kw: dict[str, Any], add: Callable[[str, Any], None]) -> None:
+        add(key, conv(value))
+
+    return handler
+
+
+def _act(action: Action) -> Handler:
+    def handler(value: Any, kw: dict[str, Any], add: Callable[[str, Any], None]) -> Action:
+        return action
+
+    return handler
+
+
+def _check(value: Any, kw: dict[str, Any], add: Callable[[str, Any], None]) -> None:
+    if kw.get("action") is not Action.CFG_PRINT:
+        kw["action"] = Action.CHECK
+
+
+def _cfg_print(value: Any, kw: dict[str, Any], add: Callable[[str, Any], None]) -> None:
+    kw["action"] = Action.CFG_PRINT
+
+
+def _more_debug(value: Any, kw: dict[str, Any], add: Callable[[str, Any], None]) -> None:
+    kw["debug"] = (kw.get("debug") or 0) + 1
+
+
+def _more_dont_fork(value: Any, kw: dict[str, Any], add: Callable[[str, Any], None]) -> None:
+    kw["dont_fork_level"] = kw.get("dont_fork_level", 0) + 1
+
+
+_HANDLERS: dict[str, Handler] = {
+    "-a": _set(
+        "auto_aliases",
+        lambda v: _yes_no(v, ("yes", "on"), ("no", "off"), "auto aliases parameter"),
+    ),
+    "--alias": _append("aliases", _alias),
+    "--atexit": _set(
+        "atexit", lambda v: _yes_no(v, ("y", "yes", "1"), ("n", "no", "0"), "atexit value")
+    ),
+    "-A": _append("defines", _define),
+    "-b": _set("maxbuffer", lambda v: _int(v, "max buffer size number", "-b")),
+    "-c": _check,
+    "--cfg-print": _cfg_print,
+    "-d": _more_debug,
+    "--debug": _set("debug", lambda v: _int(v, "debug level value", "--debug", None)),
+    "-D": _more_dont_fork,
+    "-e": _flag("log_color"),
+    "-E": _flag("log_stderr"),
+    "-f": _set("cfg_file"),
+    "-g": _set("gid", _gid),
+    "-G": _set("pgid_file"),
+    "-h": _act(Action.HELP),
+    "--help": _act(Action.HELP),
+    "-I": _act(Action.INTERNALS),
+    "-K": _flag("check_via"),
+    "-l": _append("listen", _listen),
+    "--loadmodule": _append("load_modules"),
+    "--log-engine": _set("log_engine", _log_engine),
+    "-L": _set("modules_path"),
+    "-m": _set("shm_mb", lambda v: _int(v, "shmem size number", "-m")),
+    "--modparam": _append("modparams", _modparam),
+    "--all-errors": _flag("all_errors"),
+    "-M": _set("pkg_mb", lambda v: _int(v, "private mem size number", "-M")),
+    "-n": _set("children", lambda v: _int(v, "process number", "-n")),
+    "-N": _set("tcp_children", lambda v: _int(v, "process number", "-N")),
+    "-O": _set("optimization", lambda v: _int(v, "optimization level", "-O")),
+    "-P": _set("pid_file"),
+    "-Q": _set("sctp_children", lambda v: _int(v, "process number", "-Q")),
+    "-r": _flag("dns_received"),
+    "-R": _flag("rev_dns_received"),
+    "--server-id": _set("server_id", lambda v: _int(v, "server_id value", "--server-id", None)),
+    "--subst": _append("substs", lambda v: _subst(v, "--subst", False)),
+    "--substdef": _append("substdefs", lambda v: _subst(v, "--substdef", True)),
+    "--substdefs": _append("substdefss", lambda v: _subst(v, "--substdefs", True)),
+    "-S": _flag("disable_sctp"),
+    "-t": _set("chroot_dir"),
+    "-T": _flag("disable_tcp"),
+    "-u": _set("uid", _uid),
+    "-v": _act(Action.VERSION),
+    "--version": _act(Action.VERSION),
+    "-V": _act(Action.VERSION),
+    "-x": _set("shm_manager", lambda v: _choice(v, MEM_MANAGERS, "shm memory manager", "-x")),
+    "-X": _set("pkg_manager", lambda v: _choice(v, MEM_MANAGERS, "pkg memory manager", "-X")),
+    "-Y": _set("runtime_dir"),
+    "-w": _set("working_dir"),
+    "-W": _set("poll_method", lambda v: _choice(v, POLL_METHODS, "poll method name", "-W")),
+}
+
+
+# --- texts -------------------------------------------------------------------------
+
+
+def version_text() -> str:
+    """The -v banner: our name and version, and the Kamailio release we follow."""
+    return (
+        f"version: siprouter {__version__} (kamailio {KAMAILIO_VERSION} compatible) "
+        f"({platform.machine()}/{platform.system().lower()})\n"
+        f"python: {platform.python_implementation()} {platform.python_version()}\n"
+        "config language, command line and behaviour follow "
+        f"kamailio {KAMAILIO_VERSION}\n"
+    )
+
+
+def internals_text() -> str:
+    """The -I listing: what this build supports and where it looks for things."""
+    from . import modules
+
+    mod_dir = os.path.dirname(modules.__file__ or "")
+    return (
+        "Print out of siprouter internals\n"
+        f"  Version: siprouter {__version__} (kamailio {KAMAILIO_VERSION} compatible)\n"
+        f"  Python: {platform.python_implementation()} {platform.python_version()} "
+        f"({sys.executable})\n"
+        f"  Default config: {DEFAULT_CFG_FILE}\n"
+        f"  Modules package: {mod_dir}\n"
+        "  Listen protocols: udp, tcp, tls, sctp\n"
+        f"  Poll methods accepted by -W: {', '.join(POLL_METHODS)}\n"
+        f"  Memory managers accepted by -x/-X: {', '.join(MEM_MANAGERS)}\n"
+        f"  Architecture: {platform.machine()}\n"
+    )
+
+
+HELP_TEXT = f"""\
+Usage: siprouter [options]
+Runs Kamailio {KAMAILIO_VERSION} configuration files. Options (the same as kamailio's):
+
+  Config
+    -f file        Config file to use (default: {DEFAULT_CFG_FILE})
+    -c             Check the config file (preprocess, parse, load modules, check) and exit
+    --cfg-print    Print the config file with includes and #!ifdef branches resolved
+    --all-errors   Report every config error found, not only the first
+    -A define      Pre-processor define: -A NAME, -A 'NAME=1', -A 'NAME="text"'
+    --subst=exp    Add a #!subst expression, e.g. --subst='/old/new/g'
+    --substdef=exp Add a #!substdef expression (also defines the name)
+    --substdefs=exp Add a #!substdefs expression (quoted string value)
+    --loadmodule=name  Load a module before the config is read
+    --modparam=mod:param:type:value  Set a module parameter; type 's' (string) or 'i' (int)
+    -L path        Extra modules search path
+
+  Logging
+    -d             Raise the debug level by one (from 0); repeat for more: -ddd
+    --debug=val    Set the debug level
+    -E             Log to stderr
+    -e             Colour the log messages (with -E)
+    --log-engine=name[:data]  Log format engine, e.g. json:M
+
+  Network
+    -l address     Listen address; repeat for more. Format:
+                     [proto:]addr_lst[:port][/advaddr[:advport]]
+                   proto: udp, tcp, tls or sctp; addr_lst: addr or (addr, addr, ...);
+                   addr: hostname, IPv4, [IPv6] or interface name.
+                   E.g.: -l 127.0.0.1, -l udp:127.0.0.1:5080, -l lo:5062,
+                   -l udp:127.0.0.1:5080/192.0.2.1:5060, -l "(lo, 127.0.0.1):5065".
+                   Without -l and listen= the server listens on every interface.
+    -a mode        Auto aliases: yes or on to enable, no or off to disable
+    --alias=val    Add an alias [proto:]hostname[:port] (like alias= in the config)
+    -T             Disable TCP
+    -S             Disable SCTP
+    -K             Check the Via host when forwarding replies
+    -r             Use DNS to decide whether to add received= to Via
+    -R             Like -r with reverse DNS (-rR for both)
+    -b nr          Largest UDP receive buffer to probe for
+
+  Processes
+    -n processes   Worker processes per UDP interface (default: 8)
+    -N number      TCP worker processes (default: as -n)
+    -Q number      SCTP worker processes (default: as -n)
+    -D             Fork control: -D do not fork, -DD do not daemonize the creator,
+                   -DDD daemonize (default)
+    -P file        Write a pid file
+    -G file        Write a process-group id file
+    -u uid         Run as this user (name or number)
+    -g gid         Run as this group (name or number)
+    -t dir         Chroot to dir
+    -w dir         Working directory (default: /)
+    -Y dir         Runtime directory
+    --server-id=num  Value of server_id
+    --atexit=val   Run atexit handlers at shutdown: y[es] or 1 (default), n[o] or 0
+
+  Accepted for compatibility (Python manages memory and polling itself)
+    -m nr          Shared memory size in MB
+    -M nr          Private memory size in MB
+    -x name        Shared memory manager: fm, qm or tlsf
+    -X name        Private memory manager: fm, qm or tlsf
+    -O nr          Script optimisation level
+    -W type        Poll method: poll, epoll_lt, epoll_et, sigio_rt, select, kqueue, /dev/poll
+
+  Information
+    -h, --help     This help
+    -v, -V, --version  Version
+    -I             Internal settings and supported features
+"""
+
+
+# --- entry point -------------------------------------------------------------------
+
+
+def _fail(message: str) -> NoReturn:
+    print(message, file=sys.stderr)
+    raise SystemExit(EXIT_ERROR)
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run the command line; return the exit status."""
+    try:
+        options = parse_args(argv)
+    except UsageError as exc:
+        _fail(str(exc))
+    for warning in options.warnings:
+        print(f"WARNING: {warning}", file=sys.stderr)
+    if options.action is Action.HELP:
+        sys.stdout.write(version_text().splitlines()[0] + "\n" + HELP_TEXT)
+        return EXIT_OK
+    if options.action is Action.VERSION:
+        sys.stdout.write(version_text())
+        return EXIT_OK
+    if options.action is Action.INTERNALS:
+        sys.stdout.write(internals_text())
+        return EXIT_OK
+
+    from .cfg.loader import run_config_action
+
+    return run_config_action(options)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point (`siprouter`)."""
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
