@@ -1,0 +1,204 @@
+"""Low-level scanners shared by the parsed header forms: comma lists, `;name=value` params,
+quoted strings.
+
+All scanners work on offsets into the whole message buffer (``data, start, end``) so that the
+parsed forms can report absolute offsets for lumps without copying the value first. Whitespace
+includes CR and LF, so folded header values (``CRLF`` followed by SP/HTAB) scan like one line.
+They raise :class:`SipParseError` without a header name; ``SipMessage`` adds the name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import SipParseError
+
+WS = b" \t\r\n"
+
+# One `;name[=value]` parameter; the value is a token-ish run, an IPv6 reference or a quoted string.
+_PARAM_RE = re.compile(
+    rb'[ \t\r\n]*;[ \t\r\n]*([^ \t\r\n;=,"<>]+)'
+    rb'(?:[ \t\r\n]*=[ \t\r\n]*("(?:[^"\\]|\\[\s\S])*"|[^ \t\r\n;,"<>]*))?[ \t\r\n]*'
+)
+_FOLD_RE = re.compile(rb"\r?\n[ \t]+")
+
+Params = list[tuple[str, str | None]]
+
+
+def text(b: bytes) -> str:
+    """Bytes to str without ever failing (UTF-8, undecodable bytes kept as surrogates)."""
+    return b.decode("utf-8", "surrogateescape")
+
+
+def unfold(value: bytes) -> bytes:
+    """Replace each folded line break (CRLF or LF followed by SP/HTAB) with one space."""
+    if b"\n" in value:
+        return _FOLD_RE.sub(b" ", value)
+    return value
+
+
+def skip_ws(data: bytes, pos: int, end: int) -> int:
+    """First offset at or after pos that is not whitespace (or end)."""
+    while pos < end and data[pos] in WS:
+        pos += 1
+    return pos
+
+
+def rskip_ws(data: bytes, start: int, end: int) -> int:
+    """Offset just after the last non-whitespace byte in [start, end)."""
+    while end > start and data[end - 1] in WS:
+        end -= 1
+    return end
+
+
+def quoted_end(data: bytes, pos: int, end: int) -> int:
+    """data[pos] is a double quote: offset just after the closing quote (honours backslash)."""
+    i = pos + 1
+    while i < end:
+        c = data[i]
+        if c == 0x22:
+            return i + 1
+        if c == 0x5C:
+            i += 2
+            continue
+        i += 1
+    raise SipParseError("unterminated quoted string", offset=pos)
+
+
+def unquote(value: str) -> str:
+    """Strip surrounding double quotes and resolve backslash escapes; other text unchanged."""
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        inner = value[1:-1]
+        if "\\" not in inner:
+            return inner
+        out: list[str] = []
+        it = iter(inner)
+        for ch in it:
+            out.append(next(it, "") if ch == "\\" else ch)
+        return "".join(out)
+    return value
+
+
+def split_commas(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """Split data[start:end] at top-level commas: not inside quotes or <...>.
+
+    Returns (start, end) offsets of the elements with surrounding whitespace trimmed; empty
+    elements (``a,,b``) are skipped.
+    """
+    out: list[tuple[int, int]] = []
+    seg = data[start:end]
+    if b'"' not in seg and b"<" not in seg:
+        if b"," not in seg:
+            s = skip_ws(data, start, end)
+            e = rskip_ws(data, s, end)
+            if e > s:
+                out.append((s, e))
+            return out
+        s = start
+        for part in seg.split(b","):
+            e = s + len(part)
+            a = skip_ws(data, s, e)
+            b = rskip_ws(data, a, e)
+            if b > a:
+                out.append((a, b))
+            s = e + 1
+        return out
+    i = start
+    elem = start
+    while i < end:
+        c = data[i]
+        if c == 0x22:
+            i = quoted_end(data, i, end)
+            continue
+        if c == 0x3C:
+            j = data.find(b">", i + 1, end)
+            if j < 0:
+                raise SipParseError("unterminated <...>", offset=i)
+            i = j + 1
+            continue
+        if c == 0x2C:
+            a = skip_ws(data, elem, i)
+            b = rskip_ws(data, a, i)
+            if b > a:
+                out.append((a, b))
+            elem = i + 1
+        i += 1
+    a = skip_ws(data, elem, end)
+    b = rskip_ws(data, a, end)
+    if b > a:
+        out.append((a, b))
+    return out
+
+
+def parse_params(data: bytes, pos: int, end: int) -> Params:
+    """Parse ``;name[=value]`` pairs from data[pos:end] (must start with ';' after whitespace).
+
+    Names and values are returned as text exactly as written (quoted values keep their quotes);
+    a parameter without '=' has value None, ``name=`` has value ''.
+    """
+    out: Params = []
+    seg = data[pos:end]
+    if b'"' not in seg and b"\n" not in seg:
+        parts = seg.split(b";")
+        if parts[0].strip(b" \t"):
+            raise SipParseError(f"unexpected text {text(parts[0].strip())!r} before parameters")
+        for p in parts[1:]:
+            name, eq, value = p.partition(b"=")
+            name = name.strip(b" \t")
+            if not name or b" " in name or b"\t" in name or b"," in name:
+                raise SipParseError(f"bad parameter {text(p.strip())!r}")
+            if eq:
+                value = value.strip(b" \t")
+                if b" " in value or b"\t" in value or b"," in value:
+                    raise SipParseError(f"bad parameter value {text(value)!r}")
+                out.append(
+                    (
+                        name.decode("utf-8", "surrogateescape"),
+                        value.decode("utf-8", "surrogateescape"),
+                    )
+                )
+            else:
+                out.append((name.decode("utf-8", "surrogateescape"), None))
+        return out
+    match = _PARAM_RE.match
+    while pos < end:
+        m = match(data, pos, end)
+        if m is None or m.end() == pos:
+            raise SipParseError(f"bad parameter near {text(data[pos : pos + 20])!r}", offset=pos)
+        v = m.group(2)
+        out.append((text(m.group(1)), None if v is None else text(v)))
+        pos = m.end()
+    return out
+
+
+def param_spans(data: bytes, pos: int, end: int) -> list[tuple[str, int, int]]:
+    """Like parse_params but returns (lowercase name, start, end) of each ``;name=value`` text.
+
+    ``start`` is the offset of the ';', ``end`` the offset after the value; used to replace or
+    extend a parameter in place (e.g. Via ``;rport`` -> ``;rport=5060``).
+    """
+    out: list[tuple[str, int, int]] = []
+    match = _PARAM_RE.match
+    while pos < end:
+        m = match(data, pos, end)
+        if m is None or m.end() == pos:
+            raise SipParseError(f"bad parameter near {text(data[pos : pos + 20])!r}", offset=pos)
+        semi = data.find(b";", pos, m.end())
+        last = m.end(2) if m.group(2) is not None else m.end(1)
+        out.append((text(m.group(1)).lower(), semi, last))
+        pos = m.end()
+    return out
+
+
+def get_param(params: Params, name: str) -> str | None:
+    """Value of the first parameter called ``name`` (case-insensitive); None if absent or
+    valueless (use has_param to tell those apart)."""
+    for n, v in params:
+        if n == name or n.lower() == name:
+            return v
+    return None
+
+
+def has_param(params: Params, name: str) -> bool:
+    """True when a parameter called ``name`` (case-insensitive) is present, with or without value."""
+    return any(n == name or n.lower() == name for n, _v in params)

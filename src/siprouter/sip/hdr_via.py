@@ -1,0 +1,199 @@
+"""Parsed Via header (RFC 3261 section 20.42, RFC 3581 rport): one ``Via`` per via-parm.
+
+``parse_via(data, start, end)`` parses a whole Via header value (which may hold several
+comma separated via-parms) and returns a list of :class:`Via`. Offsets (``start``, ``end``,
+``params_start``) are absolute offsets into ``data`` so lumps can add ``;received=`` or
+``;rport=`` later without re-parsing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import SipParseError
+from .hdr_params import Params, get_param, has_param, param_spans, parse_params, split_commas
+
+_T = rb"[A-Za-z0-9.!%*_+`'~-]+"
+_W = rb"[ \t\r\n]*"
+_VIA_RE = re.compile(
+    rb"("
+    + _T
+    + rb")"
+    + _W
+    + rb"/"
+    + _W
+    + rb"("
+    + _T
+    + rb")"
+    + _W
+    + rb"/"
+    + _W
+    + rb"("
+    + _T
+    + rb")[ \t\r\n]+(\[[0-9A-Fa-f:.]+\]|[^ \t\r\n:;\[\],\"<>]+)"
+    + rb"(?:"
+    + _W
+    + rb":"
+    + _W
+    + rb"([0-9]+))?"
+)
+
+
+class Via:
+    """One via-parm: ``SIP/2.0/UDP host:port;branch=...;rport;received=...``.
+
+    ``host`` keeps IPv6 brackets as written (``[2001:db8::1]``), ``host_bare`` drops them.
+    ``port`` is None when absent. ``params`` is the ordered list of (name, value-or-None) as
+    written. ``start``/``end`` delimit the via-parm text in the message buffer,
+    ``params_start`` is where its parameters begin (just after host[:port]).
+    """
+
+    __slots__ = (
+        "_data",
+        "end",
+        "host",
+        "params",
+        "params_start",
+        "port",
+        "protocol",
+        "start",
+        "transport",
+        "version",
+    )
+
+    def __init__(
+        self,
+        protocol: str,
+        version: str,
+        transport: str,
+        host: str,
+        port: int | None,
+        params: Params,
+        start: int,
+        end: int,
+        params_start: int,
+        data: bytes,
+    ) -> None:
+        self.protocol = protocol
+        self.version = version
+        self.transport = transport
+        self.host = host
+        self.port = port
+        self.params = params
+        self.start = start
+        self.end = end
+        self.params_start = params_start
+        self._data = data
+
+    def __repr__(self) -> str:
+        return f"Via({self.text!r})"
+
+    @property
+    def text(self) -> str:
+        """The via-parm as written in the message."""
+        return self._data[self.start : self.end].decode("utf-8", "surrogateescape")
+
+    @property
+    def host_bare(self) -> str:
+        """Host without IPv6 brackets."""
+        h = self.host
+        return h[1:-1] if h[:1] == "[" else h
+
+    @property
+    def sent_by(self) -> str:
+        """host[:port] as in the message."""
+        return self.host if self.port is None else f"{self.host}:{self.port}"
+
+    def param(self, name: str) -> str | None:
+        """Value of parameter ``name`` (lowercase), None if absent or valueless."""
+        return get_param(self.params, name)
+
+    def has_param(self, name: str) -> bool:
+        """True when parameter ``name`` (lowercase) is present, with or without a value."""
+        return has_param(self.params, name)
+
+    @property
+    def branch(self) -> str | None:
+        return get_param(self.params, "branch")
+
+    @property
+    def received(self) -> str | None:
+        return get_param(self.params, "received")
+
+    @property
+    def has_rport(self) -> bool:
+        """True when ``rport`` is present, with or without a value."""
+        return has_param(self.params, "rport")
+
+    @property
+    def rport(self) -> int | None:
+        """The rport value when one is given (``;rport=5060``); None for bare ``;rport``."""
+        v = get_param(self.params, "rport")
+        return int(v) if v else None
+
+    @property
+    def maddr(self) -> str | None:
+        return get_param(self.params, "maddr")
+
+    @property
+    def ttl(self) -> int | None:
+        v = get_param(self.params, "ttl")
+        return int(v) if v else None
+
+    @property
+    def has_alias(self) -> bool:
+        return has_param(self.params, "alias")
+
+    @property
+    def i(self) -> str | None:
+        """Kamailio's ``i`` param (connection id hint) when present."""
+        return get_param(self.params, "i")
+
+    def param_span(self, name: str) -> tuple[int, int] | None:
+        """Absolute (start, end) of ``;name[=value]`` in the buffer, or None if absent."""
+        for n, s, e in param_spans(self._data, self.params_start, self.end):
+            if n == name:
+                return s, e
+        return None
+
+
+def _parse_one(data: bytes, s: int, e: int) -> Via:
+    m = _VIA_RE.match(data, s, e)
+    if m is None:
+        raise SipParseError(
+            f"bad via-parm {data[s:e][:60].decode('utf-8', 'surrogateescape')!r}", offset=s
+        )
+    pb = m.end()
+    params = parse_params(data, pb, e) if pb < e else []
+    port_b = m.group(5)
+    port = None
+    if port_b is not None:
+        if len(port_b) > 5 or int(port_b) > 65535:
+            raise SipParseError(f"bad port {port_b.decode()!r}", offset=m.start(5))
+        port = int(port_b)
+    for name in ("rport", "ttl"):
+        v = get_param(params, name)
+        if v is not None and v != "":
+            limit = 65535 if name == "rport" else 255
+            if not v.isdigit() or not v.isascii() or len(v) > 5 or int(v) > limit:
+                raise SipParseError(f"bad {name} value {v!r}", offset=s)
+    return Via(
+        m.group(1).decode(),
+        m.group(2).decode(),
+        m.group(3).decode().upper(),
+        m.group(4).decode("utf-8", "surrogateescape"),
+        port,
+        params,
+        s,
+        e,
+        pb,
+        data,
+    )
+
+
+def parse_via(data: bytes, start: int, end: int) -> list[Via]:
+    """Parse a Via header value in data[start:end] into one Via per comma element."""
+    spans = split_commas(data, start, end)
+    if not spans:
+        raise SipParseError("empty Via", offset=start)
+    return [_parse_one(data, s, e) for s, e in spans]

@@ -1,0 +1,830 @@
+"""SIP message parsing, sans-I/O: ``parse_message(bytes) -> SipMessage``, lazily.
+
+Public API (stable; additions only)
+-----------------------------------
+``parse_message(data, *, transport="udp", tcp_accept_no_cl=False, parser_mode=0) -> SipMessage``
+    Parses the start line and builds a header index (id, raw name, offsets) in one pass; no
+    header value is parsed until asked for, and each at most once (cached). Raises only
+    :class:`~siprouter.sip.errors.SipParseError` (``reason``, suggested ``status``).
+    ``transport`` is ``udp``/``tcp``/``tls``/``sctp``/``ws``/``wss``: on ``tcp``/``tls``
+    (stream transports) a Content-Length is required unless ``tcp_accept_no_cl``; elsewhere a
+    missing Content-Length means "the body is the rest of the datagram". A Content-Length
+    larger than the data is an error, a smaller one truncates (``msg.data`` then ends with the
+    body). ``parser_mode`` is Kamailio's ``sip_parser_mode`` (the core default is 1); bit 1
+    (``PARSER_MODE_STRICT``) rejects duplicate From/To/Call-ID/CSeq/Content-Length/
+    Max-Forwards headers. Independent of the mode, two Content-Length headers with different
+    values are an error. Leading CRLFs before the start line are skipped (RFC 3261 7.5);
+    CRLF-only input is a keep-alive, not a message: check with ``is_keepalive`` first.
+``is_keepalive(data) -> bool``
+    True for CRLF keep-alives (``\\r\\n``, ``\\r\\n\\r\\n``, any CR/LF-only data).
+``frame_length(buf, *, accept_no_cl=False) -> int | None``
+    For stream transports: how many bytes at the start of ``buf`` form one unit: a keep-alive
+    (2 for a CRLF pong, 4 for a CRLFCRLF ping; a lone ``\\r\\n``/``\\r\\n\\r`` waits for more)
+    or one whole message (headers + Content-Length body). None means "need more bytes".
+    Raises SipParseError when the headers exceed ``MAX_HEADER_BYTES`` or Content-Length is
+    missing (unless ``accept_no_cl``: then the body is taken as empty) or malformed.
+
+``SipMessage`` (``__slots__``; all offsets are absolute offsets into ``msg.data``)
+    ``data`` (bytes, the source of truth), ``transport``, ``is_request``, ``method`` (str; for
+    replies the CSeq method), ``ruri`` (str, requests) with ``ruri_start``/``ruri_end``,
+    ``status`` (int, replies; 0 for requests), ``reason`` (bytes), ``version`` (str),
+    ``first_line_end`` (offset of the first line's CRLF), ``headers_start``, ``headers_end``
+    (offset of the empty line), ``body_start``, ``body_end``, ``body`` (bytes),
+    ``content_length`` (int or None when absent).
+    Routing accessors (parsed on first use, cached): ``via1`` / ``vias`` (``hdr_via.Via``),
+    ``from_`` / ``to`` (``hdr_nameaddr.NameAddr``: ``tag``, ``display``, ``uri_text``, ``uri``),
+    ``callid`` (str), ``cseq`` (``hdr_cseq.CSeq``: ``num``, ``method``), ``max_forwards``
+    (int or None), ``contacts`` (list of NameAddr; a ``*`` Contact has ``star`` True),
+    ``routes``, ``record_routes``, ``path``, ``pai`` (P-Asserted-Identity), ``ppi``,
+    ``diversion``, ``expires``, ``content_type`` (``hdr_misc.ContentType``), ``event``
+    (``hdr_misc.Event``), ``supported`` / ``require`` / ``proxy_require`` / ``unsupported`` /
+    ``allow`` / ``allow_events`` (lists of str), ``authorization`` / ``proxy_authorization``
+    (lists of ``hdr_auth.Credentials``), ``www_authenticate`` / ``proxy_authenticate``
+    (lists of ``hdr_auth.Challenge``), ``user_agent``, ``server`` (str or None).
+    Every absent single header reads as None, every absent list header as [].
+    Generic access: ``header(name) -> bytes | None`` (first value, whitespace trimmed, folding
+    turned into single spaces), ``headers(name) -> list[bytes]`` (one per header line),
+    ``values(name) -> list[bytes]`` (list headers split at top-level commas), ``has_header``,
+    ``header_fields`` (list of ``HeaderField``: ``hid``, ``name`` as written, ``start``/``end``
+    of the whole line incl. its CRLF, ``value_start``/``value_end``, ``index``, ``value``),
+    ``parsed(index)`` (the parsed form of one header field, by its index),
+    ``check_mandatory() -> SipParseError | None`` (what a proxy must reject with 400),
+    ``parse_all()`` (parse every header with a known form; raises the first error).
+    Names are looked up case-insensitively, long or compact form (``headers.lookup``).
+    Errors in one header's value raise SipParseError naming the header when that value is read.
+
+Text: str values are decoded as UTF-8 with ``surrogateescape`` so any byte survives a round
+trip (``s.encode("utf-8", "surrogateescape")``).
+
+Limits (fail fast, bounded memory): ``MAX_MESSAGE_BYTES`` (256 KiB) per message,
+``MAX_HEADER_BYTES`` (64 KiB) before the empty line, ``MAX_HEADERS`` (512) header lines,
+``MAX_LINE_BYTES`` (16 KiB) per line; exceeding one gives status 513 (message too large).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import headers as H
+from .errors import SipParseError
+from .hdr_auth import Challenge, Credentials, parse_challenge, parse_credentials
+from .hdr_cseq import CSeq, parse_cseq
+from .hdr_misc import (
+    ContentType,
+    Event,
+    parse_callid,
+    parse_content_type,
+    parse_event,
+    parse_expires,
+    parse_max_forwards,
+    parse_session_expires,
+    parse_token_list,
+    parse_uint,
+)
+from .hdr_nameaddr import NameAddr, parse_nameaddr, parse_nameaddr_list
+from .hdr_params import rskip_ws, skip_ws, split_commas, unfold
+from .hdr_via import Via, parse_via
+
+__all__ = [
+    "MAX_HEADERS",
+    "MAX_HEADER_BYTES",
+    "MAX_LINE_BYTES",
+    "MAX_MESSAGE_BYTES",
+    "PARSER_MODE_STRICT",
+    "STREAM_TRANSPORTS",
+    "HeaderField",
+    "SipMessage",
+    "SipParseError",
+    "frame_length",
+    "is_keepalive",
+    "parse_message",
+]
+
+MAX_MESSAGE_BYTES = 256 * 1024
+MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADERS = 512
+MAX_LINE_BYTES = 16 * 1024
+PARSER_MODE_STRICT = 1
+STREAM_TRANSPORTS = frozenset({"tcp", "tls"})
+
+_METHOD_RE = re.compile(rb"[A-Za-z0-9.!%*_+`'~-]+\Z")
+_CL_RE = re.compile(rb"(?:^|\n)(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)", re.IGNORECASE)
+_CTL = re.compile(rb"[\x00-\x20\x7f]")
+
+_NAME_TO_ID = H.NAME_TO_ID
+_UNIQUE = H.UNIQUE_HEADERS
+_LIST = H.LIST_HEADERS
+
+
+def _contact_list(data: bytes, start: int, end: int) -> list[NameAddr]:
+    return parse_nameaddr_list(data, start, end, True)
+
+
+def _min_se(data: bytes, start: int, end: int) -> Any:
+    return parse_session_expires(data, start, end)
+
+
+def _text_value(data: bytes, start: int, end: int) -> str:
+    return unfold(data[start:end]).decode("utf-8", "surrogateescape")
+
+
+#: header id -> function(data, value_start, value_end) returning the parsed form
+PARSERS: dict[int, Any] = {
+    H.VIA: parse_via,
+    H.FROM: parse_nameaddr,
+    H.TO: parse_nameaddr,
+    H.REFER_TO: parse_nameaddr,
+    H.REFERRED_BY: parse_nameaddr,
+    H.REPLY_TO: parse_nameaddr,
+    H.P_CALLED_PARTY_ID: parse_nameaddr,
+    H.CONTACT: _contact_list,
+    H.ROUTE: parse_nameaddr_list,
+    H.RECORD_ROUTE: parse_nameaddr_list,
+    H.PATH: parse_nameaddr_list,
+    H.SERVICE_ROUTE: parse_nameaddr_list,
+    H.P_ASSERTED_IDENTITY: parse_nameaddr_list,
+    H.P_PREFERRED_IDENTITY: parse_nameaddr_list,
+    H.P_ASSOCIATED_URI: parse_nameaddr_list,
+    H.DIVERSION: parse_nameaddr_list,
+    H.REMOTE_PARTY_ID: parse_nameaddr_list,
+    H.HISTORY_INFO: parse_nameaddr_list,
+    H.CSEQ: parse_cseq,
+    H.CALL_ID: parse_callid,
+    H.MAX_FORWARDS: parse_max_forwards,
+    H.CONTENT_LENGTH: parse_uint,
+    H.EXPIRES: parse_expires,
+    H.MIN_EXPIRES: parse_expires,
+    H.CONTENT_TYPE: parse_content_type,
+    H.ALLOW: parse_token_list,
+    H.SUPPORTED: parse_token_list,
+    H.REQUIRE: parse_token_list,
+    H.PROXY_REQUIRE: parse_token_list,
+    H.UNSUPPORTED: parse_token_list,
+    H.ALLOW_EVENTS: parse_token_list,
+    H.EVENT: parse_event,
+    H.SESSION_EXPIRES: parse_session_expires,
+    H.MIN_SE: _min_se,
+    H.AUTHORIZATION: parse_credentials,
+    H.PROXY_AUTHORIZATION: parse_credentials,
+    H.WWW_AUTHENTICATE: parse_challenge,
+    H.PROXY_AUTHENTICATE: parse_challenge,
+    H.USER_AGENT: _text_value,
+    H.SERVER: _text_value,
+    H.SUBJECT: _text_value,
+    H.ORGANIZATION: _text_value,
+}
+
+
+def is_keepalive(data: bytes) -> bool:
+    """True when ``data`` is a CRLF keep-alive (non-empty and only CR/LF bytes)."""
+    return bool(data) and not data.strip(b"\r\n")
+
+
+class HeaderField:
+    """One header line of the index (a folded header counts as one field).
+
+    ``start``/``end``: the whole field including its line terminator(s); ``value_start``/
+    ``value_end``: the value with surrounding whitespace trimmed (may contain folding).
+    """
+
+    __slots__ = ("_data", "end", "hid", "index", "name", "start", "value_end", "value_start")
+
+    def __init__(
+        self, data: bytes, index: int, hid: int, name: str, start: int, end: int, vs: int, ve: int
+    ) -> None:
+        self._data = data
+        self.index = index
+        self.hid = hid
+        self.name = name
+        self.start = start
+        self.end = end
+        self.value_start = vs
+        self.value_end = ve
+
+    @property
+    def canonical_name(self) -> str:
+        """Long canonical name for known headers, else the name as written."""
+        return H.ID_TO_NAME[self.hid] if self.hid else self.name
+
+    @property
+    def raw(self) -> bytes:
+        """The whole header field as written, including its line terminator."""
+        return self._data[self.start : self.end]
+
+    @property
+    def value(self) -> bytes:
+        """The value, trimmed, with folded line breaks turned into single spaces."""
+        return unfold(self._data[self.value_start : self.value_end])
+
+    def __repr__(self) -> str:
+        return f"HeaderField({self.name!r}, {self.value!r}, {self.start}..{self.end})"
+
+
+class SipMessage:
+    """A parsed SIP request or reply over its raw bytes; see the module docstring."""
+
+    __slots__ = (
+        "_cache",
+        "_first",
+        "_hf",
+        "_method",
+        "body_end",
+        "body_start",
+        "content_length",
+        "data",
+        "first_line_end",
+        "headers_end",
+        "headers_start",
+        "is_request",
+        "reason",
+        "ruri",
+        "ruri_end",
+        "ruri_start",
+        "status",
+        "transport",
+        "version",
+    )
+
+    def __init__(self) -> None:
+        self.data = b""
+        self.transport = "udp"
+        self.is_request = True
+        self._method = ""
+        self.ruri: str | None = None
+        self.ruri_start = 0
+        self.ruri_end = 0
+        self.status = 0
+        self.reason = b""
+        self.version = "SIP/2.0"
+        self.first_line_end = 0
+        self.headers_start = 0
+        self.headers_end = 0
+        self.body_start = 0
+        self.body_end = 0
+        self.content_length: int | None = None
+        # header index: (hid, raw name bytes, line start, colon offset, value end, next line)
+        self._hf: list[tuple[int, bytes, int, int, int, int]] = []
+        self._first: dict[int, int] = {}
+        self._cache: dict[int, Any] = {}
+
+    def __repr__(self) -> str:
+        if self.is_request:
+            return f"<SipMessage {self._method} {self.ruri} ({len(self.data)} bytes)>"
+        return f"<SipMessage {self.status} {self.reason!r} ({len(self.data)} bytes)>"
+
+    # ---- first line / body -------------------------------------------------------------
+
+    @property
+    def method(self) -> str:
+        """Request method; for a reply the CSeq method ('' if the CSeq is missing)."""
+        if self.is_request:
+            return self._method
+        cs = self.cseq
+        return cs.method if cs is not None else ""
+
+    @property
+    def body(self) -> bytes:
+        return self.data[self.body_start : self.body_end]
+
+    @property
+    def first_line(self) -> bytes:
+        """The start line without its line terminator."""
+        start = self.ruri_start - len(self._method) - 1 if self.is_request else 0
+        return self.data[max(start, 0) : self.first_line_end]
+
+    # ---- generic header access ---------------------------------------------------------
+
+    def _indices(self, name: str | bytes | int) -> list[int]:
+        if isinstance(name, int):
+            hid = name
+            return [i for i, h in enumerate(self._hf) if h[0] == hid]
+        if isinstance(name, str):
+            name = name.encode("utf-8", "surrogateescape")
+        key = name.strip().lower()
+        hid = _NAME_TO_ID.get(key, 0)
+        if hid:
+            return [i for i, h in enumerate(self._hf) if h[0] == hid]
+        return [i for i, h in enumerate(self._hf) if h[0] == 0 and h[1].lower() == key]
+
+    def _span(self, i: int) -> tuple[int, int]:
+        h = self._hf[i]
+        data = self.data
+        return skip_ws(data, h[3] + 1, h[4]), h[4]
+
+    def _value(self, i: int) -> bytes:
+        s, e = self._span(i)
+        return unfold(self.data[s:e])
+
+    def header(self, name: str | bytes | int) -> bytes | None:
+        """First value of header ``name`` (any case, long or compact, or a header id)."""
+        if isinstance(name, int):
+            i = self._first.get(name)
+            return None if i is None else self._value(i)
+        idx = self._indices(name)
+        return self._value(idx[0]) if idx else None
+
+    def headers(self, name: str | bytes | int) -> list[bytes]:
+        """All values of header ``name``, one per header line, in message order."""
+        return [self._value(i) for i in self._indices(name)]
+
+    def values(self, name: str | bytes | int) -> list[bytes]:
+        """Like ``headers`` but list headers are split at top-level commas into elements."""
+        out: list[bytes] = []
+        data = self.data
+        for i in self._indices(name):
+            s, e = self._span(i)
+            if self._hf[i][0] in _LIST:
+                try:
+                    spans = split_commas(data, s, e)
+                except SipParseError as exc:
+                    raise self._wrap(i, exc) from None
+                out.extend(unfold(data[a:b]) for a, b in spans)
+            else:
+                out.append(unfold(data[s:e]))
+        return out
+
+    def has_header(self, name: str | bytes | int) -> bool:
+        if isinstance(name, int):
+            return name in self._first
+        return bool(self._indices(name))
+
+    @property
+    def header_fields(self) -> list[HeaderField]:
+        """The header index as HeaderField objects, in message order."""
+        data = self.data
+        out = []
+        for i, (hid, name, start, colon, vend, nxt) in enumerate(self._hf):
+            vs = skip_ws(data, colon + 1, vend)
+            out.append(
+                HeaderField(
+                    data, i, hid, name.decode("utf-8", "surrogateescape"), start, nxt, vs, vend
+                )
+            )
+        return out
+
+    def __len__(self) -> int:
+        """Number of header fields."""
+        return len(self._hf)
+
+    # ---- parsed forms ------------------------------------------------------------------
+
+    def _wrap(self, i: int, exc: SipParseError) -> SipParseError:
+        h = self._hf[i]
+        hname = H.ID_TO_NAME[h[0]] if h[0] else h[1].decode("utf-8", "surrogateescape")
+        return SipParseError(f"{hname}: {exc.reason}", exc.status, header=hname, offset=exc.offset)
+
+    def parsed(self, i: int) -> Any:
+        """Parsed form of header field number ``i`` (cached); raw value bytes for headers
+        without a parsed form."""
+        try:
+            return self._cache[i]
+        except KeyError:
+            pass
+        h = self._hf[i]
+        parser = PARSERS.get(h[0])
+        data = self.data
+        s = skip_ws(data, h[3] + 1, h[4])
+        if parser is None:
+            form: Any = unfold(data[s : h[4]])
+        else:
+            try:
+                form = parser(data, s, h[4])
+            except SipParseError as exc:
+                raise self._wrap(i, exc) from None
+        self._cache[i] = form
+        return form
+
+    def _one(self, hid: int) -> Any:
+        i = self._first.get(hid)
+        return None if i is None else self.parsed(i)
+
+    def _all(self, hid: int) -> list[Any]:
+        if hid not in self._first:
+            return []
+        out: list[Any] = []
+        for i, h in enumerate(self._hf):
+            if h[0] == hid:
+                out.extend(self.parsed(i))
+        return out
+
+    def _each(self, hid: int) -> list[Any]:
+        if hid not in self._first:
+            return []
+        return [self.parsed(i) for i, h in enumerate(self._hf) if h[0] == hid]
+
+    @property
+    def via1(self) -> Via | None:
+        """The topmost Via (first element of the first Via header)."""
+        i = self._first.get(H.VIA)
+        return None if i is None else self.parsed(i)[0]
+
+    @property
+    def via2(self) -> Via | None:
+        """The second Via across all Via headers (for reply routing)."""
+        vias = self.vias
+        return vias[1] if len(vias) > 1 else None
+
+    @property
+    def vias(self) -> list[Via]:
+        """All Via elements across all Via headers, top first."""
+        return self._all(H.VIA)
+
+    @property
+    def from_(self) -> NameAddr | None:
+        return self._one(H.FROM)
+
+    @property
+    def to(self) -> NameAddr | None:
+        return self._one(H.TO)
+
+    @property
+    def callid(self) -> str | None:
+        return self._one(H.CALL_ID)
+
+    @property
+    def cseq(self) -> CSeq | None:
+        return self._one(H.CSEQ)
+
+    @property
+    def max_forwards(self) -> int | None:
+        return self._one(H.MAX_FORWARDS)
+
+    @property
+    def expires(self) -> int | None:
+        return self._one(H.EXPIRES)
+
+    @property
+    def min_expires(self) -> int | None:
+        return self._one(H.MIN_EXPIRES)
+
+    @property
+    def content_type(self) -> ContentType | None:
+        return self._one(H.CONTENT_TYPE)
+
+    @property
+    def event(self) -> Event | None:
+        return self._one(H.EVENT)
+
+    @property
+    def contacts(self) -> list[NameAddr]:
+        return self._all(H.CONTACT)
+
+    @property
+    def routes(self) -> list[NameAddr]:
+        return self._all(H.ROUTE)
+
+    @property
+    def record_routes(self) -> list[NameAddr]:
+        return self._all(H.RECORD_ROUTE)
+
+    @property
+    def path(self) -> list[NameAddr]:
+        return self._all(H.PATH)
+
+    @property
+    def service_routes(self) -> list[NameAddr]:
+        return self._all(H.SERVICE_ROUTE)
+
+    @property
+    def pai(self) -> list[NameAddr]:
+        """P-Asserted-Identity entries."""
+        return self._all(H.P_ASSERTED_IDENTITY)
+
+    @property
+    def ppi(self) -> list[NameAddr]:
+        """P-Preferred-Identity entries."""
+        return self._all(H.P_PREFERRED_IDENTITY)
+
+    @property
+    def diversion(self) -> list[NameAddr]:
+        return self._all(H.DIVERSION)
+
+    @property
+    def refer_to(self) -> NameAddr | None:
+        return self._one(H.REFER_TO)
+
+    @property
+    def referred_by(self) -> NameAddr | None:
+        return self._one(H.REFERRED_BY)
+
+    @property
+    def supported(self) -> list[str]:
+        return self._all(H.SUPPORTED)
+
+    @property
+    def require(self) -> list[str]:
+        return self._all(H.REQUIRE)
+
+    @property
+    def proxy_require(self) -> list[str]:
+        return self._all(H.PROXY_REQUIRE)
+
+    @property
+    def unsupported(self) -> list[str]:
+        return self._all(H.UNSUPPORTED)
+
+    @property
+    def allow(self) -> list[str]:
+        return self._all(H.ALLOW)
+
+    @property
+    def allow_events(self) -> list[str]:
+        return self._all(H.ALLOW_EVENTS)
+
+    @property
+    def authorization(self) -> list[Credentials]:
+        return self._each(H.AUTHORIZATION)
+
+    @property
+    def proxy_authorization(self) -> list[Credentials]:
+        return self._each(H.PROXY_AUTHORIZATION)
+
+    @property
+    def www_authenticate(self) -> list[Challenge]:
+        return self._each(H.WWW_AUTHENTICATE)
+
+    @property
+    def proxy_authenticate(self) -> list[Challenge]:
+        return self._each(H.PROXY_AUTHENTICATE)
+
+    @property
+    def session_expires(self) -> Any:
+        return self._one(H.SESSION_EXPIRES)
+
+    @property
+    def user_agent(self) -> str | None:
+        return self._one(H.USER_AGENT)
+
+    @property
+    def server(self) -> str | None:
+        return self._one(H.SERVER)
+
+    # ---- validation --------------------------------------------------------------------
+
+    def parse_all(self) -> None:
+        """Parse every header that has a parsed form; raises the first SipParseError."""
+        for i, h in enumerate(self._hf):
+            if h[0] in PARSERS:
+                self.parsed(i)
+
+    def check_mandatory(self) -> SipParseError | None:
+        """What a proxy must reject: a missing or malformed Via/From/To/Call-ID/CSeq, a CSeq
+        method that differs from the request method, a bad Max-Forwards. Returns the error
+        (status 400) or None when the message is fit for routing."""
+        for hid in H.MANDATORY_HEADERS:
+            if hid not in self._first:
+                name = H.ID_TO_NAME[hid]
+                return SipParseError(f"missing {name} header", 400, header=name)
+        try:
+            self.via1  # noqa: B018 - parse for validation
+            f = self.from_
+            t = self.to
+            self.callid  # noqa: B018
+            cs = self.cseq
+            if self.is_request:
+                self.max_forwards  # noqa: B018
+        except SipParseError as exc:
+            return exc
+        assert cs is not None and f is not None and t is not None
+        if self.is_request and cs.method != self._method:
+            return SipParseError(
+                f"CSeq method {cs.method} does not match request method {self._method}",
+                400,
+                header="CSeq",
+            )
+        return None
+
+
+def _fail(reason: str, status: int = 400, offset: int | None = None) -> SipParseError:
+    return SipParseError(reason, status, offset=offset)
+
+
+def _parse_first_line(msg: SipMessage, data: bytes, pos: int, eol: int) -> None:
+    line_end = eol - 1 if eol > pos and data[eol - 1] == 0x0D else eol
+    msg.first_line_end = line_end
+    line = data[pos:line_end]
+    if line[:4].upper() == b"SIP/":
+        sp = line.find(b" ")
+        if sp < 0:
+            raise _fail("status line without status code", offset=pos)
+        ver = line[:sp]
+        if ver.upper() != b"SIP/2.0":
+            raise _fail(f"unsupported SIP version {ver[:20]!r}", 505, pos)
+        code = line[sp + 1 : sp + 4]
+        after = line[sp + 4 : sp + 5]
+        if len(code) != 3 or not code.isdigit() or after not in (b"", b" ") or code[0] in b"07-9":
+            raise _fail(f"bad status code in {line[:40]!r}", 400, pos)
+        msg.is_request = False
+        msg.status = int(code)
+        msg.reason = line[sp + 5 :]
+        msg.version = ver.decode()
+        return
+    sp1 = line.find(b" ")
+    sp2 = line.rfind(b" ")
+    if sp1 <= 0 or sp2 == sp1:
+        raise _fail(f"bad request line {line[:60]!r}", 400, pos)
+    method = line[:sp1]
+    ver = line[sp2 + 1 :]
+    if ver.upper() != b"SIP/2.0":
+        if ver[:4].upper() == b"SIP/":
+            raise _fail(f"unsupported SIP version {ver[:20]!r}", 505, pos)
+        raise _fail(f"bad request line {line[:60]!r}", 400, pos)
+    if _METHOD_RE.match(method) is None:
+        raise _fail(f"bad method {method[:30]!r}", 400, pos)
+    ruri = line[sp1 + 1 : sp2]
+    if not ruri or _CTL.search(ruri) is not None:
+        raise _fail(f"bad Request-URI {ruri[:60]!r}", 400, pos)
+    msg._method = method.decode()
+    msg.ruri = ruri.decode("utf-8", "surrogateescape")
+    msg.ruri_start = pos + sp1 + 1
+    msg.ruri_end = pos + sp2
+    msg.version = ver.decode()
+
+
+def _split_lines(data: bytes, start: int) -> tuple[list[bytes], list[int], int, int]:
+    """Slow path for LF-only or mixed line ends: header lines (no terminators), terminator
+    lengths, offset of the empty line and offset of the body."""
+    lines: list[bytes] = []
+    terms: list[int] = []
+    pos = start
+    n = len(data)
+    while True:
+        nl = data.find(b"\n", pos)
+        if nl < 0 or nl - start > MAX_HEADER_BYTES:
+            if nl < 0 and n - start <= MAX_HEADER_BYTES:
+                raise _fail("no empty line after the headers", 400, pos)
+            raise _fail("header section too large", 513, start)
+        line_end = nl - 1 if nl > pos and data[nl - 1] == 0x0D else nl
+        if line_end == pos:
+            return lines, terms, pos, nl + 1
+        lines.append(data[pos:line_end])
+        terms.append(nl + 1 - line_end)
+        pos = nl + 1
+
+
+def parse_message(
+    data: bytes,
+    *,
+    transport: str = "udp",
+    tcp_accept_no_cl: bool = False,
+    parser_mode: int = 0,
+) -> SipMessage:
+    """Parse one SIP message; see the module docstring. Raises SipParseError only."""
+    if type(data) is not bytes:
+        if isinstance(data, bytearray | memoryview):
+            data = bytes(data)
+        else:
+            raise _fail(f"expected bytes, got {type(data).__name__}")
+    n = len(data)
+    if n > MAX_MESSAGE_BYTES:
+        raise _fail(f"message of {n} bytes exceeds {MAX_MESSAGE_BYTES}", 513)
+    pos = 0
+    if n and data[0] in (13, 10):
+        pos = n - len(data.lstrip(b"\r\n"))
+        if pos == n:
+            raise _fail("keep-alive (CRLF only), not a SIP message")
+    eol = data.find(b"\n", pos)
+    if eol < 0:
+        raise _fail("no end of the first line" if n else "empty message", 400, pos)
+    if eol - pos > MAX_LINE_BYTES:
+        raise _fail("first line too long", 513, pos)
+    msg = SipMessage()
+    _parse_first_line(msg, data, pos, eol)
+    hstart = eol + 1
+    msg.headers_start = hstart
+    # Fast path: CRLF everywhere. The empty line is the first CRLFCRLF after the first line.
+    he = data.find(b"\r\n\r\n", eol - 1) if data[eol - 1] == 13 else -1
+    terms: list[int] | None = None
+    if he >= 0 and data.count(b"\n", hstart, he) == data.count(b"\r\n", hstart, he):
+        if he - hstart > MAX_HEADER_BYTES:
+            raise _fail("header section too large", 513, hstart)
+        if he < hstart:  # no headers at all
+            lines: list[bytes] = []
+            hend = hstart
+            body_start = hstart + 2
+        else:
+            lines = data[hstart:he].split(b"\r\n")
+            hend = he + 2
+            body_start = he + 4
+    else:
+        lines, terms, hend, body_start = _split_lines(data, hstart)
+    if len(lines) > MAX_HEADERS:
+        raise _fail(f"more than {MAX_HEADERS} header lines", 513, hstart)
+    check_len = hend - hstart > MAX_LINE_BYTES
+    strict = parser_mode & PARSER_MODE_STRICT
+    hf = msg._hf
+    first = msg._first
+    append = hf.append
+    name_to_id = _NAME_TO_ID
+    s = hstart
+    for k, line in enumerate(lines):
+        nxt = s + len(line) + (2 if terms is None else terms[k])
+        if check_len and len(line) > MAX_LINE_BYTES:
+            raise _fail("header line too long", 513, s)
+        c0 = line[:1]
+        if c0 == b" " or c0 == b"\t":
+            if not hf:
+                raise _fail("folded line before the first header", 400, s)
+            hid, name, hs, colon, _ve, _nx = hf[-1]
+            hf[-1] = (hid, name, hs, colon, s + len(line), nxt)
+            s = nxt
+            continue
+        colon = line.find(b":")
+        if colon <= 0:
+            raise _fail(f"header line without a name and ':' {line[:40]!r}", 400, s)
+        name = line[:colon]
+        if name[-1] in (32, 9):
+            name = name.rstrip(b" \t")
+        if b" " in name or b"\t" in name or not name:
+            raise _fail(f"bad header name {name[:40]!r}", 400, s)
+        hid = name_to_id.get(name.lower(), 0)
+        if hid:
+            if hid in first:
+                if strict and hid in _UNIQUE:
+                    raise _fail(f"duplicate {H.ID_TO_NAME[hid]} header", 400, s)
+            else:
+                first[hid] = len(hf)
+        append((hid, name, s, s + colon, s + len(line), nxt))
+        s = nxt
+    msg.headers_end = hend
+    msg.body_start = body_start
+    # trailing whitespace of values (rare) is trimmed lazily by rskip in _span users
+    ci = first.get(H.CONTENT_LENGTH)
+    cl: int | None = None
+    if ci is not None:
+        cl = _content_length(msg, data, ci)
+    avail = n - body_start
+    if cl is None:
+        if transport in STREAM_TRANSPORTS and not tcp_accept_no_cl:
+            raise _fail(f"missing Content-Length on {transport}", 400, hstart)
+        msg.body_end = n
+    elif cl > avail:
+        raise _fail(f"Content-Length {cl} larger than the {max(avail, 0)} bytes of body", 400)
+    else:
+        msg.body_end = body_start + cl
+        if cl < avail:
+            data = data[: body_start + cl]
+    msg.content_length = cl
+    msg.data = data
+    msg.transport = transport
+    return msg
+
+
+def _content_length(msg: SipMessage, data: bytes, ci: int) -> int:
+    hf = msg._hf
+    values: set[int] = set()
+    for i in range(ci, len(hf)):
+        h = hf[i]
+        if h[0] != H.CONTENT_LENGTH:
+            continue
+        s = skip_ws(data, h[3] + 1, h[4])
+        e = rskip_ws(data, s, h[4])
+        try:
+            v = parse_uint(data, s, e)
+        except SipParseError as exc:
+            raise _fail(f"Content-Length: {exc.reason}", 400, h[2]) from None
+        msg._cache[i] = v
+        values.add(v)
+    if len(values) > 1:
+        raise _fail("Content-Length headers with different values", 400)
+    return values.pop()
+
+
+def frame_length(buf: bytes, *, accept_no_cl: bool = False) -> int | None:
+    """Bytes taken by the first unit (keep-alive or message) in a stream buffer, or None."""
+    if not buf:
+        return None
+    if buf[0] in (13, 10):
+        if buf.startswith(b"\r\n\r\n"):
+            return 4
+        if buf in (b"\r", b"\r\n", b"\r\n\r"):
+            return None
+        if buf.startswith(b"\r\n"):
+            return 2
+        return 1  # a stray CR or LF: a one-byte keep-alive
+    he = buf.find(b"\r\n\r\n")
+    he_lf = buf.find(b"\n\n", 0, he if he >= 0 else len(buf))
+    if he_lf >= 0 and (he < 0 or he_lf < he):
+        hdr_end, body = he_lf, he_lf + 2
+    elif he >= 0:
+        hdr_end, body = he, he + 4
+    else:
+        if len(buf) > MAX_HEADER_BYTES:
+            raise _fail("header section too large", 513)
+        return None
+    if hdr_end > MAX_HEADER_BYTES:
+        raise _fail("header section too large", 513)
+    m = _CL_RE.search(buf, 0, hdr_end + 1)
+    if m is None:
+        if not accept_no_cl:
+            raise _fail("missing Content-Length on a stream transport")
+        return body
+    v = m.group(1).strip(b" \t")
+    if not v.isdigit() or len(v) > 10:
+        raise _fail(f"bad Content-Length {v[:20]!r}")
+    cl = int(v)
+    if cl > MAX_MESSAGE_BYTES:
+        raise _fail(f"Content-Length {cl} too large", 513)
+    total = body + cl
+    return total if len(buf) >= total else None
