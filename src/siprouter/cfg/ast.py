@@ -200,24 +200,6 @@ class Call:
     parens: bool = True
 
 
-Expr = (
-    Literal
-    | BoolLit
-    | Ident
-    | Keyword
-    | CoreValue
-    | IPAddr
-    | HostPort
-    | PV
-    | Select
-    | BinOp
-    | UnOp
-    | Cast
-    | SelVal
-    | Call
-)
-
-
 # --------------------------------------------------------------------------- statements
 
 
@@ -300,7 +282,8 @@ class Break:
 @dataclass(slots=True)
 class RouteCall:
     """`route(NAME)`; `target` is the name (str) or an expression for a dynamic name
-    (`route($var(r))`, `route("A" + $var(x))`)."""
+    (`route($var(r))`, `route("A" + $var(x))`). Also usable in expressions
+    (`if (route(X))` tests the route's return value)."""
 
     target: str | Expr
     pos: Pos
@@ -316,36 +299,25 @@ class Assign:
     pos: Pos
 
 
-@dataclass(slots=True)
-class Block:
-    """A braced block used as a statement (`{ ... }` inside a route body)."""
-
-    body: list[Stmt]
-    pos: Pos
-
-
-@dataclass(slots=True)
-class ExprStmt:
-    """An expression used as a statement (anything else than a call, e.g. `$var(x);`)."""
-
-    expr: Expr
-    pos: Pos
-
-
-Stmt = (
-    If
-    | Switch
-    | While
-    | Return
-    | Exit
-    | Drop
-    | Break
-    | RouteCall
-    | Assign
+Expr = (
+    Literal
+    | BoolLit
+    | Ident
+    | Keyword
+    | CoreValue
+    | IPAddr
+    | HostPort
+    | PV
+    | Select
+    | BinOp
+    | UnOp
+    | Cast
+    | SelVal
     | Call
-    | Block
-    | ExprStmt
+    | RouteCall
 )
+
+Stmt = If | Switch | While | Return | Exit | Drop | Break | RouteCall | Assign | Call
 
 
 # --------------------------------------------------------------------------- top level

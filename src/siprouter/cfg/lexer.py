@@ -1,0 +1,312 @@
+"""Lexer for the kamailio.cfg language: preprocessed text in, a list of tokens out.
+
+Each token keeps its offsets in the preprocessed text (so the parser can take the raw
+source text of a value, e.g. a listen address) and its original position (via the
+SourceMap). Comments (`#`, `//`, nested `/* */`) and whitespace are skipped; adjacency
+of tokens matters to the parser (e.g. `udp:1.2.3.4:5060`), so it compares offsets.
+
+Token kinds:
+    INT      value: int (decimal, 0x hex, 0o octal, 0b binary)
+    STRING   value: str with escapes applied ("..."), or raw ('...')
+    ID       value: str (letters, digits, `_`; never starts with a digit)
+    IPV4     value: str ("10.0.0.1")
+    IPV6     value: str ("::1", without brackets)
+    PV       value: str, the whole pseudo-variable text ("$var(x)", "$(ru{s.len})")
+    SELECT   value: str, the whole select text ("@via[1].host")
+    OP       value: str, an operator or punctuation ("==", "{", ";", ...)
+    EOF      value: ""
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from .errors import ConfigError, Pos
+from .srcmap import SourceMap
+
+# Longest first so that e.g. "==" wins over "=".
+_OPERATORS = (
+    "==", "!=", "=~", "!~", ">=", "<=", "&&", "||", "<<", ">>",
+    "=", ">", "<", "!", "+", "-", "*", "/", "%", "&", "|", "^", "~",
+    "(", ")", "{", "}", "[", "]", ",", ";", ":", ".",
+)  # fmt: skip
+
+_ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NUM_RE = re.compile(r"0[xX][0-9A-Fa-f]+|0[oO][0-7]+|0[bB][01]+|[0-9]+")
+_IPV4_RE = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9A-Za-z_])")
+_IPV6_RE = re.compile(
+    r"(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|[0-9A-Fa-f]{0,4})"
+)
+_SELECT_RE = re.compile(
+    r"@[A-Za-z_][A-Za-z0-9_]*(?:\[(?:-?[0-9]+|\"[^\"\n]*\")\])?"
+    r"(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\[(?:-?[0-9]+|\"[^\"\n]*\")\])?)*"
+)
+_PV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\?")
+
+_ESCAPES = {"n": "\n", "r": "\r", "a": "\a", "t": "\t", '"': '"', "\\": "\\", "'": "'"}
+_CLOSERS = {"(": ")", "[": "]", "{": "}"}
+
+# Hard limit on the number of tokens, a guard against pathological inputs.
+MAX_TOKENS = 2_000_000
+
+
+@dataclass(slots=True)
+class Token:
+    """One token: kind, value, offsets [start, end) in the preprocessed text, position."""
+
+    kind: str
+    value: object
+    start: int
+    end: int
+    pos: Pos
+
+    def is_op(self, *ops: str) -> bool:
+        return self.kind == "OP" and self.value in ops
+
+    def is_id(self, *names: str) -> bool:
+        return self.kind == "ID" and (not names or self.value in names)
+
+    def describe(self) -> str:
+        """The token as it should appear in an error message."""
+        if self.kind == "EOF":
+            return "end of file"
+        if self.kind == "STRING":
+            text = str(self.value)
+            return f'string "{text[:30]}{"..." if len(text) > 30 else ""}"'
+        return f"'{self.value}'"
+
+
+class Lexer:
+    """Turns preprocessed text into tokens; raises ConfigError on lexical errors."""
+
+    def __init__(self, text: str, srcmap: SourceMap) -> None:
+        self.text = text
+        self.srcmap = srcmap
+        self.i = 0
+        self.n = len(text)
+
+    def pos(self, offset: int) -> Pos:
+        return self.srcmap.pos(offset)
+
+    def error(self, msg: str, offset: int, hint: str | None = None) -> ConfigError:
+        return ConfigError(msg, self.pos(offset), hint=hint, notes=self.srcmap.notes(offset))
+
+    def tokens(self) -> list[Token]:
+        out: list[Token] = []
+        while True:
+            tok = self.next()
+            out.append(tok)
+            if tok.kind == "EOF":
+                return out
+            if len(out) > MAX_TOKENS:
+                raise self.error("config too large (too many tokens)", tok.start)
+
+    # ------------------------------------------------------------------ skipping
+
+    def _skip(self) -> None:
+        text, n = self.text, self.n
+        while self.i < n:
+            c = text[self.i]
+            if c in " \t\r\n\f\v":
+                self.i += 1
+            elif c == "#" or (c == "/" and text.startswith("//", self.i)):
+                j = text.find("\n", self.i)
+                self.i = n if j < 0 else j + 1
+            elif c == "/" and text.startswith("/*", self.i):
+                self._block_comment()
+            else:
+                return
+
+    def _block_comment(self) -> None:
+        start = self.i
+        depth = 0
+        i = self.i
+        text = self.text
+        while i < self.n:
+            if text.startswith("/*", i):
+                depth += 1
+                i += 2
+            elif text.startswith("*/", i):
+                depth -= 1
+                i += 2
+                if depth == 0:
+                    self.i = i
+                    return
+            else:
+                i += 1
+        raise self.error(
+            "unterminated block comment", start, hint="a '/*' comment must be closed by '*/'"
+        )
+
+    # ------------------------------------------------------------------ tokens
+
+    def _tok(self, kind: str, value: object, start: int) -> Token:
+        return Token(kind, value, start, self.i, self.pos(start))
+
+    def next(self) -> Token:
+        self._skip()
+        text = self.text
+        start = self.i
+        if start >= self.n:
+            return Token(
+                "EOF", "", start, start, self.pos(start) if self.n else Pos("<empty>", 1, 1)
+            )
+        c = text[start]
+        if c == '"' or c == "'":
+            return self._string(c)
+        if c == "$":
+            return self._pv()
+        if c == "@":
+            m = _SELECT_RE.match(text, start)
+            if m:
+                self.i = m.end()
+                return self._tok("SELECT", m.group(), start)
+            raise self.error("bad select: expected a name after '@'", start)
+        if c.isascii() and (c.isalnum() or c == ":"):
+            tok = self._ipv6(start)
+            if tok is not None:
+                return tok
+        if c.isascii() and c.isdigit():
+            m = _IPV4_RE.match(text, start)
+            if m:
+                self.i = m.end()
+                return self._tok("IPV4", m.group(), start)
+            m = _NUM_RE.match(text, start)
+            assert m is not None
+            self.i = m.end()
+            num = m.group()
+            base = 0 if len(num) > 1 and num[1] in "xXoObB" else 10
+            return self._tok("INT", int(num, base), start)
+        if c.isascii() and (c.isalpha() or c == "_"):
+            m = _ID_RE.match(text, start)
+            assert m is not None
+            self.i = m.end()
+            word = m.group()
+            if word == "msg" and text.startswith(":len", self.i):
+                self.i += 4
+                return self._tok("ID", "msg:len", start)
+            return self._tok("ID", word, start)
+        for op in _OPERATORS:
+            if text.startswith(op, start):
+                self.i = start + len(op)
+                return self._tok("OP", op, start)
+        shown = repr(c) if c.isprintable() else f"U+{ord(c):04X}"
+        raise self.error(f"unexpected character {shown}", start)
+
+    def _ipv6(self, start: int) -> Token | None:
+        m = _IPV6_RE.match(self.text, start)
+        if not m:
+            return None
+        cand = m.group()
+        # Back off a trailing ":port"-like part that made it invalid, e.g. "::1:" -> "::1".
+        while cand:
+            end = start + len(cand)
+            nxt = self.text[end] if end < self.n else ""
+            if not (nxt.isascii() and (nxt.isalnum() or nxt in "_.")):
+                try:
+                    ipaddress.IPv6Address(cand)
+                except ValueError:
+                    pass
+                else:
+                    if cand.count(":") >= 2:
+                        self.i = end
+                        return self._tok("IPV6", cand, start)
+            if ":" not in cand:
+                return None
+            cand = cand[: cand.rfind(":")]
+        return None
+
+    def _string(self, quote: str) -> Token:
+        start = self.i
+        text = self.text
+        i = start + 1
+        buf: list[str] = []
+        while True:
+            j = i
+            while j < self.n and text[j] != quote and (quote == "'" or text[j] != "\\"):
+                j += 1
+            buf.append(text[i:j])
+            if j >= self.n:
+                raise self.error(
+                    "unterminated string",
+                    start,
+                    hint=f"the string opened here has no closing {quote}",
+                )
+            if text[j] == quote:
+                self.i = j + 1
+                return self._tok("STRING", "".join(buf), start)
+            # backslash escape (double-quoted strings only)
+            nxt = text[j + 1] if j + 1 < self.n else ""
+            if nxt in _ESCAPES:
+                buf.append(_ESCAPES[nxt])
+                i = j + 2
+            elif nxt == "\n":
+                i = j + 2  # escaped newline: line continuation
+            elif nxt == "x" and j + 2 < self.n and text[j + 2] in "0123456789abcdefABCDEF":
+                k = j + 2
+                while k < self.n and k < j + 4 and text[k] in "0123456789abcdefABCDEF":
+                    k += 1
+                buf.append(chr(int(text[j + 2 : k], 16)))
+                i = k
+            elif nxt and nxt in "01234567":
+                k = j + 1
+                while k < self.n and k < j + 4 and text[k] in "01234567":
+                    k += 1
+                buf.append(chr(int(text[j + 1 : k], 8) & 0xFF))
+                i = k
+            else:
+                buf.append("\\")
+                i = j + 1
+
+    def _pv(self) -> Token:
+        start = self.i
+        text = self.text
+        i = start + 1
+        if i < self.n and text[i] == "(":
+            end = self._balanced(i)
+            self.i = end
+            return self._tok("PV", text[start:end], start)
+        m = _PV_NAME_RE.match(text, i)
+        if not m:
+            raise self.error(
+                "bad pseudo-variable: expected a name after '$'",
+                start,
+                hint="pseudo-variables look like $ru, $var(name) or $(hdr(Via)[0])",
+            )
+        i = m.end()
+        if i < self.n and text[i] == "(":
+            i = self._balanced(i)
+        self.i = i
+        return self._tok("PV", text[start:i], start)
+
+    def _balanced(self, i: int) -> int:
+        """Offset just after the bracket group opening at `i` (nesting (), [], {})."""
+        text = self.text
+        stack = [_CLOSERS[text[i]]]
+        open_at = i
+        i += 1
+        while i < self.n:
+            c = text[i]
+            if c in _CLOSERS:
+                stack.append(_CLOSERS[c])
+            elif c in ")]}":
+                if c != stack[-1]:
+                    raise self.error(f"bad pseudo-variable: expected '{stack[-1]}', got '{c}'", i)
+                stack.pop()
+                if not stack:
+                    return i + 1
+            elif c == "\n":
+                break
+            i += 1
+        raise self.error(
+            "unterminated pseudo-variable",
+            open_at,
+            hint=f"the '{text[open_at]}' here is not closed on the same line",
+        )
+
+
+def tokenize(text: str, srcmap: SourceMap) -> list[Token]:
+    """All tokens of `text`, ending with an EOF token."""
+    return Lexer(text, srcmap).tokens()

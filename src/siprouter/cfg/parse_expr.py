@@ -1,0 +1,457 @@
+"""Expression part of the parser: operators and precedence, primaries, pseudo-variables,
+selects, function-call arguments and address literals.
+
+Precedence, lowest first (as in Kamailio's grammar): `||`; `&&`; `|`; `&`; `^`; `<<`;
+`>>`; `== != =~ !~ eq ne ieq ine`; `> < >= <=`; `+ -`; `* / mod`; then the unary
+operators `! - ~`, `defined`, and the casts `(int)`/`(str)`. All binary operators are
+left-associative.
+"""
+
+from __future__ import annotations
+
+from . import ast
+from .errors import ConfigError
+from .lexer import Token
+from .parse_base import ParserBase
+
+BINARY_PREC: dict[str, int] = {
+    "||": 1,
+    "&&": 2,
+    "|": 3,
+    "&": 4,
+    "^": 5,
+    "<<": 6,
+    ">>": 7,
+    "==": 8, "!=": 8, "=~": 8, "!~": 8, "eq": 8, "ne": 8, "ieq": 8, "ine": 8,
+    ">": 9, "<": 9, ">=": 9, "<=": 9,
+    "+": 10, "-": 10,
+    "*": 11, "/": 11, "mod": 11,
+}  # fmt: skip
+WORD_OPS = frozenset({"eq", "ne", "ieq", "ine", "mod"})
+
+CORE_KEYWORDS = frozenset(
+    {
+        "af", "dst_ip", "dst_port", "from_uri", "method", "msg:len", "proto", "status",
+        "snd_af", "snd_ip", "snd_port", "snd_proto", "src_ip", "src_port", "to_ip",
+        "to_port", "to_uri", "uri", "myself", "retcode", "to_af", "to_proto",
+        "rcv_ip", "rcv_port", "rcv_proto", "rcv_af",
+    }
+)  # fmt: skip
+CORE_VALUES = frozenset({"INET", "INET6", "SCTP", "TCP", "TLS", "UDP", "WS", "WSS", "MAX_URI_SIZE"})
+PROTOS = frozenset({"udp", "tcp", "tls", "sctp", "ws", "wss", "any"})
+
+
+class ExprParser(ParserBase):
+    """Parses expressions; expects ParserBase's cursor."""
+
+    # ------------------------------------------------------------------ operators
+
+    def binary_op(self) -> str | None:
+        tok = self.tok
+        if tok.kind == "OP" and tok.value in BINARY_PREC:
+            return str(tok.value)
+        if tok.kind == "ID" and tok.value in WORD_OPS:
+            return str(tok.value)
+        if tok.kind == "OP" and tok.value == "%":
+            return "%"
+        return None
+
+    def parse_expr(self, min_prec: int = 1) -> ast.Expr:
+        start = self.tok
+        self.enter(start)
+        try:
+            left = self.parse_unary()
+            while True:
+                op = self.binary_op()
+                if op == "%":
+                    raise self.error_here(
+                        "'%' is not an operator in kamailio.cfg", hint="use 'mod' for modulo"
+                    )
+                if op is None or BINARY_PREC[op] < min_prec:
+                    return left
+                optok = self.advance()
+                right = self.parse_expr(BINARY_PREC[op] + 1) if self._can_start_expr() else None
+                if right is None:
+                    raise self.error_here(
+                        f"expected an expression after '{op}', got {self.tok.describe()}"
+                    )
+                left = ast.BinOp(op, left, right, optok.pos)
+        finally:
+            self.leave()
+
+    def _can_start_expr(self) -> bool:
+        tok = self.tok
+        if tok.kind in ("INT", "STRING", "PV", "SELECT", "IPV4", "IPV6"):
+            return True
+        if tok.kind == "ID":
+            return tok.value not in WORD_OPS
+        return tok.kind == "OP" and tok.value in ("(", "!", "-", "~", "[", "%")
+
+    def parse_unary(self) -> ast.Expr:
+        tok = self.tok
+        if tok.kind == "OP" and tok.value in ("!", "-", "~"):
+            self.advance()
+            self.enter(tok)
+            try:
+                operand = self.parse_unary()
+            finally:
+                self.leave()
+            if tok.value == "-" and isinstance(operand, ast.Literal) and operand.kind == "int":
+                return ast.Literal(-int(operand.value), "int", tok.pos, "-" + operand.raw)
+            return ast.UnOp(str(tok.value), operand, tok.pos)
+        if tok.kind == "ID" and tok.value == "defined":
+            self.advance()
+            self.enter(tok)
+            try:
+                operand = self.parse_unary()
+            finally:
+                self.leave()
+            return ast.UnOp("defined", operand, tok.pos)
+        if tok.is_op("(") and self.peek().is_id("int", "str") and self.peek(2).is_op(")"):
+            self.advance()
+            typ = str(self.advance().value)
+            self.advance()
+            self.enter(tok)
+            try:
+                inner = self.parse_unary()
+            finally:
+                self.leave()
+            return ast.Cast(typ, inner, tok.pos)
+        return self.parse_primary()
+
+    # ------------------------------------------------------------------ primaries
+
+    def parse_primary(self) -> ast.Expr:
+        tok = self.tok
+        kind = tok.kind
+        if kind == "INT":
+            self.advance()
+            return ast.Literal(int(tok.value), "int", tok.pos, self.raw(tok.start, tok.end))  # type: ignore[call-overload]
+        if kind == "STRING":
+            value, first = self.expect_string("")
+            return ast.Literal(value, "str", first.pos, self.raw(first.start, self.prev_end()))
+        if kind == "PV":
+            self.advance()
+            return parse_pv(tok, self)
+        if tok.is_op("%") and self.peek().kind == "ID" and self.peek().start == tok.end:
+            # old AVP syntax %name, the same as $avp(name)
+            self.advance()
+            name = self.advance()
+            return ast.PV("avp", tok.pos, str(name.value), None, [], self.raw(tok.start, name.end))
+        if kind == "SELECT":
+            self.advance()
+            return parse_select(tok)
+        if kind in ("IPV4", "IPV6") or tok.is_op("["):
+            return self.parse_ip()
+        if tok.is_op("("):
+            self.advance()
+            inner = self.parse_expr()
+            self.expect_op(")", "to close '(' of the expression", self._opened_hint(tok))
+            return inner
+        if kind == "ID":
+            return self.parse_word()
+        raise self.error_here(f"expected an expression, got {tok.describe()}")
+
+    def _opened_hint(self, tok: Token) -> str:
+        return f"the '(' was opened at {tok.pos}"
+
+    def parse_word(self) -> ast.Expr:
+        tok = self.advance()
+        word = str(tok.value)
+        if word in ("strlen", "strempty"):
+            self.expect_op("(", f"after '{word}'")
+            arg = self.parse_expr()
+            self.expect_op(")", f"to close '{word}('")
+            return ast.UnOp(word, arg, tok.pos)
+        if word == "selval" and self.at_op("("):
+            self.advance()
+            cond = self.parse_expr()
+            self.expect_op(",", "after the condition of selval(cond, a, b)")
+            a = self.parse_expr()
+            self.expect_op(",", "after the second argument of selval(cond, a, b)")
+            b = self.parse_expr()
+            self.expect_op(")", "to close selval(")
+            return ast.SelVal(cond, a, b, tok.pos)
+        if word == "route" and self.at_op("("):
+            return self.parse_route_call(tok)
+        if word == "max_len":
+            raise self.error_at(tok, "the core keyword 'max_len' was removed from Kamailio")
+        if word == "uri" and self.at_op(":") and self.adjacent():
+            # old forward() argument forms uri:host and uri:port
+            nxt = self.peek()
+            if nxt.is_id("host", "port") and nxt.start == self.tok.end:
+                self.advance()
+                self.advance()
+                return ast.Keyword(f"uri:{nxt.value}", tok.pos)
+        if word in CORE_KEYWORDS:
+            return ast.Keyword(word, tok.pos)
+        if word in CORE_VALUES:
+            return ast.CoreValue(word, tok.pos)
+        if self.at_op("("):
+            return self.parse_call(tok)
+        # a bare identifier, possibly a dotted/dashed host name (forward(sip.example.com))
+        end = tok.end
+        while self.at_op(".") and self.adjacent() and self.peek().kind in ("ID", "INT"):
+            if self.toks[self.i + 1].start != self.tok.end:
+                break
+            self.advance()
+            end = self.advance().end
+        return ast.Ident(self.raw(tok.start, end), tok.pos)
+
+    def parse_route_call(self, tok: Token) -> ast.RouteCall:
+        self.expect_op("(", "after 'route'")
+        t = self.tok
+        target: str | ast.Expr
+        if (t.kind in ("ID", "INT") and self.peek().is_op(")")) or (
+            t.kind == "STRING" and self.peek().is_op(")")
+        ):
+            self.advance()
+            target = str(t.value)
+        elif self.at_op(")"):
+            raise self.error_here("route() needs a route name", hint="e.g. route(RELAY);")
+        else:
+            target = self.parse_expr()
+        self.expect_op(")", "to close 'route('")
+        return ast.RouteCall(target, tok.pos)
+
+    def parse_call(self, tok: Token) -> ast.Call:
+        open_tok = self.expect_op("(", f"after '{tok.value}'")
+        args: list[ast.Expr] = []
+        if not self.at_op(")"):
+            while True:
+                args.append(self.parse_arg())
+                if self.accept_op(","):
+                    continue
+                if self.at_op(")"):
+                    break
+                raise self.error_here(
+                    f"expected ',' or ')' in the arguments of {tok.value}(), "
+                    f"got {self.tok.describe()}",
+                    f"the '(' was opened at {open_tok.pos}",
+                )
+        self.advance()
+        return ast.Call(str(tok.value), args, tok.pos)
+
+    def parse_arg(self) -> ast.Expr:
+        """A function argument: an expression or an address `[proto:]host[:port]`."""
+        tok = self.tok
+        nxt = self.peek()
+        if (
+            tok.kind == "ID"
+            and str(tok.value).lower() in PROTOS
+            and nxt.is_op(":")
+            and nxt.start == tok.end
+        ):
+            return self.parse_hostport()
+        if tok.kind in ("IPV4", "IPV6") or tok.is_op("["):
+            start = self.i
+            ip = self.parse_ip()
+            if self.at_op(":") and self.adjacent():
+                self.i = start
+                return self.parse_hostport()
+            return self._continue_expr(ip)
+        return self.parse_expr()
+
+    def _continue_expr(self, left: ast.Expr) -> ast.Expr:
+        """Continue a binary expression whose first operand is already parsed."""
+        while True:
+            op = self.binary_op()
+            if op is None or op == "%":
+                return left
+            optok = self.advance()
+            right = self.parse_expr(BINARY_PREC[op] + 1)
+            left = ast.BinOp(op, left, right, optok.pos)
+
+    # ------------------------------------------------------------------ addresses
+
+    def parse_ip(self) -> ast.IPAddr:
+        """IPv4, IPv6 or [IPv6], with an optional /mask (network)."""
+        tok = self.tok
+        start = tok.start
+        if tok.is_op("["):
+            self.advance()
+            if self.tok.kind != "IPV6":
+                raise self.error_here(
+                    f"expected an IPv6 address after '[', got {self.tok.describe()}"
+                )
+            addr = str(self.advance().value)
+            self.expect_op("]", "to close the IPv6 address")
+            version = 6
+        else:
+            self.advance()
+            addr = str(tok.value)
+            version = 4 if tok.kind == "IPV4" else 6
+        mask: str | None = None
+        if self.at_op("/") and self.peek().kind in ("INT", "IPV4"):
+            self.advance()
+            m = self.advance()
+            mask = str(m.value)
+        return ast.IPAddr(addr, version, tok.pos, mask, self.raw(start, self.prev_end()))
+
+    def parse_hostport(self) -> ast.HostPort:
+        """`[proto:]host[:port]` with every part adjacent (no spaces)."""
+        first = self.tok
+        proto: str | None = None
+        if (
+            first.kind == "ID"
+            and str(first.value).lower() in PROTOS
+            and self.peek().is_op(":")
+            and self.peek().start == first.end
+        ):
+            proto = str(first.value).lower()
+            self.advance()
+            self.advance()
+        host = self.parse_host_text()
+        port: int | None = None
+        if self.at_op(":") and self.adjacent():
+            self.advance()
+            if self.tok.kind != "INT" or not self.adjacent():
+                raise self.error_here(
+                    f"expected a port number after ':', got {self.tok.describe()}"
+                )
+            port = int(self.advance().value)  # type: ignore[call-overload]
+        return ast.HostPort(proto, host, port, first.pos, self.raw(first.start, self.prev_end()))
+
+    def parse_host_text(self) -> str:
+        """A host: IPv4, IPv6, [IPv6], a quoted string or a dotted/dashed name."""
+        tok = self.tok
+        if tok.kind in ("IPV4", "IPV6"):
+            self.advance()
+            return str(tok.value)
+        if tok.is_op("["):
+            self.advance()
+            if self.tok.kind != "IPV6":
+                raise self.error_here(
+                    f"expected an IPv6 address after '[', got {self.tok.describe()}"
+                )
+            addr = str(self.advance().value)
+            self.expect_op("]", "to close the IPv6 address")
+            return addr
+        if tok.kind == "STRING":
+            self.advance()
+            return str(tok.value)
+        if tok.kind in ("ID", "INT"):
+            self.advance()
+            end = tok.end
+            while (
+                self.at_op(".", "-")
+                and self.tok.start == end
+                and self.peek().kind in ("ID", "INT")
+                and self.peek().start == self.tok.end
+            ):
+                self.advance()
+                end = self.advance().end
+            return self.raw(tok.start, end)
+        raise self.error_here(f"expected a host name or address, got {tok.describe()}")
+
+
+# ---------------------------------------------------------------------- PVs and selects
+
+
+def _close(text: str, i: int) -> int:
+    """Index just after the bracket group opening at text[i]; -1 if unbalanced."""
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    stack = [pairs[text[i]]]
+    i += 1
+    while i < len(text):
+        c = text[i]
+        if c in pairs:
+            stack.append(pairs[c])
+        elif c in ")]}":
+            if c != stack[-1]:
+                return -1
+            stack.pop()
+            if not stack:
+                return i + 1
+        i += 1
+    return -1
+
+
+def _name_end(text: str, i: int) -> int:
+    while i < len(text) and (text[i].isascii() and (text[i].isalnum() or text[i] == "_")):
+        i += 1
+    return i
+
+
+def parse_pv(tok: Token, p: ParserBase) -> ast.PV:
+    """Split a PV token's text into name, inner name, index and transformations."""
+    raw = str(tok.value)
+
+    def bad(why: str) -> ConfigError:
+        return p.error_at(
+            tok,
+            f"bad pseudo-variable {raw}: {why}",
+            hint="forms: $name, $name(inner), $(name(inner)[index]{transformation})",
+        )
+
+    if raw.startswith("$("):
+        body = raw[2:-1]
+        full = True
+    else:
+        body = raw[1:]
+        full = False
+    end = _name_end(body, 0)
+    if end == 0:
+        raise bad("expected a name")
+    name = body[:end]
+    inner: str | None = None
+    index: str | None = None
+    transforms: list[str] = []
+    i = end
+    if i < len(body) and body[i] == "(":
+        j = _close(body, i)
+        if j < 0:
+            raise bad("unbalanced parentheses")
+        inner = body[i + 1 : j - 1]
+        i = j
+    if full:
+        if i < len(body) and body[i] == "[":
+            j = _close(body, i)
+            if j < 0:
+                raise bad("unbalanced brackets")
+            index = body[i + 1 : j - 1].strip()
+            if not index:
+                raise bad("empty index")
+            i = j
+        while i < len(body) and body[i] == "{":
+            j = _close(body, i)
+            if j < 0:
+                raise bad("unbalanced braces")
+            tr = body[i + 1 : j - 1]
+            if not tr:
+                raise bad("empty transformation")
+            transforms.append(tr)
+            i = j
+    if i != len(body):
+        raise bad(f"unexpected {body[i]!r}")
+    return ast.PV(name, tok.pos, inner, index, transforms, raw)
+
+
+def parse_select(tok: Token) -> ast.Select:
+    """Split `@a[1].b.c["x"]` into parts (the lexer already checked the shape)."""
+    raw = str(tok.value)
+    parts: list[ast.SelectPart] = []
+    for chunk in _split_select(raw[1:]):
+        name, _, rest = chunk.partition("[")
+        index: int | str | None = None
+        if rest:
+            text = rest[:-1]
+            index = text[1:-1] if text.startswith('"') else int(text)
+        parts.append(ast.SelectPart(name, index))
+    return ast.Select(parts, tok.pos, raw)
+
+
+def _split_select(text: str) -> list[str]:
+    out: list[str] = []
+    cur: list[str] = []
+    in_str = False
+    for c in text:
+        if c == '"':
+            in_str = not in_str
+        if c == "." and not in_str:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+    out.append("".join(cur))
+    return out

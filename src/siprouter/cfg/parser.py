@@ -1,0 +1,585 @@
+"""Parser entry point and the top level of kamailio.cfg: global parameters, listen/alias,
+socket blocks, custom parameters, flags, module directives and routing blocks.
+
+    parse(text, srcmap, all_errors=False) -> ast.Config
+    parse_string(text, filename="<string>", all_errors=False) -> ast.Config
+
+The first error raises ConfigError; with all_errors, the parser recovers at the next
+statement or top-level item and raises ConfigErrors with every error found. No other
+exception escapes for any input.
+
+A parameter value ends at ';' or where the next top-level item starts (Kamailio does
+not look at line ends either). `listen`/`alias` values may hold several addresses;
+their raw text goes to listen.py (parse_listen_line / parse_alias) when present.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import ast
+from .errors import ConfigError, ConfigErrors, Pos
+from .lexer import Token, tokenize
+from .parse_base import MAX_DEPTH
+from .parse_stmt import ROUTE_WORDS, StmtParser
+from .srcmap import SourceMap
+
+try:  # the listen-address grammar lives in one place (listen.py)
+    from . import listen as _listen
+except ImportError:  # pragma: no cover - listen.py is part of the package
+    _listen = None  # type: ignore[assignment]
+
+BOOL_WORDS = {
+    "yes": True, "no": False, "on": True, "off": False, "true": True, "false": False,
+    "enable": True, "disable": False,
+}  # fmt: skip
+DIRECTIVE_WORDS = frozenset(
+    {
+        "loadmodule", "loadmodulex", "loadpath", "mpath", "modparam", "modparamx",
+        "cfgengine", "flags", "avpflags",
+    }
+)  # fmt: skip
+# Dotted names that are core parameters rather than custom `group.var` parameters.
+CORE_DOTTED_GROUPS = frozenset({"kemi"})
+ROUTES_WITH_NAME = {"route", "failure_route", "branch_route", "onreply_route", "event_route"}
+ROUTES_NEED_NAME = {"event_route"}
+_ROUTE_NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_:.\-]*")
+
+
+class Parser(StmtParser):
+    """Recursive-descent parser over the token list."""
+
+    def __init__(self, text: str, srcmap: SourceMap, tokens: list[Token], all_errors: bool) -> None:
+        super().__init__(text, srcmap, tokens)
+        self.all_errors = all_errors
+        self.errors = []
+
+    # ------------------------------------------------------------------ top level
+
+    def parse_config(self) -> ast.Config:
+        cfg = ast.Config(self.tok.pos)
+        while self.tok.kind != "EOF":
+            start = self.i
+            try:
+                item = self.parse_top()
+            except ConfigError as err:
+                if not self.all_errors:
+                    raise
+                self.errors.append(err)
+                self.recover_top(start)
+                continue
+            if item is not None:
+                self.add_item(cfg, item)
+        return cfg
+
+    def add_item(self, cfg: ast.Config, item: Any) -> None:
+        items = item if isinstance(item, list) else [item]
+        for it in items:
+            cfg.items.append(it)
+            if isinstance(it, ast.Param):
+                cfg.params.append(it)
+            elif isinstance(it, ast.CustomParam):
+                cfg.custom_params.append(it)
+            elif isinstance(it, ast.Listen):
+                cfg.listens.append(it)
+            elif isinstance(it, ast.SocketBlock):
+                cfg.sockets.append(it)
+            elif isinstance(it, ast.FlagDecl):
+                cfg.flags.append(it)
+            elif isinstance(it, ast.LoadModule):
+                cfg.loadmodules.append(it)
+            elif isinstance(it, ast.LoadPath):
+                cfg.loadpath.append(it)
+            elif isinstance(it, ast.ModParam):
+                cfg.modparams.append(it)
+            elif isinstance(it, ast.CfgEngine):
+                cfg.cfgengines.append(it)
+            elif isinstance(it, ast.RouteBlock):
+                self.add_route(cfg, it)
+
+    def add_route(self, cfg: ast.Config, blk: ast.RouteBlock) -> None:
+        cfg.route_list.append(blk)
+        table = cfg.routes.setdefault(blk.kind, {})
+        if blk.name in table:
+            # Kamailio rejects a second definition of a named block (and of route[0]).
+            if blk.name or blk.keyword == "route":
+                first = table[blk.name]
+                err = ConfigError(
+                    f"duplicate route: {_route_label(blk)} is already defined at {first.pos}",
+                    blk.name_pos or blk.pos,
+                )
+                if not self.all_errors:
+                    raise err
+                self.errors.append(err)
+            return
+        table[blk.name] = blk
+
+    def recover_top(self, start: int) -> None:
+        """Skip to the next token that starts a top-level item (outside braces)."""
+        if self.i == start:
+            self.advance()
+        depth = 0
+        while self.tok.kind != "EOF":
+            t = self.tok
+            if t.is_op("{"):
+                depth += 1
+            elif t.is_op("}"):
+                depth = max(depth - 1, 0)
+                self.advance()
+                continue
+            elif depth == 0 and self.starts_top_item(self.i):
+                return
+            self.advance()
+
+    def starts_top_item(self, i: int) -> bool:
+        t = self.toks[i]
+        if t.kind != "ID":
+            return False
+        nxt = self.toks[min(i + 1, len(self.toks) - 1)]
+        if t.value in ROUTE_WORDS:
+            return nxt.is_op("[", "{")
+        if t.value in DIRECTIVE_WORDS:
+            return True
+        if nxt.is_op("="):
+            return True
+        if nxt.is_op(".") and i + 3 < len(self.toks):
+            return self.toks[i + 2].kind == "ID" and self.toks[i + 3].is_op("=")
+        return False
+
+    def parse_top(self) -> Any:
+        tok = self.tok
+        if tok.is_op(";"):
+            self.advance()
+            return None
+        if tok.kind != "ID":
+            raise self.error_here(_top_expected(tok), _top_hint(tok))
+        word = str(tok.value)
+        nxt = self.peek()
+        if word in ROUTE_WORDS and nxt.is_op("[", "{"):
+            return self.parse_route_block()
+        if word in ("loadmodule", "loadmodulex"):
+            return self.parse_loadmodule()
+        if word in ("modparam", "modparamx"):
+            return self.parse_modparam()
+        if word in ("loadpath", "mpath"):
+            return self.parse_loadpath()
+        if word == "cfgengine":
+            self.advance()
+            name, _ = self.expect_string("after 'cfgengine'")
+            self.end_top_item("cfgengine")
+            return ast.CfgEngine(name, tok.pos)
+        if word in ("flags", "avpflags"):
+            return self.parse_flags()
+        if nxt.is_op("="):
+            if word in ("listen", "alias"):
+                return self.parse_listen()
+            if word == "socket" and self.peek(2).is_op("{"):
+                return self.parse_socket()
+            return self.parse_param()
+        if nxt.is_op(".") and self.peek(2).kind == "ID" and self.peek(3).is_op("="):
+            return self.parse_dotted_param()
+        if word in ROUTE_WORDS:
+            raise self.error_at(nxt, f"expected '{{' or '[' after '{word}', got {nxt.describe()}")
+        raise self.error_here(_top_expected(tok), _top_hint(tok))
+
+    def end_top_item(self, what: str) -> None:
+        """After a top-level item: ';', end of file, or the start of the next item."""
+        if self.accept_op(";") or self.tok.kind == "EOF" or self.starts_top_item(self.i):
+            return
+        raise self.error_here(
+            f"unexpected {self.tok.describe()} after {what}",
+            hint="end the value with ';' or put the next item on its own line",
+        )
+
+    # ------------------------------------------------------------------ parameters
+
+    def parse_param(self) -> ast.Param:
+        name_tok = self.advance()
+        self.advance()  # '='
+        return self._finish_param(str(name_tok.value), name_tok)
+
+    def _finish_param(self, name: str, name_tok: Token) -> ast.Param:
+        vtok = self.tok
+        if vtok.kind == "EOF" or vtok.is_op(";"):
+            raise self.error_here(f"expected a value for '{name}', got {vtok.describe()}")
+        value = self.parse_param_value()
+        raw = self.raw(vtok.start, self.prev_end())
+        self.end_top_item(f"the value of '{name}'")
+        return ast.Param(name, value, name_tok.pos, raw, vtok.pos)
+
+    def parse_dotted_param(self) -> ast.Param | ast.CustomParam:
+        group_tok = self.advance()
+        self.advance()  # '.'
+        name_tok = self.advance()
+        self.advance()  # '='
+        group, name = str(group_tok.value), str(name_tok.value)
+        if group in CORE_DOTTED_GROUPS:
+            return self._finish_param(f"{group}.{name}", group_tok)
+        vtok = self.tok
+        neg = self.accept_op("-")
+        if self.tok.kind == "INT":
+            n = int(self.advance().value)  # type: ignore[call-overload]
+            value = ast.Literal(
+                -n if neg else n, "int", vtok.pos, self.raw(vtok.start, self.prev_end())
+            )
+        elif self.tok.kind == "STRING" and not neg:
+            s, first = self.expect_string("")
+            value = ast.Literal(s, "str", first.pos, self.raw(first.start, self.prev_end()))
+        else:
+            raise self.error_here(
+                f"expected an integer or a quoted string as the value of '{group}.{name}', "
+                f"got {self.tok.describe()}"
+            )
+        desc: str | None = None
+        if self.at_id("desc"):
+            self.advance()
+            desc, _ = self.expect_string("after 'desc'")
+        self.end_top_item(f"the value of '{group}.{name}'")
+        return ast.CustomParam(group, name, value, group_tok.pos, desc)
+
+    def parse_param_value(self) -> ast.ParamValue:
+        tok = self.tok
+        if tok.is_op("("):
+            self.advance()
+            items: list[Any] = []
+            while True:
+                items.append(self.parse_param_value())
+                if self.accept_op(","):
+                    continue
+                self.expect_op(")", "to close the value list", f"the '(' was opened at {tok.pos}")
+                return ast.ValueList(items, tok.pos)
+        if tok.is_op("-") and self.peek().kind == "INT":
+            self.advance()
+            n = int(self.advance().value)  # type: ignore[call-overload]
+            return ast.Literal(-n, "int", tok.pos, self.raw(tok.start, self.prev_end()))
+        if tok.kind == "INT" and not (self.peek().is_op(".", ":") and self.peek().start == tok.end):
+            self.advance()
+            return ast.Literal(int(tok.value), "int", tok.pos, self.raw(tok.start, tok.end))  # type: ignore[call-overload]
+        if tok.kind == "STRING":
+            s, first = self.expect_string("")
+            if self.at_op(":") and self.adjacent() and self.peek().kind == "INT":
+                self.advance()
+                port = int(self.advance().value)  # type: ignore[call-overload]
+                return ast.HostPort(
+                    None, s, port, first.pos, self.raw(first.start, self.prev_end())
+                )
+            return ast.Literal(s, "str", first.pos, self.raw(first.start, self.prev_end()))
+        if tok.kind == "ID" and str(tok.value).lower() in BOOL_WORDS:
+            nxt = self.peek()
+            if not (nxt.is_op(".", ":", "-") and nxt.start == tok.end):
+                self.advance()
+                return ast.BoolLit(BOOL_WORDS[str(tok.value).lower()], str(tok.value), tok.pos)
+        if tok.kind in ("ID", "INT", "IPV4", "IPV6") or tok.is_op("["):
+            hp = self.parse_hostport()
+            if hp.proto is None and hp.port is None:
+                if tok.kind in ("IPV4", "IPV6") or tok.is_op("["):
+                    return ast.IPAddr(
+                        hp.host, 4 if tok.kind == "IPV4" else 6, tok.pos, None, hp.raw
+                    )
+                return ast.Ident(hp.host, tok.pos)
+            return hp
+        raise self.error_here(f"expected a value, got {tok.describe()}")
+
+    # ------------------------------------------------------------------ listen / socket
+
+    def value_extent(self, stop_at: tuple[str, ...] = (";",)) -> tuple[int, int]:
+        """Offsets of a multi-token value (listen/alias/bind): up to ';' (or a token in
+        `stop_at`), end of file or the start of the next top-level item."""
+        start_tok = self.tok
+        if start_tok.kind == "EOF" or start_tok.is_op(*stop_at):
+            raise self.error_here(f"expected an address, got {start_tok.describe()}")
+        depth = 0
+        while self.tok.kind != "EOF":
+            t = self.tok
+            if t.is_op("("):
+                depth += 1
+            elif t.is_op(")"):
+                depth -= 1
+            elif (depth <= 0 and (t.is_op(*stop_at) or t.is_op("{", "}"))) or (
+                depth <= 0 and self.i > 0 and t is not start_tok and self.starts_top_item(self.i)
+            ):
+                break
+            self.advance()
+        return start_tok.start, self.prev_end()
+
+    def parse_listen(self) -> list[ast.Listen]:
+        name_tok = self.advance()
+        self.advance()  # '='
+        param = str(name_tok.value)
+        vtok = self.tok
+        start, end = self.value_extent()
+        raw = self.raw(start, end)
+        self.end_top_item(f"the value of '{param}'")
+        out: list[ast.Listen] = []
+        if _listen is None:
+            return [ast.Listen(param, raw, vtok.pos)]
+        try:
+            if param == "listen":
+                for spec in _listen.parse_listen_line(raw):
+                    out.append(ast.Listen(param, raw, vtok.pos, spec))
+            else:
+                for part in _split_words(raw):
+                    out.append(ast.Listen(param, part, vtok.pos, _listen.parse_alias(part)))
+        except ValueError as exc:
+            raise self.error_at(vtok, f"bad {param} value: {exc}") from None
+        return out
+
+    def parse_socket(self) -> ast.SocketBlock:
+        sock_tok = self.advance()
+        self.advance()  # '='
+        open_tok = self.advance()  # '{'
+        attrs: list[ast.SocketAttr] = []
+        bind: ast.Listen | None = None
+        while not self.at_op("}"):
+            if self.tok.kind == "EOF":
+                raise self.error_here(
+                    f"expected '}}' to close the socket block opened at {open_tok.pos}, got end of file"
+                )
+            if self.tok.kind != "ID":
+                raise self.error_here(
+                    f"expected a socket attribute name, got {self.tok.describe()}"
+                )
+            atok = self.advance()
+            self.expect_op("=", f"after socket attribute '{atok.value}'")
+            vtok = self.tok
+            if atok.value in ("bind", "advertise"):
+                start, end = self.value_extent(stop_at=(";", "}"))
+                raw = self.raw(start, end)
+                value: ast.ParamValue = ast.Literal(raw, "str", vtok.pos, raw)
+                if atok.value == "bind" and _listen is not None:
+                    try:
+                        bind = ast.Listen("socket", raw, vtok.pos, _listen.parse_listen(raw))
+                    except ValueError as exc:
+                        raise self.error_at(vtok, f"bad socket bind address: {exc}") from None
+                elif atok.value == "bind":
+                    bind = ast.Listen("socket", raw, vtok.pos)
+            else:
+                value = self.parse_param_value()
+                raw = self.raw(vtok.start, self.prev_end())
+            attrs.append(ast.SocketAttr(str(atok.value), value, atok.pos, raw))
+            if not self.accept_op(";") and not self.at_op("}"):
+                raise self.error_here(
+                    f"expected ';' after socket attribute '{atok.value}', got {self.tok.describe()}"
+                )
+        self.advance()
+        self.end_top_item("the socket block")
+        return ast.SocketBlock(attrs, sock_tok.pos, bind)
+
+    # ------------------------------------------------------------------ directives
+
+    def parse_loadmodule(self) -> ast.LoadModule:
+        tok = self.advance()
+        expand = tok.value == "loadmodulex"
+        opts: str | None = None
+        if self.accept_op("("):
+            path, _ = self.expect_string(f"(module path) after '{tok.value}('")
+            if self.accept_op(","):
+                opts, _ = self.expect_string("(module options)")
+            self.expect_op(")", f"to close '{tok.value}('")
+        else:
+            path, _ = self.expect_string(f"(module path) after '{tok.value}'")
+        self.end_top_item(f"'{tok.value}'")
+        return ast.LoadModule(path, tok.pos, opts, expand)
+
+    def parse_loadpath(self) -> ast.LoadPath:
+        tok = self.advance()
+        self.accept_op("=")
+        path, _ = self.expect_string(f"(modules directory) after '{tok.value}'")
+        self.end_top_item(f"'{tok.value}'")
+        return ast.LoadPath(path, tok.pos)
+
+    def parse_modparam(self) -> ast.ModParam:
+        tok = self.advance()
+        what = f'{tok.value}("module", "param", value)'
+        self.expect_op("(", f"after '{tok.value}'", f"the form is {what}")
+        module, _ = self.expect_string(f"(module name) in {what}")
+        self.expect_op(",", f"after the module name in {what}")
+        name, _ = self.expect_string(f"(parameter name) in {what}")
+        self.expect_op(",", f"after the parameter name in {what}")
+        vtok = self.tok
+        neg = self.accept_op("-")
+        if self.tok.kind == "INT":
+            n = int(self.advance().value)  # type: ignore[call-overload]
+            value = ast.Literal(
+                -n if neg else n, "int", vtok.pos, self.raw(vtok.start, self.prev_end())
+            )
+        elif self.tok.kind == "STRING" and not neg:
+            s, first = self.expect_string("")
+            value = ast.Literal(s, "str", first.pos, self.raw(first.start, self.prev_end()))
+        elif self.tok.kind == "ID" and str(self.tok.value).lower() in BOOL_WORDS and not neg:
+            # Kamailio's lexer reads yes/no/on/off/... as the numbers 1 and 0
+            btok = self.advance()
+            value = ast.Literal(
+                int(BOOL_WORDS[str(btok.value).lower()]), "int", btok.pos, str(btok.value)
+            )
+        else:
+            raise self.error_here(
+                f"expected an integer or a quoted string as the value in {what}, "
+                f"got {self.tok.describe()}"
+            )
+        self.expect_op(")", f"to close {tok.value}(", f"the form is {what}")
+        self.end_top_item(f"'{tok.value}(...)'")
+        return ast.ModParam(module, name, value, tok.pos, tok.value == "modparamx")
+
+    def parse_flags(self) -> ast.FlagDecl:
+        tok = self.advance()
+        flags: list[ast.FlagDef] = []
+        while True:
+            if self.tok.kind != "ID":
+                raise self.error_here(
+                    f"expected a flag name in '{tok.value}', got {self.tok.describe()}"
+                )
+            ftok = self.advance()
+            position: int | None = None
+            if self.accept_op(":"):
+                if self.tok.kind != "INT":
+                    raise self.error_here(
+                        f"expected a flag number after ':', got {self.tok.describe()}"
+                    )
+                position = int(self.advance().value)  # type: ignore[call-overload]
+            flags.append(ast.FlagDef(str(ftok.value), position, ftok.pos))
+            if not self.accept_op(","):
+                break
+        self.end_top_item(f"'{tok.value}'")
+        return ast.FlagDecl(str(tok.value), flags, tok.pos)
+
+    # ------------------------------------------------------------------ routes
+
+    def parse_route_block(self) -> ast.RouteBlock:
+        tok = self.advance()
+        keyword = str(tok.value)
+        name = ""
+        name_pos: Pos | None = None
+        if self.at_op("["):
+            open_tok = self.advance()
+            name, name_pos = self.parse_route_name(keyword, open_tok)
+            if keyword not in ROUTES_WITH_NAME:
+                raise self.error_at(open_tok, f"'{keyword}' does not take a name")
+        elif keyword in ROUTES_NEED_NAME:
+            raise self.error_here(f"'{keyword}' needs a name: {keyword}[NAME] {{ ... }}")
+        kind = ast.ROUTE_KINDS[keyword]
+        if keyword == "route" and name in ("", "0"):
+            kind, name = "request", ""
+        elif keyword == "onreply_route" and name == "0":
+            name = ""
+        label = f"{keyword}[{name}]" if name else keyword
+        body = self.parse_braced(label)
+        return ast.RouteBlock(kind, name, body, tok.pos, keyword, name_pos)
+
+    def parse_route_name(self, keyword: str, open_tok: Token) -> tuple[str, Pos]:
+        first = self.tok
+        if first.kind == "STRING" and self.peek().is_op("]"):
+            self.advance()
+            self.advance()
+            if not str(first.value):
+                raise self.error_at(first, f"empty name in {keyword}[...]")
+            return str(first.value), first.pos
+        while not self.at_op("]"):
+            if (
+                self.tok.kind == "EOF"
+                or self.at_op("{", "}", ";")
+                or (
+                    self.i > 0
+                    and self.toks[self.i - 1].end != self.tok.start
+                    and self.tok is not first
+                )
+            ):
+                raise self.error_here(
+                    f"expected ']' to close the name of {keyword}[...], got {self.tok.describe()}",
+                    hint=f"the '[' is at {open_tok.pos}; names are IDs, numbers or quoted strings",
+                )
+            self.advance()
+        if self.tok is first:
+            raise self.error_at(first, f"empty name in {keyword}[]")
+        raw = self.raw(first.start, self.prev_end())
+        self.advance()  # ']'
+        if not _ROUTE_NAME_RE.fullmatch(raw):
+            raise self.error_at(first, f"bad route name '{raw}' in {keyword}[...]")
+        return raw, first.pos
+
+
+def _route_label(blk: ast.RouteBlock) -> str:
+    return f"{blk.keyword}[{blk.name}]" if blk.name else blk.keyword
+
+
+def _top_expected(tok: Token) -> str:
+    return (
+        "expected a parameter assignment (name = value), a module directive or a "
+        f"routing block, got {tok.describe()}"
+    )
+
+
+def _top_hint(tok: Token) -> str | None:
+    if tok.is_op("}"):
+        return "this '}' closes no block: an extra '}'?"
+    if tok.kind == "ID" and tok.value in ("if", "switch", "while", "return", "exit", "drop"):
+        return "statements belong inside a routing block such as request_route { ... }"
+    if tok.kind == "ID":
+        return f"parameters are set with '=': {tok.value} = value"
+    return None
+
+
+def _split_words(raw: str) -> list[str]:
+    """Split a value on whitespace outside quotes and parentheses."""
+    out: list[str] = []
+    cur: list[str] = []
+    depth = 0
+    quote = ""
+    for c in raw:
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "\"'":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c.isspace() and depth <= 0:
+            if cur:
+                out.append("".join(cur))
+                cur = []
+            continue
+        cur.append(c)
+    if cur:
+        out.append("".join(cur))
+    return out
+
+
+def parse(text: str, srcmap: SourceMap, *, all_errors: bool = False) -> ast.Config:
+    """Parse preprocessed config text; positions come from `srcmap`."""
+    parser: Parser | None = None
+    errors: list[ConfigError] = []
+    cfg: ast.Config | None = None
+    try:
+        parser = Parser(text, srcmap, tokenize(text, srcmap), all_errors)
+        cfg = parser.parse_config()
+        errors = parser.errors
+    except ConfigError as err:
+        if not all_errors:
+            raise
+        errors = [*(parser.errors if parser else []), err]
+    except RecursionError:
+        err = ConfigError(f"config nested too deeply (more than {MAX_DEPTH} levels)", srcmap.pos(0))
+        if not all_errors:
+            raise err from None
+        errors = [*(parser.errors if parser else []), err]
+    if errors or cfg is None:
+        raise ConfigErrors(_dedupe(errors))
+    return cfg
+
+
+def _dedupe(errors: list[ConfigError]) -> list[ConfigError]:
+    seen: set[tuple[str, Pos | None]] = set()
+    out: list[ConfigError] = []
+    for e in errors:
+        key = (e.message, e.pos)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+def parse_string(text: str, filename: str = "<string>", *, all_errors: bool = False) -> ast.Config:
+    """Parse config text that was not preprocessed (one file, identity positions)."""
+    return parse(text, SourceMap.identity(text, filename), all_errors=all_errors)
