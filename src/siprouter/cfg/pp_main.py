@@ -582,9 +582,11 @@ class MainPass:
         if path is None:
             if kind == "import_file":
                 return k
-            tried = fname if fname.startswith("/") else \
-                f"{fname} (tried {os.path.abspath(fname)} and {os.path.join(os.path.dirname(f.path), fname)})"
-            raise ConfigError(f"cannot open included file: {tried}", pos)
+            tried = [os.path.abspath(fname)]
+            if not fname.startswith("/") and "/" in f.path:
+                tried.append(f.path.rsplit("/", 1)[0] + "/" + fname)
+            tried_s = " and ".join(tried)
+            raise ConfigError(f"cannot open included file: {fname} (tried {tried_s})", pos)
         self.include_depth += 1
         try:
             self._run_path(path, (f"included from {f.path}:{pos.line}", *f.notes), pos, kind)

@@ -24,7 +24,7 @@ from .pp_subst import Subst, run_substs
 
 _PREP = r"(?:#!|!!)"
 _EAT = r"[ \t\b\r]"
-_RE_DEFINE = re.compile(_PREP + r"(?:define|def|trydefine|trydef|redefine|redef)" + _EAT + "+")
+_RE_DEFINE = re.compile(_PREP + r"(define|def|trydefine|trydef|redefine|redef)" + _EAT + "+")
 _RE_IF = re.compile(_PREP + r"(ifdef|ifndef)" + _EAT + r"+([A-Za-z_][A-Za-z0-9_]*)" + _EAT + r"*\n")
 _RE_ELSE = re.compile(_PREP + r"else" + _EAT + r"*\n")
 _RE_ENDIF = re.compile(_PREP + r"endif" + _EAT + r"*\n")
@@ -55,6 +55,10 @@ class PrintPass:
 
     def run(self, path: str) -> str:
         self._file(path)
+        return "".join(self.out)
+
+    def partial(self) -> str:
+        """What was printed so far (Kamailio's output when it stops on an error)."""
         return "".join(self.out)
 
     def _file(self, path: str) -> None:
@@ -153,11 +157,21 @@ class PrintPass:
             self.stack.pop()
 
     def _define(self, t: str, m: re.Match[str]) -> int:
-        idm = _RE_ID.match(t, m.end())
+        plain = m.group(1) in ("define", "def")
         j = m.end()
-        if idm:
-            self.names.add(idm.group(0))
+        while True:
+            idm = _RE_ID.match(t, j)
+            if not idm:
+                break
+            name = idm.group(0)
             j = idm.end()
+            if not (plain and name in self.names):
+                self.names.add(name)
+                break
+            # Kamailio rejects the duplicate and stays waiting for a define name: the text
+            # up to the next ID is echoed and that ID (even "define") becomes the name.
+            while j < len(t) and not (t[j].isalpha() or t[j] == "_"):
+                j += 1
         while j < len(t) and t[j] != "\n":
             j += 2 if t.startswith("\\\n", j) else 1
         j = min(j + 1, len(t))
@@ -210,15 +224,17 @@ class PrintPass:
         while k < len(t) and t[k] not in " \t\r\n":
             k += 1
         raw = run_substs(self.substs, t[j:k])
+        line = t.count("\n", 0, m.start()) + 1
+        where = Pos(path, line, m.start() - t.rfind("\n", 0, m.start()))
         if len(raw) < 2 or raw[0] != '"' or raw[-1] != '"':
-            raise ConfigError(f"included file name must be between quotes: {raw}")
+            raise ConfigError(f"included file name must be between quotes: {raw}", where)
         target = _resolve(_unescape_fname(raw[1:-1]), path)
         if target is None:
             if optional:
                 return k
-            raise ConfigError(f"cannot open included file: {raw}", Pos(path, 1, 1))
+            raise ConfigError(f"cannot open included file: {raw}", where)
         if self.depth >= _MAX_INCLUDE_DEPTH:
-            raise ConfigError("too many nested includes")
+            raise ConfigError("too many nested includes", where)
         self.depth += 1
         try:
             self._file(target)

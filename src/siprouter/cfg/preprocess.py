@@ -64,8 +64,16 @@ def _print_names(defines: Mapping[str, str | None], table: DefineTable) -> set[s
             | {n for n in table.values if n.startswith("MOD_")})
 
 
-def _print(path: str, names: set[str], cli_substs: list[Subst], env: Mapping[str, str]) -> str:
-    return PrintPass(names, list(cli_substs), env, _read).run(path)
+def _print(path: str, names: set[str], cli_substs: list[Subst], env: Mapping[str, str],
+           partial_ok: bool = False) -> str:
+    """The --cfg-print text; with partial_ok, what Kamailio printed before it stopped."""
+    printer = PrintPass(names, list(cli_substs), env, _read)
+    try:
+        return printer.run(path)
+    except ConfigError:
+        if not partial_ok:
+            raise
+        return printer.partial()
 
 
 def cfg_print(path: str, *, defines: Mapping[str, str | None] | None = None,
@@ -122,6 +130,8 @@ def preprocess(path: str, *, defines: Mapping[str, str | None] | None = None,
     main.run_top(path)
     text = main.text()
     main.srcmap.text = text
-    printed = _print(path, print_names, cli_substs, env)
+    # A config can be fine for the lexer and still stop print mode (which ignores #!subst,
+    # e.g. for an include file name); `printed` is then what Kamailio prints before stopping.
+    printed = _print(path, print_names, cli_substs, env, partial_ok=True)
     return PreprocessResult(text=text, srcmap=main.srcmap, printed=printed,
                             defines=dict(table.values), modules=main.modules, files=main.files)
