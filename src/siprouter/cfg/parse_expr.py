@@ -132,6 +132,10 @@ class ExprParser(ParserBase):
             return ast.Literal(value, "str", first.pos, self.raw(first.start, self.prev_end()))
         if kind == "PV":
             self.advance()
+            if self.at_op("[") and self.adjacent():
+                raise self.error_here(
+                    f"an index needs the $(...) form: write $({str(tok.value)[1:]}[...])"
+                )
             return parse_pv(tok, self)
         if tok.is_op("%") and self.peek().kind == "ID" and self.peek().start == tok.end:
             # old AVP syntax %name, the same as $avp(name)

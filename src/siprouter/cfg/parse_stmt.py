@@ -289,7 +289,7 @@ class StmtParser(ExprParser):
 
     def parse_return(self, tok: Token) -> ast.Return:
         self.advance()
-        value = None if self.at_op(";") else self.parse_expr()
+        value = self.parse_expr() if self._can_start_expr() else None
         self.end_stmt("'return'")
         return ast.Return(value, tok.pos)
 
@@ -299,7 +299,7 @@ class StmtParser(ExprParser):
         if self.at_op("(") and self.peek().is_op(")"):
             self.advance()
             self.advance()
-        elif not self.at_op(";"):
+        elif self._can_start_expr():
             value = self.parse_expr()
         self.end_stmt(f"'{tok.value}'")
         return ast.Exit(value, tok.pos) if tok.value == "exit" else ast.Drop(value, tok.pos)

@@ -201,7 +201,7 @@ class Parser(StmtParser):
 
     def _finish_param(self, name: str, name_tok: Token) -> ast.Param:
         vtok = self.tok
-        if vtok.kind == "EOF" or vtok.is_op(";"):
+        if vtok.kind == "EOF" or vtok.is_op(";") or self.starts_top_item(self.i):
             raise self.error_here(f"expected a value for '{name}', got {vtok.describe()}")
         value = self.parse_param_value()
         raw = self.raw(vtok.start, self.prev_end())
