@@ -1,0 +1,215 @@
+"""Via rules: the Via we add when forwarding, received/rport on receipt, where replies go.
+
+What Kamailio 5.6 does, checked against the installed binary
+(tests/unit/sip/test_via_kamailio.py):
+
+* **Our Via** (`build_via`): ``Via: SIP/2.0/<PROTO> host:port;branch=z9hG4bK...``
+  with the port always written, the advertised address/port when set, and
+  ``;rport`` appended last when ``local_rport`` / ``add_local_rport()`` is on.
+* **received** (`via_fix`): added when the top Via host, compared as text
+  (IPv6 brackets dropped, case-insensitively) differs from the source IP,
+  *or* when the Via carries an ``rport`` parameter.  Its value is the source
+  IP without brackets (``received=::1``).  ``force_rport`` does not by
+  itself add received.
+* **rport**: filled with the source port when the Via has ``rport`` (with
+  or without a value: a value is overwritten), or added when
+  ``force_rport()`` / ``force_rport=yes``.
+* **Placement when forwarding** (`add_via_fix_lumps`): a parameter that is
+  already there is replaced in place (from its ``;`` to the end of its
+  value); new ones are inserted at the first ``;`` of the Via params (or
+  after host[:port] when there are none), rport before received.
+* **Placement in a local reply** (`reply_via1_edits`): rport replaced in
+  place; a forced rport and then received are appended at the end of the
+  top Via.  Kamailio appends a second ``received`` when one is already
+  there and, with two Vias on one line, appends after the *second* one; we
+  replace an existing received in place and always edit the top Via.
+* **Reply destination** (`reply_address`): over the receiving connection for
+  stream transports; otherwise the source IP (or, with ``reply_to_via``,
+  the Via's maddr / received / host) and the source port when rport is in
+  the Via or forced, else the Via port, else 5060 (5061 for TLS).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from .hdr_via import Via
+from .lumps import LumpList
+
+__all__ = [
+    "MAGIC_COOKIE",
+    "ViaFix",
+    "add_via_fix_lumps",
+    "build_via",
+    "default_port",
+    "host_matches_ip",
+    "reply_address",
+    "reply_via1_edits",
+    "stateless_branch",
+    "via_fix",
+]
+
+MAGIC_COOKIE = "z9hG4bK"
+STREAM_PROTOS = frozenset({"TCP", "TLS", "SCTP", "WS", "WSS"})
+
+
+def default_port(transport: str) -> int:
+    """The port a sent-by without one means: 5061 for TLS/WSS, else 5060."""
+    return 5061 if transport.upper() in ("TLS", "WSS") else 5060
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def build_via(
+    transport: str,
+    host: str,
+    port: int,
+    branch: str,
+    *,
+    rport: bool = False,
+    extra_params: str = "",
+) -> bytes:
+    """Our Via header line (with CRLF) for a request we forward.
+
+    ``host``/``port`` are the sending socket's address or the advertised ones;
+    an IPv6 address is written in brackets.  ``extra_params`` (e.g. ``;i=3``)
+    go after the branch, ``;rport`` (local_rport) last.
+    """
+    line = f"Via: SIP/2.0/{transport.upper()} {_bracket(host)}:{port};branch={branch}{extra_params}"
+    if rport:
+        line += ";rport"
+    return line.encode("utf-8", "surrogateescape") + b"\r\n"
+
+
+def stateless_branch(via1: Via | None, callid: str | None, cseq_num: int | None, ruri: str) -> str:
+    """A branch for stateless forwarding, the same for every retransmission (RFC 3261 16.11).
+
+    Derived from the top Via (its branch, or its text when the branch lacks the
+    magic cookie), Call-ID, CSeq number and the outgoing Request-URI.
+    """
+    if via1 is not None and (via1.branch or "").startswith(MAGIC_COOKIE):
+        seed = f"{via1.branch}|{via1.sent_by}|{ruri}"
+    else:
+        top = via1.text if via1 is not None else ""
+        seed = f"{top}|{callid}|{cseq_num}|{ruri}"
+    digest = hashlib.md5(seed.encode("utf-8", "surrogateescape"), usedforsecurity=False)
+    return MAGIC_COOKIE + "sr" + digest.hexdigest()
+
+
+def host_matches_ip(host: str, src_ip: str) -> bool:
+    """Kamailio's test: the Via host, as text without IPv6 brackets, equals the source IP."""
+    if host[:1] == "[" and host[-1:] == "]":
+        host = host[1:-1]
+    return host.lower() == src_ip.lower()
+
+
+class ViaFix:
+    """What receiving a request changes in its top Via: the received and rport values."""
+
+    __slots__ = ("received", "rport")
+
+    def __init__(self, received: str | None, rport: int | None) -> None:
+        self.received = received
+        self.rport = rport
+
+    def __bool__(self) -> bool:
+        return self.received is not None or self.rport is not None
+
+    def __repr__(self) -> str:
+        return f"ViaFix(received={self.received!r}, rport={self.rport!r})"
+
+
+def via_fix(via: Via, src_ip: str, src_port: int, *, force_rport: bool = False) -> ViaFix:
+    """RFC 3261 18.2.1 + RFC 3581 as Kamailio applies them to a received request."""
+    has_rport = via.has_rport
+    ip = src_ip[1:-1] if src_ip[:1] == "[" else src_ip
+    received = ip if has_rport or not host_matches_ip(via.host, ip) else None
+    rport = src_port if has_rport or force_rport else None
+    return ViaFix(received, rport)
+
+
+def _anchor(via: Via) -> int:
+    """Where new Via params go when forwarding: the first ';' of the params, or after host:port."""
+    data = via._data
+    pos = data.find(b";", via.params_start, via.end)
+    return pos if pos >= 0 else via.params_start
+
+
+def add_via_fix_lumps(lumps: LumpList, via: Via, fix: ViaFix) -> None:
+    """Record ``fix`` as lumps on ``via`` the way Kamailio writes them in a forwarded request."""
+    if not fix:
+        return
+    anchor = _anchor(via)
+    rport_span = via.param_span("rport") if fix.rport is not None else None
+    # Kamailio's order at the anchor: a new rport, then a new received, then an rport
+    # that is replaced in place (it may start at the anchor).
+    if fix.rport is not None and rport_span is None:
+        lumps.insert(anchor, f";rport={fix.rport}".encode(), what="Via rport")
+    if fix.received is not None:
+        value = f";received={fix.received}".encode()
+        span = via.param_span("received")
+        if span is not None:
+            lumps.replace(span[0], span[1], value, what="Via received")
+        else:
+            lumps.insert(anchor, value, what="Via received")
+    if rport_span is not None:
+        lumps.replace(
+            rport_span[0], rport_span[1], f";rport={fix.rport}".encode(), what="Via rport"
+        )
+
+
+def reply_via1_edits(via: Via, fix: ViaFix) -> list[tuple[int, int, bytes]]:
+    """Edits (start, end, new bytes; offsets into the message) of the top Via for a local reply."""
+    edits: list[tuple[int, int, bytes]] = []
+    if not fix:
+        return edits
+    tail: list[bytes] = []
+    if fix.rport is not None:
+        value = f";rport={fix.rport}".encode()
+        span = via.param_span("rport")
+        if span is not None:
+            edits.append((span[0], span[1], value))
+        else:
+            tail.append(value)
+    if fix.received is not None:
+        value = f";received={fix.received}".encode()
+        span = via.param_span("received")
+        if span is not None:
+            edits.append((span[0], span[1], value))
+        else:
+            tail.append(value)
+    if tail:
+        edits.append((via.end, via.end, b"".join(tail)))
+    edits.sort(key=lambda e: e[0])
+    return edits
+
+
+def reply_address(
+    via: Via,
+    src_ip: str,
+    src_port: int,
+    transport: str,
+    *,
+    force_rport: bool = False,
+    reply_to_via: bool = False,
+) -> tuple[str, int]:
+    """(host, port) a local reply to a request is sent to (RFC 3261 18.2.2, RFC 3581).
+
+    ``host`` may be a name when ``reply_to_via`` picks the Via host; the
+    transport layer resolves it.  For TCP/TLS/SCTP/WS the reply goes back
+    over the connection the request came in on, i.e. to the source.
+    """
+    proto = transport.upper()
+    if proto in STREAM_PROTOS:
+        return src_ip, src_port
+    if reply_to_via:
+        host = via.maddr or via.received or via.host_bare
+    else:
+        host = src_ip
+    if via.has_rport or force_rport:
+        port = src_port
+    else:
+        port = via.port if via.port is not None else default_port(via.transport)
+    return host, port
