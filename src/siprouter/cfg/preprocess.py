@@ -82,11 +82,28 @@ def cfg_print(path: str, *, defines: Mapping[str, str | None] | None = None,
     """Only what `kamailio --cfg-print` prints. Like Kamailio, this does not reject configs
     whose directives are unbalanced or whose defines clash (preprocess() does); it raises
     ConfigError only where Kamailio stops printing (e.g. a missing include_file)."""
+    text, error = cfg_print_partial(path, defines=defines, substs=substs, substdefs=substdefs,
+                                    substdefss=substdefss, preloaded_modules=preloaded_modules, env=env)
+    if error is not None:
+        raise error
+    return text
+
+
+def cfg_print_partial(path: str, *, defines: Mapping[str, str | None] | None = None,
+                      substs: Sequence[str] = (), substdefs: Sequence[str] = (),
+                      substdefss: Sequence[str] = (), preloaded_modules: Sequence[str] = (),
+                      env: Mapping[str, str] | None = None) -> tuple[str, ConfigError | None]:
+    """(printed text, error): when Kamailio stops with an error (exit status 255) it has
+    already printed the text up to that point; this returns that text and the error."""
     env = os.environ if env is None else env
     defines = defines or {}
     table, _define_pos, cli_substs = _setup(path, defines, substs, substdefs, substdefss,
                                             preloaded_modules, env)
-    return _print(path, _print_names(defines, table), cli_substs, env)
+    printer = PrintPass(_print_names(defines, table), list(cli_substs), env, _read)
+    try:
+        return printer.run(path), None
+    except ConfigError as e:
+        return printer.partial(), e
 
 
 def _setup(path: str, defines: Mapping[str, str | None], substs: Sequence[str],
