@@ -125,12 +125,12 @@ def scan_select(buf: str, i: int) -> int:
 
 def keyword_at(buf: str, i: int, word: str) -> int | None:
     """End offset when a keyword rule beats the ID rule at `i`, else None."""
-    if word in KEYWORDS:
-        return i + len(word)
     for kw in COLON_KEYWORDS:
         if buf.startswith(kw, i):
             return i + len(kw)
     m = IPV6_RE.match(buf, i)
     if m and m.end() > i + len(word):
         return m.end()
+    if word in KEYWORDS:
+        return i + len(word)
     return None
