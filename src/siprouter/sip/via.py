@@ -16,8 +16,9 @@ What Kamailio 5.6 does, checked against the installed binary
   ``force_rport()`` / ``force_rport=yes``.
 * **Placement when forwarding** (`add_via_fix_lumps`): a parameter that is
   already there is replaced in place (from its ``;`` to the end of its
-  value); new ones are inserted at the first ``;`` of the Via params (or
-  after host[:port] when there are none), rport before received.
+  value); a new received is inserted at the first ``;`` of the Via params
+  (or after host[:port] when there are none), a new rport just before the
+  received (new or replaced).
 * **Placement in a local reply** (`reply_via1_edits`): rport replaced in
   place; a forced rport and then received are appended at the end of the
   top Via.  Kamailio appends a second ``received`` when one is already
@@ -143,13 +144,15 @@ def add_via_fix_lumps(lumps: LumpList, via: Via, fix: ViaFix) -> None:
         return
     anchor = _anchor(via)
     rport_span = via.param_span("rport") if fix.rport is not None else None
-    # Kamailio's order at the anchor: a new rport, then a new received, then an rport
-    # that is replaced in place (it may start at the anchor).
+    recv_span = via.param_span("received") if fix.received is not None else None
+    # Kamailio's order: a new rport goes just before received (the new one at the
+    # anchor, or the old one replaced in place), then an rport replaced in place.
     if fix.rport is not None and rport_span is None:
-        lumps.insert(anchor, f";rport={fix.rport}".encode(), what="Via rport")
+        at = recv_span[0] if recv_span is not None else anchor
+        lumps.insert(at, f";rport={fix.rport}".encode(), what="Via rport")
     if fix.received is not None:
         value = f";received={fix.received}".encode()
-        span = via.param_span("received")
+        span = recv_span
         if span is not None:
             lumps.replace(span[0], span[1], value, what="Via received")
         else:

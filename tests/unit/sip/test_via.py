@@ -134,6 +134,11 @@ KAMAILIO_FORWARD = [
     ),
     # force_rport() / force_rport=yes
     (
+        "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1;received=1.2.3.4",
+        True,
+        "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1;rport=25080;received=127.0.0.1",
+    ),
+    (
         "Via: SIP/2.0/UDP 127.0.0.1:25080;branch=z9hG4bK1",
         True,
         "Via: SIP/2.0/UDP 127.0.0.1:25080;rport=25080;branch=z9hG4bK1",
