@@ -197,7 +197,7 @@ def test_forwarded_request_ipv4(fw4: Forwarder, template: str, force: bool) -> N
     assert ours(got, sent, fw4, force=force, local_rport=False) == got
 
 
-@pytest.mark.parametrize("template", VIAS[:5] + ["Via: SIP/2.0/UDP [0:0:0:0:0:0:0:1];rport"])
+@pytest.mark.parametrize("template", [*VIAS[:5], "Via: SIP/2.0/UDP [0:0:0:0:0:0:0:1];rport"])
 def test_forwarded_request_ipv6(fw6: Forwarder, template: str) -> None:
     fw6.seq += 1
     sent = request(_via(template, fw6), f"v6-{fw6.seq}")
