@@ -70,6 +70,11 @@ class ExprParser(ParserBase):
                 if op is None or BINARY_PREC[op] < min_prec:
                     return left
                 optok = self.advance()
+                kw = left.operand if isinstance(left, ast.UnOp) else left
+                if isinstance(kw, ast.Keyword) and BINARY_PREC[op] == 8 and self.at_id():
+                    # src_ip == host.name: a host name compared with an address keyword
+                    left = ast.BinOp(op, left, self.parse_word(allow_ident=True), optok.pos)
+                    continue
                 right = self.parse_expr(BINARY_PREC[op] + 1) if self._can_start_expr() else None
                 if right is None:
                     raise self.error_here(
@@ -159,7 +164,7 @@ class ExprParser(ParserBase):
     def _opened_hint(self, tok: Token) -> str:
         return f"the '(' was opened at {tok.pos}"
 
-    def parse_word(self) -> ast.Expr:
+    def parse_word(self, allow_ident: bool = False) -> ast.Expr:
         tok = self.advance()
         word = str(tok.value)
         if word in ("strlen", "strempty"):
@@ -193,7 +198,14 @@ class ExprParser(ParserBase):
             return ast.CoreValue(word, tok.pos)
         if self.at_op("("):
             return self.parse_call(tok)
-        # a bare identifier, possibly a dotted/dashed host name (forward(sip.example.com))
+        if not allow_ident:
+            raise self.error_at(
+                tok,
+                f"unknown identifier '{word}' in an expression",
+                hint="an undefined #!define? bare names are only function arguments "
+                "(setflag(FLAG_X)); strings need quotes",
+            )
+        # a bare identifier, possibly a dotted host name (forward(sip.example.com))
         end = tok.end
         while self.at_op(".") and self.adjacent() and self.peek().kind in ("ID", "INT"):
             if self.toks[self.i + 1].start != self.tok.end:
@@ -254,6 +266,12 @@ class ExprParser(ParserBase):
                 self.i = start
                 return self.parse_hostport()
             return self._continue_expr(ip)
+        if tok.kind == "ID":
+            start = self.i
+            word = self.parse_word(allow_ident=True)
+            if self.at_op(",", ")"):
+                return word
+            self.i = start
         return self.parse_expr()
 
     def _continue_expr(self, left: ast.Expr) -> ast.Expr:
