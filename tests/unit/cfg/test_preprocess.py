@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from siprouter import KAMAILIO_COMPAT_VERSION
-from siprouter.cfg.errors import Pos
+from siprouter.cfg.errors import ConfigError, Pos
 from siprouter.cfg.preprocess import PreprocessResult, preprocess
 
 
@@ -297,3 +297,31 @@ def test_relative_path_is_taken_from_cwd(tmp_path: Path, monkeypatch: pytest.Mon
 def test_srcmap_text_is_text(tmp_path: Path) -> None:
     r = pp(tmp_path, "#!define A 1\nA\n")
     assert r.srcmap.text == r.text
+
+
+# ----- invariants ----------------------------------------------------------------------------
+
+STOCK_CONFIGS = [Path("/etc/kamailio/kamailio.cfg"),
+                 *sorted(Path("/usr/share/doc/kamailio/examples").rglob("*.cfg"))]
+
+
+@pytest.mark.parametrize("cfg", [c for c in STOCK_CONFIGS if c.is_file()], ids=lambda c: c.name)
+def test_stock_configs_keep_their_line_structure(cfg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a config without includes every text line maps back to the same file line, and
+    every character that was not replaced maps to its own place."""
+    monkeypatch.chdir(cfg.parent)
+    try:
+        r = preprocess(cfg.name, defines={"WITH_NAT": None, "WITH_AUTH": None, "WITH_MYSQL": None})
+    except ConfigError:
+        pytest.skip("rejected (see test_preprocess_errors)")
+    if len(r.files) > 1:
+        pytest.skip("has includes")
+    src = cfg.read_text(errors="surrogateescape").split("\n")
+    start = 0
+    for number, line in enumerate(r.text.split("\n"), 1):
+        pos = r.srcmap.pos(start) if line else None
+        if pos is not None and not r.srcmap.notes(start):
+            assert pos.line == number
+            assert src[number - 1][pos.col - 1:].startswith(line[:1])
+        start += len(line) + 1
+    assert r.text.count("\n") == len(src) - 1

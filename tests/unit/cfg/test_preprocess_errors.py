@@ -7,10 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from siprouter.cfg.errors import ConfigError, Pos
 from siprouter.cfg.pp_defines import MAX_DEFINES
-from siprouter.cfg.preprocess import cfg_print, preprocess
+from siprouter.cfg.preprocess import cfg_print, cfg_print_partial, preprocess
 
 EXAMPLES = Path("/usr/share/doc/kamailio/examples")
 
@@ -230,3 +232,29 @@ def test_broken_stock_examples(rel: str, line: int, fragment: str, monkeypatch: 
         preprocess(path.name)
     assert fragment in info.value.message
     assert info.value.pos is not None and info.value.pos.line == line
+
+
+FRAGMENTS = ["#!define ", "#!ifdef ", "#!ifndef ", "#!else", "#!endif", "#!ifexp ", "#!defexp ",
+             "#!defexps ", "#!trydef ", "#!redefine ", "#!subst ", "#!substdef ", "#!defenv ",
+             "#!trydefenv ", "include_file ", "import_file ", "loadmodule ", '"', "'", "/*", "*/",
+             "//", "#", "$var(", ")", "(", "A", "B", "WITH_X", "1", "-", "+", "==", "\\", "\n", " ",
+             "\t", "\r", '"/a/b/g"', '"x.cfg"', "@", "%", "event_route[", "]", "!!", "=", "KAMAILIO_5"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=40))
+def test_any_input_gives_a_result_or_a_config_error(tmp_path: Path, parts: list[str]) -> None:
+    """Whatever the text, the preprocessor returns or raises ConfigError (with a position
+    when it comes from the file), never another exception."""
+    (tmp_path / "x.cfg").write_text("inc\n")
+    path = tmp_path / "main.cfg"
+    path.write_text("".join(parts))
+    try:
+        r = preprocess(str(path), env={"E": "v"})
+    except ConfigError as e:
+        assert e.message
+        return
+    assert r.srcmap.text == r.text
+    for off in range(0, len(r.text), 7):
+        assert r.srcmap.pos(off).line >= 1
+    assert cfg_print_partial(str(path), env={"E": "v"})[0] == r.printed
