@@ -64,6 +64,8 @@ Limits (fail fast, bounded memory): ``MAX_MESSAGE_BYTES`` (256 KiB) per message,
 from __future__ import annotations
 
 import re
+from itertools import accumulate, repeat
+from operator import add, itemgetter
 from typing import Any
 
 from . import headers as H
@@ -83,7 +85,7 @@ from .hdr_misc import (
     parse_uint,
 )
 from .hdr_nameaddr import NameAddr, parse_nameaddr, parse_nameaddr_list
-from .hdr_params import rskip_ws, skip_ws, split_commas, unfold
+from .hdr_params import split_commas, unfold
 from .hdr_via import Via, parse_via
 
 __all__ = [
@@ -113,6 +115,14 @@ _CL_RE = re.compile(rb"(?:^|\n)(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)", re.
 _CTL = re.compile(rb"[\x00-\x20\x7f]")
 
 _NAME_TO_ID = H.NAME_TO_ID
+_WS = b" \t\r\n"
+_WSI = (32, 9, 13, 10)
+_BAD_NAME = re.compile(rb"[\x00-\x20\x7f\"(),/:;<=>?@\[\\\]{}]")
+_partition = bytes.partition
+_lower = bytes.lower
+_ig0 = itemgetter(0)
+_ig1 = itemgetter(1)
+_new = object.__new__
 _UNIQUE = H.UNIQUE_HEADERS
 _LIST = H.LIST_HEADERS
 
@@ -222,18 +232,28 @@ class HeaderField:
 
 
 class SipMessage:
-    """A parsed SIP request or reply over its raw bytes; see the module docstring."""
+    """A parsed SIP request or reply over its raw bytes; see the module docstring.
+
+    Built by ``parse_message`` only. The header index is four parallel lists: ``_lines``
+    (each header's text without its final line terminator, folding included), ``_names``
+    (text before the first ':', as written), ``_hids`` (header ids) and, computed on first
+    use, ``_starts`` (offset of each header line; one extra entry = ``headers_end``).
+    """
 
     __slots__ = (
         "_cache",
         "_first",
-        "_hf",
+        "_hids",
+        "_lines",
         "_method",
+        "_names",
+        "_starts",
         "body_end",
         "body_start",
         "content_length",
         "data",
         "first_line_end",
+        "first_line_start",
         "headers_end",
         "headers_start",
         "is_request",
@@ -246,27 +266,29 @@ class SipMessage:
         "version",
     )
 
-    def __init__(self) -> None:
-        self.data = b""
-        self.transport = "udp"
-        self.is_request = True
-        self._method = ""
-        self.ruri: str | None = None
-        self.ruri_start = 0
-        self.ruri_end = 0
-        self.status = 0
-        self.reason = b""
-        self.version = "SIP/2.0"
-        self.first_line_end = 0
-        self.headers_start = 0
-        self.headers_end = 0
-        self.body_start = 0
-        self.body_end = 0
-        self.content_length: int | None = None
-        # header index: (hid, raw name bytes, line start, colon offset, value end, next line)
-        self._hf: list[tuple[int, bytes, int, int, int, int]] = []
-        self._first: dict[int, int] = {}
-        self._cache: dict[int, Any] = {}
+    data: bytes
+    transport: str
+    is_request: bool
+    _method: str
+    ruri: str | None
+    ruri_start: int
+    ruri_end: int
+    status: int
+    reason: bytes
+    version: str
+    first_line_start: int
+    first_line_end: int
+    headers_start: int
+    headers_end: int
+    body_start: int
+    body_end: int
+    content_length: int | None
+    _lines: list[bytes]
+    _names: list[bytes]
+    _hids: list[int]
+    _first: dict[int, int]
+    _starts: list[int] | None
+    _cache: dict[int, Any]
 
     def __repr__(self) -> str:
         if self.is_request:
@@ -290,27 +312,49 @@ class SipMessage:
     @property
     def first_line(self) -> bytes:
         """The start line without its line terminator."""
-        start = self.ruri_start - len(self._method) - 1 if self.is_request else 0
-        return self.data[max(start, 0) : self.first_line_end]
+        return self.data[self.first_line_start : self.first_line_end]
 
-    # ---- generic header access ---------------------------------------------------------
+    # ---- header index ------------------------------------------------------------------
 
-    def _indices(self, name: str | bytes | int) -> list[int]:
-        if isinstance(name, int):
-            hid = name
-            return [i for i, h in enumerate(self._hf) if h[0] == hid]
-        if isinstance(name, str):
-            name = name.encode("utf-8", "surrogateescape")
-        key = name.strip().lower()
-        hid = _NAME_TO_ID.get(key, 0)
-        if hid:
-            return [i for i, h in enumerate(self._hf) if h[0] == hid]
-        return [i for i, h in enumerate(self._hf) if h[0] == 0 and h[1].lower() == key]
+    def _offsets(self) -> list[int]:
+        st = self._starts
+        if st is None:
+            # CRLF everywhere (the fast path): line i starts after i lines and i CRLFs
+            acc = accumulate(map(len, self._lines), initial=self.headers_start)
+            st = self._starts = list(map(add, acc, range(0, 2 * len(self._lines) + 1, 2)))
+        return st
 
     def _span(self, i: int) -> tuple[int, int]:
-        h = self._hf[i]
+        """(value start, value end) of header i, surrounding whitespace trimmed."""
+        st = self._starts
+        if st is None:
+            st = self._offsets()
         data = self.data
-        return skip_ws(data, h[3] + 1, h[4]), h[4]
+        s = st[i] + len(self._names[i]) + 1
+        e = st[i] + len(self._lines[i])
+        while s < e and data[s] in _WSI:
+            s += 1
+        while e > s and data[e - 1] in _WSI:
+            e -= 1
+        return s, e
+
+    def _indices(self, name: str | bytes | int) -> list[int]:
+        hids = self._hids
+        if isinstance(name, int):
+            hid = name
+        else:
+            if isinstance(name, str):
+                name = name.encode("utf-8", "surrogateescape")
+            key = name.strip().lower()
+            hid = _NAME_TO_ID.get(key, 0)
+            if not hid:
+                names = self._names
+                return [
+                    i for i, h in enumerate(hids) if h == 0 and names[i].rstrip(_WS).lower() == key
+                ]
+        if hid not in self._first:
+            return []
+        return [i for i, h in enumerate(hids) if h == hid]
 
     def _value(self, i: int) -> bytes:
         s, e = self._span(i)
@@ -319,7 +363,7 @@ class SipMessage:
     def header(self, name: str | bytes | int) -> bytes | None:
         """First value of header ``name`` (any case, long or compact, or a header id)."""
         if isinstance(name, int):
-            i = self._first.get(name)
+            i = self._first.get(name) if name else None
             return None if i is None else self._value(i)
         idx = self._indices(name)
         return self._value(idx[0]) if idx else None
@@ -334,7 +378,7 @@ class SipMessage:
         data = self.data
         for i in self._indices(name):
             s, e = self._span(i)
-            if self._hf[i][0] in _LIST:
+            if self._hids[i] in _LIST:
                 try:
                     spans = split_commas(data, s, e)
                 except SipParseError as exc:
@@ -346,53 +390,51 @@ class SipMessage:
 
     def has_header(self, name: str | bytes | int) -> bool:
         if isinstance(name, int):
-            return name in self._first
+            return name != 0 and name in self._first
         return bool(self._indices(name))
 
     @property
     def header_fields(self) -> list[HeaderField]:
         """The header index as HeaderField objects, in message order."""
         data = self.data
+        st = self._offsets()
         out = []
-        for i, (hid, name, start, colon, vend, nxt) in enumerate(self._hf):
-            vs = skip_ws(data, colon + 1, vend)
-            out.append(
-                HeaderField(
-                    data, i, hid, name.decode("utf-8", "surrogateescape"), start, nxt, vs, vend
-                )
-            )
+        for i, hid in enumerate(self._hids):
+            vs, ve = self._span(i)
+            name = self._names[i].rstrip(_WS).decode("utf-8", "surrogateescape")
+            out.append(HeaderField(data, i, hid, name, st[i], st[i + 1], vs, ve))
         return out
 
     def __len__(self) -> int:
         """Number of header fields."""
-        return len(self._hf)
+        return len(self._hids)
 
     # ---- parsed forms ------------------------------------------------------------------
 
     def _wrap(self, i: int, exc: SipParseError) -> SipParseError:
-        h = self._hf[i]
-        hname = H.ID_TO_NAME[h[0]] if h[0] else h[1].decode("utf-8", "surrogateescape")
+        hid = self._hids[i]
+        if hid:
+            hname = H.ID_TO_NAME[hid]
+        else:
+            hname = self._names[i].rstrip(_WS).decode("utf-8", "surrogateescape")
         return SipParseError(f"{hname}: {exc.reason}", exc.status, header=hname, offset=exc.offset)
 
     def parsed(self, i: int) -> Any:
         """Parsed form of header field number ``i`` (cached); raw value bytes for headers
         without a parsed form."""
-        try:
-            return self._cache[i]
-        except KeyError:
-            pass
-        h = self._hf[i]
-        parser = PARSERS.get(h[0])
-        data = self.data
-        s = skip_ws(data, h[3] + 1, h[4])
+        cache = self._cache
+        if i in cache:
+            return cache[i]
+        parser = PARSERS.get(self._hids[i])
+        s, e = self._span(i)
         if parser is None:
-            form: Any = unfold(data[s : h[4]])
+            form: Any = unfold(self.data[s:e])
         else:
             try:
-                form = parser(data, s, h[4])
+                form = parser(self.data, s, e)
             except SipParseError as exc:
                 raise self._wrap(i, exc) from None
-        self._cache[i] = form
+        cache[i] = form
         return form
 
     def _one(self, hid: int) -> Any:
@@ -403,15 +445,15 @@ class SipMessage:
         if hid not in self._first:
             return []
         out: list[Any] = []
-        for i, h in enumerate(self._hf):
-            if h[0] == hid:
+        for i, h in enumerate(self._hids):
+            if h == hid:
                 out.extend(self.parsed(i))
         return out
 
     def _each(self, hid: int) -> list[Any]:
         if hid not in self._first:
             return []
-        return [self.parsed(i) for i, h in enumerate(self._hf) if h[0] == hid]
+        return [self.parsed(i) for i, h in enumerate(self._hids) if h == hid]
 
     @property
     def via1(self) -> Via | None:
@@ -564,8 +606,8 @@ class SipMessage:
 
     def parse_all(self) -> None:
         """Parse every header that has a parsed form; raises the first SipParseError."""
-        for i, h in enumerate(self._hf):
-            if h[0] in PARSERS:
+        for i, h in enumerate(self._hids):
+            if h in PARSERS:
                 self.parsed(i)
 
     def check_mandatory(self) -> SipParseError | None:
@@ -602,6 +644,8 @@ def _fail(reason: str, status: int = 400, offset: int | None = None) -> SipParse
 
 def _parse_first_line(msg: SipMessage, data: bytes, pos: int, eol: int) -> None:
     line_end = eol - 1 if eol > pos and data[eol - 1] == 0x0D else eol
+    if line_end == pos:
+        raise _fail("empty first line", 400, pos)
     msg.first_line_end = line_end
     line = data[pos:line_end]
     if line[:4].upper() == b"SIP/":
@@ -616,10 +660,15 @@ def _parse_first_line(msg: SipMessage, data: bytes, pos: int, eol: int) -> None:
         if len(code) != 3 or not code.isdigit() or after not in (b"", b" ") or code[0] in b"07-9":
             raise _fail(f"bad status code in {line[:40]!r}", 400, pos)
         msg.is_request = False
+        msg._method = ""
+        msg.ruri = None
+        msg.ruri_start = msg.ruri_end = 0
         msg.status = int(code)
         msg.reason = line[sp + 5 :]
         msg.version = ver.decode()
         return
+    if line[-1:] in (b" ", b"\t"):  # trailing blanks after SIP/2.0: ignored, like Kamailio
+        line = line.rstrip(b" \t")
     sp1 = line.find(b" ")
     sp2 = line.rfind(b" ")
     if sp1 <= 0 or sp2 == sp1:
@@ -635,6 +684,9 @@ def _parse_first_line(msg: SipMessage, data: bytes, pos: int, eol: int) -> None:
     ruri = line[sp1 + 1 : sp2]
     if not ruri or _CTL.search(ruri) is not None:
         raise _fail(f"bad Request-URI {ruri[:60]!r}", 400, pos)
+    msg.is_request = True
+    msg.status = 0
+    msg.reason = b""
     msg._method = method.decode()
     msg.ruri = ruri.decode("utf-8", "surrogateescape")
     msg.ruri_start = pos + sp1 + 1
@@ -642,25 +694,71 @@ def _parse_first_line(msg: SipMessage, data: bytes, pos: int, eol: int) -> None:
     msg.version = ver.decode()
 
 
-def _split_lines(data: bytes, start: int) -> tuple[list[bytes], list[int], int, int]:
-    """Slow path for LF-only or mixed line ends: header lines (no terminators), terminator
-    lengths, offset of the empty line and offset of the body."""
+def _check_names(lines: list[bytes], names: list[bytes], hids: list[int], hstart: int) -> None:
+    """Validate names that did not map to a known id (unknown or with blanks before ':')."""
+    get = _NAME_TO_ID.get
+    for i, hid in enumerate(hids):
+        name = names[i]
+        if len(name) == len(lines[i]):
+            raise _fail(f"header line without ':' {lines[i][:40]!r}", 400, hstart)
+        if hid:
+            continue
+        bare = name.rstrip(b" \t")
+        if not bare or _BAD_NAME.search(bare) is not None:
+            raise _fail(f"bad header name {name[:40]!r}", 400, hstart)
+        if bare is not name:
+            hids[i] = get(bare.lower(), 0)
+
+
+def _index_slow(
+    data: bytes, hstart: int
+) -> tuple[list[bytes], list[bytes], list[int], list[int], int, int]:
+    """Header index for LF-only or mixed line ends and folded headers (the rare path).
+
+    Returns lines, names, ids, line starts (+ the empty line's offset), the empty line's
+    offset and the body's offset."""
     lines: list[bytes] = []
-    terms: list[int] = []
-    pos = start
-    n = len(data)
+    starts: list[int] = []
+    pos = hstart
+    cur = -1
+    cur_end = -1
     while True:
         nl = data.find(b"\n", pos)
-        if nl < 0 or nl - start > MAX_HEADER_BYTES:
-            if nl < 0 and n - start <= MAX_HEADER_BYTES:
-                raise _fail("no empty line after the headers", 400, pos)
-            raise _fail("header section too large", 513, start)
-        line_end = nl - 1 if nl > pos and data[nl - 1] == 0x0D else nl
-        if line_end == pos:
-            return lines, terms, pos, nl + 1
-        lines.append(data[pos:line_end])
-        terms.append(nl + 1 - line_end)
+        if nl < 0:
+            if len(data) - hstart > MAX_HEADER_BYTES:
+                raise _fail("header section too large", 513, hstart)
+            raise _fail("no empty line after the headers", 400, pos)
+        if nl - hstart > MAX_HEADER_BYTES:
+            raise _fail("header section too large", 513, hstart)
+        le = nl - 1 if nl > pos and data[nl - 1] == 13 else nl
+        if le - pos > MAX_LINE_BYTES:
+            raise _fail("header line too long", 513, pos)
+        if le == pos:
+            break
+        if data[pos] in (32, 9):
+            if cur < 0:
+                raise _fail("folded line before the first header", 400, pos)
+            cur_end = le
+        else:
+            if cur >= 0:
+                lines.append(data[cur:cur_end])
+                starts.append(cur)
+                if len(lines) >= MAX_HEADERS:
+                    raise _fail(f"more than {MAX_HEADERS} header lines", 513, hstart)
+            cur = pos
+            cur_end = le
         pos = nl + 1
+    if cur >= 0:
+        lines.append(data[cur:cur_end])
+        starts.append(cur)
+    starts.append(pos)
+    names = []
+    for line in lines:
+        c = line.find(b":")
+        names.append(line if c < 0 else line[:c])
+    hids = list(map(_NAME_TO_ID.get, map(_lower, names), repeat(0)))
+    _check_names(lines, names, hids, hstart)
+    return lines, names, hids, starts, pos, nl + 1
 
 
 def parse_message(
@@ -689,71 +787,59 @@ def parse_message(
         raise _fail("no end of the first line" if n else "empty message", 400, pos)
     if eol - pos > MAX_LINE_BYTES:
         raise _fail("first line too long", 513, pos)
-    msg = SipMessage()
+    msg = _new(SipMessage)
+    msg.first_line_start = pos
     _parse_first_line(msg, data, pos, eol)
     hstart = eol + 1
     msg.headers_start = hstart
-    # Fast path: CRLF everywhere. The empty line is the first CRLFCRLF after the first line.
+    # Fast path: CRLF everywhere, no folding. The empty line is the first CRLFCRLF.
     he = data.find(b"\r\n\r\n", eol - 1) if data[eol - 1] == 13 else -1
-    terms: list[int] | None = None
-    if he >= 0 and data.count(b"\n", hstart, he) == data.count(b"\r\n", hstart, he):
+    starts: list[int] | None = None
+    if he < 0 or data.count(b"\n", hstart, he) != data.count(b"\r\n", hstart, he):
+        lines, names, hids, starts, hend, body_start = _index_slow(data, hstart)
+    elif he < hstart:  # CRLFCRLF ends the first line: no headers at all
+        lines, names, hids, starts, hend, body_start = [], [], [], [hstart], hstart, hstart + 2
+    else:
         if he - hstart > MAX_HEADER_BYTES:
             raise _fail("header section too large", 513, hstart)
-        if he < hstart:  # no headers at all
-            lines: list[bytes] = []
-            hend = hstart
-            body_start = hstart + 2
+        block = data[hstart:he]
+        if block[:1] in (b" ", b"\t") or b"\n " in block or b"\n\t" in block:
+            lines, names, hids, starts, hend, body_start = _index_slow(data, hstart)
         else:
-            lines = data[hstart:he].split(b"\r\n")
+            lines = block.split(b"\r\n")
+            if len(lines) > MAX_HEADERS:
+                raise _fail(f"more than {MAX_HEADERS} header lines", 513, hstart)
+            if he - hstart > MAX_LINE_BYTES and max(map(len, lines)) > MAX_LINE_BYTES:
+                raise _fail("header line too long", 513, hstart)
+            parts = list(map(_partition, lines, repeat(b":")))
+            names = list(map(_ig0, parts))
+            hids = list(map(_NAME_TO_ID.get, map(_lower, names), repeat(0)))
+            if 0 in hids or b"" in map(_ig1, parts):
+                _check_names(lines, names, hids, hstart)
             hend = he + 2
             body_start = he + 4
-    else:
-        lines, terms, hend, body_start = _split_lines(data, hstart)
-    if len(lines) > MAX_HEADERS:
-        raise _fail(f"more than {MAX_HEADERS} header lines", 513, hstart)
-    check_len = hend - hstart > MAX_LINE_BYTES
-    strict = parser_mode & PARSER_MODE_STRICT
-    hf = msg._hf
-    first = msg._first
-    append = hf.append
-    name_to_id = _NAME_TO_ID
-    s = hstart
-    for k, line in enumerate(lines):
-        nxt = s + len(line) + (2 if terms is None else terms[k])
-        if check_len and len(line) > MAX_LINE_BYTES:
-            raise _fail("header line too long", 513, s)
-        c0 = line[:1]
-        if c0 == b" " or c0 == b"\t":
-            if not hf:
-                raise _fail("folded line before the first header", 400, s)
-            hid, name, hs, colon, _ve, _nx = hf[-1]
-            hf[-1] = (hid, name, hs, colon, s + len(line), nxt)
-            s = nxt
-            continue
-        colon = line.find(b":")
-        if colon <= 0:
-            raise _fail(f"header line without a name and ':' {line[:40]!r}", 400, s)
-        name = line[:colon]
-        if name[-1] in (32, 9):
-            name = name.rstrip(b" \t")
-        if b" " in name or b"\t" in name or not name:
-            raise _fail(f"bad header name {name[:40]!r}", 400, s)
-        hid = name_to_id.get(name.lower(), 0)
-        if hid:
-            if hid in first:
-                if strict and hid in _UNIQUE:
-                    raise _fail(f"duplicate {H.ID_TO_NAME[hid]} header", 400, s)
-            else:
-                first[hid] = len(hf)
-        append((hid, name, s, s + colon, s + len(line), nxt))
-        s = nxt
+    first = dict(zip(reversed(hids), range(len(hids) - 1, -1, -1), strict=True))
+    if parser_mode & PARSER_MODE_STRICT:
+        for hid in _UNIQUE:
+            if hid in first and hids.count(hid) > 1:
+                raise _fail(f"duplicate {H.ID_TO_NAME[hid]} header", 400, hstart)
+    msg._lines = lines
+    msg._names = names
+    msg._hids = hids
+    msg._first = first
+    msg._starts = starts
+    msg._cache = {}
     msg.headers_end = hend
     msg.body_start = body_start
-    # trailing whitespace of values (rare) is trimmed lazily by rskip in _span users
+    msg.data = data
     ci = first.get(H.CONTENT_LENGTH)
     cl: int | None = None
     if ci is not None:
-        cl = _content_length(msg, data, ci)
+        v = lines[ci][len(names[ci]) + 1 :].strip(_WS)
+        if v.isdigit() and len(v) <= 10 and hids.count(H.CONTENT_LENGTH) == 1:
+            cl = int(v)
+        else:
+            cl = _content_length(msg, ci)
     avail = n - body_start
     if cl is None:
         if transport in STREAM_TRANSPORTS and not tcp_accept_no_cl:
@@ -764,26 +850,23 @@ def parse_message(
     else:
         msg.body_end = body_start + cl
         if cl < avail:
-            data = data[: body_start + cl]
+            msg.data = data[: body_start + cl]
     msg.content_length = cl
-    msg.data = data
     msg.transport = transport
     return msg
 
 
-def _content_length(msg: SipMessage, data: bytes, ci: int) -> int:
-    hf = msg._hf
+def _content_length(msg: SipMessage, ci: int) -> int:
+    data = msg.data
     values: set[int] = set()
-    for i in range(ci, len(hf)):
-        h = hf[i]
-        if h[0] != H.CONTENT_LENGTH:
+    for i in range(ci, len(msg._hids)):
+        if msg._hids[i] != H.CONTENT_LENGTH:
             continue
-        s = skip_ws(data, h[3] + 1, h[4])
-        e = rskip_ws(data, s, h[4])
+        s, e = msg._span(i)
         try:
             v = parse_uint(data, s, e)
         except SipParseError as exc:
-            raise _fail(f"Content-Length: {exc.reason}", 400, h[2]) from None
+            raise _fail(f"Content-Length: {exc.reason}", 400, s) from None
         msg._cache[i] = v
         values.add(v)
     if len(values) > 1:
