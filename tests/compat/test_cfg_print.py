@@ -177,3 +177,21 @@ def test_cfg_print_corner_cases(name: str, combo: tuple[str, ...], tmp_path: Pat
     got, error = _ours(cfg, combo, cfg_print_partial)
     assert (error is None) == (rc == 0), error
     assert got.encode() == expected
+
+
+@pytest.mark.skipif(not HAVE_KAMAILIO, reason="kamailio is not installed")
+def test_cfg_print_command_line_options(tmp_path: Path) -> None:
+    """--substdef names, --loadmodule MOD_* and -A values are known to print mode; --subst
+    is not applied to the printed text."""
+    cfg = tmp_path / "main.cfg"
+    cfg.write_text("#!ifdef FOO\nfoo FOO\n#!endif\n#!ifdef MOD_xlog\nxlog\n#!endif\n"
+                   "#!ifdef V\nv V\n#!endif\n#!ifdef Q\nq\n#!endif\n"
+                   '#!ifdef KAMAILIO_VERSION\nkv\n#!endif\ns="abc"\n')
+    proc = subprocess.run([KAMAILIO, "--cfg-print", "-f", cfg.name, "--substdef", "/FOO/bar/",
+                           "--substdefs", "/Q/q/", "--subst", "/abc/xyz/", "--loadmodule", "xlog.so",
+                           "-A", "V=1"], cwd=tmp_path, capture_output=True, timeout=20, check=False)
+    assert proc.returncode == 0
+    got = cfg_print(str(cfg), defines={"V": "1"}, substdefs=["/FOO/bar/"], substdefss=["/Q/q/"],
+                    substs=["/abc/xyz/"], preloaded_modules=["xlog.so"])
+    assert got.encode() == proc.stdout
+    assert "kv" not in got  # 5.6.3 has no KAMAILIO_VERSION

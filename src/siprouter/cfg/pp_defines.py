@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from .. import KAMAILIO_COMPAT_VERSION
 
 MAX_DEFINES = 512
+# Predefined by newer Kamailio releases (and the cookbook), not by 5.6.3.
+EXTENSION_NAMES = frozenset({"KAMAILIO_VERSION", "OS_NAME"})
 ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 

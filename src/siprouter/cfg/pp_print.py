@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from .. import KAMAILIO_COMPAT_VERSION
 from .errors import ConfigError, Pos
 from .pp_defines import module_name
 from .pp_main import _resolve, _unescape_fname
@@ -47,11 +46,6 @@ class PrintPass:
         self.stack: list[bool] = []
         self.comment_nest = 0
         self.depth = 0
-
-    @staticmethod
-    def base_names() -> set[str]:
-        major, minor, patch = KAMAILIO_COMPAT_VERSION
-        return {f"KAMAILIO_{major}", f"KAMAILIO_{major}_{minor}", f"KAMAILIO_{major}_{minor}_{patch}"}
 
     def run(self, path: str) -> str:
         self._file(path)

@@ -18,7 +18,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .errors import ConfigError, Pos
-from .pp_defines import DefineError, DefineTable, apply_cli_defines, module_name, predefined
+from .pp_defines import (
+    EXTENSION_NAMES,
+    DefineError,
+    DefineTable,
+    apply_cli_defines,
+    module_name,
+    predefined,
+)
 from .pp_main import MainPass
 from .pp_print import PrintPass
 from .pp_subst import Subst, SubstSyntaxError, parse_subst, substdef_parts
@@ -59,9 +66,9 @@ def _cli_substs(table: DefineTable, define_pos: dict[str, str], env: Mapping[str
 
 
 def _print_names(defines: Mapping[str, str | None], table: DefineTable) -> set[str]:
-    """Print mode sees the 5.6.3 predefined names, the -A names and preloaded modules only."""
-    return (PrintPass.base_names() | set(defines)
-            | {n for n in table.values if n.startswith("MOD_")})
+    """The names print mode starts with: everything defined before the config is read (-A,
+    --substdef[s], --loadmodule MOD_*), less the predefined names 5.6.3 does not have."""
+    return {n for n in table.values if n not in EXTENSION_NAMES or n in defines}
 
 
 def _print(path: str, names: set[str], cli_substs: list[Subst], env: Mapping[str, str],
