@@ -1,9 +1,10 @@
 """The preprocessor's define table: #!define / #!trydef / #!redefine semantics and the limit.
 
-Kamailio 5.6.3 keeps at most 512 entries (predefined KAMAILIO_* names, -A names, MOD_* names
-and config defines all count); the cookbook still says 256, the installed binary takes 508
-config defines with values, so we follow the binary. A value of None means "defined, no value"
-(the ID then expands to nothing).
+Kamailio 5.6.3 has room for 512 names (its 3 predefined KAMAILIO_* names, -A names, MOD_*
+names and config defines all count) and refuses a value for the name that fills the last
+slot, so a config can add 508 defines with values or 509 without; the cookbook still says
+256, but we follow the binary. KAMAILIO_VERSION and OS_NAME (newer releases) do not count.
+A value of None means "defined, no value" (the ID then expands to nothing).
 """
 
 from __future__ import annotations
@@ -46,8 +47,10 @@ class DefineTable:
                 self.values[name] = value
                 return
             raise DefineError(f"already defined: {name}")
-        if len(self.values) >= self.limit:
-            raise DefineError(f"too many defines (the limit is {self.limit})")
+        used = sum(1 for n in self.values if n not in EXTENSION_NAMES)
+        if used >= self.limit or (value is not None and used + 1 >= self.limit):
+            raise DefineError(f"too many defines (Kamailio has room for {self.limit} names, "
+                              f"the last one without a value)")
         self.values[name] = value
 
 

@@ -135,13 +135,31 @@ def test_command_line_define_clashes_with_config(tmp_path: Path) -> None:
     assert e.notes == ["WITH_X was defined at the command line (-A)"]
 
 
-def test_too_many_defines(tmp_path: Path) -> None:
-    # the table holds MAX_DEFINES names, the 5 predefined ones included
-    lines = [f"#!define D{i} {i}" for i in range(MAX_DEFINES - 5)]
-    (tmp_path / "ok.cfg").write_text("\n".join(lines) + "\n")
-    assert len(preprocess(str(tmp_path / "ok.cfg")).defines) == MAX_DEFINES
-    e = err(tmp_path, "\n".join([*lines, "#!define ONE_MORE 1"]) + "\n")
-    assert "too many defines" in e.message and e.pos == at(tmp_path, MAX_DEFINES - 4, 1)
+@pytest.mark.parametrize(("count", "value", "ok"), [(508, " 1", True), (509, " 1", False),
+                                                   (509, "", True), (510, "", False)])
+def test_too_many_defines(tmp_path: Path, count: int, value: str, ok: bool) -> None:
+    """5.6.3 takes 508 config defines with values or 509 without (512 names in all, with the
+    3 predefined KAMAILIO_* ones; the last slot cannot hold a value)."""
+    assert MAX_DEFINES == 512
+    text = "".join(f"#!define D{i}{value}\n" for i in range(count))
+    if ok:
+        (tmp_path / "ok.cfg").write_text(text)
+        assert len(preprocess(str(tmp_path / "ok.cfg")).defines) == count + 5
+        return
+    e = err(tmp_path, text)
+    assert "too many defines" in e.message and e.pos == at(tmp_path, count, 1)
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio is not installed")
+@pytest.mark.parametrize(("count", "value", "ok"), [(508, " 1", True), (509, " 1", False),
+                                                   (509, "", True), (510, "", False)])
+def test_define_limit_matches_kamailio(tmp_path: Path, count: int, value: str, ok: bool) -> None:
+    text = "".join(f"#!define D{i}{value}\n" for i in range(count)) + "request_route { drop; }\n"
+    (tmp_path / "main.cfg").write_text(text)
+    proc = subprocess.run(["kamailio", "-c", "-f", "main.cfg"], cwd=tmp_path, capture_output=True,
+                          timeout=20, check=False)
+    assert (proc.returncode == 0) is ok
 
 
 @pytest.mark.parametrize(("expr", "col", "fragment"), [
