@@ -1,0 +1,201 @@
+"""Run the `siprouter` console script as a subprocess: -v, -h, -c, --cfg-print, errors."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from siprouter.cli import LONG_OPTS, SHORT_OPTS
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLED_CFG = ROOT / "etc" / "siprouter.cfg"
+HAS_KAMAILIO = shutil.which("kamailio") is not None
+needs_kamailio = pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
+
+
+def siprouter(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "siprouter"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "siprouter"]
+    return subprocess.run(
+        [*cmd, *args], capture_output=True, text=True, timeout=60, check=False, cwd=cwd
+    )
+
+
+def kamailio(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["kamailio", *args], capture_output=True, text=True, timeout=60, check=False, cwd=cwd
+    )
+
+
+GOOD = """\
+#!KAMAILIO
+debug=2
+children=2
+listen=udp:127.0.0.1:5060
+request_route {
+    if (method == "OPTIONS") {
+        drop;
+    }
+    exit;
+}
+"""
+
+BROKEN = """\
+debug=2
+request_route {
+    if (method == "OPTIONS" {
+        drop;
+    }
+}
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_version() -> None:
+    proc = siprouter("-v")
+    assert proc.returncode == 0
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("version: siprouter ")
+    assert "kamailio 5.6.3" in first
+    assert siprouter("--version").stdout == proc.stdout == siprouter("-V").stdout
+
+
+def test_help_lists_every_option() -> None:
+    proc = siprouter("-h")
+    assert proc.returncode == 0
+    assert "Usage: siprouter [options]" in proc.stdout
+    for letter in SHORT_OPTS:
+        assert re.search(rf"(^|[\s,])-{letter}\b", proc.stdout), f"-{letter} missing from -h"
+    for name in LONG_OPTS:
+        assert f"--{name}" in proc.stdout, f"--{name} missing from -h"
+    assert siprouter("--help").stdout == proc.stdout
+
+
+def test_unknown_option() -> None:
+    proc = siprouter("-Z")
+    assert proc.returncode == 255
+    assert "Unknown option '-Z'. Use -h for help." in proc.stderr
+
+
+def test_bad_listen_value() -> None:
+    proc = siprouter("-c", "-l", "udp:127.0.0.1:99999", "-f", str(BUNDLED_CFG))
+    assert proc.returncode == 255
+    assert "bad -l address specifier: udp:127.0.0.1:99999" in proc.stderr
+    assert "out of range" in proc.stderr
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    proc = siprouter("-c", "-f", "nonexist.cfg", cwd=tmp_path)
+    assert proc.returncode == 255
+    assert str(tmp_path / "nonexist.cfg") in proc.stderr
+    assert "No such file or directory" in proc.stderr
+
+
+def test_check_good_config(tmp_path: Path) -> None:
+    cfg = write(tmp_path, "good.cfg", GOOD)
+    proc = siprouter("-c", "-f", str(cfg))
+    assert proc.returncode == 0, proc.stderr
+    assert "config file ok, exiting..." in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_check_broken_config_names_file_and_line(tmp_path: Path) -> None:
+    cfg = write(tmp_path, "broken.cfg", BROKEN)
+    proc = siprouter("-c", "-f", str(cfg))
+    assert proc.returncode == 255
+    assert re.search(rf"{re.escape(str(cfg))}:3:\d+: error: ", proc.stderr), proc.stderr
+    assert "ERROR: bad config file" in proc.stderr
+
+
+def test_start_without_check_says_runtime_missing(tmp_path: Path) -> None:
+    cfg = write(tmp_path, "good.cfg", GOOD)
+    proc = siprouter("-f", str(cfg))
+    assert proc.returncode == 3
+    assert "not implemented" in proc.stderr
+    # a broken config is still reported as such, with Kamailio's status
+    assert siprouter("-f", str(write(tmp_path, "b.cfg", BROKEN))).returncode == 255
+
+
+def test_bundled_config_passes_check() -> None:
+    for defines in ([], ["-A", "WITH_DEBUG"], ["-A", "WITH_TCPONLY", "-A", "WITH_DEBUG"]):
+        proc = siprouter("-c", "-f", str(BUNDLED_CFG), *defines)
+        assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.kamailio
+@needs_kamailio
+def test_bundled_config_passes_kamailio_check() -> None:
+    for defines in ([], ["-A", "WITH_DEBUG"], ["-A", "WITH_TCPONLY"]):
+        proc = kamailio("-c", "-f", str(BUNDLED_CFG), *defines)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+PRINT_MAIN = """\
+#!KAMAILIO
+#!define GREETING "hello"
+#!ifdef WITH_EXTRA
+#!define EXTRA 1
+#!else
+#!define EXTRA 0
+#!endif
+debug=2
+include_file "part.cfg"
+request_route {
+    $var(x) = GREETING;
+    drop;
+}
+"""
+
+PRINT_PART = """\
+# included part
+children=EXTRA
+"""
+
+
+@pytest.mark.kamailio
+@needs_kamailio
+@pytest.mark.parametrize("defines", [[], ["-A", "WITH_EXTRA"]])
+def test_cfg_print_matches_kamailio(tmp_path: Path, defines: list[str]) -> None:
+    cfg = write(tmp_path, "main.cfg", PRINT_MAIN)
+    write(tmp_path, "part.cfg", PRINT_PART)
+    ours = siprouter("--cfg-print", "-f", str(cfg), *defines, cwd=tmp_path)
+    theirs = kamailio("--cfg-print", "-f", str(cfg), *defines, cwd=tmp_path)
+    assert ours.returncode == theirs.returncode == 0, ours.stderr
+    assert ours.stdout == theirs.stdout
+
+
+def test_cfg_print_exits_zero_on_unparsable_config(tmp_path: Path) -> None:
+    # like Kamailio: --cfg-print only preprocesses
+    cfg = write(tmp_path, "broken.cfg", BROKEN)
+    proc = siprouter("--cfg-print", "-f", str(cfg))
+    assert proc.returncode == 0
+    assert proc.stdout == BROKEN
+
+
+CHECK_CASES = {
+    "good": GOOD,
+    "broken": BROKEN,
+    "unclosed_block": "request_route {\n    drop;\n",
+    "unknown_ifdef_end": "#!endif\nrequest_route {\n    drop;\n}\n",
+}
+
+
+@pytest.mark.kamailio
+@needs_kamailio
+@pytest.mark.parametrize("name", sorted(CHECK_CASES))
+def test_check_verdict_matches_kamailio(tmp_path: Path, name: str) -> None:
+    cfg = write(tmp_path, f"{name}.cfg", CHECK_CASES[name])
+    ours = siprouter("-c", "-f", str(cfg))
+    theirs = kamailio("-c", "-f", str(cfg))
+    assert (ours.returncode == 0) == (theirs.returncode == 0), ours.stderr
+    assert ours.returncode in (0, 255)
