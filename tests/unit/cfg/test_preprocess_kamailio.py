@@ -8,6 +8,7 @@ the end; parse errors later in the file do not stop Kamailio's lexer.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -87,6 +88,28 @@ event_route[tm:local-request] {
 	$var(h) = IN;
 }
 """,
+    "modules-env-substdef": HEAD + """#!ifdef MOD_tm
+#!define HAVE_TM 1
+#!endif
+#!ifdef MOD_acc
+#!define HAVE_ACC 1
+#!endif
+#!ifdef MOD_xlog
+#!define HAVE_XLOG 1
+#!endif
+#!defenv MYENV=HOME
+#!defenvs MYENVS=HOME
+#!trydefenv NOPE=NO_SUCH_VARIABLE_X
+#!substdef "/SUBA/sa/"
+#!substdefs "/SUBB/sb/"
+request_route {
+	$var(a) = HAVE_TM;
+	$var(b) = HAVE_ACC;
+	$var(c) = HAVE_XLOG;
+	$var(d) = MYENV MYENVS NOPE;
+	$var(e) = SUBA + SUBB;
+}
+""",
 }
 INCLUDED = {"inc.cfg": "#!define IN A\n\t$var(i) = IN + B;\n"}
 
@@ -135,3 +158,56 @@ def test_expanded_text_of_contexts_case(tmp_path: Path) -> None:
     assert "$var(y) = uri:host;" in body
     assert "event_route[tm:local-request]" in body
     assert "debug=3" in text
+
+
+SUBST_CFG = r"""debug=3
+log_stderror=yes
+loadmodule "pv.so"
+loadmodule "xlog.so"
+#!subst "/DBPASSWD/xyz/"
+#!subst "/a(b)c/[\\1]/g"
+#!subst ",Q,Y,i"
+#!substdef "/NM/$env(HOME)/"
+#!substdefs "/NQ/nq/"
+modparam("pv", "varset", "mysql://u:DBPASSWD@h/db")
+request_route {
+	xlog("abcabc\n");
+	xlog("qqQ" "q");
+	xlog('NM');
+	$var(NM) = "none";
+	$var(x) = NQ;
+	xlog("L_INFO", "nothing");
+}
+"""
+
+
+def test_substs_match_kamailio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kamailio logs each subst it applies to a string or variable token ("applied [#k] to
+    [IN] - returning new string [OUT]", k counting per token); compare IN -> final OUT."""
+    cfg = tmp_path / "main.cfg"
+    cfg.write_text(SUBST_CFG)
+    env = {"HOME": "/home/x"}
+    proc = subprocess.run(["kamailio", "-c", "-E", "-ddd", "-f", cfg.name], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=30, check=False,
+                          env={**os.environ, **env})
+    expected: list[tuple[str, str]] = []
+    log_entry = r"applied \[#(\d+)\] to \[(.*?)\] - returning new string \[(.*?)\]\n(?= *\d+\(\d+\) |\Z)"
+    for k, src, out in re.findall(log_entry, proc.stderr, re.S):
+        if k == "1":
+            expected.append((src, out))
+        else:
+            expected[-1] = (expected[-1][0], out)
+    assert len(expected) >= 5
+
+    seen: list[tuple[str, str]] = []
+    orig = pp_main.run_substs
+
+    def record(substs: list, text: str) -> str:  # type: ignore[type-arg]
+        out = orig(substs, text)
+        if out != text:
+            seen.append((text, out))
+        return out
+
+    monkeypatch.setattr(pp_main, "run_substs", record)
+    preprocess(str(cfg), env=env)
+    assert seen == expected
