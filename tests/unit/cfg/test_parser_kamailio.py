@@ -1,0 +1,169 @@
+"""Differential: small configs through `kamailio -c` and through the parser must get the
+same verdict (accepted / rejected). The snippets only use modules that Kamailio has
+installed, so its verdict is about syntax."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from siprouter.cfg.errors import ConfigError
+from siprouter.cfg.parser import parse_string
+
+PRELUDE = """mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "pv.so"
+loadmodule "textops.so"
+loadmodule "sl.so"
+loadmodule "xlog.so"
+"""
+RR = "request_route {{ {} }}"
+
+ACCEPTED = [
+    RR.format("drop;"),
+    RR.format(";"),
+    RR.format("$var(x) = $(avp(x)[1]); $(avp(x)[*]) = $null;"),
+    RR.format("if $var(x)==1 { drop; }"),
+    RR.format("if (1) drop; else;"),
+    RR.format("if (1) { drop; } else if (2) { exit; } else drop;"),
+    RR.format("exit(1); drop(); return 1; return(1); return (1+2); exit 1;"),
+    RR.format('switch($ru) { case /"^sip": drop; }'),
+    RR.format("switch($var(x)) { case 1: case 2: break; default: drop; }"),
+    RR.format("switch($var(x)) { default: drop; case 1: drop; }"),
+    RR.format("switch($var(x)) { case 1: if (1) drop; break; }"),
+    RR.format("switch($var(x)) { }"),
+    RR.format("switch($var(x)) { case 1: }"),
+    RR.format("switch($var(x)) { case -1: drop; case 0x10: drop; }"),
+    RR.format("while(1) { break; }"),
+    RR.format("while($var(i)<3) $var(i) = $var(i) + 1;"),
+    RR.format("$var(x) = $(hdr(Via)[0]{s.len}{s.int});"),
+    RR.format('$var(x) = "a" "b";'),
+    RR.format("$var(x) = 1 ; ;"),
+    RR.format("force_rport; add_local_rport; revert_uri; set_reply_close;"),
+    RR.format("$var(x) = $sel(cfg_get.core.debug); $var(z)=@via[1].host;"),
+    RR.format("if (src_ip==10.0.0.0/8 || dst_ip==[::1] || src_ip==::1 || src_ip==myself) drop;"),
+    RR.format("if (src_ip==10.0.0.0/255.0.0.0) drop;"),
+    RR.format("if (src_ip==backup.foo.bar || src_ip==foo) drop;"),
+    RR.format('$var(x) = 1; $var(x) = $var(x) eq "a";'),
+    RR.format("if(defined $var(x) && !strempty($var(y)) && strlen($ru)>2) exit;"),
+    RR.format('$var(x) = selval($var(a)==1, "a", "b");'),
+    RR.format("$var(x) = 1 + 2 * 3 mod 2;"),
+    RR.format("$var(x) = 1 << 2 >> 1 & 3 | 4 ^ 5;"),
+    RR.format("$var(x) = -$var(y); $var(z) = ~1 + !0;"),
+    RR.format(
+        'if (uri=~"^sip:" && method=="INVITE" && msg:len > 10 && af==INET && proto==UDP) drop;'
+    ),
+    RR.format('if (status=="200") drop;'),
+    RR.format('route("X"); route($var(x));') + " route[X] { return; }",
+    RR.format("if (route(X)) drop;") + " route[X] { return 1; }",
+    RR.format("forward(uri:host, uri:port);"),
+    RR.format("force_send_socket(udp:127.0.0.1:5060);"),
+    RR.format('if (%x=="a") drop;'),
+    RR.format('xlog("L_INFO", "a\\x41\\101\\q\\n");'),
+    "/* a /* b */ c */ " + RR.format("drop;"),
+    "debug=-1\n" + RR.format("drop;"),
+    "tos=0x10\n" + RR.format("drop;"),
+    'log_name="a" "b"\n' + RR.format("drop;"),
+    ";\n" + RR.format("drop;"),
+    "children=4;\n" + RR.format("drop;"),
+    'listen=udp:127.0.0.1:5060 advertise 1.2.3.4:5060 name "s1"\nlisten=[::1]:5061\n'
+    "listen=tcp:localhost:5062\nlisten=udp:127.0.0.1:5063 virtual\n" + RR.format("drop;"),
+    "listen=udp:127.0.0.1:5060 tcp:127.0.0.1:5060\n" + RR.format("drop;"),
+    "alias=example.com alias=udp:my-host.example.com:5060\n" + RR.format("drop;"),
+    RR.format("drop;")
+    + " event_route[tm:local-request] { drop; } event_route[core:worker-one-init] { drop; }",
+    "flags FLAG_A: 1, FLAG_B;\n" + RR.format("if (isflagset(FLAG_A)) drop;"),
+    'pstn.gw_ip = "1.2.3.4" desc "PSTN GW Address"\npstn.x = 1\n' + RR.format("drop;"),
+    "failure_route { drop; }\n" + RR.format("drop;"),
+    "onsend_route { drop; } onsend_route { drop; }\n" + RR.format("drop;"),
+    "route { drop; }\nrequest_route { drop; }",
+    RR.format("drop;") + "\nonreply_route { drop; }\nreply_route { drop; }",
+    'modparam("sl", "bind_tm", yes)\n' + RR.format("drop;"),
+]
+
+REJECTED = [
+    RR.format("$var(x) = $avp(x)[1];"),
+    RR.format("$var(x) := 1;"),
+    RR.format("$var(x) += 1;"),
+    RR.format("{ drop; }"),
+    RR.format("$var(x);"),
+    RR.format("1;"),
+    RR.format('!is_method("X");'),
+    RR.format("$var(y) = 1 % 2;"),
+    RR.format("forward;"),
+    RR.format("sl_send_reply;"),
+    RR.format("$var(x) = $hdr(Via)[0];"),
+    RR.format('uri = "sip:a@b";'),
+    RR.format('switch($var(x)) { case 1: break; case "a": drop; }'),
+    RR.format("switch($var(x)) { case 1: { drop; } }"),
+    RR.format("switch($var(x)) { case FOO: drop; }"),
+    RR.format("drop"),
+    RR.format("if (1) { drop; }; else drop;"),
+    RR.format("if (1) { }"),
+    RR.format("while (1) { }"),
+    RR.format("$var(x) = FOO;"),
+    RR.format("if ($var(x) != FOO) drop;"),
+    RR.format("if (msg:len > max_len) drop;"),
+    RR.format("if (1) route(X)\n else drop;") + " route[X] { return; }",
+    "request_route { }",
+    "request_route { drop; } route[A] { }",
+    "request_route { } ;",
+    "request_route { drop; }\nroute[0] { drop; }",
+    "request_route { drop; }\nroute[X] { exit; }\nroute[X] { drop; }",
+    "branch_route[1] { drop; } branch_route[1] { drop; }\n" + RR.format("drop;"),
+    "onreply_route[X] { drop; } onreply_route[X] { drop; }\n" + RR.format("drop;"),
+    "request_route[X] { drop; }",
+    RR.format('xlog("L_INFO", "unterminated);'),
+    "children=4 5\n" + RR.format("drop;"),
+    RR.format("if (1) drop;") + " }",
+]
+
+# Where we are deliberately stricter than Kamailio, with the reason.
+STRICTER = {
+    # Kamailio logs "unexpected EOF: 1 comments open" but accepts the config, silently
+    # dropping everything after the '/*'.
+    "/* open comment\n" + RR.format("drop;"): "unterminated block comment",
+}
+
+
+def _kamailio_accepts(tmp: Path, snippet: str) -> bool:
+    cfg = tmp / "k.cfg"
+    cfg.write_text(PRELUDE + snippet + "\n")
+    proc = subprocess.run(
+        ["kamailio", "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=60, check=False
+    )
+    return proc.returncode == 0
+
+
+def _we_accept(snippet: str) -> bool:
+    try:
+        parse_string(PRELUDE + snippet + "\n", "k.cfg")
+    except ConfigError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("snippet", ACCEPTED)
+def test_accepted(snippet: str) -> None:
+    assert _we_accept(snippet)
+
+
+@pytest.mark.parametrize("snippet", REJECTED + list(STRICTER))
+def test_rejected(snippet: str) -> None:
+    assert not _we_accept(snippet)
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio not installed")
+@pytest.mark.parametrize("snippet", ACCEPTED + REJECTED)
+def test_same_verdict_as_kamailio(snippet: str, tmp_path: Path) -> None:
+    assert _we_accept(snippet) == _kamailio_accepts(tmp_path, snippet)
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio not installed")
+@pytest.mark.parametrize("snippet", list(STRICTER))
+def test_stricter_than_kamailio(snippet: str, tmp_path: Path) -> None:
+    assert _kamailio_accepts(tmp_path, snippet) and not _we_accept(snippet)
