@@ -101,7 +101,7 @@ def _split_params(text: str, where: str, raw: str) -> list[tuple[str, str | None
         return out
     for item in text.split(";"):
         if not item:
-            raise UriError(f"empty {where} parameter in URI {raw!r}")
+            continue  # Kamailio skips empty parameters (";;")
         name, eq, value = item.partition("=")
         if not name or _PARAM_BAD_RE.search(item):
             raise UriError(f"bad {where} parameter {item!r} in URI {raw!r}")
@@ -415,7 +415,7 @@ def parse_uri(
             password = pw
             if _USER_BAD_RE.search(pw):
                 raise UriError(f"bad password in URI {s!r}")
-        if not user and password is None:
+        if not user:
             raise UriError(f"empty user part before '@' in URI {s!r}")
         if _USER_BAD_RE.search(user):
             raise UriError(f"bad character in user part {user!r} of URI {s!r}")
@@ -450,10 +450,9 @@ def parse_uri(
             raise UriError(f"empty host in URI {s!r}")
         if not _host_re(host_extra_chars).match(host):
             raise UriError(f"bad character in host {host!r} of URI {s!r}")
-    if has_port_colon:
+    if has_port_colon and port_text:  # "host:" (empty port) is accepted, as by Kamailio
         if (
-            not port_text
-            or not port_text.isdigit()
+            not port_text.isdigit()
             or not port_text.isascii()
             or len(port_text) > 5
             or int(port_text) > 65535
@@ -468,9 +467,7 @@ def parse_uri(
             ptext, qm, htext = tail[1:].partition("?")
         else:
             qm, htext = "?", tail[1:]
-        if qm:
-            if not htext:
-                raise UriError(f"empty headers after '?' in URI {s!r}")
+        if qm and htext:  # a bare trailing '?' is accepted, as by Kamailio
             headers = _split_headers(htext, s)
     plist = _split_params(ptext, "URI", s)
 
@@ -490,7 +487,7 @@ def parse_uri(
         uparam = uri.user_param
         if uparam is not None and uparam.lower() == "phone":
             number, _, tel_ptext = user.partition(";")
-            uri.type = "tels" if scheme == "sips" else "tel"
+            uri.type = "tel"  # also for sips, as Kamailio does
             uri.user_phone = True
             uri.user = number
             uri.param_list = _split_params(tel_ptext, "tel", s) if tel_ptext else []

@@ -1,0 +1,175 @@
+"""Differential tests: how kamailio 5.6.3 parses a Request-URI ($rU $rd $rp $rP $rz) vs parse_uri.
+
+A kamailio on 127.0.0.1 answers every request with a 200 whose reason phrase
+lists the pseudo-variables; a URI it cannot parse shows ``<null>`` everywhere.
+Loopback only, every wait bounded.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from siprouter.sip.uri import UriError, parse_uri
+
+pytestmark = [
+    pytest.mark.kamailio,
+    pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio not installed"),
+]
+
+CFG = """#!KAMAILIO
+debug=1
+log_stderror=yes
+children=1
+listen=udp:127.0.0.1:{port}
+{extra}
+loadmodule "sl.so"
+loadmodule "pv.so"
+request_route {{
+    sl_send_reply("200", "U=$rU|D=$rd|p=$rp|P=$rP|z=$rz");
+    exit;
+}}
+"""
+
+
+class UriEcho:
+    def __init__(self, tmp, extra: str) -> None:
+        self.client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.client.bind(("127.0.0.1", 0))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        cfg = tmp / "uri.cfg"
+        cfg.write_text(CFG.format(port=self.port, extra=extra))
+        self.proc = subprocess.Popen(
+            ["kamailio", "-f", str(cfg), "-DD", "-E", "-n", "1", "-Y", str(tmp)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.seq = 0
+        self.client.settimeout(0.2)
+        for _ in range(75):
+            self.client.sendto(self._req("sip:probe@h"), ("127.0.0.1", self.port))
+            try:
+                self.client.recvfrom(65535)
+                break
+            except TimeoutError:
+                continue
+        else:
+            self.close()
+            pytest.fail("kamailio did not answer within 15 s")
+        try:
+            while True:
+                self.client.recvfrom(65535)
+        except TimeoutError:
+            pass
+        self.client.settimeout(3)
+
+    def _req(self, uri: str) -> bytes:
+        self.seq += 1
+        cport = self.client.getsockname()[1]
+        return (
+            f"OPTIONS {uri} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{cport};rport;branch=z9hG4bK{self.seq}\r\n"
+            "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\n"
+            f"Call-ID: u{self.seq}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        ).encode()
+
+    def ask(self, uri: str) -> dict[str, str]:
+        self.client.sendto(self._req(uri), ("127.0.0.1", self.port))
+        data, _ = self.client.recvfrom(65535)
+        reason = data.split(b"\r\n", 1)[0].split(b" ", 2)[2].decode()
+        return dict(item.split("=", 1) for item in reason.split("|"))
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        self.client.close()
+
+
+@pytest.fixture(scope="module")
+def kam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UriEcho]:
+    e = UriEcho(tmp_path_factory.mktemp("uri"), "")
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="module")
+def kam_extra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UriEcho]:
+    e = UriEcho(tmp_path_factory.mktemp("urix"), 'uri_host_extra_chars="_"\nphone2tel=0')
+    yield e
+    e.close()
+
+
+def ours(uri: str, **kw: object) -> dict[str, str]:
+    """Our parse in the shape of kamailio's answer (fields it prints the same way)."""
+    try:
+        u = parse_uri(uri, **kw)  # type: ignore[arg-type]
+    except UriError:
+        return {"U": "<null>", "D": "<null>", "z": "<null>"}
+    out = {"U": u.user or "<null>", "D": u.host or "<null>", "z": u.type}
+    if u.port_text:
+        out["p"] = str(u.port)
+    if u.transport is not None:
+        out["P"] = u.transport
+    return out
+
+
+def theirs(got: dict[str, str], mine: dict[str, str]) -> dict[str, str]:
+    return {k: got[k] for k in mine}
+
+
+URIS = [
+    "sip:a@my_host.example.com",
+    "sip:a@host-1.example.com",
+    "sip:+1234;phone-context=x@gw.example.com;user=phone",
+    "sip:+1234@gw.example.com;user=phone",
+    "sips:+1234@gw.example.com;user=phone",
+    "tel:+1-234;ext=5",
+    "sip:alice:pw@[::1]:5070;transport=tcp",
+    "sip:alice@[2001:db8::1];transport=TLS",
+    "sip:%61lice@h",
+    "sip:a@h:",
+    "sip:a@h:99999",
+    "sip:a@h:65535",
+    "sip:a@h:0",
+    "sip:@h",
+    "sip::pw@h",
+    "sip:a@h;;lr",
+    "sip:h?",
+    "sips:a@h",
+    "sip:a@h?x=y&z=w",
+    "sip:a@[::1",
+    "sip:a@1.2.3.4.5",
+    "sip:a@h;lr=on;transport=TCP",
+    "SIP:A@H",
+    "sip:a;b=c@h",
+    "sip:h;maddr=10.0.0.1;ttl=5",
+]
+
+
+@pytest.mark.parametrize("uri", URIS)
+def test_uri_parts_match_kamailio(kam: UriEcho, uri: str) -> None:
+    mine = ours(uri)
+    assert theirs(kam.ask(uri), mine) == mine
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "sip:a@my_host.example.com",
+        "sip:+1234;phone-context=x@gw;user=phone",
+        "sip:+1@gw;user=phone",
+    ],
+)
+def test_uri_host_extra_chars_and_phone2tel_off(kam_extra: UriEcho, uri: str) -> None:
+    mine = ours(uri, host_extra_chars="_", phone2tel=False)
+    assert theirs(kam_extra.ask(uri), mine) == mine
