@@ -9,6 +9,7 @@ import pytest
 
 from siprouter import KAMAILIO_COMPAT_VERSION
 from siprouter.cfg.errors import ConfigError, Pos
+from siprouter.cfg.pp_defines import DefineError, parse_cli_define
 from siprouter.cfg.preprocess import PreprocessResult, preprocess
 
 
@@ -325,3 +326,26 @@ def test_stock_configs_keep_their_line_structure(cfg: Path, monkeypatch: pytest.
             assert src[number - 1][pos.col - 1:].startswith(line[:1])
         start += len(line) + 1
     assert r.text.count("\n") == len(src) - 1
+
+
+@pytest.mark.parametrize(("arg", "parsed"), [
+    ("WITH_AUTH", ("WITH_AUTH", None)),
+    ("FLT_ACC=1", ("FLT_ACC", "1")),
+    ('DEFVAL="str-val"', ("DEFVAL", '"str-val"')),
+    ("X=", ("X", None)),
+    ("URL=a=b", ("URL", "a=b")),
+])
+def test_parse_cli_define(arg: str, parsed: tuple[str, str | None]) -> None:
+    assert parse_cli_define(arg) == parsed
+
+
+@pytest.mark.parametrize("arg", ["", "1X", "A-B=1", "=1"])
+def test_parse_cli_define_rejects_bad_names(arg: str) -> None:
+    with pytest.raises(DefineError):
+        parse_cli_define(arg)
+
+
+def test_bad_command_line_define_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        pp(tmp_path, "x\n", defines={"A-B": None})
+    assert "invalid define name" in info.value.message
