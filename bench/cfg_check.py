@@ -54,9 +54,7 @@ def siprouter_cmd() -> list[str]:
 
 def time_once(cmd: list[str], sample: Sample, timeout: float) -> None:
     start = time.perf_counter()
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=timeout, check=False, cwd="/tmp"
-    )
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     sample.times.append(time.perf_counter() - start)
     sample.status = proc.returncode
     if proc.returncode != 0 and not sample.first_error:
