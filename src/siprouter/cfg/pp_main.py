@@ -153,7 +153,14 @@ class MainPass:
         except OSError as e:
             raise ConfigError(f"cannot read config file {path}: {e.strerror or e}", including) from None
         self.files.append(path)
-        self.run_file(SrcFile(path, text, notes))
+        try:
+            self.run_file(SrcFile(path, text, notes))
+        except ConfigError as e:
+            # say how an error in an included file was reached
+            if notes and e.pos is not None and e.pos.file == path \
+                    and not any(n.startswith("included from") for n in e.notes):
+                e.notes.extend(notes)
+            raise
 
     def run_file(self, f: SrcFile) -> None:
         t = f.text

@@ -276,3 +276,10 @@ def test_any_input_gives_a_result_or_a_config_error(tmp_path: Path, parts: list[
     for off in range(0, len(r.text), 7):
         assert r.srcmap.pos(off).line >= 1
     assert cfg_print_partial(str(path), env={"E": "v"})[0] == r.printed
+
+
+def test_error_in_included_file_says_how_it_was_included(tmp_path: Path) -> None:
+    (tmp_path / "b.cfg").write_text("ok\n#!ifdef A B\n#!endif\n")
+    e = err(tmp_path, 'x\ninclude_file "b.cfg"\n')
+    assert e.pos == at(tmp_path, 2, 11, "b.cfg")
+    assert e.notes == [f"included from {tmp_path / 'main.cfg'}:2"]
