@@ -76,12 +76,15 @@ class ParserBase:
         raise self.error_here(f"expected '{op}' {context}, got {self.tok.describe()}", hint)
 
     def expect_string(self, context: str) -> tuple[str, Token]:
-        """One string, or several adjacent strings concatenated (as Kamailio does)."""
+        """One string, or several double-quoted strings in a row concatenated (as Kamailio
+        does; a single-quoted string is never joined)."""
         if self.tok.kind != "STRING":
             raise self.error_here(f"expected a quoted string {context}, got {self.tok.describe()}")
         first = self.advance()
         parts = [str(first.value)]
-        while self.tok.kind == "STRING":
+        if self.text[first.start] != '"':
+            return parts[0], first
+        while self.tok.kind == "STRING" and self.text[self.tok.start] == '"':
             parts.append(str(self.advance().value))
         return "".join(parts), first
 

@@ -54,6 +54,13 @@ def test_string_spans_lines() -> None:
     assert toks('"a\nb"') == [("STRING", "a\nb")]
 
 
+def test_escaped_newline_is_removed() -> None:
+    # checked against kamailio 5.6.3 ($(var(x){s.encode.hexa}) of the same literal)
+    assert toks('"a\x41\101\\q\n\t\\"\\\\" "c\\\nd"') == [
+        ("STRING", 'aAA\\q\n\t"\\'), ("STRING", "cd"),
+    ]  # fmt: skip
+
+
 def test_pseudo_variables() -> None:
     text = "$ru $var(x) $(hdr(Via)[0]{s.len}{s.int}) $sht(t=>$ci) $avp(s:n) $? $null"
     assert [v for _, v in toks(text)] == text.split()

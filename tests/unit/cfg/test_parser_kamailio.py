@@ -40,6 +40,7 @@ ACCEPTED = [
     RR.format("while($var(i)<3) $var(i) = $var(i) + 1;"),
     RR.format("$var(x) = $(hdr(Via)[0]{s.len}{s.int});"),
     RR.format('$var(x) = "a" "b";'),
+    RR.format("$var(x) = 'a\\n' + \"b\";"),
     RR.format("$var(x) = 1 ; ;"),
     RR.format("force_rport; add_local_rport; revert_uri; set_reply_close;"),
     RR.format("$var(x) = $sel(cfg_get.core.debug); $var(z)=@via[1].host;"),
@@ -86,6 +87,9 @@ ACCEPTED = [
 REJECTED = [
     RR.format("$var(x) = $avp(x)[1];"),
     RR.format("$var(x) := 1;"),
+    RR.format("$var(x) = \"a\" 'b';"),
+    RR.format("$var(x) = 'a' 'b';"),
+    RR.format("$var(x) = 'a' \"b\";"),
     RR.format("$var(x) += 1;"),
     RR.format("{ drop; }"),
     RR.format("$var(x);"),
