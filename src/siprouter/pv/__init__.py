@@ -1,0 +1,1 @@
+"""Pseudo-variables: the names the config may use (names.py) and, later, their access."""
