@@ -98,11 +98,6 @@ def test_module_loaded_twice_cli_and_config(tmp_path: Path, testmods: None) -> N
     assert f"{path}:1:1: error: module 'tmod_a' is loaded twice" in err
 
 
-def test_loadmodulex_expands_defines(tmp_path: Path, testmods: None) -> None:
-    path = cfg(tmp_path, '#!define MODX "tmod_b"\nloadmodulex "$def(MODX).so"\n' + ROUTE)
-    assert "tmod_b" in load_config(parse_args(["-c", "-f", path])).modules
-
-
 def test_all_errors_skips_params_of_failed_modules(tmp_path: Path, testmods: None) -> None:
     path = cfg(
         tmp_path,

@@ -1,7 +1,8 @@
 """The config pipeline behind `-c`, `--cfg-print` and start-up.
 
 preprocess (includes, defines, substs) -> parse (AST with positions) -> load the modules
-named by --loadmodule and `loadmodule` -> check (parameters, modules, functions, PVs).
+named by --loadmodule and set --modparam -> check (core parameters, the config's
+loadmodule/modparam, routes: functions, arguments, PVs).
 Each stage raises ConfigError/ConfigErrors with file:line:col; `run_config_action` turns
 the outcome into what Kamailio prints and the exit status it returns.
 """
@@ -9,16 +10,16 @@ the outcome into what Kamailio prints and the exit status it returns.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
 from ..cli import EXIT_ERROR, EXIT_NOT_IMPLEMENTED, EXIT_OK
-from ..modules.loader import LoadedModules, module_name
+from ..modules.loader import LoadedModules
 from ..options import Action, Options
 from . import ast
+from .check import check
 from .errors import ConfigError, ConfigErrors
 from .parser import parse
 from .preprocess import PreprocessResult, preprocess
@@ -53,53 +54,26 @@ def load_config(options: Options) -> LoadedConfig:
     that fails (with --all-errors, a stage reports all it found before stopping)."""
     pre = preprocess_for(options)
     config = parse(pre.text, pre.srcmap, all_errors=options.all_errors)
-    modules = load_modules(config, options, pre.defines)
+    modules = cli_modules(options)
+    check(config, modules=modules, all_errors=options.all_errors)
     return LoadedConfig(options.cfg_file, pre, config, modules)
 
 
-def load_modules(
-    config: ast.Config, options: Options, defines: dict[str, str | None] | None = None
-) -> LoadedModules:
-    """Load modules and set their parameters in Kamailio's order: --loadmodule, then
-    --modparam (which may name only command-line modules, as in Kamailio), then the
-    config's loadpath/loadmodule/modparam lines in file order."""
+def cli_modules(options: Options) -> LoadedModules:
+    """The modules of --loadmodule, with the --modparam values set, as Kamailio does it
+    before it reads the config (so a --modparam may name only a --loadmodule module).
+    The config's own loadpath/loadmodule/modparam lines are applied by `check`."""
     mods = LoadedModules()
     if options.modules_path:
         mods.set_loadpath(options.modules_path)
     for name in options.load_modules:
         _cli_step(f"--loadmodule={name}", lambda n=name: mods.load(n))
     for mp in options.modparams:
+        kind = "i" if isinstance(mp.value, int) else "s"
         _cli_step(
-            f"--modparam={mp.module}:{mp.param}:{'i' if isinstance(mp.value, int) else 's'}:"
-            f"{mp.value}",
+            f"--modparam={mp.module}:{mp.param}:{kind}:{mp.value}",
             lambda mp=mp: mods.set_param(mp.module, mp.param, mp.value),
         )
-    errors: list[ConfigError] = []
-    failed: list[str] = []  # modules that did not load: their modparams would only cascade
-    for item in config.items:
-        try:
-            if isinstance(item, ast.LoadPath):
-                mods.set_loadpath(item.path)
-            elif isinstance(item, ast.LoadModule):
-                path = _expand(item.path, defines) if item.expand else item.path
-                try:
-                    mods.load(path, item.pos)
-                except ConfigError:
-                    failed.append(module_name(path))
-                    raise
-            elif isinstance(item, ast.ModParam):
-                if _only_failed(item.module, failed, mods):
-                    continue
-                value = item.value.value
-                if item.expand and isinstance(value, str):
-                    value = _expand(value, defines)
-                mods.set_param(item.module, item.name, value, item.pos)
-        except ConfigError as exc:
-            if not options.all_errors:
-                raise
-            errors.append(exc)
-    if errors:
-        raise ConfigErrors(errors)
     return mods
 
 
@@ -111,35 +85,6 @@ def _cli_step(what: str, step: Callable[[], object]) -> None:
         if what.startswith("--modparam") and "no loaded module" in exc.message:
             hint = "a --modparam module must be loaded before it with --loadmodule"
         raise ConfigError(f"{what}: {exc.message}", None, hint, exc.notes) from None
-
-
-def _only_failed(module_re: str, failed: list[str], mods: LoadedModules) -> bool:
-    """True if a modparam's module regex matches no loaded module but a failed one."""
-    if not failed:
-        return False
-    try:
-        rx = re.compile(f"^({module_re})$", re.IGNORECASE)
-    except re.error:
-        return False
-    return not any(rx.match(n) for n in mods.modules) and any(rx.match(n) for n in failed)
-
-
-_VAR = re.compile(r"\$(def|env)\(([^)]*)\)")
-
-
-def _expand(text: str, defines: dict[str, str | None] | None) -> str:
-    """loadmodulex/modparamx: replace $def(NAME) by the define's value (quotes removed)
-    and $env(NAME) by the environment variable; unknown names become empty."""
-
-    def repl(m: re.Match[str]) -> str:
-        if m.group(1) == "env":
-            return os.environ.get(m.group(2), "")
-        value = (defines or {}).get(m.group(2)) or ""
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        return value
-
-    return _VAR.sub(repl, text)
 
 
 def run_config_action(
