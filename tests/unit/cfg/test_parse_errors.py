@@ -309,3 +309,44 @@ def test_first_error_only_without_all_errors() -> None:
         parse_string("children=4 5\nrequest_route { drop }\n", "t.cfg")
     assert not isinstance(info.value, ConfigErrors)
     assert info.value.pos is not None and info.value.pos.line == 1
+
+
+def _parse_file(path: str) -> None:
+    from siprouter.cfg.parser import parse
+    from siprouter.cfg.preprocess import preprocess
+
+    pre = preprocess(path)
+    parse(pre.text, pre.srcmap)
+
+
+def test_error_in_included_file_names_it_and_the_include(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "inc.cfg").write_text("  drop;\n  $var(x) = ;\n")
+    main = tmp_path / "main.cfg"
+    main.write_text('request_route {\n  include_file "inc.cfg"\n}\n')
+    with pytest.raises(ConfigError) as info:
+        _parse_file(str(main))
+    err = info.value
+    assert err.pos is not None
+    assert (err.pos.file, err.pos.line, err.pos.col) == (str(tmp_path / "inc.cfg"), 2, 13)
+    assert err.notes == [f"included from {main}:2"]
+
+
+def test_error_inside_a_define_expansion_points_at_the_use(tmp_path) -> None:  # noqa: ANN001
+    cfg = tmp_path / "d.cfg"
+    cfg.write_text("#!define GREETING xlog(\nrequest_route {\n  GREETING;\n}\n")
+    with pytest.raises(ConfigError) as info:
+        _parse_file(str(cfg))
+    err = info.value
+    assert err.pos is not None and (err.pos.line, err.pos.col) == (3, 11)
+    assert err.message == "expected an expression, got ';'"
+
+
+def test_error_from_a_define_body_has_an_expanded_from_note(tmp_path) -> None:  # noqa: ANN001
+    cfg = tmp_path / "e.cfg"
+    cfg.write_text("#!define BADV $var(x) = = 1\nrequest_route {\n  BADV;\n}\n")
+    with pytest.raises(ConfigError) as info:
+        _parse_file(str(cfg))
+    err = info.value
+    assert err.pos is not None and (err.pos.line, err.pos.col) == (3, 3)
+    assert err.message == "expected a value after '=', got '='"
+    assert err.notes == [f"expanded from #!define BADV at {cfg}:1:10"]
