@@ -199,3 +199,22 @@ def test_check_verdict_matches_kamailio(tmp_path: Path, name: str) -> None:
     theirs = kamailio("-c", "-f", str(cfg))
     assert (ours.returncode == 0) == (theirs.returncode == 0), ours.stderr
     assert ours.returncode in (0, 255)
+
+
+PRINT_EDGE_CASES = {
+    # Kamailio prints up to the missing include, then stops with status 255
+    "missing_include": 'debug=2\ninclude_file "nosuch.cfg"\nchildren=2\n',
+    # an unbalanced #!ifdef is not an error in print mode
+    "unbalanced_ifdef": "#!ifdef X\nfoo\n",
+}
+
+
+@pytest.mark.kamailio
+@needs_kamailio
+@pytest.mark.parametrize("name", sorted(PRINT_EDGE_CASES))
+def test_cfg_print_edge_cases_match_kamailio(tmp_path: Path, name: str) -> None:
+    cfg = write(tmp_path, f"{name}.cfg", PRINT_EDGE_CASES[name])
+    ours = siprouter("--cfg-print", "-f", str(cfg), cwd=tmp_path)
+    theirs = kamailio("--cfg-print", "-f", str(cfg), cwd=tmp_path)
+    assert ours.returncode == theirs.returncode
+    assert ours.stdout == theirs.stdout

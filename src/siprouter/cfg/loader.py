@@ -22,7 +22,7 @@ from . import ast
 from .check import check
 from .errors import ConfigError, ConfigErrors
 from .parser import parse
-from .preprocess import PreprocessResult, preprocess
+from .preprocess import PreprocessResult, cfg_print_partial, preprocess
 
 
 @dataclass
@@ -96,10 +96,7 @@ def run_config_action(
     err = err or sys.stderr
     try:
         if options.action is Action.CFG_PRINT:
-            # Like Kamailio: print what the preprocessor read, even if it would not parse.
-            out.write(preprocess_for(options).printed)
-            out.flush()
-            return EXIT_OK
+            return _cfg_print(options, out, err)
         loaded = load_config(options)
     except ConfigErrors as exc:
         _report(exc.errors, options, err)
@@ -116,6 +113,28 @@ def run_config_action(
         "Use -c to check a config.\n"
     )
     return EXIT_NOT_IMPLEMENTED
+
+
+def _cfg_print(options: Options, out: TextIO, err: TextIO) -> int:
+    """--cfg-print: what Kamailio prints. It only preprocesses (a config that would not
+    parse still prints, status 0); where its preprocessor stops, the text printed so far
+    is followed by the error and status 255."""
+    path = os.path.abspath(options.cfg_file)
+    _check_readable(path)
+    text, error = cfg_print_partial(
+        path,
+        defines={d.name: d.value for d in options.defines},
+        substs=options.substs,
+        substdefs=options.substdefs,
+        substdefss=options.substdefss,
+        preloaded_modules=options.load_modules,
+    )
+    out.write(text)
+    out.flush()
+    if error is not None:
+        _report([error], options, err)
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 def _check_readable(path: str) -> None:
