@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 
 from .errors import ConfigError, Pos
 from .pp_defines import module_name
-from .pp_main import _resolve, _unescape_fname
+from .pp_files import resolve_include, unescape_fname
 from .pp_subst import Subst, run_substs
 
 _PREP = r"(?:#!|!!)"
@@ -222,7 +222,7 @@ class PrintPass:
         where = Pos(path, line, m.start() - t.rfind("\n", 0, m.start()))
         if len(raw) < 2 or raw[0] != '"' or raw[-1] != '"':
             raise ConfigError(f"included file name must be between quotes: {raw}", where)
-        target = _resolve(_unescape_fname(raw[1:-1]), path)
+        target = resolve_include(unescape_fname(raw[1:-1]), path)
         if target is None:
             if optional:
                 return k

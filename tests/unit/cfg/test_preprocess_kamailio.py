@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from siprouter.cfg import pp_main
+from siprouter.cfg import pp_directives, pp_main
 from siprouter.cfg.preprocess import preprocess
 
 pytestmark = [pytest.mark.kamailio,
@@ -209,5 +209,6 @@ def test_substs_match_kamailio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         return out
 
     monkeypatch.setattr(pp_main, "run_substs", record)
+    monkeypatch.setattr(pp_directives, "run_substs", record)
     preprocess(str(cfg), env=env)
     assert seen == expected
