@@ -12,8 +12,9 @@ Public API (stable; additions only)
     larger than the data is an error, a smaller one truncates (``msg.data`` then ends with the
     body). ``parser_mode`` is Kamailio's ``sip_parser_mode`` (the core default is 1); bit 1
     (``PARSER_MODE_STRICT``) rejects duplicate From/To/Call-ID/CSeq/Content-Length/
-    Max-Forwards headers. Independent of the mode, two Content-Length headers with different
-    values are an error. Leading CRLFs before the start line are skipped (RFC 3261 7.5);
+    Max-Forwards headers; in lenient mode the first one counts, except that a repeated
+    Max-Forwards is refused in both modes (both as Kamailio 5.6.3 does, see
+    tests/unit/sip/test_message_kamailio.py). Leading CRLFs before the start line are skipped (RFC 3261 7.5);
     CRLF-only input is a keep-alive, not a message: check with ``is_keepalive`` first.
 ``is_keepalive(data) -> bool``
     True for CRLF keep-alives (``\\r\\n``, ``\\r\\n\\r\\n``, any CR/LF-only data).
@@ -823,6 +824,9 @@ def parse_message(
         for hid in _UNIQUE:
             if hid in first and hids.count(hid) > 1:
                 raise _fail(f"duplicate {H.ID_TO_NAME[hid]} header", 400, hstart)
+    elif H.MAX_FORWARDS in first and hids.count(H.MAX_FORWARDS) > 1:
+        # Kamailio 5.6 refuses a repeated Max-Forwards whatever sip_parser_mode says
+        raise _fail("duplicate Max-Forwards header", 400, hstart)
     msg._lines = lines
     msg._names = names
     msg._hids = hids
@@ -857,8 +861,9 @@ def parse_message(
 
 
 def _content_length(msg: SipMessage, ci: int) -> int:
+    """Validate every Content-Length header; the first one counts (as in Kamailio)."""
     data = msg.data
-    values: set[int] = set()
+    values: list[int] = []
     for i in range(ci, len(msg._hids)):
         if msg._hids[i] != H.CONTENT_LENGTH:
             continue
@@ -868,10 +873,8 @@ def _content_length(msg: SipMessage, ci: int) -> int:
         except SipParseError as exc:
             raise _fail(f"Content-Length: {exc.reason}", 400, s) from None
         msg._cache[i] = v
-        values.add(v)
-    if len(values) > 1:
-        raise _fail("Content-Length headers with different values", 400)
-    return values.pop()
+        values.append(v)
+    return values[0]
 
 
 def frame_length(buf: bytes, *, accept_no_cl: bool = False) -> int | None:
