@@ -18,17 +18,33 @@ HAS_KAMAILIO = shutil.which("kamailio") is not None
 needs_kamailio = pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
 
 
-def siprouter(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def siprouter(
+    *args: str, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).parent / "siprouter"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "siprouter"]
     return subprocess.run(
-        [*cmd, *args], capture_output=True, text=True, timeout=60, check=False, cwd=cwd
+        [*cmd, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=cwd,
+        input=stdin,
     )
 
 
-def kamailio(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def kamailio(
+    *args: str, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["kamailio", *args], capture_output=True, text=True, timeout=60, check=False, cwd=cwd
+        ["kamailio", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=cwd,
+        input=stdin,
     )
 
 
@@ -217,4 +233,23 @@ def test_cfg_print_edge_cases_match_kamailio(tmp_path: Path, name: str) -> None:
     ours = siprouter("--cfg-print", "-f", str(cfg), cwd=tmp_path)
     theirs = kamailio("--cfg-print", "-f", str(cfg), cwd=tmp_path)
     assert ours.returncode == theirs.returncode
+    assert ours.stdout == theirs.stdout
+
+
+def test_config_from_stdin() -> None:
+    proc = siprouter("-c", "-f", "-", stdin=GOOD)
+    assert proc.returncode == 0, proc.stderr
+    proc = siprouter("-c", "-f", "-", stdin=BROKEN)
+    assert proc.returncode == 255
+    assert re.search(r"^-:3:\d+: error: ", proc.stderr, re.M), proc.stderr
+    assert "siprouter-stdin" not in proc.stderr
+
+
+@pytest.mark.kamailio
+@needs_kamailio
+def test_cfg_print_from_stdin_matches_kamailio(tmp_path: Path) -> None:
+    write(tmp_path, "part.cfg", PRINT_PART)
+    ours = siprouter("--cfg-print", "-f", "-", cwd=tmp_path, stdin=PRINT_MAIN)
+    theirs = kamailio("--cfg-print", "-f", "-", cwd=tmp_path, stdin=PRINT_MAIN)
+    assert ours.returncode == theirs.returncode == 0, ours.stderr
     assert ours.stdout == theirs.stdout

@@ -9,10 +9,12 @@ the outcome into what Kamailio prints and the exit status it returns.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 from ..cli import EXIT_ERROR, EXIT_NOT_IMPLEMENTED, EXIT_OK
@@ -94,6 +96,8 @@ def run_config_action(
     the exit status."""
     out = out or sys.stdout
     err = err or sys.stderr
+    if options.cfg_file == "-":
+        return _run_from_stdin(options, out, err, sys.stdin)
     try:
         if options.action is Action.CFG_PRINT:
             return _cfg_print(options, out, err)
@@ -113,6 +117,19 @@ def run_config_action(
         "Use -c to check a config.\n"
     )
     return EXIT_NOT_IMPLEMENTED
+
+
+def _run_from_stdin(options: Options, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """`-f -`: the config comes from standard input and is named "-" in messages, as in
+    Kamailio; relative include_file names are taken from the current directory."""
+    with tempfile.TemporaryDirectory(prefix="siprouter-stdin-") as tmp:
+        path = os.path.join(tmp, "stdin.cfg")
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            fh.write(stdin.read())
+        messages = io.StringIO()
+        status = run_config_action(replace(options, cfg_file=path), out, messages)
+    err.write(messages.getvalue().replace(path, "-"))
+    return status
 
 
 def _cfg_print(options: Options, out: TextIO, err: TextIO) -> int:
