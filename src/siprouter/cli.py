@@ -418,7 +418,7 @@ Usage: siprouter [options]
 Runs Kamailio {KAMAILIO_VERSION} configuration files. Options (the same as kamailio's):
 
   Config
-    -f file        Config file to use (default: {DEFAULT_CFG_FILE})
+    -f file        Config file to use, - for standard input (default: {DEFAULT_CFG_FILE})
     -c             Check the config file (preprocess, parse, load modules, check) and exit
     --cfg-print    Print the config file with includes and #!ifdef branches resolved
     --all-errors   Report every config error found, not only the first
