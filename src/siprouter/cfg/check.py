@@ -40,7 +40,7 @@ KEMI_ENGINES = {
     "ruby": "app_ruby",
     "sqlang": "app_sqlang",
 }
-SOCKET_ATTRS = ("bind", "advertise", "name", "virtual", "workers", "agname")
+SOCKET_ATTRS = ("bind", "advertise", "name", "virtual")
 
 
 def param_value(value: object) -> object:
@@ -156,14 +156,10 @@ class Checker:
                         parse_listen_line(attr.raw or str(value))
                 elif attr.name == "advertise":
                     parse_alias(attr.raw or str(value))
-                elif attr.name in ("name", "agname") and not isinstance(value, str):
+                elif attr.name == "name" and not isinstance(value, str):
                     raise ValueError("a quoted string expected")
                 elif attr.name == "virtual" and not isinstance(value, bool | int):
                     raise ValueError("yes or no expected")
-                elif attr.name == "workers" and (
-                    isinstance(value, bool) or not isinstance(value, int) or value < 0
-                ):
-                    raise ValueError("a number expected")
             except ValueError as e:
                 self.report(ConfigError(f"bad socket {attr.name}: {e}", attr.pos))
         if "bind" not in seen:

@@ -14,6 +14,7 @@ import difflib
 import re
 from typing import TYPE_CHECKING
 
+from siprouter.modules.kamailio_names import FUNCTION_MODULE, PV_MODULE
 from siprouter.modules.registry import ArgKind, FunctionSpec, InnerName, RouteType, block_route_type
 from siprouter.pv.names import PVName, known_pvs
 
@@ -156,8 +157,10 @@ class RouteChecker:
         elif isinstance(e, ast.Call):
             self.call(e)
 
-    def pv(self, p: ast.PV) -> PVName:
+    def pv(self, p: ast.PV) -> PVName | None:
         known = self.pvs.lookup(p.name)
+        if known is None and PV_MODULE.get(p.name) in self.c.failed_modules:
+            return None  # its module failed to load; that error is already reported
         if known is None:
             hint = self.pvs.hint_for(p.name)
             if hint is None and p.inner is None:
@@ -180,6 +183,8 @@ class RouteChecker:
             return
         found = self.c.modules.find_function(call.name)
         if found is None:
+            if FUNCTION_MODULE.get(call.name) in self.c.failed_modules:
+                return  # its module failed to load; that error is already reported
             raise ConfigError(
                 f"unknown function '{call.name}'",
                 call.pos,
@@ -189,14 +194,15 @@ class RouteChecker:
         self.module_call(mod.name, spec, call)
 
     def _unknown_hint(self, name: str, core: cf.CoreFunction | None) -> str:
-        if core is not None and core.module:
-            return f'{name} comes from module {core.module}: add loadmodule "{core.module}"'
+        module = core.module if core is not None and core.module else FUNCTION_MODULE.get(name)
+        if module is not None:
+            if module in self.c.modules:
+                return f"module {module} is loaded, but siprouter's {module} lacks {name} (yet)"
+            return f'{name} comes from module {module}: add loadmodule "{module}"'
         names = list(cf.CORE_BY_NAME) + self.c.modules.function_names()
         close = difflib.get_close_matches(name, names, n=1)
         if close:
             return f"did you mean '{close[0]}'?"
-        if self.c.failed_modules:
-            return "a loadmodule above failed; the function may come from that module"
         return "not a core function nor exported by a loaded module (missing loadmodule?)"
 
     def _route_type_error(self, name: str, allowed: RouteType, pos: Pos) -> ConfigError:

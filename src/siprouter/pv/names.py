@@ -2,16 +2,18 @@
 
 Kamailio's core registers only `$null`, `$rc`/`$retcode`, `$env(NAME)`/`$envn(NAME)`
 and `$def(NAME)`/`$defn(NAME)`, all read-only; every other PV (`$ru`, `$var(x)`,
-`$hdr(X)`, ...) comes from a module, so without `loadmodule "pv"` Kamailio 5.6 fails
-with `error searching pvar "ru"` (verified with `kamailio -c`). `known_pvs(modules)`
-gives the checker that view; `MODULE_HINTS` names the module providing common PVs
-for the error hint.
+`$hdr(X)`, ...) comes from a module: without `loadmodule "pv"` Kamailio 5.6 logs
+`error searching pvar "ru"` (verified with `kamailio -c`; it then reads a bare `$ru` as
+the old-style AVP `$avp(ru)`, and refuses `$ru(x)` or `$var(x)` outright). siprouter
+refuses every unknown PV. `known_pvs(modules)` gives the checker that view;
+`MODULE_HINTS` names the Kamailio module providing a PV, for the error hint.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from siprouter.modules.kamailio_names import PV_MODULE
 from siprouter.modules.loader import LoadedModules
 from siprouter.modules.registry import InnerName
 
@@ -39,157 +41,8 @@ CORE_PVS: dict[str, PVName] = {
     )
 }
 
-# Where common PVs come from in Kamailio, for "did you forget loadmodule" hints.
-_PV_MODULE_PVS = [
-    "ru",
-    "rU",
-    "rd",
-    "rp",
-    "rP",
-    "rt",
-    "rz",
-    "ruri",
-    "duri",
-    "du",
-    "dd",
-    "dp",
-    "dP",
-    "ds",
-    "ou",
-    "oU",
-    "od",
-    "op",
-    "oP",
-    "ouri",
-    "fu",
-    "fU",
-    "fd",
-    "fn",
-    "ft",
-    "tu",
-    "tU",
-    "td",
-    "tn",
-    "tt",
-    "ci",
-    "cl",
-    "cs",
-    "ct",
-    "cT",
-    "ua",
-    "rm",
-    "rmid",
-    "mi",
-    "mb",
-    "ml",
-    "mt",
-    "rs",
-    "rr",
-    "si",
-    "sp",
-    "su",
-    "sut",
-    "Ri",
-    "Rp",
-    "Ru",
-    "Rut",
-    "var",
-    "vz",
-    "vn",
-    "avp",
-    "xavp",
-    "xavu",
-    "xavi",
-    "hdr",
-    "hdrc",
-    "hfl",
-    "hflc",
-    "shv",
-    "time",
-    "timef",
-    "TV",
-    "TS",
-    "Ts",
-    "Tf",
-    "Tb",
-    "sel",
-    "snd",
-    "sndfrom",
-    "sndto",
-    "rcv",
-    "pr",
-    "proto",
-    "af",
-    "br",
-    "bR",
-    "bf",
-    "bF",
-    "sf",
-    "sF",
-    "mf",
-    "mF",
-    "aa",
-    "adu",
-    "au",
-    "aU",
-    "ar",
-    "ad",
-    "pp",
-    "pd",
-    "pu",
-    "pU",
-    "pn",
-    "re",
-    "rv",
-    "stat",
-    "err.class",
-    "err.level",
-    "err.info",
-    "err.rcode",
-    "err.rreason",
-    "branch",
-    "sbranch",
-    "fs",
-    "fsn",
-    "fsp",
-    "cnt",
-    "ksr",
-    "version",
-    "msg",
-    "msgbuf",
-    "nh",
-    "conid",
-    "rb",
-    "siz",
-    "Au",
-]
-MODULE_HINTS: dict[str, str] = dict.fromkeys(_PV_MODULE_PVS, "pv")
-MODULE_HINTS.update(
-    dict.fromkeys(
-        [
-            "T",
-            "T_branch",
-            "T_branch_idx",
-            "T_inv",
-            "T_reply_code",
-            "T_reply_last",
-            "T_reply_reason",
-            "T_reply_ruid",
-            "T_req",
-            "T_rpl",
-        ],
-        "tmx",
-    )
-)
-MODULE_HINTS.update({"sht": "htable", "shtex": "htable", "shtcn": "htable", "shtcv": "htable",
-                     "shtinc": "htable", "shtdec": "htable", "shtitkey": "htable",
-                     "shtitval": "htable", "dlg": "dialog", "dlg_var": "dialog",
-                     "dlg_ctx": "dialog", "ltt": "sl", "tu": "pv", "fti": "rr", "tti": "rr",
-                     "rdir": "rr", "route_uri": "rr", "ulc": "registrar", "auth": "auth",
-                     "aa": "pv", "dns": "ipops", "HN": "ipops", "http_req": "http_client",
-                     "jsonrpl": "jsonrpcs", "msrp": "msrp", "nathelper": "nathelper",
-                     "rtpstat": "rtpproxy", "sipt": "sipt", "sdp": "sdpops", "siptrace": "siptrace",
-                     "tcp": "tcpops", "uac_req": "uac", "xlog": "xlog"})  # fmt: skip
+# Where PVs come from in Kamailio, for "did you forget loadmodule" hints.
+MODULE_HINTS: dict[str, str] = PV_MODULE
 
 
 class PVNames:

@@ -251,6 +251,42 @@ def test_all_errors_collects_each_problem_once() -> None:
     ]
 
 
+def test_failed_loadmodule_is_reported_once_not_per_use() -> None:
+    text = (
+        'loadmodule "htable"\n'  # 1: not implemented (a Kamailio module siprouter lacks)
+        'modparam("htable", "htable", "a=>size=4")\n'  # 2
+        "request_route {\n"  # 3
+        " sht_print();\n"  # 4: htable's function: not reported again
+        " $sht(a=>x) = 1;\n"  # 5: htable's PV: not reported again
+        " sht_prnt();\n"  # 6: a typo is still reported
+        "}\n"
+    )
+    with pytest.raises(ConfigErrors) as ei:
+        _check(text, all_errors=True)
+    got = [(e.pos.line, e.message) for e in ei.value.errors]  # type: ignore[union-attr]
+    assert got == [
+        (1, "module 'htable' is not implemented by siprouter"),
+        (6, "unknown function 'sht_prnt'"),
+    ]
+
+
+def test_unknown_function_hint_names_the_kamailio_module() -> None:
+    err = _error("request_route {\n t_relay();\n}\n")
+    assert err.hint == 't_relay comes from module tm: add loadmodule "tm"'
+    err = _error(HEAD + "request_route {\n t_check_trans();\n}\n")
+    assert err.hint == "module tm is loaded, but siprouter's tm lacks t_check_trans (yet)"
+
+
+def test_socket_blocks_and_custom_params() -> None:
+    _check('socket = { bind = udp:127.0.0.1:5060; name = "s1"; virtual = yes; }\n')
+    err = _error('socket = { name = "s1"; }\n')
+    assert err.message == "socket block without bind = [proto:]addr[:port]"
+    err = _error("socket = { bind = udp:127.0.0.1:5060; color = 1; }\n")
+    assert err.message == "unknown socket attribute 'color'" and err.pos.col == 39  # type: ignore[union-attr]
+    err = _error("pstn.gw = -5\n")
+    assert "number or string expected" in err.message
+
+
 def test_loadmodule_after_use_is_an_error() -> None:
     err = _error('request_route {\n sl_send_reply("200", "ok");\n}\nloadmodule "sl"\n')
     assert err.message == "unknown function 'sl_send_reply'" and err.pos.line == 2  # type: ignore[union-attr]
