@@ -17,7 +17,23 @@ from .message import HeaderField, SipMessage, parse_message
 from .uri import SipUri
 from .via import ViaFix, add_via_fix_lumps, via_fix
 
-__all__ = ["MsgChanges", "apply_changes"]
+__all__ = ["MsgChanges", "apply_changes", "header_index"]
+
+
+def header_index(msg: SipMessage) -> tuple[list[int], list[int]]:
+    """Header ids and line start offsets of ``msg`` (plus one entry: the end of the last line).
+
+    Uses the parser's internal index when it has one, so hot paths build no per-header
+    objects; otherwise falls back to the public ``header_fields``.
+    """
+    hids = getattr(msg, "_hids", None)
+    offsets = getattr(msg, "_offsets", None)
+    if hids is not None and offsets is not None:
+        return hids, offsets()
+    fields = msg.header_fields
+    starts = [f.start for f in fields]
+    starts.append(fields[-1].end if fields else msg.headers_end)
+    return [f.hid for f in fields], starts
 
 
 def _line(text: bytes | str) -> bytes:
@@ -91,8 +107,8 @@ class MsgChanges:
 
     def add_via(self, via_line: bytes) -> Lump:
         """Add our Via above the first Via (or before the first header when there is none)."""
-        vias = self.find(H.VIA)
-        offset = vias[0].start if vias else self.msg.headers_start
+        hids, starts = header_index(self.msg)
+        offset = starts[hids.index(H.VIA)] if H.VIA in hids else self.msg.headers_start
         return self.lumps.add_via(offset, _line(via_line))
 
     def add_record_route(self, rr_line: bytes | str) -> Lump:

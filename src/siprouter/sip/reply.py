@@ -14,7 +14,7 @@ against the installed binary (tests/unit/sip/test_reply_kamailio.py):
     Warning: 392 ...                 (sip_warning=1, "noisy feedback")
     <empty line><body>
 
-The To tag is ``<prefix>.<crc32 of the top Via, Call-ID, From tag and CSeq>``:
+The To tag is ``<prefix>.<crc32 of the top Via, Call-ID, From and CSeq>``:
 the same for every retransmission of a request, and the fixed prefix lets
 the sl layer recognise ACKs to its own replies (`is_local_to_tag`).
 """
@@ -30,6 +30,7 @@ from siprouter import __version__
 
 from . import headers as H
 from .message import SipMessage
+from .msg_apply import header_index
 from .via import reply_via1_edits, via_fix
 
 __all__ = [
@@ -58,6 +59,7 @@ SL_TAG_PREFIX: str = hashlib.md5(b"siprouter stateless reply", usedforsecurity=F
 _COPY_ALWAYS = frozenset({H.VIA, H.FROM, H.TO, H.CALL_ID, H.CSEQ})
 _COPY_DIALOG = _COPY_ALWAYS | {H.RECORD_ROUTE}
 _STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
+_WS = frozenset(b" \t\r\n")
 
 
 def server_header_line(server_header: str | bytes | None, server_signature: bool) -> bytes | None:
@@ -110,17 +112,15 @@ class SipWarning:
 def sl_to_tag(req: SipMessage, prefix: str = SL_TAG_PREFIX) -> str:
     """The To tag of a stateless reply: ``prefix.<8 hex>``, stable across retransmissions."""
     via = req.via1
-    frm = req.from_
-    cseq = req.cseq
-    seed = "|".join(
+    seed = b"|".join(
         (
-            via.text if via is not None else "",
-            req.callid or "",
-            (frm.tag or "") if frm is not None else "",
-            str(cseq.num) if cseq is not None else "",
+            via.text.encode("utf-8", "surrogateescape") if via is not None else b"",
+            req.header(H.CALL_ID) or b"",
+            req.header(H.FROM) or b"",
+            req.header(H.CSEQ) or b"",
         )
     )
-    crc = zlib.crc32(seed.encode("utf-8", "surrogateescape"))
+    crc = zlib.crc32(seed)
     return f"{prefix}.{crc:08x}"
 
 
@@ -174,26 +174,28 @@ def build_reply(
     data = req.data
     out = [_status_line(code, reason)]
     copy = _COPY_DIALOG if 180 <= code < 300 else _COPY_ALWAYS
+    hids, starts = header_index(req)
     via_lines = 0
-    first_via = True
-    for f in req.header_fields:
-        hid = f.hid
+    first_via = src is not None
+    for i, hid in enumerate(hids):
         if hid not in copy:
             continue
+        start = starts[i]
+        end = starts[i + 1]
         if hid == H.VIA:
             via_lines += 1
-            if first_via and src is not None:
+            if first_via:
                 first_via = False
                 via = req.via1
                 if via is not None:
-                    pos = f.start
-                    for s, e, new in reply_via1_edits(
-                        via, via_fix(via, src[0], src[1], force_rport=force_rport)
-                    ):
+                    assert src is not None
+                    fix = via_fix(via, src[0], src[1], force_rport=force_rport)
+                    pos = start
+                    for s, e, new in reply_via1_edits(via, fix):
                         out.append(data[pos:s])
                         out.append(new)
                         pos = e
-                    out.append(data[pos : f.end])
+                    out.append(data[pos:end])
                     continue
         elif hid == H.TO and code >= 180:
             to = req.to
@@ -201,11 +203,14 @@ def build_reply(
                 tag = to_tag if to_tag is not None else sl_to_tag(req, tag_prefix)
                 if isinstance(tag, str):
                     tag = tag.encode("utf-8", "surrogateescape")
-                out.append(data[f.start : f.value_end])
+                vend = end
+                while vend > start and data[vend - 1] in _WS:
+                    vend -= 1
+                out.append(data[start:vend])
                 out.append(b";tag=" + tag)
-                out.append(data[f.value_end : f.end])
+                out.append(data[vend:end])
                 continue
-        out.append(data[f.start : f.end])
+        out.append(data[start:end])
     if extra_headers:
         out.append(extra_headers if extra_headers.endswith(b"\n") else extra_headers + b"\r\n")
     if content_type is not None:

@@ -143,8 +143,12 @@ def add_via_fix_lumps(lumps: LumpList, via: Via, fix: ViaFix) -> None:
     if not fix:
         return
     anchor = _anchor(via)
-    rport_span = via.param_span("rport") if fix.rport is not None else None
-    recv_span = via.param_span("received") if fix.received is not None else None
+    rport_span = via.param_span("rport") if fix.rport is not None and via.has_rport else None
+    recv_span = (
+        via.param_span("received")
+        if fix.received is not None and via.has_param("received")
+        else None
+    )
     # Kamailio's order: a new rport goes just before received (the new one at the
     # anchor, or the old one replaced in place), then an rport replaced in place.
     if fix.rport is not None and rport_span is None:
@@ -171,14 +175,14 @@ def reply_via1_edits(via: Via, fix: ViaFix) -> list[tuple[int, int, bytes]]:
     tail: list[bytes] = []
     if fix.rport is not None:
         value = f";rport={fix.rport}".encode()
-        span = via.param_span("rport")
+        span = via.param_span("rport") if via.has_rport else None
         if span is not None:
             edits.append((span[0], span[1], value))
         else:
             tail.append(value)
     if fix.received is not None:
         value = f";received={fix.received}".encode()
-        span = via.param_span("received")
+        span = via.param_span("received") if via.has_param("received") else None
         if span is not None:
             edits.append((span[0], span[1], value))
         else:
