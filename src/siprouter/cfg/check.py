@@ -198,7 +198,7 @@ class Checker:
         if mp.expand and isinstance(value, str):
             value = _expand(value, mp.value.pos)
         try:
-            self.modules.set_param(mp.module, mp.name, value, mp.pos)
+            self.modules.set_param(mp.module, mp.name, value, mp.pos, mp.value.pos)
         except ConfigError as e:
             if e.message.startswith("modparam: no loaded module") and any(
                 _matches(mp.module, failed) for failed in self.failed_modules

@@ -148,9 +148,16 @@ class LoadedModules:
         return "no Kamailio module of that name is installed either; check the spelling"
 
     def set_param(
-        self, module_re: str, name: str, value: int | str, pos: Pos | None = None
+        self,
+        module_re: str,
+        name: str,
+        value: int | str,
+        pos: Pos | None = None,
+        value_pos: Pos | None = None,
     ) -> list[str]:
-        """Apply `modparam(module_re, name, value)`; returns the modules it set."""
+        """Apply `modparam(module_re, name, value)`; returns the modules it set.
+        Errors about the value point at `value_pos` when given, others at `pos`."""
+        vpos = value_pos or pos
         try:
             rx = re.compile(f"^({module_re})$", re.IGNORECASE)
         except re.error as e:
@@ -187,7 +194,7 @@ class LoadedModules:
                 )
                 raise ConfigError(
                     f"parameter '{name}' of module '{mod.name}' takes {want}, got {got}",
-                    pos,
+                    vpos,
                     hint=fix,
                 )
             new = value
@@ -196,7 +203,7 @@ class LoadedModules:
                     new = spec.validator(value)
                 except ValueError as e:
                     raise ConfigError(
-                        f"bad value for parameter '{name}' of module '{mod.name}': {e}", pos
+                        f"bad value for parameter '{name}' of module '{mod.name}': {e}", vpos
                     ) from None
             if spec.setter is not None:
                 spec.setter(new)

@@ -265,3 +265,15 @@ def test_modparam_verdict_matches_kamailio(mods: None, line: str, tmp_path: Path
     except ConfigError:
         ours = False
     assert ours == (run.returncode == 0), run.stderr[-300:]
+
+
+def test_value_errors_point_at_the_value(mods: None) -> None:
+    lm = LoadedModules()
+    lm.load("tm")
+    vpos = Pos("t.cfg", 3, 28)
+    with pytest.raises(ConfigError) as ei:
+        lm.set_param("tm", "fr_timer", "30", P, vpos)
+    assert ei.value.pos == vpos
+    with pytest.raises(ConfigError) as ei:
+        lm.set_param("tm", "nosuch", 1, P, vpos)
+    assert ei.value.pos == P
