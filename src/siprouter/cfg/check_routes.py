@@ -70,7 +70,8 @@ class RouteChecker:
             else:
                 self.named[key] = blk
         self.rt = block_route_type(blk.kind, blk.name)
-        self.block_word = blk.keyword or BLOCK_WORD.get(self.rt, blk.kind)
+        word = blk.keyword or BLOCK_WORD.get(self.rt, blk.kind)
+        self.block_word = f"{word}[{blk.name}]" if blk.name else word
         self.stmts(blk.body)
 
     def finish(self, config: ast.Config) -> list[ConfigError]:

@@ -174,7 +174,7 @@ BROKEN: list[tuple[str, str, str, int, str]] = [
     ("read-only core pv", "request_route {\n $rc = 1;\n}\n", "$rc is read-only", 2, "line"),
     ("pv takes no name", HEAD + "request_route {\n $var(a) = $ru(x);\n}\n", "$ru takes no name in parentheses", 5, "line"),
     ("route type module", HEAD + "request_route {\n t_drop_replies();\n}\n", "function 't_drop_replies' cannot be used in request_route", 5, "line"),
-    ("route type in sub-route", HEAD + "request_route {\n route(X);\n}\nroute[X] {\n t_drop_replies();\n}\n", "cannot be used in route", 8, "line"),
+    ("route type in sub-route", HEAD + "request_route {\n route(X);\n}\nroute[X] {\n t_drop_replies();\n}\n", "cannot be used in route[X]", 8, "line"),
     ("route type core", HEAD + "request_route {\n drop;\n}\nonsend_route {\n forward();\n}\n", "function 'forward' cannot be used in onsend_route", 8, "line"),
     ("route type onreply", HEAD + "request_route {\n drop;\n}\nonreply_route {\n t_relay();\n}\n", "function 't_relay' cannot be used in onreply_route", 8, "line"),
     ("duplicate route", HEAD + "request_route {\n route(A);\n}\nroute[A] {\n drop;\n}\nroute[A] {\n exit;\n}\n", "duplicate route: route[A]", 10, "fails"),
