@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from . import KAMAILIO_COMPAT_VERSION, __version__
-from .cfg.listen import parse_alias, parse_listen
+from .cfg.listen import ListenSpec, parse_alias, parse_listen
 from .options import (
     DEFAULT_CFG_FILE,
     MEM_MANAGERS,
@@ -252,7 +252,7 @@ def _subst(value: str, opt: str, defs: bool) -> str:
     return value
 
 
-def _listen(value: str) -> Any:
+def _listen(value: str) -> ListenSpec:
     try:
         return parse_listen(value, cli=True)
     except ValueError as exc:
