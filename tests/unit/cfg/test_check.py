@@ -314,3 +314,19 @@ def test_kamailio_agrees(
     assert (run.returncode != 0) == (kamailio != "ok"), run.stdout[-300:] + run.stderr[-600:]
     if kamailio == "line":
         assert f"line {line}," in run.stderr, run.stderr[-600:]
+
+
+def test_pv_hint_when_the_module_is_loaded_but_lacks_it() -> None:
+    err = _error(HEAD + 'request_route {\n if ($fU == "a") { drop; }\n}\n')
+    assert err.message == "unknown pseudo-variable $fU"
+    assert err.hint == "module pv is loaded but siprouter's pv does not provide $fU yet"
+
+
+def test_loadmodulex_and_modparamx_expand_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIPROUTER_TEST_MOD", "tm")
+    monkeypatch.setenv("SIPROUTER_TEST_AVP", "my_contacts")
+    mods = _check(
+        'loadmodulex "$env(SIPROUTER_TEST_MOD)"\n'
+        'modparamx("tm", "contacts_avp", "$env(SIPROUTER_TEST_AVP)")\n'
+    )
+    assert mods.modules["tm"].param("contacts_avp") == "my_contacts"
