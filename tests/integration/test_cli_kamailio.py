@@ -3,12 +3,14 @@ be accepted or refused alike."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from siprouter.cfg.loader import run_config_action
 from siprouter.cli import UsageError, parse_args
 
 pytestmark = [
@@ -79,3 +81,49 @@ def test_both_accept(argv: list[str], cfg: Path) -> None:
 def test_both_refuse(argv: list[str], cfg: Path) -> None:
     assert not kamailio_accepts(argv, cfg)
     assert not we_accept(argv)
+
+
+# listen= lines through both `-c`s (the config form of the listen grammar). Kamailio
+# wraps ports above 65535 where we refuse them, so none of those are here.
+LISTEN_ACCEPTED = [
+    'udp:127.0.0.1:5060 advertise 1.2.3.4:5060 name "s1" virtual',
+    "udp:127.0.0.1:5060 tcp:127.0.0.2:5070",
+    "udp:127.0.0.1:5060 tcp:127.0.0.2:5070 advertise 1.2.3.4",
+    "udp:(127.0.0.1, 127.0.0.2):5090",
+    "[::1]:5070",
+    "udp:127.0.0.1:*",
+    "udp:127.0.0.1:5060 name 's1'",
+    "udp:127.0.0.1:5060 advertise [::2]:5080",
+    'tcp:127.0.0.1:5060 advertise "sip.example.com":5060',
+    "lo",
+    "tls:127.0.0.1:5061",
+]
+LISTEN_REFUSED = [
+    "ws:127.0.0.1:5061",
+    "any:127.0.0.1:5061",
+    'udp:127.0.0.1:5060 name "s1" advertise 1.2.3.4:5060',
+    "udp:127.0.0.1:5060 name s1",
+    'udp:127.0.0.1:5060 virtual name "x"',
+    "udp:*:5060",
+    "udp:127.0.0.1:5060 advertise 1.2.3.4:*",
+    "udp:127.0.0.1/1.2.3.4",
+    'udp:127.0.0.1:"5060"',
+    "udp:127.0.0.1:5060 advertise udp:1.2.3.4:5060",
+]
+
+
+def _check_both(tmp_path: Path, line: str) -> tuple[bool, bool]:
+    path = tmp_path / "l.cfg"
+    path.write_text(f"listen={line}\nrequest_route {{\n    drop;\n}}\n")
+    ours = run_config_action(parse_args(["-c", "-f", str(path)]), io.StringIO(), io.StringIO())
+    return kamailio_accepts([], path), ours == 0
+
+
+@pytest.mark.parametrize("line", LISTEN_ACCEPTED)
+def test_listen_line_accepted_by_both(tmp_path: Path, line: str) -> None:
+    assert _check_both(tmp_path, line) == (True, True)
+
+
+@pytest.mark.parametrize("line", LISTEN_REFUSED)
+def test_listen_line_refused_by_both(tmp_path: Path, line: str) -> None:
+    assert _check_both(tmp_path, line) == (False, False)

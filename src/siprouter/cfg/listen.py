@@ -2,7 +2,7 @@
 
 Forms accepted (checked against Kamailio 5.6.3):
 
-- command line `-l`:  ``[proto:]addr_lst[:port][/advaddr[:advport]]``
+- command line `-l` (`cli=True`):  ``[proto:]addr_lst[:port][/advaddr[:advport]]``
 - config `listen=`:   ``[proto:]addr_lst[:port] [advertise addr[:port]] [name "s"] [virtual]``
   (several sockets may precede the keywords: ``listen=udp:a:5060 tcp:b:5060``; use
   `parse_listen_line` for that form)
@@ -68,16 +68,17 @@ def parse_listen(text: str, cli: bool = False) -> ListenSpec:
             f"{text!r}: -l takes [proto:]addr_lst[:port][/advaddr[:port]] "
             "(advertise, name and virtual belong to listen= in the config)"
         )
-    specs = parse_listen_line(text)
+    specs = parse_listen_line(text, cli=cli)
     if len(specs) != 1:
         raise ValueError(f"expected one listen address, found {len(specs)} in {text!r}")
     return specs[0]
 
 
-def parse_listen_line(text: str) -> tuple[ListenSpec, ...]:
+def parse_listen_line(text: str, cli: bool = False) -> tuple[ListenSpec, ...]:
     """Parse a config `listen=` value: one or more sockets, then optional
     `advertise addr[:port]`, `name "s"`, `virtual` applying to all of them.
-    The `-l` form with `/advaddr` is accepted too (a single socket)."""
+    With `cli`, the `-l` form's `/advaddr` is accepted (Kamailio's config grammar
+    refuses it)."""
     tokens = _split(text)
     if not tokens:
         raise ValueError("empty listen address")
@@ -124,6 +125,11 @@ def parse_listen_line(text: str) -> tuple[ListenSpec, ...]:
     for sock in sockets:
         bind, slash_adv = _split_slash(sock)
         a_host, a_port = adv_host, adv_port
+        if slash_adv is not None and not cli:
+            raise ValueError(
+                f"'/' in {sock!r}: in the config the advertised address is given with "
+                "'advertise addr[:port]' after the listen address"
+            )
         if slash_adv is not None:
             if adv_host is not None or len(sockets) > 1:
                 raise ValueError(f"use either '/advaddr' or 'advertise', not both, in {text!r}")

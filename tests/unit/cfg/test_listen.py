@@ -107,15 +107,45 @@ INVALID: list[tuple[str, str]] = [
 ]
 
 
+def _is_cli_form(text: str) -> bool:
+    return "/" in text
+
+
+def _is_cfg_form(text: str) -> bool:
+    return any(k in text for k in (" advertise", " name", " virtual"))
+
+
 @pytest.mark.parametrize(("text", "expected"), VALID, ids=[v[0] for v in VALID])
 def test_valid(text: str, expected: ListenSpec) -> None:
-    assert parse_listen(text) == expected
+    if not _is_cli_form(text):
+        assert parse_listen(text) == expected
+    if not _is_cfg_form(text):
+        assert parse_listen(text, cli=True) == expected
 
 
 @pytest.mark.parametrize(("text", "fragment"), INVALID, ids=[v[0] for v in INVALID])
 def test_invalid(text: str, fragment: str) -> None:
+    cli = _is_cli_form(text)
     with pytest.raises(ValueError, match=fragment):
+        parse_listen(text, cli=cli)
+
+
+@pytest.mark.parametrize(
+    "text", ["udp:127.0.0.1/1.2.3.4", "udp:127.0.0.1:5060/1.2.3.4:5060", "[::1]/[::2]"]
+)
+def test_slash_advertise_is_command_line_only(text: str) -> None:
+    parse_listen(text, cli=True)
+    with pytest.raises(ValueError, match="advertise addr"):
         parse_listen(text)
+
+
+@pytest.mark.parametrize(
+    "text", ['udp:127.0.0.1 name "s"', "udp:127.0.0.1 virtual", "127.0.0.1 advertise 1.2.3.4"]
+)
+def test_keywords_are_config_only(text: str) -> None:
+    parse_listen(text)
+    with pytest.raises(ValueError, match="belong to listen="):
+        parse_listen(text, cli=True)
 
 
 @pytest.mark.parametrize(("text", "expected"), VALID, ids=[v[0] for v in VALID])
@@ -201,7 +231,7 @@ def test_same_verdict_as_kamailio(value: str, tmp_path: Path) -> None:
     )
     kam_ok = proc.returncode == 0
     try:
-        parse_listen(value)
+        parse_listen(value, cli=True)
         ours_ok = True
     except ValueError:
         ours_ok = False
