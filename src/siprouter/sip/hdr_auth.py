@@ -14,6 +14,7 @@ from .errors import SipParseError
 from .hdr_params import rskip_ws, skip_ws, text, unquote
 
 _SCHEME_RE = re.compile(rb"[ \t\r\n]*([A-Za-z0-9.!%*_+`'~-]+)")
+_TOKEN68_RE = re.compile(rb"[A-Za-z0-9._~+/-]+=*\Z")
 _PARAM_RE = re.compile(
     rb"[ \t\r\n]*([A-Za-z0-9.!%*_+`'~-]+)[ \t\r\n]*=[ \t\r\n]*"
     rb'("(?:[^"\\]|\\[\s\S])*"|[^ \t\r\n,"]+)[ \t\r\n]*(?:,|\Z)'
@@ -121,7 +122,7 @@ def _parse(data: bytes, start: int, end: int) -> tuple[str, dict[str, str], str 
     first = _PARAM_RE.match(data, pos, end)
     if first is None:
         blob = data[pos:end]
-        if b" " in blob or b"," in blob:
+        if _TOKEN68_RE.match(blob) is None:
             raise SipParseError(f"bad auth params {text(blob[:40])!r}", offset=pos)
         return scheme, params, text(blob)
     match = _PARAM_RE.match

@@ -183,6 +183,8 @@ def parse_nameaddr(data: bytes, start: int, end: int, allow_star: bool = False) 
         ue = rskip_ws(data, us, gt)
         if ue <= us:
             raise SipParseError("empty URI in <>", offset=lt)
+        if data.find(b":", us, ue) < 0:
+            raise SipParseError(f"URI without a scheme {_text(data[us:ue])[:60]!r}", offset=us)
         params = parse_params(data, gt + 1, e) if gt + 1 < e else []
         return NameAddr(display, _text(data[us:ue]), params, s, e, us, ue, True)
     semi = data.find(b";", s, e)
@@ -193,6 +195,8 @@ def parse_nameaddr(data: bytes, start: int, end: int, allow_star: bool = False) 
                 f"bad addr-spec {_text(data[s:ue])[:60]!r} (URI with spaces needs <...>)",
                 offset=s,
             )
+    if data.find(b":", s, ue) < 0:
+        raise SipParseError(f"URI without a scheme {_text(data[s:ue])[:60]!r}", offset=s)
     params = parse_params(data, semi, e) if semi >= 0 else []
     return NameAddr(None, _text(data[s:ue]), params, s, e, s, ue, False)
 
