@@ -19,6 +19,7 @@ Token kinds:
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ _OPERATORS = (
     "(", ")", "{", "}", "[", "]", ",", ";", ":", ".",
 )  # fmt: skip
 
+_OP_RE = re.compile("|".join(re.escape(op) for op in _OPERATORS))
+_WS_RE = re.compile(r"[ \t\r\n\f\v]+")
 _ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUM_RE = re.compile(r"0[xX][0-9A-Fa-f]+|0[oO][0-7]+|0[bB][01]+|[0-9]+")
 _IPV4_RE = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9A-Za-z_])")
@@ -78,6 +81,31 @@ class Token:
         return f"'{self.value}'"
 
 
+class PositionIndex:
+    """SourceMap.pos in O(log n): the same answers, from a precomputed newline index, so
+    lexing a big file is not quadratic (SourceMap.pos rescans its segment each call)."""
+
+    def __init__(self, srcmap: SourceMap, text: str) -> None:
+        self.srcmap = srcmap
+        self.text = srcmap.text or text
+        self.newlines = [m.start() for m in re.finditer("\n", self.text)]
+        self.starts = [seg.start for seg in srcmap.segments]
+
+    def pos(self, offset: int) -> Pos:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i < 0:
+            return self.srcmap.pos(offset)
+        seg = self.srcmap.segments[i]
+        if not seg.verbatim:
+            return seg.origin
+        end = min(offset, len(self.text))
+        lo = bisect.bisect_left(self.newlines, seg.start)
+        hi = bisect.bisect_left(self.newlines, end)
+        if hi == lo:
+            return Pos(seg.origin.file, seg.origin.line, seg.origin.col + end - seg.start)
+        return Pos(seg.origin.file, seg.origin.line + hi - lo, end - self.newlines[hi - 1])
+
+
 class Lexer:
     """Turns preprocessed text into tokens; raises ConfigError on lexical errors."""
 
@@ -86,9 +114,10 @@ class Lexer:
         self.srcmap = srcmap
         self.i = 0
         self.n = len(text)
+        self.positions = PositionIndex(srcmap, text)
 
     def pos(self, offset: int) -> Pos:
-        return self.srcmap.pos(offset)
+        return self.positions.pos(offset)
 
     def error(self, msg: str, offset: int, hint: str | None = None) -> ConfigError:
         return ConfigError(msg, self.pos(offset), hint=hint, notes=self.srcmap.notes(offset))
@@ -110,7 +139,8 @@ class Lexer:
         while self.i < n:
             c = text[self.i]
             if c in " \t\r\n\f\v":
-                self.i += 1
+                m = _WS_RE.match(text, self.i)
+                self.i = m.end() if m else self.i + 1
             elif c == "#" or (c == "/" and text.startswith("//", self.i)):
                 j = text.find("\n", self.i)
                 self.i = n if j < 0 else j + 1
@@ -188,10 +218,10 @@ class Lexer:
                 self.i += 4
                 return self._tok("ID", "msg:len", start)
             return self._tok("ID", word, start)
-        for op in _OPERATORS:
-            if text.startswith(op, start):
-                self.i = start + len(op)
-                return self._tok("OP", op, start)
+        m = _OP_RE.match(text, start)
+        if m:
+            self.i = m.end()
+            return self._tok("OP", m.group(), start)
         shown = repr(c) if c.isprintable() else f"U+{ord(c):04X}"
         raise self.error(f"unexpected character {shown}", start)
 

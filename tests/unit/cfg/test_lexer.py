@@ -121,3 +121,19 @@ def test_lexical_errors(text: str, message: str, col: int) -> None:
         tokenize(text, SourceMap.identity(text, "e.cfg"))
     assert info.value.message == message
     assert info.value.pos == Pos("e.cfg", 1, col)
+
+
+def test_position_index_matches_source_map() -> None:
+    from siprouter.cfg.lexer import PositionIndex
+
+    text = "ab\ncd\n\nx = 1\nDEF;\n"
+    sm = SourceMap(text=text)
+    sm.add(0, Pos("m.cfg", 1, 1))
+    sm.add(3, Pos("inc.cfg", 7, 3))
+    sm.add(14, Pos("m.cfg", 9, 1), verbatim=False, notes=("expanded from #!define DEF",))
+    sm.add(17, Pos("m.cfg", 9, 4))
+    idx = PositionIndex(sm, text)
+    assert [idx.pos(i) for i in range(len(text) + 2)] == [sm.pos(i) for i in range(len(text) + 2)]
+    ident = SourceMap.identity(text, "i.cfg")
+    got = [PositionIndex(ident, text).pos(i) for i in range(len(text) + 1)]
+    assert got == [ident.pos(i) for i in range(len(text) + 1)]
