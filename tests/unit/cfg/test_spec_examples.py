@@ -25,12 +25,9 @@ EXCLUDED: dict[str, str] = {
     '"this is a string value"': "bare values listed as examples of value types",
     "yes": "a bare value listed as an example of value types",
     "64": "a bare value listed as an example of value types",
-    "...\ninclude_file": "preprocessor include example (the preprocessor's part)",
-    "...\nIDLOOP": "use of a #!define, needs the preprocessor",
     '"mysql://kamailio:kamailiorw@localhost/kamailio_testbed")': "tail of a modparam split by a #!ifdef",
     '"mysql://kamailio:kamailiorw@10.0.0.2/kamailio_production")': "tail of a modparam split by a #!ifdef",
     '"mysql://kamailio:kamailiorw@localhost/kamailio")': "tail of a modparam split by a #!ifdef",
-    'xlog("SCRIPT: SIP $rm from: $fu to: $ru - srcip: $si"\\n);': "body of a #!define with a backslash continuation",
     "while($var(i)<5) { \\": "body of a multi-line #!define (backslash continuations)",
     "FLAG_ONE   : 1,": "continuation lines of a `flags` declaration started in prose",
     'listen=udp:10.0.0.10:5060 name "s1"': "mixes global parameters with route statements",
@@ -41,13 +38,18 @@ EXCLUDED: dict[str, str] = {
     "Possible values:   0  - off": "prose",
     "flags  flag1_name[:position],  flag2_name ...": "grammar sketch with [optional] notation",
     "route {\n  ...\n  if (...caller": "pseudo-code condition `if (...caller-is-not-registered...)`",
-    "ACTIONS": "grammar placeholder",
     "if(expr) {": "grammar sketch (`expr`, `actions` placeholders)",
     "Special case: undef as left operand": "prose",
     'int(undef)==0,  int("")==0, int("123")==123, int("abc")==0': "conversion table, not config",
     "defined expr - returns true if expr is defined, and false if not.": "prose",
     "-a mode      Auto aliases mode: enable with yes or on,": "kamailio -h output",
     '{ "idx": 1, "pid": 18239,': "JSON log output",
+    "request_route {\n    ...\n    include_file": "preprocessor include example (the preprocessor's part)",
+    "request_route {\n    ...\n    IDLOOP": "use of a #!define, needs the preprocessor",
+    'route[DEBUG] {\n  xlog("SCRIPT': "typo in the spec: \\n outside the string",
+    "socket = {\n    attr1": "grammar sketch (attrN = valueN placeholders)",
+    "request_route {\n    setflag(test);": "the spec's example lacks its closing '}'",
+    "route_block_id[NAME]": "grammar sketch",
 }
 
 # The switch example has `if(...)` bodies whose opening '{' is missing (Kamailio
@@ -56,6 +58,8 @@ BROKEN_IN_SPEC = {"route {\n    route(1);": "if bodies without their opening '{'
 
 
 def _blocks() -> list[tuple[int, str]]:
+    """(line, text) of each example: a run of indented lines, or an unindented block
+    from a line ending with '{' (e.g. `socket = {`, `event_route[...] {`) to its '}'."""
     lines = SPEC.read_text(encoding="utf-8").split("\n")
     blocks: list[tuple[int, str]] = []
     cur: list[tuple[int, str]] = []
@@ -67,8 +71,20 @@ def _blocks() -> list[tuple[int, str]]:
             blocks.append((cur[0][0], textwrap.dedent("\n".join(t for _, t in cur))))
         cur.clear()
 
+    in_braces = False
     for no, line in enumerate(lines, 1):
         stripped = line.strip()
+        if in_braces:
+            cur.append((no, line))
+            if line.startswith("}"):
+                in_braces = False
+                flush()
+            continue
+        if _BLOCK_START.match(line):
+            flush()
+            in_braces = True
+            cur.append((no, line))
+            continue
         if (
             line[:1] in (" ", "\t")
             and stripped
@@ -80,6 +96,9 @@ def _blocks() -> list[tuple[int, str]]:
             flush()
     flush()
     return blocks
+
+
+_BLOCK_START = re.compile(r"[a-z_]+(\[[^\]]*\])?\s*(=\s*)?\{\s*$")
 
 
 def _parses(text: str) -> str | None:
