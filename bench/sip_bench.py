@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Microbenchmarks of the SIP core hot path (timeit; not a test, no assertions on time).
+
+Operations, on a typical ~900-byte INVITE with SDP (tests/data/sip/captures/invite_sdp.sip):
+
+- routing-ready parse: ``parse_message`` + first line, top Via, From, To, Call-ID, CSeq,
+  Max-Forwards (what request routing touches first);
+- full parse: ``parse_message`` + ``parse_all()`` (every header with a parsed form);
+- build 200 reply: ``build_reply`` on an already parsed request;
+- full stateless reply: parse + routing-ready accessors + ``build_reply``;
+- forward lumps: on a parsed request, received/rport fix of the top Via, a Record-Route, our
+  Via with a stateless branch, applied to bytes;
+- parse + forward: the two above together.
+
+Prints a Markdown table (µs per operation, operations per second on one core) and compares
+with the targets (routing-ready parse <= 10 µs, full stateless reply <= 30 µs). ``--save``
+also writes the table to bench/results/ (git-ignored). ``--profile NAME`` runs cProfile on one
+operation and prints where the time goes.
+
+    .venv/bin/python bench/sip_bench.py [--repeat 7] [--save] [--profile stateless_reply]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as _dt
+import platform
+import pstats
+import sys
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+
+from siprouter.sip.message import SipMessage, parse_message  # noqa: E402
+from siprouter.sip.msg_apply import MsgChanges  # noqa: E402
+from siprouter.sip.reply import build_reply  # noqa: E402
+from siprouter.sip.via import build_via, stateless_branch  # noqa: E402
+
+INVITE = (ROOT / "tests" / "data" / "sip" / "captures" / "invite_sdp.sip").read_bytes()
+SRC = ("192.0.2.101", 5060)
+RR_LINE = b"Record-Route: <sip:127.0.0.1:5060;lr;ftag=1928301774>\r\n"
+TARGETS = {"routing_ready": 10.0, "stateless_reply": 30.0}
+
+
+def routing_ready(data: bytes = INVITE) -> SipMessage:
+    m = parse_message(data)
+    m.method  # noqa: B018
+    m.ruri  # noqa: B018
+    m.via1  # noqa: B018
+    m.from_  # noqa: B018
+    m.to  # noqa: B018
+    m.callid  # noqa: B018
+    m.cseq  # noqa: B018
+    m.max_forwards  # noqa: B018
+    return m
+
+
+def full_parse(data: bytes = INVITE) -> SipMessage:
+    m = parse_message(data)
+    m.parse_all()
+    return m
+
+
+def forward_lumps(m: SipMessage) -> bytes:
+    ch = MsgChanges(m)
+    ch.fix_top_via(*SRC)
+    ch.add_record_route(RR_LINE)
+    cs = m.cseq
+    branch = stateless_branch(m.via1, m.callid, cs.num if cs else None, m.ruri or "")
+    ch.add_via(build_via("UDP", "127.0.0.1", 5060, branch))
+    return ch.apply()
+
+
+PARSED = routing_ready()
+
+
+def ops() -> dict[str, tuple[str, Callable[[], object]]]:
+    return {
+        "routing_ready": (
+            "routing-ready parse (first line, Via, From, To, Call-ID, CSeq, Max-Forwards)",
+            routing_ready,
+        ),
+        "full_parse": ("full parse (parse_all)", full_parse),
+        "build_reply": (
+            "build 200 reply (request already parsed)",
+            lambda: build_reply(PARSED, 200, "OK", src=SRC),
+        ),
+        "stateless_reply": (
+            "full stateless reply (parse + build 200)",
+            lambda: build_reply(routing_ready(), 200, "OK", src=SRC),
+        ),
+        "forward_lumps": (
+            "Via fix + Record-Route + Via lumps, apply (already parsed)",
+            lambda: forward_lumps(PARSED),
+        ),
+        "parse_forward": (
+            "parse + forward lumps + apply",
+            lambda: forward_lumps(routing_ready()),
+        ),
+    }
+
+
+def measure(fn: Callable[[], object], repeat: int) -> float:
+    """Best-of-``repeat`` time per call in µs (timeit's autorange sets the loop count)."""
+    t = timeit.Timer(fn)
+    number, _ = t.autorange()
+    best = min(t.repeat(repeat=repeat, number=number))
+    return best / number * 1e6
+
+
+def table(results: dict[str, float]) -> str:
+    lines = [
+        f"SIP core microbenchmarks: {len(INVITE)}-byte INVITE, Python "
+        f"{platform.python_version()} on {platform.machine()}, one core, best of runs",
+        "",
+        "| operation | µs/op | msgs/s per core | target |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    for key, (label, _fn) in ops().items():
+        us = results[key]
+        target = TARGETS.get(key)
+        mark = ""
+        if target is not None:
+            mark = f"<= {target:g} µs: {'met' if us <= target else 'MISSED'}"
+        lines.append(f"| {label} | {us:.1f} | {1e6 / us:,.0f} | {mark} |")
+    return "\n".join(lines)
+
+
+def profile(key: str, loops: int = 20000) -> None:
+    fn = ops()[key][1]
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(loops):
+        fn()
+    prof.disable()
+    stats = pstats.Stats(prof)
+    stats.sort_stats("tottime").print_stats(18)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=7, help="timeit repeats (best is kept)")
+    ap.add_argument("--save", action="store_true", help="also write bench/results/sip-*.md")
+    ap.add_argument("--profile", metavar="OP", choices=sorted(ops()), help="cProfile one op")
+    ns = ap.parse_args(argv)
+    if ns.profile:
+        profile(ns.profile)
+        return 0
+    # sanity: the operations do what they say before we time them
+    assert forward_lumps(PARSED).count(b"\r\nVia: ") == 2
+    assert build_reply(PARSED, 200, "OK", src=SRC).startswith(b"SIP/2.0 200 OK\r\n")
+    results = {key: measure(fn, ns.repeat) for key, (_label, fn) in ops().items()}
+    out = table(results)
+    print(out)
+    if ns.save:
+        d = ROOT / "bench" / "results"
+        d.mkdir(parents=True, exist_ok=True)
+        stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        (d / f"sip-{stamp}.md").write_text(out + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
