@@ -115,17 +115,41 @@ class Lexer:
         self.i = 0
         self.n = len(text)
         self.positions = PositionIndex(srcmap, text)
+        self.errors: list[ConfigError] = []
+        self.error_offset = 0
 
     def pos(self, offset: int) -> Pos:
         return self.positions.pos(offset)
 
+    def _resume_after(self, err: ConfigError) -> int:
+        at = self.error_offset
+        if err.message.startswith("unterminated block comment"):
+            return self.n
+        if err.message.startswith("unterminated string"):
+            j = self.text.find("\n", at)
+            return self.n if j < 0 else j + 1
+        if "pseudo-variable" in err.message:
+            m = re.compile(r"\s").search(self.text, at)
+            return self.n if m is None else m.end()
+        return max(at + 1, self.i + 1)
+
     def error(self, msg: str, offset: int, hint: str | None = None) -> ConfigError:
+        self.error_offset = offset
         return ConfigError(msg, self.pos(offset), hint=hint, notes=self.srcmap.notes(offset))
 
-    def tokens(self) -> list[Token]:
+    def tokens(self, recover: bool = False) -> list[Token]:
+        """All tokens. With `recover`, a lexical error is recorded in `self.errors` and
+        lexing goes on after the bad spot (end of line for an unterminated string)."""
         out: list[Token] = []
         while True:
-            tok = self.next()
+            try:
+                tok = self.next()
+            except ConfigError as err:
+                if not recover:
+                    raise
+                self.errors.append(err)
+                self.i = self._resume_after(err)
+                continue
             out.append(tok)
             if tok.kind == "EOF":
                 return out

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import ast
 from .errors import ConfigError, ConfigErrors, Pos
-from .lexer import Token, tokenize
+from .lexer import Lexer, Token
 from .parse_base import MAX_DEPTH
 from .parse_stmt import ROUTE_WORDS, StmtParser
 from .srcmap import SourceMap
@@ -551,14 +551,15 @@ def parse(text: str, srcmap: SourceMap, *, all_errors: bool = False) -> ast.Conf
     parser: Parser | None = None
     errors: list[ConfigError] = []
     cfg: ast.Config | None = None
+    lexer = Lexer(text, srcmap)
     try:
-        parser = Parser(text, srcmap, tokenize(text, srcmap), all_errors)
+        parser = Parser(text, srcmap, lexer.tokens(recover=all_errors), all_errors)
         cfg = parser.parse_config()
-        errors = parser.errors
+        errors = _merge(lexer.errors, parser.errors)
     except ConfigError as err:
         if not all_errors:
             raise
-        errors = [*(parser.errors if parser else []), err]
+        errors = _merge(lexer.errors, [*(parser.errors if parser else []), err])
     except RecursionError:
         err = ConfigError(f"config nested too deeply (more than {MAX_DEPTH} levels)", srcmap.pos(0))
         if not all_errors:
@@ -567,6 +568,27 @@ def parse(text: str, srcmap: SourceMap, *, all_errors: bool = False) -> ast.Conf
     if errors or cfg is None:
         raise ConfigErrors(_dedupe(errors))
     return cfg
+
+
+def _merge(lex: list[ConfigError], parse_errs: list[ConfigError]) -> list[ConfigError]:
+    """Lexer errors placed among the parser errors by position (same file only). Parser
+    errors on the line of a lexer error or the next one are dropped: they are most
+    likely its cascade (e.g. the call left open by an unterminated string)."""
+    near = {(e.pos.file, e.pos.line + d) for e in lex if e.pos is not None for d in (0, 1)}
+    out = [e for e in parse_errs if e.pos is None or (e.pos.file, e.pos.line) not in near]
+    for err in lex:
+        at = len(out)
+        for i, other in enumerate(out):
+            if (
+                err.pos is not None
+                and other.pos is not None
+                and other.pos.file == err.pos.file
+                and (other.pos.line, other.pos.col) > (err.pos.line, err.pos.col)
+            ):
+                at = i
+                break
+        out.insert(at, err)
+    return out
 
 
 def _dedupe(errors: list[ConfigError]) -> list[ConfigError]:

@@ -352,3 +352,25 @@ def test_error_from_a_define_body_has_an_expanded_from_note(tmp_path: Path) -> N
     assert err.pos is not None and (err.pos.line, err.pos.col) == (3, 3)
     assert err.message == "expected an expression, got '='"
     assert err.notes == [f"expanded from #!define BADV at {cfg}:1:1"]
+
+
+def test_all_errors_goes_on_after_lexical_errors() -> None:
+    cfg = (
+        "request_route {\n"
+        '  xlog("oops);\n'
+        "  $var(x) = 1;\n"
+        "  drop `;\n"
+        "  $var(y = 1;\n"
+        "  exit;\n"
+        "  if ($var(z) == ) drop;\n"
+        "}\n"
+    )
+    with pytest.raises(ConfigErrors) as info:
+        parse_string(cfg, "t.cfg", all_errors=True)
+    got = [(e.pos.line, e.pos.col, e.message) for e in info.value.errors if e.pos]
+    assert got == [
+        (2, 8, "unterminated string"),
+        (4, 8, "unexpected character '`'"),
+        (5, 7, "unterminated pseudo-variable"),
+        (7, 18, "expected an expression after '==', got ')'"),
+    ]
