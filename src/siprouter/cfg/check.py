@@ -28,7 +28,7 @@ from siprouter.modules.loader import LoadedModules, module_name
 from . import ast
 from . import core_params as cp
 from .check_routes import RouteChecker
-from .core_param_types import MAX_FLAG, Word
+from .core_param_types import MAX_FLAG
 from .errors import ConfigError, ConfigErrors, Pos
 from .listen import parse_alias, parse_listen_line
 
@@ -41,21 +41,6 @@ KEMI_ENGINES = {
     "sqlang": "app_sqlang",
 }
 SOCKET_ATTRS = ("bind", "advertise", "name", "virtual")
-
-
-def param_value(value: object) -> object:
-    """An AST parameter value as core_params.validate_param takes it."""
-    if isinstance(value, ast.Literal):
-        return value.value
-    if isinstance(value, ast.BoolLit):
-        return value.value
-    if isinstance(value, ast.Ident | ast.Keyword | ast.CoreValue):
-        return Word(value.name)
-    if isinstance(value, ast.IPAddr | ast.HostPort):
-        return Word(value.raw or str(getattr(value, "addr", "")))
-    if isinstance(value, ast.ValueList):
-        return Word(" ".join(str(param_value(v)) for v in value.items))
-    return value
 
 
 class Checker:
@@ -113,7 +98,7 @@ class Checker:
             routes.block(item)
 
     def param(self, p: ast.Param) -> None:
-        value = param_value(p.value)
+        value = cp.ast_value(p.value)
         if cp.lookup(p.name) is None:
             cp.validate_param(p.name, value, p.pos)  # unknown name: error at the name
             return
@@ -149,7 +134,7 @@ class Checker:
             if attr.name in seen:
                 self.report(ConfigError(f"socket attribute '{attr.name}' given twice", attr.pos))
             seen.add(attr.name)
-            value = param_value(attr.value)
+            value = cp.ast_value(attr.value)
             try:
                 if attr.name == "bind":
                     if blk.bind is None or blk.bind.spec is None:

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import ast
 from .core_param_types import (
     Kind,
     ParamValueError,
@@ -1190,6 +1191,57 @@ def _kind_hint(row: CoreParam) -> str | None:
     if row.choices:
         return "one of: " + ", ".join(row.choices)
     return hints.get(row.kind)
+
+
+# --- values of a parsed config ---------------------------------------------------------
+
+
+def ast_value(value: object) -> object:
+    """An AST parameter value (cfg/ast.py) as validate_param takes it."""
+    if isinstance(value, ast.Literal | ast.BoolLit):
+        return value.value
+    if isinstance(value, ast.Ident | ast.Keyword | ast.CoreValue):
+        return Word(value.name)
+    if isinstance(value, ast.IPAddr | ast.HostPort):
+        return Word(value.raw or str(getattr(value, "addr", "")))
+    if isinstance(value, ast.ValueList):
+        return Word(" ".join(str(ast_value(v)) for v in value.items))
+    return value
+
+
+def effective_params(config: ast.Config) -> dict[str, Any]:
+    """Canonical name -> value of every `name = value` row of the table: the config's
+    value (the last one; all of them, in order, for repeatable rows), else the default.
+    Values are normalized as validate_param returns them; an invalid one raises
+    ConfigError (run the checker first to get all errors at once)."""
+    out: dict[str, Any] = {}
+    for row in CORE_PARAMS:
+        if row.kind is Kind.DIRECTIVE or row.kind is Kind.SOCKET or row.kind is Kind.FLAGS:
+            continue
+        out[row.name] = [] if row.repeatable else row.default
+    for p in config.params:
+        row = lookup(p.name)
+        if row is None or row.name not in out:
+            continue
+        value = validate_param(p.name, ast_value(p.value), p.value_pos or p.pos)
+        if row.repeatable:
+            out[row.name].append(value)
+        else:
+            out[row.name] = value
+    for lst in config.listens:
+        if lst.param in ("listen", "alias") and lst.spec is not None:
+            out[lst.param].append(lst.spec)
+    for lp in config.loadpath:
+        out["loadpath"] = lp.path
+    return out
+
+
+def custom_params(config: ast.Config) -> dict[str, int | str]:
+    """`group.var` -> value of the config's custom global parameters."""
+    return {
+        f"{c.group}.{c.name}": validate_custom(f"{c.group}.{c.name}", c.value.value, c.pos)
+        for c in config.custom_params
+    }
 
 
 # --- documentation -----------------------------------------------------------------

@@ -248,3 +248,25 @@ def test_verdict_matches_kamailio(line: str, tmp_path: Path) -> None:
     except ConfigError:
         ours_ok = False
     assert ours_ok == kamailio_ok, run.stderr[-400:]
+
+
+def test_effective_params_of_a_parsed_config() -> None:
+    from siprouter.cfg.parser import parse_string
+
+    cfg = parse_string(
+        'children=4\nfork=no\ntls_enable=yes\nmpath="/opt/mods"\n'
+        'async_workers_group="name=a;workers=2"\nasync_workers_group="name=b;workers=3"\n'
+        'listen=udp:127.0.0.1:5070\nalias=example.com\npstn.gw="1.2.3.4"\n',
+        "e.cfg",
+    )
+    eff = cp.effective_params(cfg)
+    assert (eff["children"], eff["fork"], eff["enable_tls"]) == (4, False, True)
+    assert eff["debug"] == 0 and eff["port"] == 5060  # defaults
+    assert eff["loadpath"] == "/opt/mods"
+    assert [g.name for g in eff["async_workers_group"]] == ["a", "b"]
+    assert [(s.proto, s.addrs, s.port) for s in eff["listen"]] == [("udp", ("127.0.0.1",), 5070)]
+    assert eff["alias"] == [("example.com", None, None)]
+    assert cp.custom_params(cfg) == {"pstn.gw": "1.2.3.4"}
+    with pytest.raises(ConfigError) as ei:
+        cp.effective_params(parse_string('children=4\nfork="no"\n', "e.cfg"))
+    assert ei.value.pos == Pos("e.cfg", 2, 6)
