@@ -97,6 +97,21 @@ def test_help_lists_every_option() -> None:
     assert siprouter("--help").stdout == proc.stdout
 
 
+def test_internals() -> None:
+    proc = siprouter("-I")
+    assert proc.returncode == 0
+    assert (
+        "siprouter" in proc.stdout and "Default config: /etc/kamailio/kamailio.cfg" in proc.stdout
+    )
+
+
+def test_stray_argument_is_a_warning(tmp_path: Path) -> None:
+    cfg = write(tmp_path, "good.cfg", GOOD)
+    proc = siprouter("-c", "-f", str(cfg), "extra")
+    assert proc.returncode == 0
+    assert "WARNING: ignoring extra argument 'extra'" in proc.stderr
+
+
 def test_unknown_option() -> None:
     proc = siprouter("-Z")
     assert proc.returncode == 255
