@@ -12,6 +12,7 @@ import pytest
 from siprouter.cfg import core_params as cp
 from siprouter.cfg.core_param_types import AsyncGroup, Kind, Word, parse_flags
 from siprouter.cfg.errors import ConfigError, Pos
+from siprouter.cfg.parser import parse_string
 
 SPEC = Path("/work/shared/spec/inventory.json")
 POS = Pos("k.cfg", 7, 1)
@@ -251,8 +252,6 @@ def test_verdict_matches_kamailio(line: str, tmp_path: Path) -> None:
 
 
 def test_effective_params_of_a_parsed_config() -> None:
-    from siprouter.cfg.parser import parse_string
-
     cfg = parse_string(
         'children=4\nfork=no\ntls_enable=yes\nmpath="/opt/mods"\n'
         'async_workers_group="name=a;workers=2"\nasync_workers_group="name=b;workers=3"\n'
