@@ -233,17 +233,22 @@ class LumpList:
         the message has none; then ``Content-Length: N`` is added at
         ``headers_end`` (the offset of the empty line ending the headers).
         """
-        if body_start < self.size:
-            self.replace(body_start, self.size, new_body, what="set body")
-        elif new_body:
-            self.insert(body_start, new_body, what="set body")
-        length = str(len(new_body)).encode()
-        if cl_value is not None:
-            self.replace(cl_value[0], cl_value[1], length, what="set Content-Length")
-        else:
-            self.insert(
-                headers_end, b"Content-Length: " + length + b"\r\n", what="add Content-Length"
-            )
+        saved = (list(self._inserts), list(self._ranges))
+        try:
+            if body_start < self.size:
+                self.replace(body_start, self.size, new_body, what="set body")
+            elif new_body:
+                self.insert(body_start, new_body, what="set body")
+            length = str(len(new_body)).encode()
+            if cl_value is not None:
+                self.replace(cl_value[0], cl_value[1], length, what="set Content-Length")
+            else:
+                self.insert(
+                    headers_end, b"Content-Length: " + length + b"\r\n", what="add Content-Length"
+                )
+        except LumpError:
+            self._inserts, self._ranges = saved  # all or nothing
+            raise
 
 
 def _sort_key(k: tuple[int, int, int, Lump]) -> tuple[int, int, int]:

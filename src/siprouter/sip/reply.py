@@ -14,7 +14,7 @@ against the installed binary (tests/unit/sip/test_reply_kamailio.py):
     Warning: 392 ...                 (sip_warning=1, "noisy feedback")
     <empty line><body>
 
-The To tag is ``<prefix>.<crc32 of the top Via, Call-ID, From and CSeq>``:
+The To tag is ``<prefix>.<crc32 of the first Via, From, Call-ID and CSeq lines>``:
 the same for every retransmission of a request, and the fixed prefix lets
 the sl layer recognise ACKs to its own replies (`is_local_to_tag`).
 """
@@ -109,18 +109,23 @@ class SipWarning:
         return text.encode("utf-8", "surrogateescape")
 
 
+_TAG_SOURCES = (H.VIA, H.FROM, H.CALL_ID, H.CSEQ)
+
+
 def sl_to_tag(req: SipMessage, prefix: str = SL_TAG_PREFIX) -> str:
-    """The To tag of a stateless reply: ``prefix.<8 hex>``, stable across retransmissions."""
-    via = req.via1
-    seed = b"|".join(
-        (
-            via.text.encode("utf-8", "surrogateescape") if via is not None else b"",
-            req.header(H.CALL_ID) or b"",
-            req.header(H.FROM) or b"",
-            req.header(H.CSEQ) or b"",
-        )
-    )
-    crc = zlib.crc32(seed)
+    """The To tag of a stateless reply: ``prefix.<8 hex>``, stable across retransmissions.
+
+    The suffix is a CRC-32 of the first Via, From, Call-ID and CSeq header lines as written.
+    """
+    hids, starts = header_index(req)
+    data = req.data
+    crc = 0
+    for hid in _TAG_SOURCES:
+        try:
+            i = hids.index(hid)
+        except ValueError:
+            continue
+        crc = zlib.crc32(data[starts[i] : starts[i + 1]], crc)
     return f"{prefix}.{crc:08x}"
 
 

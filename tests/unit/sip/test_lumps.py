@@ -212,3 +212,12 @@ def test_set_body_conflicts_with_second_body_change() -> None:
     ll.set_body(_off(b"abcd"), b"x", cl_value=(cl, cl + 1), headers_end=_off(b"\r\n\r\n") + 2)
     with pytest.raises(LumpConflictError, match="set body"):
         ll.set_body(_off(b"abcd"), b"y", cl_value=(cl, cl + 1), headers_end=_off(b"\r\n\r\n") + 2)
+
+
+def test_set_body_is_all_or_nothing() -> None:
+    ll = LumpList(len(MSG))
+    cl = _off(b"Content-Length: 4") + len(b"Content-Length: ")
+    ll.delete(cl - 2, cl + 1, what="mangle CL")
+    with pytest.raises(LumpConflictError, match="mangle CL"):
+        ll.set_body(_off(b"abcd"), b"xy", cl_value=(cl, cl + 1), headers_end=_off(b"\r\n\r\n") + 2)
+    assert len(ll) == 1 and ll.apply(MSG).endswith(b"\r\n\r\nabcd")
