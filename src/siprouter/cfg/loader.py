@@ -54,9 +54,9 @@ def preprocess_for(options: Options) -> PreprocessResult:
 def load_config(options: Options) -> LoadedConfig:
     """Every stage of the front end; raises ConfigError or ConfigErrors on the first stage
     that fails (with --all-errors, a stage reports all it found before stopping)."""
+    modules = cli_modules(options)  # Kamailio loads these while reading its options
     pre = preprocess_for(options)
     config = parse(pre.text, pre.srcmap, all_errors=options.all_errors)
-    modules = cli_modules(options)
     check(config, modules=modules, all_errors=options.all_errors)
     return LoadedConfig(options.cfg_file, pre, config, modules)
 
