@@ -90,7 +90,8 @@ class ArgKind(enum.Enum):
 class FunctionSpec:
     """One exported config function.
 
-    `arg_counts` lists every accepted number of arguments (Kamailio functions often
+    `func` is called by the routing engine with the message context first, then the
+    arguments (as returned by `fixup` when there is one). `arg_counts` lists every accepted number of arguments (Kamailio functions often
     take 0..N). `arg_kinds[i]` is the kind of argument i; positions past its end use
     the last entry. `fixup`, when given, is called once per call site with the
     constant arguments and returns what the function receives at runtime.
@@ -202,6 +203,28 @@ class ModuleExports:
     init: Callable[..., Any] | None = None
     child_init: Callable[..., Any] | None = None
     depends: tuple[str, ...] = ()  # modules that must be loaded too
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        *,
+        functions: Sequence[FunctionSpec] = (),
+        params: Sequence[ParamSpec] = (),
+        pvs: Sequence[PVSpec] = (),
+        rpcs: Sequence[RpcSpec] = (),
+        **kw: Any,
+    ) -> ModuleExports:
+        """Build the tables from lists (keys are the specs' names; duplicates are an error)."""
+        tables: list[dict[str, Any]] = []
+        for specs in (functions, params, pvs, rpcs):
+            table: dict[str, Any] = {}
+            for spec in specs:
+                if spec.name in table:
+                    raise ValueError(f"module {name}: {spec.name} exported twice")
+                table[spec.name] = spec
+            tables.append(table)
+        return cls(name, tables[0], tables[1], tables[2], rpcs=tables[3], **kw)
 
     def __post_init__(self) -> None:
         for table in (self.functions, self.params, self.pvs, self.rpcs):

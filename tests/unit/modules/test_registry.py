@@ -277,3 +277,16 @@ def test_value_errors_point_at_the_value(mods: None) -> None:
     with pytest.raises(ConfigError) as ei:
         lm.set_param("tm", "nosuch", 1, P, vpos)
     assert ei.value.pos == P
+
+
+def test_exports_built_from_lists() -> None:
+    ex = ModuleExports.of(
+        "m",
+        functions=[FunctionSpec("f", _relay), FunctionSpec("g", _relay, (1,), (ArgKind.INT,))],
+        params=[ParamSpec("p", ParamType.INT, 1)],
+        event_routes=("m:ev",),
+    )
+    assert list(ex.functions) == ["f", "g"] and ex.params["p"].default == 1
+    assert ex.event_routes == ("m:ev",)
+    with pytest.raises(ValueError, match="exported twice"):
+        ModuleExports.of("m", functions=[FunctionSpec("f", _relay), FunctionSpec("f", _relay)])
