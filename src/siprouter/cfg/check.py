@@ -53,6 +53,9 @@ class Checker:
         self.flags: dict[str, int | None] = {}
         self.avpflags: set[str] = set()
         self.failed_modules: list[str] = []
+        # the first modparam or route block: Kamailio sets up shared memory there, and
+        # shm_mem_size/shm_force_alloc/user must come before it
+        self.shm_at: tuple[str, Pos] | None = None
 
     def report(self, err: ConfigError) -> None:
         if not self.all_errors:
@@ -91,17 +94,29 @@ class Checker:
         elif isinstance(item, ast.LoadModule):
             self.loadmodule(item)
         elif isinstance(item, ast.ModParam):
+            self.shm_at = self.shm_at or ("modparam", item.pos)
             self.modparam(item)
         elif isinstance(item, ast.CfgEngine):
             self.cfgengine(item.name, item.pos)
         elif isinstance(item, ast.RouteBlock):
+            self.shm_at = self.shm_at or ("route block", item.pos)
             routes.block(item)
 
     def param(self, p: ast.Param) -> None:
         value = cp.ast_value(p.value)
-        if cp.lookup(p.name) is None:
+        row = cp.lookup(p.name)
+        if row is None:
             cp.validate_param(p.name, value, p.pos)  # unknown name: error at the name
             return
+        if row.early and self.shm_at is not None:
+            what, where = self.shm_at
+            self.report(
+                ConfigError(
+                    f"{p.name} must come before any modparam or route block",
+                    p.pos,
+                    hint=f"the first {what} is at {where}",
+                )
+            )
         if p.name in ("loadpath", "mpath") and isinstance(value, str):
             self.modules.set_loadpath(value)
         if p.name == "cfgengine" and isinstance(value, str):

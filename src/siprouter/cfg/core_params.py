@@ -66,6 +66,7 @@ class CoreParam:
     repeatable: bool = False
     in_kamailio56: bool = True
     in_spec: bool = True
+    early: bool = False  # must come before any modparam or route block (Kamailio 5.6)
 
 
 CORE_PARAMS: list[CoreParam] = []
@@ -367,8 +368,24 @@ _p("route_locks_size", N, None, "Serialize routing per Call-ID over this many lo
 _p("server_id", N, 0, "Numeric id of this server (for unique ids across instances)")
 _p("server_header", S, None, 'Server header of local replies, e.g. "Server: My SIP Server"')
 _p("server_signature", B, True, "Add Server/User-Agent headers to locally generated messages")
-_p("shm_force_alloc", B, False, "Touch all shared memory pages at startup", no_effect=_MEM)
-_p("shm_mem_size", N, 64, "Shared memory size in MB", aliases=("shm",), min=1, no_effect=_MEM)
+_p(
+    "shm_force_alloc",
+    B,
+    False,
+    "Touch all shared memory pages at startup",
+    no_effect=_MEM,
+    early=True,
+)
+_p(
+    "shm_mem_size",
+    N,
+    64,
+    "Shared memory size in MB",
+    aliases=("shm",),
+    min=1,
+    no_effect=_MEM,
+    early=True,
+)
 _p("sip_parser_log", I, 0, "Log level for SIP parser errors", runtime="core.sip_parser_log")
 _p("sip_parser_mode", I, 1, "SIP parser strictness flags (1: strict)")
 _p("sip_warning", B, False, "Add a Warning header with debug details to local replies")
@@ -416,7 +433,7 @@ _p(
     runtime="core.udp_mtu_try_proto",
 )
 _p("uri_host_extra_chars", S, None, "Extra characters allowed in URI hosts (e.g. _)")
-_p("user", Kind.STR_OR_ID, None, "User name or id to run as", aliases=("uid",))
+_p("user", Kind.STR_OR_ID, None, "User name or id to run as", aliases=("uid",), early=True)
 _p("user_agent_header", S, None, 'User-Agent header of local requests, e.g. "User-Agent: X"')
 _p("verbose_startup", B, False, "Print extra information at startup")
 _p("version_table", S, "version", "Name of the DB table holding table versions")

@@ -183,6 +183,8 @@ BROKEN: list[tuple[str, str, str, int, str]] = [
     ("flag too high", HEAD + "request_route {\n setflag(32);\n}\n", "message flag 32 too high", 5, "line"),
     ("flag declared twice", HEAD + "flags A, A;\n", "flag A already registered", 4, "line"),
     ("bad log_facility", HEAD + "log_facility=LOG_NOPE\n", "bad value for log_facility", 4, "line"),
+    ("shm after modparam", HEAD + 'modparam("tm", "fr_timer", 1)\nshm_mem_size=64\n', "shm_mem_size must come before any modparam or route block", 5, "line"),
+    ("user after route", HEAD + "request_route {\n drop;\n}\nuser=\"root\"\n", "user must come before any modparam or route block", 7, "line"),
     ("cfgengine", HEAD + 'cfgengine "lua"\n', "cfgengine 'lua' is not available", 4, "fails"),
     # stricter than kamailio -c:
     ("route to unknown route", HEAD + "request_route {\n route(RELAY);\n}\nroute[RELAYY] {\n drop;\n}\n", "route(RELAY): there is no route[RELAY] block", 5, "ok"),

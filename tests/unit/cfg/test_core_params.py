@@ -255,7 +255,7 @@ def test_effective_params_of_a_parsed_config() -> None:
     cfg = parse_string(
         'children=4\nfork=no\ntls_enable=yes\nmpath="/opt/mods"\n'
         'async_workers_group="name=a;workers=2"\nasync_workers_group="name=b;workers=3"\n'
-        'listen=udp:127.0.0.1:5070\nalias=example.com\npstn.gw="1.2.3.4"\n',
+        'listen=udp:127.0.0.1:5070\nalias=example.com;\npstn.gw="1.2.3.4"\n',
         "e.cfg",
     )
     eff = cp.effective_params(cfg)
