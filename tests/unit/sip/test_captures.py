@@ -10,6 +10,7 @@ message would see.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,14 @@ def test_every_capture_is_valid_and_mandatory_complete(name: str) -> None:
     m = parse(name)
     assert m.data == load(name + ".sip")  # nothing past the body, nothing dropped
     assert m.body_end == len(m.data)
+
+
+@pytest.mark.kamailio
+def test_kamailio_answers_every_request_capture(
+    kamailio_sl: Callable[[bytes], bytes | None],
+) -> None:
+    """The captures are well formed by Kamailio's measure too: it answers each request."""
+    names = sorted(p.stem for p in DATA.glob("*.sip") if not load(p.name).startswith(b"SIP/"))
+    assert len(names) == 6
+    got = {name: kamailio_sl(load(name + ".sip")) for name in names}
+    assert got == {name: b"SIP/2.0 200 OK" for name in names}
