@@ -26,8 +26,9 @@ What Kamailio 5.6 does, checked against the installed binary
   replace an existing received in place and always edit the top Via.
 * **Reply destination** (`reply_address`): over the receiving connection for
   stream transports; otherwise the source IP (or, with ``reply_to_via``,
-  the Via's maddr / received / host) and the source port when rport is in
-  the Via or forced, else the Via port, else 5060 (5061 for TLS).
+  the Via host: Kamailio ignores maddr and received there) and the source
+  port when rport is in the Via or forced, else the Via port, else 5060
+  (5061 for TLS).
 """
 
 from __future__ import annotations
@@ -212,7 +213,7 @@ def reply_address(
     if proto in STREAM_PROTOS:
         return src_ip, src_port
     if reply_to_via:
-        host = via.maddr or via.received or via.host_bare
+        host = via.host_bare  # Kamailio ignores the Via's maddr and received here
     else:
         host = src_ip
     if via.has_rport or force_rport:

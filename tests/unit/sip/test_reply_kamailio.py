@@ -35,6 +35,7 @@ children=1
 listen=udp:127.0.0.1:{port}
 server_header="{server}"
 sip_warning={warning}
+{extra}
 loadmodule "pv.so"
 loadmodule "sl.so"
 loadmodule "textops.so"
@@ -52,7 +53,7 @@ request_route {{
 
 
 class Replier:
-    def __init__(self, tmp: Path, warning: int) -> None:
+    def __init__(self, tmp: Path, warning: int, extra: str = "") -> None:
         self.client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.client.bind(("127.0.0.1", 0))
         self.client_port = self.client.getsockname()[1]
@@ -65,7 +66,9 @@ class Replier:
         )
         cfg = tmp / "sl.cfg"
         cfg.write_text(
-            CFG.format(port=self.port, server=SERVER, warning=warning, branches=branches)
+            CFG.format(
+                port=self.port, server=SERVER, warning=warning, extra=extra, branches=branches
+            )
         )
         self.proc = subprocess.Popen(
             ["kamailio", "-f", str(cfg), "-DD", "-E", "-n", "1", "-Y", str(tmp)],
@@ -247,3 +250,39 @@ def test_reply_goes_to_via_port_without_rport(kam: Replier) -> None:
         assert via is not None
         assert reply_address(via, "127.0.0.1", kam.client_port, "udp") == ("127.0.0.1", oport)
         assert got.startswith(b"SIP/2.0 404 ")
+
+
+@pytest.fixture(scope="module")
+def kam_rtv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replier]:
+    r = Replier(tmp_path_factory.mktemp("slrtv"), warning=0, extra="reply_to_via=1")
+    yield r
+    r.close()
+
+
+@pytest.mark.parametrize(
+    "via",
+    [
+        "Via: SIP/2.0/UDP 127.0.0.2:PORT;branch=z9hG4bK1",
+        "Via: SIP/2.0/UDP 127.0.0.2;rport;branch=z9hG4bK1",
+        "Via: SIP/2.0/UDP 127.0.0.3:PORT;received=127.0.0.2;branch=z9hG4bK1",
+        "Via: SIP/2.0/UDP 127.0.0.3:PORT;maddr=127.0.0.4;branch=z9hG4bK1",
+    ],
+)
+def test_reply_to_via_destination(kam_rtv: Replier, via: str) -> None:
+    """reply_to_via=1: the reply goes where reply_address says (all on 127.0.0.0/8)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    via = via.replace("PORT", str(port))
+    msg_via = parse_message(request(via, 404, "x")).via1
+    assert msg_via is not None
+    host, dport = reply_address(msg_via, "127.0.0.1", kam_rtv.client_port, "udp", reply_to_via=True)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as target:
+        try:
+            target.bind((host, dport))
+        except OSError:
+            pytest.skip(f"cannot bind {host}:{dport}")
+        target.settimeout(3)
+        kam_rtv.seq += 1
+        got = kam_rtv.ask(request(via, 404, f"rtv{kam_rtv.seq}"), target)
+    assert got.startswith(b"SIP/2.0 404 ")
