@@ -106,11 +106,7 @@ class RouteChecker:
             if s.otherwise is not None:
                 self.stmts(s.otherwise)
         elif isinstance(s, ast.Switch):
-            self.expr(s.expr)
-            for case in s.cases:
-                if case.value is not None:
-                    self.expr(case.value)
-                self.stmts(case.body)
+            self.switch(s)
         elif isinstance(s, ast.While):
             self.expr(s.cond)
             self.stmts(s.body)
@@ -121,6 +117,29 @@ class RouteChecker:
             self.assign(s)
         elif isinstance(s, ast.RouteCall | ast.Call):
             self.expr(s)
+
+    def switch(self, s: ast.Switch) -> None:
+        self.expr(s.expr)
+        default: ast.Case | None = None
+        for case in s.cases:
+            if case.value is None:
+                if default is not None:
+                    self.report(
+                        ConfigError(
+                            'bad switch(): too many "default:" labels',
+                            case.pos,
+                            hint=f"the first default: is at {default.pos}",
+                        )
+                    )
+                default = default or case
+            else:
+                self.expr(case.value)
+                if case.regex and isinstance(case.value, ast.Literal):
+                    try:
+                        re.compile(str(case.value.value))
+                    except re.error as e:
+                        self.report(ConfigError(f"bad regular expression in case: {e}", case.pos))
+            self.stmts(case.body)
 
     def assign(self, s: ast.Assign) -> None:
         target = s.target

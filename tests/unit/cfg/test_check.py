@@ -185,11 +185,13 @@ BROKEN: list[tuple[str, str, str, int, str]] = [
     ("bad log_facility", HEAD + "log_facility=LOG_NOPE\n", "bad value for log_facility", 4, "line"),
     ("shm after modparam", HEAD + 'modparam("tm", "fr_timer", 1)\nshm_mem_size=64\n', "shm_mem_size must come before any modparam or route block", 5, "line"),
     ("user after route", HEAD + "request_route {\n drop;\n}\nuser=\"root\"\n", "user must come before any modparam or route block", 7, "line"),
+    ("two defaults", "request_route {\n switch($rc) {\n case 1: drop;\n default: exit;\n default: exit;\n }\n}\n", 'too many "default:" labels', 5, "fails"),
     ("cfgengine", HEAD + 'cfgengine "lua"\n', "cfgengine 'lua' is not available", 4, "fails"),
     # stricter than kamailio -c:
     ("route to unknown route", HEAD + "request_route {\n route(RELAY);\n}\nroute[RELAYY] {\n drop;\n}\n", "route(RELAY): there is no route[RELAY] block", 5, "ok"),
     ("int arg not a number", HEAD + 'request_route {\n sl_send_reply("abc", "x");\n}\n', 'sl_send_reply(): argument 1 must be an integer, got "abc"', 5, "ok"),
     ("fixup at -c time", HEAD + 'request_route {\n sl_send_reply("999", "x");\n}\n', "sl_send_reply(): bad reply code 999", 5, "ok"),
+    ("bad case regex", "request_route {\n switch($rc) {\n case /\"a(\": drop;\n }\n}\n", "bad regular expression in case", 3, "ok"),
     ("pv argument", HEAD + 'request_route {\n if (pv_isset("abc")) { drop; }\n}\n', "pv_isset(): argument 1 must be a pseudo-variable", 5, "ok"),
 ]  # fmt: skip
 
