@@ -44,7 +44,8 @@ DIRECTIVE_WORDS = frozenset(
 CORE_DOTTED_GROUPS = frozenset({"kemi"})
 ROUTES_WITH_NAME = {"route", "failure_route", "branch_route", "onreply_route", "event_route"}
 ROUTES_NEED_NAME = {"event_route"}
-_ROUTE_NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_:.\-]*")
+_ROUTE_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
+_EVENT_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*(?::[A-Za-z0-9_\-]+)+")
 
 
 class Parser(StmtParser):
@@ -310,6 +311,15 @@ class Parser(StmtParser):
         vtok = self.tok
         start, end = self.value_extent()
         raw = self.raw(start, end)
+        nxt = self.tok
+        if nxt.kind == "ID" and self.peek().is_op(".") and nxt.value not in CORE_DOTTED_GROUPS:
+            # Kamailio's grammar takes the group name as one more address of the list
+            raise self.error_at(
+                nxt,
+                f"'{nxt.value}.{self.peek(2).value}' is read as part of the {param} value "
+                f"started at {name_tok.pos}",
+                hint=f"end the {param} value with ';'",
+            )
         self.end_top_item(f"the value of '{param}'")
         out: list[ast.Listen] = []
         if _listen is None:
@@ -494,9 +504,22 @@ class Parser(StmtParser):
             raise self.error_at(first, f"empty name in {keyword}[]")
         raw = self.raw(first.start, self.prev_end())
         self.advance()  # ']'
+        if keyword == "event_route":
+            if not _EVENT_NAME_RE.fullmatch(raw):
+                raise self.error_at(
+                    first,
+                    f"bad event route name '{raw}'",
+                    hint="event route names look like module:event, e.g. tm:local-request",
+                )
+            return raw, first.pos
         if not _ROUTE_NAME_RE.fullmatch(raw):
-            raise self.error_at(first, f"bad route name '{raw}' in {keyword}[...]")
-        return raw, first.pos
+            raise self.error_at(
+                first,
+                f"bad route name '{raw}' in {keyword}[...]",
+                hint="a route name is an identifier (letters, digits, '_'), a number "
+                'or a quoted string such as "my-route"',
+            )
+        return (str(int(raw)) if raw.isdigit() else raw), first.pos
 
 
 def _route_label(blk: ast.RouteBlock) -> str:

@@ -374,3 +374,31 @@ def test_all_errors_goes_on_after_lexical_errors() -> None:
         (5, 7, "unterminated pseudo-variable"),
         (7, 18, "expected an expression after '==', got ')'"),
     ]
+
+
+def test_route_name_rules() -> None:
+    for text, message, col in (
+        ("route[1a] { drop; }", "bad route name '1a' in route[...]", 7),
+        ("route[a-b] { drop; }", "bad route name 'a-b' in route[...]", 7),
+        ("route[tm:local-request] { drop; }", "bad route name 'tm:local-request' in route[...]", 7),
+        ("event_route[foo] { drop; }", "bad event route name 'foo'", 13),
+    ):
+        with pytest.raises(ConfigError) as info:
+            parse_string(text, "t.cfg")
+        assert (info.value.message, info.value.pos.col) == (message, col)
+        assert info.value.hint
+
+
+def test_numeric_route_names_are_normalised() -> None:
+    cfg = parse_string("failure_route[01] { drop; }\nrequest_route { t_on_failure(1); }\n")
+    assert cfg.route("failure", "1") is not None
+
+
+def test_listen_value_swallows_a_custom_parameter_group() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_string("listen=udp:127.0.0.1:5060\npstn.x = 1\n", "t.cfg")
+    err = info.value
+    assert err.message == "'pstn.x' is read as part of the listen value started at t.cfg:1:1"
+    assert (err.pos.line, err.pos.col, err.hint) == (2, 1, "end the listen value with ';'")
+    cfg = parse_string("listen=udp:127.0.0.1:5060;\npstn.x = 1\n", "t.cfg")
+    assert cfg.custom_params[0].name == "x"
