@@ -94,7 +94,7 @@ LISTEN_ACCEPTED = [
     "udp:127.0.0.1:*",
     "udp:127.0.0.1:5060 name 's1'",
     "udp:127.0.0.1:5060 advertise [::2]:5080",
-    'tcp:127.0.0.1:5060 advertise "sip.example.com":5060',
+    'tcp:127.0.0.1:5060 advertise "localhost":5060',
     "lo",
     "tls:127.0.0.1:5061",
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from siprouter.cfg import listen as listen_mod
 from siprouter.cfg.errors import ConfigError, ConfigErrors
 from siprouter.cfg.loader import load_config, run_config_action
 from siprouter.cli import parse_args
@@ -143,3 +144,33 @@ def test_missing_file(tmp_path: Path) -> None:
     status, _, err = run(["-c", "-f", str(tmp_path / "none.cfg")])
     assert status == 255
     assert f"cannot load config file {tmp_path / 'none.cfg'}: No such file or directory" in err
+
+
+@pytest.fixture
+def no_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Host names resolve only if listed here: tests must not ask a real DNS server."""
+    known: list[str] = ["known.test"]
+    monkeypatch.setattr(listen_mod, "host_resolves", lambda host: host in known)
+    return known
+
+
+def test_listen_addresses_must_resolve(tmp_path: Path, no_dns: list[str]) -> None:
+    path = cfg(
+        tmp_path,
+        "listen=udp:127.0.0.1:5060\nlisten=udp:lo:5062\nlisten=tcp:known.test:5060\n"
+        "listen=udp:nosuch.test:5060\n" + ROUTE,
+    )
+    status, _, err = run(["-c", "-f", path])
+    assert status == 255
+    assert f"{path}:4:8: error: listen: could not resolve 'nosuch.test'" in err
+    no_dns.append("nosuch.test")
+    assert run(["-c", "-f", path])[0] == 0
+
+
+def test_cli_listen_and_socket_bind_must_resolve(tmp_path: Path, no_dns: list[str]) -> None:
+    path = cfg(tmp_path, "socket = {\n    bind = udp:gone.test:5060;\n}\n" + ROUTE)
+    status, _, err = run(["-c", "--all-errors", "-f", path, "-l", "udp:(lo, other.test):5080"])
+    assert status == 255
+    assert "error: -l udp:(lo, other.test):5080: could not resolve 'other.test'" in err
+    assert f"{path}:2:" in err and "socket bind: could not resolve 'gone.test'" in err
+    assert "(2 errors)" in err

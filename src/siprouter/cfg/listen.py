@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 
 PROTOS: tuple[str, ...] = ("udp", "tcp", "tls", "sctp")
@@ -158,6 +160,38 @@ def parse_hostport(text: str, what: str = "address") -> tuple[str, int | None]:
             raise ValueError(f"unexpected {rest!r} after {what} {host!r}")
         port = _parse_port(rest[1:], text, allow_star=False)
     return host, port
+
+
+def unresolved_addrs(spec: ListenSpec, resolves: Callable[[str], bool] | None = None) -> list[str]:
+    """The bind addresses of `spec` that are neither IP addresses, nor local interface
+    names, nor host names that resolve: Kamailio's `-c` refuses such a listen ("could not
+    resolve"). Resolving a host name may ask DNS; `resolves` replaces the lookup."""
+    check = resolves or host_resolves
+    interfaces = _interface_names()
+    return [a for a in spec.addrs if not (_is_ip(a) or a in interfaces or check(a))]
+
+
+def host_resolves(host: str) -> bool:
+    """True if the system resolver (hosts file, DNS) knows `host`."""
+    try:
+        return bool(socket.getaddrinfo(host, None))
+    except (OSError, UnicodeError):
+        return False
+
+
+def _interface_names() -> set[str]:
+    try:
+        return {name for _, name in socket.if_nameindex()}
+    except OSError:
+        return set()
+
+
+def _is_ip(addr: str) -> bool:
+    try:
+        ipaddress.ip_address(addr)
+    except ValueError:
+        return False
+    return True
 
 
 # --- internals ---------------------------------------------------------------------

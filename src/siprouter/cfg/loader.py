@@ -2,7 +2,7 @@
 
 preprocess (includes, defines, substs) -> parse (AST with positions) -> load the modules
 named by --loadmodule and set --modparam -> check (core parameters, the config's
-loadmodule/modparam, routes: functions, arguments, PVs).
+loadmodule/modparam, routes: functions, arguments, PVs) -> listen addresses resolve.
 Each stage raises ConfigError/ConfigErrors with file:line:col; `run_config_action` turns
 the outcome into what Kamailio prints and the exit status it returns.
 """
@@ -22,7 +22,8 @@ from ..modules.loader import LoadedModules
 from ..options import Action, Options
 from . import ast
 from .check import check
-from .errors import ConfigError, ConfigErrors
+from .errors import ConfigError, ConfigErrors, Pos
+from .listen import ListenSpec, unresolved_addrs
 from .parser import parse
 from .preprocess import PreprocessResult, cfg_print_partial, preprocess
 
@@ -58,7 +59,36 @@ def load_config(options: Options) -> LoadedConfig:
     pre = preprocess_for(options)
     config = parse(pre.text, pre.srcmap, all_errors=options.all_errors)
     check(config, modules=modules, all_errors=options.all_errors)
+    check_listen_addresses(config, options)
     return LoadedConfig(options.cfg_file, pre, config, modules)
+
+
+def check_listen_addresses(config: ast.Config, options: Options) -> None:
+    """Every -l, listen= and socket bind address must be an IP address, an interface
+    or a host name that resolves, as Kamailio's -c requires (it does not bind)."""
+    items: list[tuple[ListenSpec, Pos | None, str]] = [
+        (spec, None, f"-l {spec}") for spec in options.listen
+    ]
+    for item in config.listens:
+        if item.param == "listen" and isinstance(item.spec, ListenSpec):
+            items.append((item.spec, item.pos, "listen"))
+    for blk in config.sockets:
+        if blk.bind is not None and isinstance(blk.bind.spec, ListenSpec):
+            items.append((blk.bind.spec, blk.bind.pos, "socket bind"))
+    errors: list[ConfigError] = []
+    for spec, pos, what in items:
+        for addr in unresolved_addrs(spec):
+            errors.append(
+                ConfigError(
+                    f"{what}: could not resolve '{addr}'",
+                    pos,
+                    hint="not an IP address, a local interface name or a known host name",
+                )
+            )
+            if not options.all_errors:
+                raise errors[0]
+    if errors:
+        raise ConfigErrors(errors)
 
 
 def cli_modules(options: Options) -> LoadedModules:

@@ -10,10 +10,12 @@ import pytest
 
 from siprouter.cfg.listen import (
     ListenSpec,
+    host_resolves,
     parse_alias,
     parse_hostport,
     parse_listen,
     parse_listen_line,
+    unresolved_addrs,
 )
 
 L = ListenSpec
@@ -236,3 +238,22 @@ def test_same_verdict_as_kamailio(value: str, tmp_path: Path) -> None:
     except ValueError:
         ours_ok = False
     assert ours_ok == kam_ok, proc.stderr[-500:]
+
+
+# --- address resolution (as kamailio -c does); no DNS: a fake resolver or local names ---
+
+
+def test_unresolved_addrs_uses_ips_interfaces_then_resolver() -> None:
+    asked: list[str] = []
+
+    def fake(host: str) -> bool:
+        asked.append(host)
+        return host == "known.test"
+
+    spec = parse_listen("(127.0.0.1, [::1], lo, known.test, unknown.test):5060")
+    assert unresolved_addrs(spec, fake) == ["unknown.test"]
+    assert asked == ["known.test", "unknown.test"]  # IPs and interfaces need no lookup
+
+
+def test_host_resolves_localhost_from_hosts_file() -> None:
+    assert host_resolves("localhost")
