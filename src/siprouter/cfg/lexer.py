@@ -204,9 +204,7 @@ class Lexer:
         text = self.text
         start = self.i
         if start >= self.n:
-            return Token(
-                "EOF", "", start, start, self.pos(start) if self.n else Pos("<empty>", 1, 1)
-            )
+            return Token("EOF", "", start, start, self.pos(start) if self.n else self.srcmap.pos(0))
         c = text[start]
         if c == '"' or c == "'":
             return self._string(c)
@@ -246,8 +244,13 @@ class Lexer:
         if m:
             self.i = m.end()
             return self._tok("OP", m.group(), start)
-        shown = repr(c) if c.isprintable() else f"U+{ord(c):04X}"
-        raise self.error(f"unexpected character {shown}", start)
+        shown = repr(c) if c.isprintable() and not c.isspace() else f"U+{ord(c):04X}"
+        hint = None
+        if c.isspace():
+            hint = "a non-ASCII space (e.g. a non-breaking space pasted from a web page)"
+        elif c in "\u201c\u201d\u2018\u2019":
+            hint = "a typographic quote; use a plain \" or '"
+        raise self.error(f"unexpected character {shown}", start, hint)
 
     def _ipv6(self, start: int) -> Token | None:
         m = _IPV6_RE.match(self.text, start)

@@ -114,6 +114,8 @@ def test_positions_follow_the_source_map() -> None:
         ("x = @1", "bad select: expected a name after '@'", 5),
         ("x = \x00", "unexpected character U+0000", 5),
         ("x = `", "unexpected character '`'", 5),
+        ("x =\u00a01", "unexpected character U+00A0", 4),
+        ("x = \u201ca\u201d", "unexpected character '\u201c'", 5),
     ],
 )
 def test_lexical_errors(text: str, message: str, col: int) -> None:
@@ -137,3 +139,18 @@ def test_position_index_matches_source_map() -> None:
     ident = SourceMap.identity(text, "i.cfg")
     got = [PositionIndex(ident, text).pos(i) for i in range(len(text) + 1)]
     assert got == [ident.pos(i) for i in range(len(text) + 1)]
+
+
+def test_hints_for_pasted_characters() -> None:
+    for text, word in (("x =\u00a01", "non-breaking space"), ("x = \u201ca\u201d", "typographic")):
+        try:
+            tokenize(text, SourceMap.identity(text, "h.cfg"))
+        except ConfigError as err:
+            assert err.hint is not None and word in err.hint
+        else:
+            raise AssertionError("no error")
+
+
+def test_empty_text_has_a_position() -> None:
+    (eof,) = tokenize("", SourceMap.identity("", "empty.cfg"))
+    assert eof.kind == "EOF" and eof.pos == Pos("empty.cfg", 1, 1)
