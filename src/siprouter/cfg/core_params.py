@@ -6,7 +6,9 @@ which cfg group/name), whether it only matters to C Kamailio (`no_effect`), and 
 one-line doc. `validate_param(name, value, pos)` checks a value against the table and
 returns it normalized; unknown names and bad values are ConfigErrors.
 
-Value kinds were verified against `kamailio -c` 5.6.3 (e.g. boolean parameters take
+Defaults of runtime-changeable rows were read from a running 5.6.3 (`cfg.get`); where
+they differ from the cookbook the doc says so. Value kinds were verified against
+`kamailio -c` 5.6.3 (e.g. boolean parameters take
 any NUMBER, including yes/no/on/off/true/false/enable/disable, but not a quoted
 string; `debug` takes negative numbers, `children` does not). Rows marked
 `in_kamailio56=False` are in the 5.7 spec but unknown to the installed 5.6.3.
@@ -263,8 +265,8 @@ _p("mcast_ttl", N, None, "TTL of sent multicast datagrams (OS default, usually 1
 _p(
     "memdbg",
     I,
-    3,
-    "Log level of memory debugging messages",
+    4,
+    "Log level of memory debugging messages (cookbook: L_DBG; 5.6.3 runs with 4)",
     aliases=("mem_dbg",),
     runtime="core.memdbg",
     no_effect=_MEM,
@@ -272,8 +274,8 @@ _p(
 _p(
     "memlog",
     I,
-    3,
-    "Log level of memory status dumps",
+    4,
+    "Log level of memory status dumps (cookbook: L_DBG; 5.6.3 runs with 4)",
     aliases=("mem_log",),
     runtime="core.memlog",
     no_effect=_MEM,
@@ -386,7 +388,13 @@ _p(
     no_effect=_MEM,
     early=True,
 )
-_p("sip_parser_log", I, 0, "Log level for SIP parser errors", runtime="core.sip_parser_log")
+_p(
+    "sip_parser_log",
+    I,
+    -1,
+    "Log level for SIP parser errors (cookbook: 0; 5.6.3 runs with -1, L_ERR)",
+    runtime="core.sip_parser_log",
+)
 _p("sip_parser_mode", I, 1, "SIP parser strictness flags (1: strict)")
 _p("sip_warning", B, False, "Add a Warning header with debug details to local replies")
 _p(
@@ -811,8 +819,8 @@ _p("tcp_poll_method", Kind.CHOICE, None, "I/O polling method (default: best for 
 _p(
     "tcp_rd_buf_size",
     N,
-    4096,
-    "TCP read buffer size (bytes), the maximum message size",
+    16384,
+    "TCP read buffer size (bytes), the maximum message size (cookbook: 4096; 5.6.3: 16384)",
     section=T,
     runtime="tcp.rd_buf_size",
 )
