@@ -70,6 +70,7 @@ class Hdr:
     value: str  # logical (unfolded) value
     folds: tuple[int, ...]  # indexes of spaces in value written as CRLF + WSP
     fold_ws: str = " "
+    tail: str = ""  # whitespace after the value, before CRLF
 
     def render(self) -> bytes:
         v = self.value
@@ -80,7 +81,7 @@ class Hdr:
             out.append("\r\n" + self.fold_ws)
             last = i + 1
         out.append(v[last:])
-        return f"{self.name}{self.gap}:{self.lead}{''.join(out)}\r\n".encode()
+        return f"{self.name}{self.gap}:{self.lead}{''.join(out)}{self.tail}\r\n".encode()
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def header(draw: st.DrawFn, canon: str, value: str) -> Hdr:
         tuple(draw(st.lists(st.sampled_from(spaces), unique=True, max_size=2))) if spaces else ()
     )
     fold_ws = draw(st.sampled_from([" ", "\t", "   "]))
-    return Hdr(canon, name, gap, lead, value, folds, fold_ws)
+    tail = draw(st.sampled_from(["", "", "", " ", "\t "]))
+    return Hdr(canon, name, gap, lead, value, folds, fold_ws, tail)
 
 
 @st.composite
