@@ -67,7 +67,9 @@ def we_accept(argv: list[str]) -> bool:
 @pytest.fixture(scope="module")
 def cfg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("k") / "k.cfg"
-    path.write_text("request_route {\n    drop;\n}\n")
+    # an explicit loopback listen: without one Kamailio discovers every interface and
+    # reverse-resolves its addresses, which would send DNS queries off the machine
+    path.write_text("listen=udp:127.0.0.1:5060\nrequest_route {\n    drop;\n}\n")
     return path
 
 

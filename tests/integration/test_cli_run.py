@@ -216,8 +216,8 @@ def test_cfg_print_exits_zero_on_unparsable_config(tmp_path: Path) -> None:
 CHECK_CASES = {
     "good": GOOD,
     "broken": BROKEN,
-    "unclosed_block": "request_route {\n    drop;\n",
-    "unknown_ifdef_end": "#!endif\nrequest_route {\n    drop;\n}\n",
+    "unclosed_block": "listen=udp:127.0.0.1:5060\nrequest_route {\n    drop;\n",
+    "unknown_ifdef_end": "listen=udp:127.0.0.1:5060\n#!endif\nrequest_route {\n    drop;\n}\n",
 }
 
 
