@@ -269,3 +269,56 @@ def test_effective_params_of_a_parsed_config() -> None:
     with pytest.raises(ConfigError) as ei:
         cp.effective_params(parse_string('children=4\nfork="no"\n', "e.cfg"))
     assert ei.value.pos == Pos("e.cfg", 2, 6)
+
+
+# Values a running Kamailio reports with a different meaning for "unset".
+_UNSET_AS = {"udp_mtu_try_proto": "0", "dns_cache_max_ttl": "-1"}
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(
+    shutil.which("kamailio") is None or shutil.which("kamcmd") is None,
+    reason="kamailio/kamcmd not installed",
+)
+def test_runtime_defaults_match_a_running_kamailio(tmp_path: Path) -> None:
+    sock = tmp_path / "ctl.sock"
+    cfg = tmp_path / "k.cfg"
+    cfg.write_text(
+        "listen=udp:127.0.0.1:25093\nchildren=1\ndisable_tcp=yes\n"
+        'loadmodule "ctl"\nloadmodule "cfg_rpc"\n'
+        f'modparam("ctl", "binrpc", "unix:{sock}")\nrequest_route {{ drop; }}\n'
+    )
+    proc = subprocess.Popen(
+        ["kamailio", "-DD", "-E", "-f", str(cfg), "-Y", str(tmp_path), "-w", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):  # wait for the control socket (not a timing assertion)
+            if sock.exists():
+                break
+            if proc.poll() is not None:
+                pytest.skip("kamailio did not start")
+            subprocess.run(["sleep", "0.05"], check=True)
+        mismatches = []
+        compared: list[str] = []
+        for row in cp.CORE_PARAMS:
+            if not row.runtime or row.default is None or row.name in _UNSET_AS:
+                continue
+            group, name = row.runtime.split(".", 1)
+            run = subprocess.run(
+                ["kamcmd", "-s", f"unix:{sock}", "cfg.get", group, name],
+                capture_output=True, text=True, timeout=10,
+            )  # fmt: skip
+            got = run.stdout.strip()
+            if run.returncode != 0 or "error" in got or not got.lstrip("-").isdigit():
+                continue  # not readable over RPC (string or write-only variables)
+            want = int(row.default) if isinstance(row.default, bool) else row.default
+            compared.append(row.name)
+            if str(want) != got:
+                mismatches.append((row.name, want, got))
+        assert mismatches == []
+        assert len(compared) > 40, compared
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
