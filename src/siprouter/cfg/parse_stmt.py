@@ -323,10 +323,12 @@ class StmtParser(ExprParser):
     def missing_brace(self, tok: Token) -> ConfigError:
         if self.open_blocks:
             outer = self.open_blocks[0]
+            hint = f"{outer.what}, opened at {outer.pos}, is not closed before this block"
+            if len(self.open_blocks) > 1:
+                inner = self.open_blocks[-1]
+                hint += f"; the innermost block still open is {inner.what}, opened at {inner.pos}"
             return self.error_at(
-                tok,
-                f"'{tok.value}' block inside {outer.what}: missing '}}'?",
-                hint=f"{outer.what}, opened at {outer.pos}, is not closed before this block",
+                tok, f"'{tok.value}' block inside {outer.what}: missing '}}'?", hint
             )
         return self.error_at(tok, f"unexpected '{tok.value}' block here")
 

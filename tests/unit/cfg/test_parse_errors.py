@@ -402,3 +402,16 @@ def test_listen_value_swallows_a_custom_parameter_group() -> None:
     assert (err.pos.line, err.pos.col, err.hint) == (2, 1, "end the listen value with ';'")
     cfg = parse_string("listen=udp:127.0.0.1:5060;\npstn.x = 1\n", "t.cfg")
     assert cfg.custom_params[0].name == "x"
+
+
+def test_missing_brace_names_outer_and_innermost_open_blocks() -> None:
+    cfg = "request_route {\n  if (1) {\n    drop;\n\nroute[A] {\n  exit;\n}\n"
+    with pytest.raises(ConfigError) as info:
+        parse_string(cfg, "t.cfg")
+    err = info.value
+    assert (err.pos.line, err.pos.col) == (5, 1)
+    assert err.message == "'route' block inside request_route: missing '}'?"
+    assert err.hint == (
+        "request_route, opened at t.cfg:1:15, is not closed before this block; "
+        "the innermost block still open is 'if' at t.cfg:2:3, opened at t.cfg:2:10"
+    )
