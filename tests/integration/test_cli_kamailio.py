@@ -4,6 +4,7 @@ be accepted or refused alike."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from siprouter.cfg.loader import run_config_action
-from siprouter.cli import UsageError, parse_args
+from siprouter.cli import LONG_OPTS, SHORT_OPTS, UsageError, parse_args
 
 pytestmark = [
     pytest.mark.kamailio,
@@ -129,3 +130,16 @@ def test_listen_line_accepted_by_both(tmp_path: Path, line: str) -> None:
 @pytest.mark.parametrize("line", LISTEN_REFUSED)
 def test_listen_line_refused_by_both(tmp_path: Path, line: str) -> None:
     assert _check_both(tmp_path, line) == (False, False)
+
+
+def test_every_option_of_kamailio_help_is_known() -> None:
+    proc = subprocess.run(
+        ["kamailio", "-h"], capture_output=True, text=True, timeout=30, check=False
+    )
+    listed = re.findall(r"^\s{4}(-{1,2}[A-Za-z][\w-]*)", proc.stdout, re.M)
+    assert len(listed) >= 45, proc.stdout
+    for opt in listed:
+        if opt.startswith("--"):
+            assert opt[2:] in LONG_OPTS, opt
+        else:
+            assert opt[1:] in SHORT_OPTS, opt

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -214,3 +216,24 @@ def test_bad_value_is_a_usage_error(argv: list[str], fragment: str) -> None:
     with pytest.raises(UsageError) as info:
         parse_args(argv)
     assert fragment in str(info.value)
+
+
+INVENTORY = Path(__file__).resolve().parents[3] / "shared" / "spec" / "inventory.json"
+
+
+@pytest.mark.skipif(not INVENTORY.exists(), reason="spec inventory not beside the checkout")
+def test_every_inventory_option_is_known() -> None:
+    entries = json.loads(INVENTORY.read_text())["cli_options"]
+    options = [e for e in entries if e["kind"] == "option"]
+    assert len(options) == 48
+    for entry in options:
+        if entry["flag"]:
+            assert entry["flag"][1:] in SHORT_OPTS, entry
+            assert SHORT_OPTS[entry["flag"][1:]] == (
+                entry["arg"] is not None or entry["flag"] in ("-N", "-Q")
+            ), entry  # -N/-Q take a number though the listing shows no placeholder
+        if entry["long"]:
+            assert entry["long"][2:] in LONG_OPTS, entry
+    # the json log-engine flags of --log-engine=json:<flags>
+    flags = {e["flag"] for e in entries if e["kind"] == "log_engine_json_flag"}
+    assert flags == set("aAcjMNpU")
