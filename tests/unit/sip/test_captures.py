@@ -242,3 +242,19 @@ def test_kamailio_answers_every_request_capture(
     assert len(names) == 6
     got = {name: kamailio_sl(load(name + ".sip")) for name in names}
     assert got == {name: b"SIP/2.0 200 OK" for name in names}
+
+
+@pytest.mark.kamailio
+def test_kamailio_reads_the_same_values(
+    kamailio_pvs: Callable[[bytes], list[str] | None],
+    our_pvs: Callable[[SipMessage], list[str]],
+) -> None:
+    """Method, R-URI, Call-ID, CSeq, From/To URI, tag, display name and user parts: what
+    Kamailio's pseudo-variables hold for each request capture is what we parse."""
+    for p in sorted(DATA.glob("*.sip")):
+        data = p.read_bytes()
+        if data.startswith(b"SIP/"):
+            continue
+        theirs = kamailio_pvs(data)
+        assert theirs is not None, p.name
+        assert our_pvs(parse_message(data)) == theirs, p.name
