@@ -322,7 +322,21 @@ class RouteChecker:
         consts: list[object] = []
         for i, arg in enumerate(call.args):
             self.expr(arg)
-            self.module_arg(call.name, i + 1, arg, spec.kind_of(i))
+            kind = spec.kind_of(i)
+            if (
+                not spec.dynamic_args
+                and not _constant(arg)
+                and not (kind is ArgKind.PV and isinstance(arg, ast.PV))
+            ):
+                raw = getattr(arg, "raw", "")
+                raise ConfigError(
+                    f"function {call.name}: parameter {i + 1} is not constant",
+                    getattr(arg, "pos", call.pos),
+                    hint=f'put the variable inside a string: "{raw}"'
+                    if isinstance(arg, ast.PV) and raw
+                    else f"{call.name} takes constant arguments (strings may hold variables)",
+                )
+            self.module_arg(call.name, i + 1, arg, kind)
             consts.append(arg.value if isinstance(arg, ast.Literal) else arg)
         if spec.fixup is not None and all(isinstance(a, ast.Literal) for a in call.args):
             try:
@@ -352,6 +366,21 @@ class RouteChecker:
                     raise ConfigError(
                         f"{fname}(): argument {i} is a bad regular expression: {e}", pos
                     ) from None
+
+
+def _constant(e: object) -> bool:
+    """True for arguments Kamailio folds to a constant at parse time."""
+    if isinstance(e, ast.Literal | ast.BoolLit | ast.Ident | ast.CoreValue | ast.IPAddr):
+        return True
+    if isinstance(e, ast.HostPort):
+        return True
+    if isinstance(e, ast.BinOp):
+        return _constant(e.left) and _constant(e.right)
+    if isinstance(e, ast.UnOp):
+        return e.op in ("-", "!", "~") and _constant(e.operand)
+    if isinstance(e, ast.Cast):
+        return _constant(e.expr)
+    return False
 
 
 def _counts(counts: tuple[int, ...]) -> str:

@@ -95,6 +95,11 @@ class FunctionSpec:
     take 0..N). `arg_kinds[i]` is the kind of argument i; positions past its end use
     the last entry. `fixup`, when given, is called once per call site with the
     constant arguments and returns what the function receives at runtime.
+    `dynamic_args` says whether arguments may be non-constant expressions (`$var(x)`
+    unquoted, `$var(a) + 1`): Kamailio allows that only for functions whose fixup
+    evaluates expressions (t_set_fr, search, pv_isset, ...); for the others `-c` fails
+    with "parameter N is not constant" and PVs go inside strings ("$var(x)"). A PV
+    argument of kind PV is always accepted.
     """
 
     name: str
@@ -103,6 +108,7 @@ class FunctionSpec:
     arg_kinds: tuple[ArgKind, ...] = ()
     route_types: RouteType = RouteType.ANY
     fixup: Callable[[Sequence[Any]], Sequence[Any]] | None = None
+    dynamic_args: bool = False
     doc: str = ""
 
     def __post_init__(self) -> None:

@@ -78,6 +78,7 @@ TEST_MODULES = [
         functions={
             "t_relay": FunctionSpec("t_relay", _fn, (0, 2), (ArgKind.STR, ArgKind.INT), REQ_FAIL_BRANCH),
             "t_on_failure": FunctionSpec("t_on_failure", _fn, (1,), (ArgKind.STR,), REQ_FAIL_BRANCH),
+            "t_set_fr": FunctionSpec("t_set_fr", _fn, (1, 2), (ArgKind.INT,), dynamic_args=True),
             "t_drop_replies": FunctionSpec("t_drop_replies", _fn, (0, 1), (ArgKind.STR,), RouteType.FAILURE),
         },
         params={
@@ -192,6 +193,8 @@ BROKEN: list[tuple[str, str, str, int, str]] = [
     ("int arg not a number", HEAD + 'request_route {\n sl_send_reply("abc", "x");\n}\n', 'sl_send_reply(): argument 1 must be an integer, got "abc"', 5, "ok"),
     ("fixup at -c time", HEAD + 'request_route {\n sl_send_reply("999", "x");\n}\n', "sl_send_reply(): bad reply code 999", 5, "ok"),
     ("bad case regex", "request_route {\n switch($rc) {\n case /\"a(\": drop;\n }\n}\n", "bad regular expression in case", 3, "ok"),
+    ("not constant", HEAD + 'request_route {\n sl_send_reply("404", $var(r));\n}\n', "function sl_send_reply: parameter 2 is not constant", 5, "line"),
+    ("not constant expr", HEAD + 'request_route {\n t_on_failure("F" + $var(x));\n}\n', "function t_on_failure: parameter 1 is not constant", 5, "line"),
     ("pv argument", HEAD + 'request_route {\n if (pv_isset("abc")) { drop; }\n}\n', "pv_isset(): argument 1 must be a pseudo-variable", 5, "ok"),
 ]  # fmt: skip
 
@@ -318,6 +321,18 @@ def test_kamailio_agrees(
     assert (run.returncode != 0) == (kamailio != "ok"), run.stdout[-300:] + run.stderr[-600:]
     if kamailio == "line":
         assert f"line {line}," in run.stderr, run.stderr[-600:]
+
+
+def test_constant_and_dynamic_arguments() -> None:
+    _check(
+        HEAD + 'request_route {\n sl_send_reply(400 + 4, "x");\n'  # folded constant
+        " t_set_fr($var(t) + 1);\n"  # t_set_fr evaluates expressions
+        " if (pv_isset($var(x))) { drop; }\n"  # a PV argument of kind PV
+        "}\n"
+    )
+    err = _error(HEAD + 'request_route {\n sl_send_reply($var(c), "x");\n}\n')
+    assert err.hint == 'put the variable inside a string: "$var(c)"'
+    assert err.pos is not None and (err.pos.line, err.pos.col) == (5, 16)
 
 
 def test_pv_hint_when_the_module_is_loaded_but_lacks_it() -> None:
