@@ -113,11 +113,11 @@ def test_unknown_module_is_a_config_error_naming_it() -> None:
 
 
 @pytest.mark.skipif(
-    not Path(loader.KAMAILIO_MODULE_DIRS[0], "acc.so").exists(), reason="no kamailio modules"
+    not Path(loader.KAMAILIO_MODULE_DIRS[0], "seas.so").exists(), reason="no kamailio modules"
 )
 def test_hint_says_kamailio_has_the_module() -> None:
     with pytest.raises(ConfigError) as ei:
-        LoadedModules().load("acc", P)
+        LoadedModules().load("seas", P)
     assert ei.value.hint is not None and "Kamailio has it" in ei.value.hint
 
 
