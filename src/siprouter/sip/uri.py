@@ -365,6 +365,14 @@ def _fmt_param(p: tuple[str, str | None]) -> str:
     return f";{p[0]}" if p[1] is None else f";{p[0]}={p[1]}"
 
 
+# The common shape: sip(s):[user@]host[:port][;simple params], no password, escapes,
+# IPv6, headers or user=phone; anything else takes the general path below.
+_FAST_RE = re.compile(
+    r"(sips?):(?:([A-Za-z0-9\-_.!~*'()&=+$,/]+)@)?([A-Za-z0-9\-.]+)(?::(\d{1,5}))?"
+    r"((?:;[A-Za-z0-9\-_.!~*'()]+(?:=[A-Za-z0-9\-_.!~*'()]*)?)*)\Z"
+)
+
+
 def parse_uri(
     text: bytes | str,
     *,
@@ -378,6 +386,26 @@ def parse_uri(
     else:
         s = text
         raw = None
+    m = _FAST_RE.match(s)
+    if m is not None:
+        scheme, user, host, port_text, ptext = m.groups()
+        if (port_text is None or int(port_text) <= 65535) and (
+            "user=" not in ptext.lower() if ptext else True
+        ):
+            plist: list[tuple[str, str | None]] = []
+            if ptext:
+                for item in ptext[1:].split(";"):
+                    name, eq, value = item.partition("=")
+                    plist.append((name, value if eq else None))
+            return SipUri(
+                scheme, user or "", None, host, port_text or "", plist, [], raw=raw, text=s
+            )
+    return _parse_general(s, raw, phone2tel, host_extra_chars)
+
+
+def _parse_general(
+    s: str, raw: bytes | None, phone2tel: bool | None, host_extra_chars: str | None
+) -> SipUri:
     if phone2tel is None:
         phone2tel = bool(_defaults["phone2tel"])
     if host_extra_chars is None:
@@ -470,7 +498,6 @@ def parse_uri(
         if qm and htext:  # a bare trailing '?' is accepted, as by Kamailio
             headers = _split_headers(htext, s)
     plist = _split_params(ptext, "URI", s)
-
     uri = SipUri(
         scheme,
         user,

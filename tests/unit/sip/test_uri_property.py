@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from siprouter.sip.uri import parse_uri, uri_equal
+from siprouter.sip.uri import UriError, _parse_general, parse_uri, uri_equal
 
 ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 user_s = st.text(ALNUM + "-_.!~*'()&=+$,?/", min_size=1, max_size=8)
@@ -19,7 +20,7 @@ param = st.tuples(token, st.one_of(st.none(), st.text(ALNUM + "-_.", max_size=5)
 header = st.tuples(token, st.text(ALNUM + "-_.%", max_size=5).filter(lambda v: "%" not in v))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     scheme=st.sampled_from(["sip", "sips", "SIP"]),
     user=st.one_of(st.none(), user_s),
@@ -48,3 +49,40 @@ def test_parts_round_trip(scheme, user, password, host, port, params, headers) -
     rebuilt = u.replace(port=port)  # canonical rebuild of the same parts
     assert rebuilt.host == host and rebuilt.port == port and rebuilt.param_list == params
     assert uri_equal(rebuilt, u)
+
+
+def _parts(u):  # type: ignore[no-untyped-def]
+    return (
+        u.scheme,
+        u.type,
+        u.user,
+        u.password,
+        u.host,
+        u.port_text,
+        u.param_list,
+        u.sip_param_list,
+        u.headers,
+        u.user_phone,
+        str(u),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    scheme=st.sampled_from(["sip", "sips"]),
+    user=st.one_of(st.none(), user_s),
+    host=st.one_of(hostname, ipv4),
+    port=st.one_of(st.none(), st.integers(0, 99999)),
+    params=st.lists(param, max_size=4),
+)
+def test_fast_path_agrees_with_general_parser(scheme, user, host, port, params) -> None:
+    text = scheme + ":" + (f"{user}@" if user is not None else "") + host
+    text += f":{port}" if port is not None else ""
+    text += "".join(f";{n}" if v is None else f";{n}={v}" for n, v in params)
+    try:
+        general = _parse_general(text, None, True, "")
+    except UriError:
+        with pytest.raises(UriError):
+            parse_uri(text, phone2tel=True)
+        return
+    assert _parts(parse_uri(text, phone2tel=True)) == _parts(general)
