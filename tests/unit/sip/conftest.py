@@ -42,13 +42,15 @@ onreply_route {{
 }}
 """
 
-_PING = (
-    b"OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\n"
-    b"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKping\r\n"
-    b"From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\n"
-    b"Call-ID: ping@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
-    b"Content-Length: 0\r\n\r\n"
-)
+
+def _ping(n: int) -> bytes:
+    return (
+        b"OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\n"
+        b"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKping%d\r\n"
+        b"From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\n"
+        b"Call-ID: ping-%d@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+        b"Content-Length: 0\r\n\r\n" % (n, n)
+    )
 
 
 def _free_udp_port() -> int:
@@ -79,19 +81,37 @@ def _start(tmp: Path, reason: str, modules: str) -> Iterator[Callable[[bytes], b
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
 
-    def send(data: bytes, wait: float = 0.3) -> bytes | None:
+    pings = [0]
+
+    def send(data: bytes, wait: float = 5.0) -> bytes | None:
+        """Send ``data`` and then a ping; one worker handles both in order, so an answer
+        that arrives before the ping's is the answer to ``data``, and the ping's answer
+        arriving first means ``data`` got none. No guessing with short timeouts."""
+        pings[0] += 1
+        mark = b"\r\nCall-ID: ping-%d@127.0.0.1\r\n" % pings[0]
         sock.settimeout(wait)
         sock.sendto(data, ("127.0.0.1", port))
-        try:
-            reply, _ = sock.recvfrom(65535)
-        except TimeoutError:
-            return None
-        return reply.split(b"\r\n", 1)[0]
+        sock.sendto(_ping(pings[0]), ("127.0.0.1", port))
+        answer = None
+        while True:
+            try:
+                reply, _ = sock.recvfrom(65535)
+            except TimeoutError:
+                return answer
+            if mark in reply:
+                return answer
+            if b"\r\nCall-ID: ping-" not in reply:  # not a late answer to an older ping
+                answer = reply.split(b"\r\n", 1)[0]
 
     try:
         for _ in range(50):  # until it answers
-            if send(_PING, 0.2) is not None:
+            sock.settimeout(0.2)
+            sock.sendto(_ping(0), ("127.0.0.1", port))
+            try:
+                sock.recvfrom(65535)
                 break
+            except TimeoutError:
+                pass
             if proc.poll() is not None:
                 pytest.fail("kamailio exited at start")
             time.sleep(0.1)
@@ -108,7 +128,7 @@ def _start(tmp: Path, reason: str, modules: str) -> Iterator[Callable[[bytes], b
             proc.wait()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def kamailio_sl(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[[bytes], bytes | None]]:
@@ -116,7 +136,7 @@ def kamailio_sl(
     yield from _start(tmp_path_factory.mktemp("kamailio_sl"), "OK", "")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def kamailio_pvs(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[[bytes], list[str] | None]]:
