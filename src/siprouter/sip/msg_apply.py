@@ -23,13 +23,17 @@ __all__ = ["MsgChanges", "apply_changes", "header_index"]
 def header_index(msg: SipMessage) -> tuple[list[int], list[int]]:
     """Header ids and line start offsets of ``msg`` (plus one entry: the end of the last line).
 
-    Uses the parser's internal index when it has one, so hot paths build no per-header
-    objects; otherwise falls back to the public ``header_fields``.
+    Uses the parser's ``header_ids`` / ``header_offsets()`` (no per-header objects on the
+    hot path); older parsers without them fall back to their internal lists, then to the
+    public ``header_fields``.
     """
+    offsets = getattr(msg, "header_offsets", None)
+    if offsets is not None:
+        return msg.header_ids, offsets()
     hids = getattr(msg, "_hids", None)
-    offsets = getattr(msg, "_offsets", None)
-    if hids is not None and offsets is not None:
-        return hids, offsets()
+    private = getattr(msg, "_offsets", None)
+    if hids is not None and private is not None:
+        return hids, private()
     fields = msg.header_fields
     starts = [f.start for f in fields]
     starts.append(fields[-1].end if fields else msg.headers_end)

@@ -8,7 +8,7 @@ import pytest
 from siprouter.sip import headers as H
 from siprouter.sip.lumps import LumpConflictError
 from siprouter.sip.message import parse_message
-from siprouter.sip.msg_apply import MsgChanges, apply_changes
+from siprouter.sip.msg_apply import MsgChanges, apply_changes, header_index
 from siprouter.sip.uri import parse_uri
 
 INVITE = (
@@ -135,3 +135,16 @@ def test_apply_changes_function() -> None:
     ch.add_header(b"X-Z: z")
     new = apply_changes(msg, ch.lumps)
     assert new.header("X-Z") == b"z" and msg.header("X-Z") is None
+
+
+def test_header_index_paths_agree() -> None:
+    msg = parse_message(INVITE)
+
+    class OnlyFields:  # a parser without the fast index
+        header_fields = msg.header_fields
+        headers_end = msg.headers_end
+
+    hids, starts = header_index(msg)
+    assert (hids, starts) == header_index(OnlyFields())  # type: ignore[arg-type]
+    assert len(starts) == len(hids) + 1 and starts[-1] == msg.headers_end
+    assert INVITE[starts[0] : starts[1]].startswith(b"Via:")
