@@ -29,6 +29,10 @@ What Kamailio 5.6 does, checked against the installed binary
   the Via host: Kamailio ignores maddr and received there) and the source
   port when rport is in the Via or forced, else the Via port, else 5060
   (5061 for TLS).
+* **Forwarding a received reply** (`forward_reply_address`, on the second
+  Via): the ``received`` address if there is one, else the Via host; the
+  ``rport`` value if it has one, else the Via port, else the default port.
+  ``maddr`` is ignored, as Kamailio does.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ __all__ = [
     "add_via_fix_lumps",
     "build_via",
     "default_port",
+    "forward_reply_address",
     "host_matches_ip",
     "reply_address",
     "reply_via1_edits",
@@ -221,3 +226,12 @@ def reply_address(
     else:
         port = via.port if via.port is not None else default_port(via.transport)
     return host, port
+
+
+def forward_reply_address(via: Via) -> tuple[str, int]:
+    """(host, port) a reply is forwarded to, from the Via below ours (Kamailio's rules)."""
+    host = via.received or via.host_bare
+    rport = via.rport
+    if rport:
+        return host, rport
+    return host, via.port if via.port is not None else default_port(via.transport)

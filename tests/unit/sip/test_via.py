@@ -13,6 +13,7 @@ from siprouter.sip.msg_apply import MsgChanges
 from siprouter.sip.via import (
     build_via,
     default_port,
+    forward_reply_address,
     host_matches_ip,
     reply_address,
     reply_via1_edits,
@@ -339,3 +340,23 @@ def test_default_port() -> None:
     assert default_port("udp") == 5060
     assert default_port("TLS") == 5061
     assert default_port("wss") == 5061
+
+
+@pytest.mark.parametrize(
+    ("via_line", "expected"),
+    [
+        ("Via: SIP/2.0/UDP 127.0.0.2:5070;branch=z9hG4bK1", ("127.0.0.2", 5070)),
+        ("Via: SIP/2.0/UDP 127.0.0.2", ("127.0.0.2", 5060)),
+        ("Via: SIP/2.0/TLS 127.0.0.2", ("127.0.0.2", 5061)),
+        ("Via: SIP/2.0/UDP 127.0.0.3:5070;received=127.0.0.2", ("127.0.0.2", 5070)),
+        ("Via: SIP/2.0/UDP 127.0.0.3:5070;received=127.0.0.2;rport=7", ("127.0.0.2", 7)),
+        ("Via: SIP/2.0/UDP 127.0.0.3:5070;rport=7", ("127.0.0.3", 7)),
+        ("Via: SIP/2.0/UDP 127.0.0.3:5070;rport", ("127.0.0.3", 5070)),
+        ("Via: SIP/2.0/UDP 127.0.0.3:5070;maddr=127.0.0.4", ("127.0.0.3", 5070)),
+        ("Via: SIP/2.0/UDP [::1]:5070", ("::1", 5070)),
+    ],
+)
+def test_forward_reply_address(via_line: str, expected: tuple[str, int]) -> None:
+    via = parse_message(request(via_line)).via1
+    assert via is not None
+    assert forward_reply_address(via) == expected

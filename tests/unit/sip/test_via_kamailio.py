@@ -19,7 +19,7 @@ import pytest
 
 from siprouter.sip.message import parse_message
 from siprouter.sip.msg_apply import MsgChanges
-from siprouter.sip.via import build_via
+from siprouter.sip.via import build_via, forward_reply_address
 
 pytestmark = [
     pytest.mark.kamailio,
@@ -216,3 +216,40 @@ def test_local_rport_and_record_route_order(fw4: Forwarder) -> None:
     lines = got.split(b"\r\n")
     assert lines[1].startswith(b"Record-Route: ") and lines[2].endswith(b";rport")
     assert ours(got, sent, fw4, force=False, local_rport=True) == got
+
+
+REPLY_VIA2 = [
+    "Via: SIP/2.0/UDP 127.0.0.2:PORT;branch=z9hG4bK1",
+    "Via: SIP/2.0/UDP 127.0.0.3:PORT;received=127.0.0.2;branch=z9hG4bK1",
+    "Via: SIP/2.0/UDP 127.0.0.3:9;received=127.0.0.2;rport=PORT;branch=z9hG4bK1",
+    "Via: SIP/2.0/UDP 127.0.0.3:9;rport=PORT;branch=z9hG4bK1",
+    "Via: SIP/2.0/UDP 127.0.0.3:PORT;rport;branch=z9hG4bK1",
+    "Via: SIP/2.0/UDP 127.0.0.3:PORT;maddr=127.0.0.4;branch=z9hG4bK1",
+]
+
+
+@pytest.mark.parametrize("template", REPLY_VIA2)
+def test_forwarded_reply_destination(fw4: Forwarder, template: str) -> None:
+    """A reply whose top Via is kamailio's goes where forward_reply_address(Via 2) says."""
+    port = _free_port(socket.AF_INET, "127.0.0.1")
+    via2 = template.replace("PORT", str(port))
+    fw4.seq += 1
+    reply = (
+        "SIP/2.0 200 OK\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.1:{fw4.port};branch=z9hG4bKk\r\n"
+        f"{via2}\r\n"
+        "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>;tag=2\r\n"
+        f"Call-ID: rep-{fw4.seq}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    ).encode()
+    via = parse_message(reply).vias[1]
+    host, dport = forward_reply_address(via)
+    assert host.startswith("127.")  # loopback only
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as target:
+        try:
+            target.bind((host, dport))
+        except OSError:
+            pytest.skip(f"cannot bind {host}:{dport}")
+        target.settimeout(3)
+        fw4.client.sendto(reply, (fw4.host, fw4.port))
+        got, _ = target.recvfrom(65535)
+    assert got.startswith(b"SIP/2.0 200 OK\r\n" + via2.encode())
