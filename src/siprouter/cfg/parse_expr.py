@@ -33,10 +33,10 @@ CORE_KEYWORDS = frozenset(
     {
         "af", "dst_ip", "dst_port", "from_uri", "method", "msg:len", "proto", "status",
         "snd_af", "snd_ip", "snd_port", "snd_proto", "src_ip", "src_port", "to_ip",
-        "to_port", "to_uri", "uri", "myself", "retcode", "to_af", "to_proto",
-        "rcv_ip", "rcv_port", "rcv_proto", "rcv_af",
+        "to_port", "to_uri", "uri", "myself", "to_af", "to_proto",
     }
 )  # fmt: skip
+MYSELF_KEYWORDS = frozenset({"uri", "from_uri", "to_uri", "src_ip", "dst_ip", "snd_ip", "to_ip"})
 CORE_VALUES = frozenset({"INET", "INET6", "SCTP", "TCP", "TLS", "UDP", "WS", "WSS", "MAX_URI_SIZE"})
 PROTOS = frozenset({"udp", "tcp", "tls", "sctp", "ws", "wss", "any"})
 
@@ -192,6 +192,13 @@ class ExprParser(ParserBase):
                 self.advance()
                 self.advance()
                 return ast.Keyword(f"uri:{nxt.value}", tok.pos)
+        if word == "myself" and not self._myself_ok():
+            raise self.error_at(
+                tok,
+                "'myself' can only be compared (==, !=, =~, !~) with "
+                + ", ".join(sorted(MYSELF_KEYWORDS)),
+                hint="e.g. if (uri == myself) ...; or use is_myself(...)",
+            )
         if word in CORE_KEYWORDS:
             return ast.Keyword(word, tok.pos)
         if word in CORE_VALUES:
@@ -213,6 +220,16 @@ class ExprParser(ParserBase):
             self.advance()
             end = self.advance().end
         return ast.Ident(self.raw(tok.start, end), tok.pos)
+
+    def _myself_ok(self) -> bool:
+        """`myself` (just consumed) is next to a comparison with an address keyword."""
+        ops = ("==", "!=", "=~", "!~")
+        j = self.i - 1
+        before = self.toks[j - 2 : j] if j >= 2 else []
+        if len(before) == 2 and before[1].is_op(*ops) and before[0].is_id(*MYSELF_KEYWORDS):
+            return True
+        after = self.toks[j + 1 : j + 3]
+        return len(after) == 2 and after[0].is_op(*ops) and after[1].is_id(*MYSELF_KEYWORDS)
 
     def parse_route_call(self, tok: Token) -> ast.RouteCall:
         self.expect_op("(", "after 'route'")

@@ -21,6 +21,52 @@ loadmodule "xlog.so"
 """
 RR = "request_route {{ {} }}"
 
+KEYWORDS_ACCEPTED = [
+    "request_route { if (af == 1) drop; }",
+    "request_route { if (dst_port == 1) drop; }",
+    "request_route { if (from_uri == 1) drop; }",
+    "request_route { if (method == 1) drop; }",
+    "request_route { if (msg:len == 1) drop; }",
+    "request_route { if (proto == 1) drop; }",
+    "request_route { if (status == 1) drop; }",
+    "request_route { if (snd_af == 1) drop; }",
+    "request_route { if (snd_port == 1) drop; }",
+    "request_route { if (snd_proto == 1) drop; }",
+    "request_route { if (src_port == 1) drop; }",
+    "request_route { if (to_port == 1) drop; }",
+    "request_route { if (to_uri == 1) drop; }",
+    "request_route { if (uri == 1) drop; }",
+    "request_route { if (to_af == 1) drop; }",
+    "request_route { if (to_proto == 1) drop; }",
+    "request_route { if (uri == myself) drop; }",
+    "onsend_route { if (uri != myself) drop; }",
+    "request_route { if (from_uri == myself) drop; }",
+    "onsend_route { if (from_uri != myself) drop; }",
+    "request_route { if (to_uri == myself) drop; }",
+    "onsend_route { if (to_uri != myself) drop; }",
+    "request_route { if (src_ip == myself) drop; }",
+    "onsend_route { if (src_ip != myself) drop; }",
+    "request_route { if (dst_ip == myself) drop; }",
+    "onsend_route { if (dst_ip != myself) drop; }",
+    "onsend_route { if (snd_ip != myself) drop; }",
+    "onsend_route { if (to_ip != myself) drop; }",
+    "request_route { if (myself == uri) drop; }",
+    "request_route { if (uri =~ myself) drop; }",
+]
+KEYWORDS_REJECTED = [
+    "request_route { if (myself == 1) drop; }",
+    "request_route { if (retcode == 1) drop; }",
+    "request_route { if (rcv_ip == 1) drop; }",
+    "request_route { if (rcv_port == 1) drop; }",
+    "request_route { if (rcv_proto == 1) drop; }",
+    "request_route { if (rcv_af == 1) drop; }",
+    "request_route { if (method == myself) drop; }",
+    "onsend_route { if (method != myself) drop; }",
+    "request_route { if (af == myself) drop; }",
+    "onsend_route { if (af != myself) drop; }",
+    "request_route { $var(x) = myself; }",
+]
+
 ACCEPTED = [
     RR.format("drop;"),
     RR.format(";"),
@@ -212,19 +258,19 @@ def _we_accept(snippet: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize("snippet", ACCEPTED + NEWER_THAN_563)
+@pytest.mark.parametrize("snippet", ACCEPTED + KEYWORDS_ACCEPTED + NEWER_THAN_563)
 def test_accepted(snippet: str) -> None:
     assert _we_accept(snippet)
 
 
-@pytest.mark.parametrize("snippet", REJECTED + list(STRICTER))
+@pytest.mark.parametrize("snippet", REJECTED + KEYWORDS_REJECTED + list(STRICTER))
 def test_rejected(snippet: str) -> None:
     assert not _we_accept(snippet)
 
 
 @pytest.mark.kamailio
 @pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio not installed")
-@pytest.mark.parametrize("snippet", ACCEPTED + REJECTED)
+@pytest.mark.parametrize("snippet", ACCEPTED + REJECTED + KEYWORDS_ACCEPTED + KEYWORDS_REJECTED)
 def test_same_verdict_as_kamailio(snippet: str, tmp_path: Path) -> None:
     assert _we_accept(snippet) == _kamailio_accepts(tmp_path, snippet)
 
