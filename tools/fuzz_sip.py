@@ -121,6 +121,30 @@ def exercise(data: bytes) -> None:
         except ALLOWED:
             continue
         _exercise_message(m, data)
+    if CHECK_FRAMING:
+        check_framing(data)
+
+
+def check_framing(data: bytes) -> None:
+    """TCP framing and the parser must agree: when ``parse_message(data, transport="tcp")``
+    accepts a message that does not start with a keep-alive, ``frame_length(data)`` must
+    give exactly its length (else a stream would stall or split messages differently).
+    Off by default in `exercise()`; ``--check-framing`` turns it on for long runs."""
+    if not data or data[:1] in b"\r\n":
+        return
+    try:
+        m = parse_message(data, transport="tcp")
+    except ALLOWED:
+        return
+    try:
+        n = frame_length(data)
+    except ALLOWED as exc:
+        raise AssertionError(f"frame_length refuses what the parser accepts: {exc}") from None
+    if n != len(m.data):
+        raise AssertionError(f"frame_length {n} but the parser took {len(m.data)} bytes")
+
+
+CHECK_FRAMING = False
 
 
 def _exercise_message(m: Any, data: bytes) -> None:
@@ -340,7 +364,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument("--random", action="store_true", help="plain random mutation loop")
     ap.add_argument("--seconds", type=float, default=600.0, help="run time without atheris")
     ap.add_argument("--seed", type=int, default=None, help="seed of the random loop")
+    ap.add_argument("--check-framing", action="store_true",
+                    help="also require frame_length() to agree with parse_message(tcp)")  # fmt: skip
     ns, rest = ap.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    global CHECK_FRAMING
+    CHECK_FRAMING = ns.check_framing
     if ns.random:
         return run_random(ns.seconds, ns.seed)
     if ns.hypothesis or not have_atheris():

@@ -168,3 +168,46 @@ def test_harness_accepts_sip_parse_errors() -> None:
     fz.exercise(b"NOT SIP\r\n\r\n")
     fz.exercise(b"")
     fz.exercise(b"\r\n\r\n")
+
+
+# ---- TCP framing against the parser ---------------------------------------------------------
+
+_HEAD = (
+    b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
+    b"To: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+)
+_FRAMING_BUG = (
+    "frame_length ends the headers only at CRLFCRLF or LFLF; parse_message (and Kamailio's TCP "
+    "reader, which answers this over TCP) also at LF CRLF"
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(_HEAD + b"Content-Length: 0\r\n\r\n", id="crlf"),
+        pytest.param(_HEAD.replace(b"\r\n", b"\n") + b"Content-Length: 0\n\n", id="lf"),
+        pytest.param(_HEAD + b"Content-Length: 0\r\n\n", id="crlf-then-lf"),
+        pytest.param(_HEAD + b"Content-Length: 4\r\n\r\nbody", id="body"),
+        pytest.param(
+            _HEAD[:-2] + b"\nContent-Length: 0\n\r\n",
+            id="lf-then-crlf",
+            marks=pytest.mark.xfail(strict=True, reason=_FRAMING_BUG),
+        ),
+        pytest.param(
+            _HEAD + b"Content-Length: 0\n\r\n\r\n",
+            id="lf-crlf-crlf",
+            marks=pytest.mark.xfail(strict=True, reason=_FRAMING_BUG),
+        ),
+    ],
+)
+def test_tcp_framing_agrees_with_the_parser(data: bytes) -> None:
+    """What parse_message(transport="tcp") accepts, frame_length frames to the same length."""
+    fz.check_framing(data)
+
+
+def test_folded_content_length_closes_a_tcp_stream() -> None:
+    """Kamailio 5.6.3's TCP reader refuses a Content-Length folded onto the next line and
+    closes the connection; frame_length refuses it too (parse_message alone would unfold)."""
+    with pytest.raises(SipParseError):
+        fz.frame_length(_HEAD + b"Content-Length:\r\n 0\r\n\r\n")
