@@ -115,6 +115,18 @@ class MsgChanges:
         offset = starts[hids.index(H.VIA)] if H.VIA in hids else self.msg.headers_start
         return self.lumps.add_via(offset, _line(via_line))
 
+    def remove_top_via(self) -> Lump | None:
+        """Remove the first via-parm (our own Via on a reply we forward), as Kamailio does:
+        the whole line when it holds one Via, else up to the next via-parm on the line."""
+        hids, starts = header_index(self.msg)
+        if H.VIA not in hids:
+            return None
+        i = hids.index(H.VIA)
+        vias = self.msg.parsed(i)
+        if len(vias) == 1:
+            return self.lumps.remove_span(starts[i], starts[i + 1], what="remove top Via")
+        return self.lumps.delete(vias[0].start, vias[1].start, what="remove top Via")
+
     def add_record_route(self, rr_line: bytes | str) -> Lump:
         """Add a Record-Route line before the first header, as Kamailio's rr module does."""
         return self.lumps.add_record_route(self.msg.headers_start, _line(rr_line))

@@ -148,3 +148,25 @@ def test_header_index_paths_agree() -> None:
     assert (hids, starts) == header_index(OnlyFields())  # type: ignore[arg-type]
     assert len(starts) == len(hids) + 1 and starts[-1] == msg.headers_end
     assert INVITE[starts[0] : starts[1]].startswith(b"Via:")
+
+
+@pytest.mark.parametrize(
+    ("vias", "expected"),
+    [
+        ("Via: SIP/2.0/UDP a;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP b", "Via: SIP/2.0/UDP b\r\n"),
+        (
+            "Via: SIP/2.0/UDP a, SIP/2.0/UDP b\r\nVia: SIP/2.0/UDP c",
+            "Via: SIP/2.0/UDP b\r\nVia: SIP/2.0/UDP c\r\n",
+        ),
+        ("v: SIP/2.0/UDP a ,\r\n SIP/2.0/UDP b", "v: SIP/2.0/UDP b\r\n"),
+    ],
+)
+def test_remove_top_via(vias: str, expected: str) -> None:
+    data = (
+        f"SIP/2.0 200 OK\r\n{vias}\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>;tag=2\r\n"
+        "Call-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+    ).encode()
+    ch = MsgChanges(parse_message(data))
+    ch.remove_top_via()
+    out = ch.apply().decode()
+    assert out.startswith("SIP/2.0 200 OK\r\n" + expected + "From:")

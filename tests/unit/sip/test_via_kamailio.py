@@ -253,3 +253,32 @@ def test_forwarded_reply_destination(fw4: Forwarder, template: str) -> None:
         fw4.client.sendto(reply, (fw4.host, fw4.port))
         got, _ = target.recvfrom(65535)
     assert got.startswith(b"SIP/2.0 200 OK\r\n" + via2.encode())
+
+
+TOP_VIA_LINES = [
+    "Via: SIP/2.0/UDP KAM;branch=z9hG4bKk, SIP/2.0/UDP 127.0.0.2:PORT;branch=z9hG4bK1",
+    "Via: SIP/2.0/UDP KAM;branch=z9hG4bKk ,SIP/2.0/UDP 127.0.0.2:PORT;branch=z9hG4bK1\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.3",
+    "v: SIP/2.0/UDP KAM;branch=z9hG4bKk,\r\n SIP/2.0/UDP 127.0.0.2:PORT;branch=z9hG4bK1",
+    "Via: SIP/2.0/UDP KAM;branch=z9hG4bKk\r\nv: SIP/2.0/UDP 127.0.0.2:PORT;branch=z9hG4bK1",
+]
+
+
+@pytest.mark.parametrize("template", TOP_VIA_LINES)
+def test_forwarded_reply_loses_top_via(fw4: Forwarder, template: str) -> None:
+    port = _free_port(socket.AF_INET, "127.0.0.1")
+    vias = template.replace("KAM", f"127.0.0.1:{fw4.port}").replace("PORT", str(port))
+    fw4.seq += 1
+    reply = (
+        f"SIP/2.0 180 Ringing\r\n{vias}\r\n"
+        "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>;tag=2\r\n"
+        f"Call-ID: top-{fw4.seq}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    ).encode()
+    ch = MsgChanges(parse_message(reply))
+    ch.remove_top_via()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as target:
+        target.bind(("127.0.0.2", port))
+        target.settimeout(3)
+        fw4.client.sendto(reply, (fw4.host, fw4.port))
+        got, _ = target.recvfrom(65535)
+    assert got == ch.apply()
