@@ -45,6 +45,7 @@ class Case:
     status: int | None = None  # for reject: the suggested reply status
     bad: str | None = None  # for flag: the expression whose evaluation must raise
     xfail: str | None = None  # reason, when the parser deviates from the policy today
+    problem: str | None = None  # reject/flag: regex the error's "header reason" must match
 
 
 SDP150 = 150
@@ -301,6 +302,7 @@ CASES: dict[str, Case] = {
         "drops it (bad Via)",
         "flag",
         bad="m.via1",
+        problem="^Via ",
     ),
     "clerr": Case(
         "3.1.2.2",
@@ -316,6 +318,7 @@ CASES: dict[str, Case] = {
         "route runs; the reply fails (bad Content-Length): nothing is sent",
         "reject",
         status=400,
+        problem="Content-Length",
     ),
     "scalar02": Case(
         "3.1.2.4",
@@ -331,6 +334,7 @@ CASES: dict[str, Case] = {
         "parsed; its Retry-After parser fails when forwarding",
         "flag",
         bad="m.cseq",
+        problem="^CSeq .*range",
     ),
     "quotbal": Case(
         "3.1.2.6",
@@ -338,6 +342,7 @@ CASES: dict[str, Case] = {
         "drops it (bad To)",
         "flag",
         bad="m.to",
+        problem="^To .*quot",
     ),
     "ltgtruri": Case(
         "3.1.2.7",
@@ -352,6 +357,7 @@ CASES: dict[str, Case] = {
         "drops it (bad first line)",
         "reject",
         status=400,
+        problem="Request-URI",
     ),
     "lwsstart": Case(
         "3.1.2.9",
@@ -359,6 +365,7 @@ CASES: dict[str, Case] = {
         "drops it (bad first line)",
         "reject",
         status=400,
+        problem="Request-URI|request line",
     ),
     "trws": Case(
         "3.1.2.10",
@@ -408,18 +415,21 @@ CASES: dict[str, Case] = {
         "drops it (its Via parser refuses SIP/7.0)",
         "reject",
         status=505,
+        problem="version",
     ),
     "mismatch01": Case(
         "3.1.2.17",
         "invalid: CSeq method differs from the request method; will 400",
         "answers 200 (the core does not compare them)",
         "flag",
+        problem="^CSeq .*match",
     ),
     "mismatch02": Case(
         "3.1.2.18",
         "invalid: unknown method, CSeq method differs; 501 (or 400)",
         "answers 200",
         "flag",
+        problem="^CSeq .*match",
     ),
     "bigcode": Case(
         "3.1.2.19",
@@ -427,6 +437,7 @@ CASES: dict[str, Case] = {
         "drops it (bad first line)",
         "reject",
         status=400,
+        problem="status",
     ),
     # ---- 3.2 transaction layer --------------------------------------------------------
     "badbranch": Case(
@@ -442,6 +453,7 @@ CASES: dict[str, Case] = {
         "missing To, From, Call-ID, Max-Forwards; should 400",
         "drops it (required headers not found)",
         "flag",
+        problem="^(From|To|Call-ID) missing",
     ),
     "unkscm": Case(
         "3.3.2",
@@ -502,6 +514,7 @@ CASES: dict[str, Case] = {
         "drops it: duplicate CSeq (sip_parser_mode 1, the default)",
         "reject",
         status=400,
+        problem="duplicate",
     ),
     "mcl01": Case(
         "3.3.9",
@@ -509,6 +522,7 @@ CASES: dict[str, Case] = {
         "route runs; the reply fails (duplicate Content-Length): nothing is sent",
         "reject",
         status=400,
+        problem="Content-Length",
     ),
     "bcast": Case(
         "3.3.10",
@@ -625,6 +639,8 @@ def test_flagged(name: str, case: Case) -> None:
     err = m.check_mandatory()
     assert isinstance(err, SipParseError), f"{name}: {case.rfc}"
     assert err.status == 400
+    assert case.problem is not None
+    assert re.search(case.problem, f"{err.header} {err.reason}"), err.reason
     if case.bad:
         with pytest.raises(SipParseError):
             eval(case.bad, {"m": m})
@@ -636,6 +652,8 @@ def test_rejected(name: str, case: Case) -> None:
         parse_message(_load(name), parser_mode=1)
     if case.status is not None:
         assert info.value.status == case.status
+    assert case.problem is not None
+    assert re.search(case.problem, f"{info.value.header} {info.value.reason}"), info.value.reason
 
 
 def test_dblreq_tail_is_ignored_but_tcp_frames_only_the_register() -> None:
