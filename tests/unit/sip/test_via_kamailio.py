@@ -37,6 +37,7 @@ request_route {{
     if ($hdr(X-Force) == "1") {{ force_rport(); }}
     if ($hdr(X-Local-Rport) == "1") {{ add_local_rport(); }}
     if ($hdr(X-RR) == "1") {{ record_route(); }}
+    if ($hdr(X-RURI) != $null) {{ $ru = $hdr(X-RURI); }}
     forward("{target}", {target_port});
     drop;
 }}
@@ -282,3 +283,23 @@ def test_forwarded_reply_loses_top_via(fw4: Forwarder, template: str) -> None:
         fw4.client.sendto(reply, (fw4.host, fw4.port))
         got, _ = target.recvfrom(65535)
     assert got == ch.apply()
+
+
+@pytest.mark.parametrize(
+    "new_uri", ["sip:carol@192.0.2.44:5070;transport=udp", "sip:192.0.2.44", "tel:+15551234"]
+)
+def test_forwarded_request_with_new_request_uri(fw4: Forwarder, new_uri: str) -> None:
+    fw4.seq += 1
+    sent = request(
+        "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1;rport",
+        f"ru-{fw4.seq}",
+        f"X-RURI: {new_uri}\r\n",
+    )
+    got = fw4.forward(sent)
+    m = _BRANCH.search(got)
+    assert m is not None
+    ch = MsgChanges(parse_message(sent))
+    ch.set_request_uri(new_uri)
+    ch.fix_top_via(fw4.host, fw4.client_port)
+    ch.add_via(build_via("udp", fw4.host, fw4.port, m.group(1).decode()))
+    assert ch.apply() == got
