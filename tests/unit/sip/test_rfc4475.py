@@ -93,6 +93,20 @@ CASES: dict[str, Case] = {
             "m.contacts[0].q": 0.33,
             "len(m.body)": SDP150,
             "[f.name for f in m.header_fields][:3]": ["TO", "from", "MaX-fOrWaRdS"],
+            # the unusual whitespace is kept as written; values read unfolded
+            "m.header_fields[0].raw": (
+                b"TO :\r\n sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n\r\n"
+            ),
+            "m.header('CSeq')": b"0009 INVITE",
+            "m.values('v')": [
+                b"SIP  /   2.0 /UDP 192.0.2.2;branch=390skdjuw",
+                b"SIP  / 2.0  / TCP     spindle.example.com   ; branch  =   z9hG4bK9ikj8",
+                b"SIP  /    2.0   / UDP  192.168.255.111   ; branch= z9hG4bK30239",
+            ],
+            "m.header('m')": (
+                b'"Quoted string \\"\\"" <sip:jdrosen@example.com> ; newparam = newvalue ;'
+                b" secondparam ; q = 0.33"
+            ),
         },
     ),
     "intmeth": Case(
