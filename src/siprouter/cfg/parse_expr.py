@@ -37,7 +37,18 @@ CORE_KEYWORDS = frozenset(
     }
 )  # fmt: skip
 MYSELF_KEYWORDS = frozenset({"uri", "from_uri", "to_uri", "src_ip", "dst_ip", "snd_ip", "to_ip"})
-CORE_VALUES = frozenset({"INET", "INET6", "SCTP", "TCP", "TLS", "UDP", "WS", "WSS", "MAX_URI_SIZE"})
+# Core values, spelled all-lowercase or all-uppercase (as Kamailio's lexer has them).
+# INET/INET6 are numbers usable anywhere; protocol names only after proto == ...
+# (or as function arguments: udp_mtu_try_proto(TCP)).
+INET_VALUES = {"inet": "INET", "INET": "INET", "inet6": "INET6", "INET6": "INET6"}
+PROTO_VALUES = {
+    w: w.upper() for p in ("udp", "tcp", "tls", "sctp", "ws", "wss") for w in (p, p.upper())
+}
+CORE_VALUES = frozenset(set(INET_VALUES) | set(PROTO_VALUES))
+PROTO_KEYWORDS = frozenset({"proto", "snd_proto", "to_proto"})
+# Keywords that may be compared with a bare name: a host name for the addresses,
+# a method name for `method`.
+ADDRESS_KEYWORDS = frozenset({"src_ip", "dst_ip", "snd_ip", "to_ip"})
 PROTOS = frozenset({"udp", "tcp", "tls", "sctp", "ws", "wss", "any"})
 
 
@@ -71,8 +82,19 @@ class ExprParser(ParserBase):
                     return left
                 optok = self.advance()
                 kw = left.operand if isinstance(left, ast.UnOp) else left
-                if isinstance(kw, ast.Keyword) and BINARY_PREC[op] == 8 and self.at_id():
-                    # src_ip == host.name: a host name compared with an address keyword
+                if (
+                    isinstance(kw, ast.Keyword)
+                    and BINARY_PREC[op] == 8
+                    and self.at_id()
+                    and self.tok.value not in CORE_KEYWORDS
+                    and self.tok.value not in CORE_VALUES
+                    and not self.peek().is_op("(")
+                    and (
+                        kw.name in ADDRESS_KEYWORDS
+                        or (kw.name == "method" and not self.peek().is_op("."))
+                    )
+                ):
+                    # src_ip == host.name, method == INVITE
                     left = ast.BinOp(op, left, self.parse_word(allow_ident=True), optok.pos)
                     continue
                 right = self.parse_expr(BINARY_PREC[op] + 1) if self._can_start_expr() else None
@@ -201,8 +223,21 @@ class ExprParser(ParserBase):
             )
         if word in CORE_KEYWORDS:
             return ast.Keyword(word, tok.pos)
-        if word in CORE_VALUES:
-            return ast.CoreValue(word, tok.pos)
+        if word in INET_VALUES:
+            return ast.CoreValue(INET_VALUES[word], tok.pos)
+        if word in PROTO_VALUES and not self.at_op("("):
+            j = self.i - 1
+            prev = self.toks[j - 2 : j] if j >= 2 else []
+            after_proto = (
+                len(prev) == 2 and prev[1].is_op("==", "!=") and prev[0].is_id(*PROTO_KEYWORDS)
+            )
+            if not (after_proto or allow_ident):
+                raise self.error_at(
+                    tok,
+                    f"'{word}' can only be compared with proto, snd_proto or to_proto",
+                    hint=f"e.g. if (proto == {word}) ...",
+                )
+            return ast.CoreValue(PROTO_VALUES[word], tok.pos)
         if self.at_op("("):
             return self.parse_call(tok)
         if not allow_ident:
