@@ -292,6 +292,18 @@ class SipUri:
             parts.append("&".join(f"{n}={v}" for n, v in self.headers))
         return "".join(parts)
 
+    def _after_host(self) -> tuple[bool, str]:
+        """Whether a ':' follows the host as written ("host:" may have an empty port),
+        and the ``;params?headers`` text of a sip/sips URI exactly as written."""
+        s = str(self)
+        at = s.find("@")
+        pos = at + 1 if at >= 0 else s.index(":") + 1
+        pos += len(self.host)
+        colon = s.startswith(":", pos)
+        if colon:
+            pos += 1 + len(self.port_text)
+        return colon, s[pos:]
+
     def replace(
         self,
         *,
@@ -302,56 +314,65 @@ class SipUri:
         params: Iterable[tuple[str, str | None]] | None = None,
         headers: Iterable[tuple[str, str]] | None = None,
     ) -> SipUri:
-        """A new URI with the given parts changed; it serializes canonically.
+        """A new URI with the given parts changed, built the way Kamailio's rewrite
+        functions build one: lower-case scheme, parts not changed kept as written.
 
-        ``password=None`` / ``port=None`` remove them (False means "keep");
-        ``params`` replaces the parameters after the host (sip) or the tel
-        parameters (tel).  The result is validated by parsing it again.
+        ``password=None`` / ``port=None`` remove them (False means "keep"); an empty
+        ``user`` removes the password too.  ``params`` replaces the parameters after
+        the host (sip) or the tel parameters (tel, or a sip URI with user=phone).
+        Setting the host of a tel URI turns it into ``sip:number@host;user=phone``;
+        a port alone cannot be set on a tel URI.  The result is parsed again, so an
+        invalid part raises `UriError`.
         """
-        new_user = self.user if user is None else user
-        new_pass = self.password if password is False else password
-        new_host = self.host if host is None else host
         if port is False:
-            new_port = self.port_text
+            new_port = None
         elif port is None or port == "":
             new_port = ""
         else:
             new_port = str(int(port))
-        tel_like = self.scheme in ("tel", "tels", "urn")
-        sip_params = self.sip_param_list
-        tel_params = self.param_list if self.user_phone else []
-        if params is not None:
-            if tel_like or self.user_phone:
-                tel_params = list(params)
+        fmt = _fmt_param
+        if self.scheme in ("tel", "tels", "urn"):
+            number = self.user if user is None else user
+            tel = "".join(map(fmt, self.param_list if params is None else params))
+            if host is None:
+                if new_port:
+                    raise UriError(f"cannot set a port on {self.scheme} URI {self}")
+                return parse_uri(f"{self.scheme}:{number}{tel}")
+            hp = host + (f":{new_port}" if new_port else "")
+            return parse_uri(f"sip:{number}{tel}@{hp};user=phone")
+        tel_part = ""
+        if self.user_phone and user != "":
+            tel_part = "".join(map(fmt, self.param_list if params is None else params))
+        new_user = (self.user if user is None else user) + tel_part
+        new_pass = self.password if password is False else password
+        if not new_user:
+            new_pass = None
+        new_host = self.host if host is None else host
+        had_colon, written_tail = self._after_host()
+        port_text = self.port_text if new_port is None else new_port
+        if params is None or self.user_phone:
+            if headers is None:
+                tail = written_tail
             else:
-                sip_params = list(params)
-        new_headers = self.headers if headers is None else list(headers)
-        if tel_like:
-            tel_params = self.param_list if params is None else tel_params
-            built = SipUri(
-                self.scheme,
-                new_user,
-                None,
-                "",
-                "",
-                list(tel_params),
-                [],
-                scheme_text=self.scheme_text,
-            )
+                tail = "".join(map(fmt, self.sip_param_list))
         else:
-            built = SipUri(
-                self.scheme,
-                new_user,
-                new_pass,
-                new_host,
-                new_port,
-                list(tel_params),
-                list(new_headers),
-                scheme_text=self.scheme_text,
-                sip_param_list=list(sip_params),
-                user_phone=self.user_phone,
-            )
-        return parse_uri(str(built))
+            tail = "".join(map(fmt, params))
+        if headers is not None:
+            hl = list(headers)
+            tail += ("?" + "&".join(f"{n}={v}" for n, v in hl)) if hl else ""
+        elif params is not None and not self.user_phone and self.headers:
+            tail += "?" + "&".join(f"{n}={v}" for n, v in self.headers)
+        parts = [self.scheme, ":"]
+        if new_user:
+            parts.append(new_user)
+            if new_pass is not None:
+                parts += (":", new_pass)
+            parts.append("@")
+        parts.append(new_host)
+        if port_text or (had_colon and new_port is None):
+            parts += (":", port_text)  # Kamailio keeps a written empty port ("host:")
+        parts.append(tail)
+        return parse_uri("".join(parts))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, SipUri):

@@ -186,3 +186,16 @@ def test_replace_tel_and_phone_user() -> None:
 
 def test_is_sip_uri_instance() -> None:
     assert isinstance(parse_uri("sip:h"), SipUri)
+
+
+def test_replace_like_kamailio_rewrites() -> None:
+    assert str(parse_uri("SIP:A@H;;lr").replace(host="h2")) == "sip:A@h2;;lr"
+    assert str(parse_uri("sip:a@h:").replace(user="b")) == "sip:b@h:"
+    assert str(parse_uri("sip:a@h:").replace(port=5)) == "sip:a@h:5"
+    assert str(parse_uri("sip:a:pw@h;lr").replace(user="")) == "sip:h;lr"
+    assert str(parse_uri("sip:+1;isub=2@gw;user=phone").replace(user="")) == "sip:gw;user=phone"
+    assert str(parse_uri("tel:+1;ext=2").replace(host="gw", port=5070)) == (
+        "sip:+1;ext=2@gw:5070;user=phone"
+    )
+    with pytest.raises(UriError):
+        parse_uri("tel:+1").replace(port=5070)
