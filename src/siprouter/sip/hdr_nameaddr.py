@@ -16,10 +16,11 @@ from .errors import SipParseError
 from .hdr_params import (
     WS,
     Params,
+    check_params,
     get_param,
     has_param,
     parse_params,
-    quoted_end,
+    quoted_end_fast,
     rskip_ws,
     skip_ws,
     split_commas,
@@ -38,11 +39,13 @@ class NameAddr:
     """
 
     __slots__ = (
+        "_data",
+        "_params",
         "_uri",
         "bracketed",
         "display_raw",
         "end",
-        "params",
+        "params_start",
         "star",
         "start",
         "uri_end",
@@ -54,17 +57,21 @@ class NameAddr:
         self,
         display_raw: str | None,
         uri_text: str,
-        params: Params,
+        params: Params | None,
         start: int,
         end: int,
         uri_start: int,
         uri_end: int,
         bracketed: bool,
         star: bool = False,
+        params_start: int = 0,
+        data: bytes = b"",
     ) -> None:
         self.display_raw = display_raw
         self.uri_text = uri_text
-        self.params = params
+        self._params = params
+        self.params_start = params_start
+        self._data = data
         self.start = start
         self.end = end
         self.uri_start = uri_start
@@ -77,6 +84,14 @@ class NameAddr:
         d = f"{self.display_raw} " if self.display_raw else ""
         p = "".join(f";{n}" if v is None else f";{n}={v}" for n, v in self.params)
         return f"NameAddr({d}<{self.uri_text}>{p})"
+
+    @property
+    def params(self) -> Params:
+        """Header parameters (name, value or None) in message order, names as written."""
+        p = self._params
+        if p is None:
+            p = self._params = parse_params(self._data, self.params_start, self.end)
+        return p
 
     @property
     def display(self) -> str | None:
@@ -152,41 +167,49 @@ def _text(b: bytes) -> str:
 
 def parse_nameaddr(data: bytes, start: int, end: int, allow_star: bool = False) -> NameAddr:
     """Parse one name-addr or addr-spec with header params from data[start:end]."""
-    s = skip_ws(data, start, end)
-    e = rskip_ws(data, s, end)
+    s = start
+    e = end
+    while s < e and data[s] in WS:
+        s += 1
+    while e > s and data[e - 1] in WS:
+        e -= 1
     if s >= e:
         raise SipParseError("empty name-addr", offset=start)
-    if allow_star and data[s] == 0x2A and skip_ws(data, s + 1, e) == e:
+    c = data[s]
+    if c == 0x2A and allow_star and skip_ws(data, s + 1, e) == e:
         return NameAddr(None, "*", [], s, e, s, s + 1, False, True)
     display: str | None = None
-    c = data[s]
     if c == 0x22:
-        qe = quoted_end(data, s, e)
-        display = _text(data[s:qe])
+        qe = quoted_end_fast(data, s, e)
+        display = data[s:qe].decode("utf-8", "surrogateescape")
         lt = skip_ws(data, qe, e)
         if lt >= e or data[lt] != 0x3C:
             raise SipParseError("quoted display name not followed by <uri>", offset=lt)
     else:
         lt = data.find(b"<", s, e)
         if lt >= 0:
-            semi = data.find(b";", s, lt)
-            if semi >= 0:
+            if data.find(b";", s, lt) >= 0:
                 lt = -1  # a ';' first: an addr-spec whose params hold a '<'
             elif lt > s:
                 d = data[s:lt].strip(WS)
-                display = _text(d) if d else None
+                display = d.decode("utf-8", "surrogateescape") if d else None
     if lt >= 0:
         gt = data.find(b">", lt + 1, e)
         if gt < 0:
             raise SipParseError("missing '>' after URI", offset=lt)
-        us = skip_ws(data, lt + 1, gt)
-        ue = rskip_ws(data, us, gt)
+        us = lt + 1
+        ue = gt
+        if data[us] in WS or data[ue - 1] in WS:
+            us = skip_ws(data, us, gt)
+            ue = rskip_ws(data, us, gt)
         if ue <= us:
             raise SipParseError("empty URI in <>", offset=lt)
         if data.find(b":", us, ue) < 0:
             raise SipParseError(f"URI without a scheme {_text(data[us:ue])[:60]!r}", offset=us)
-        params = parse_params(data, gt + 1, e) if gt + 1 < e else []
-        return NameAddr(display, _text(data[us:ue]), params, s, e, us, ue, True)
+        pb = gt + 1
+        params = check_params(data, pb, e)
+        uri = data[us:ue].decode("utf-8", "surrogateescape")
+        return NameAddr(display, uri, params, s, e, us, ue, True, False, pb, data)
     semi = data.find(b";", s, e)
     ue = e if semi < 0 else rskip_ws(data, s, semi)
     for bad in (0x20, 0x09, 0x0D, 0x0A, 0x22):
@@ -197,8 +220,10 @@ def parse_nameaddr(data: bytes, start: int, end: int, allow_star: bool = False) 
             )
     if data.find(b":", s, ue) < 0:
         raise SipParseError(f"URI without a scheme {_text(data[s:ue])[:60]!r}", offset=s)
-    params = parse_params(data, semi, e) if semi >= 0 else []
-    return NameAddr(None, _text(data[s:ue]), params, s, e, s, ue, False)
+    if semi < 0:
+        return NameAddr(None, _text(data[s:ue]), [], s, e, s, ue, False, False, e, data)
+    params = check_params(data, semi, e)
+    return NameAddr(None, _text(data[s:ue]), params, s, e, s, ue, False, False, semi, data)
 
 
 def parse_nameaddr_list(

@@ -167,6 +167,30 @@ def parse_params(data: bytes, pos: int, end: int) -> Params:
     return out
 
 
+def check_params(data: bytes, pos: int, end: int) -> Params | None:
+    """Validate the ``;name=value`` run in data[pos:end] now, parse it later.
+
+    Returns None when the run is simple (no quotes, no folding) and valid: the caller keeps
+    the offsets and calls ``parse_params`` when a parameter is read. Otherwise the run is
+    parsed (and so validated) at once and the list is returned. Raises SipParseError."""
+    if pos >= end:
+        return []
+    if data.find(b'"', pos, end) < 0 and _SIMPLE_PARAMS.match(data, pos, end) is not None:
+        return None
+    return parse_params(data, pos, end)
+
+
+_QUOTED_RE = re.compile(rb'"(?:[^"\\]|\\[\s\S])*"')
+
+
+def quoted_end_fast(data: bytes, pos: int, end: int) -> int:
+    """Like quoted_end, with the scan done by the regex engine."""
+    m = _QUOTED_RE.match(data, pos, end)
+    if m is None:
+        raise SipParseError("unterminated quoted string", offset=pos)
+    return m.end()
+
+
 def param_spans(data: bytes, pos: int, end: int) -> list[tuple[str, int, int]]:
     """Like parse_params but returns (lowercase name, start, end) of each ``;name=value`` text.
 

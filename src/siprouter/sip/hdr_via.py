@@ -3,7 +3,8 @@
 ``parse_via(data, start, end)`` parses a whole Via header value (which may hold several
 comma separated via-parms) and returns a list of :class:`Via`. Offsets (``start``, ``end``,
 ``params_start``) are absolute offsets into ``data`` so lumps can add ``;received=`` or
-``;rport=`` later without re-parsing.
+``;rport=`` later without re-parsing. The parameter run is validated at parse time but split
+into (name, value) pairs only when a parameter is first read. ``transport`` is uppercased.
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ from __future__ import annotations
 import re
 
 from .errors import SipParseError
-from .hdr_params import Params, get_param, has_param, param_spans, parse_params, split_commas
+from .hdr_params import (
+    Params,
+    check_params,
+    get_param,
+    has_param,
+    param_spans,
+    parse_params,
+    split_commas,
+)
 
 _T = rb"[A-Za-z0-9.!%*_+`'~-]+"
 _W = rb"[ \t\r\n]*"
@@ -35,8 +44,14 @@ _VIA_RE = re.compile(
     + _W
     + rb":"
     + _W
-    + rb"([0-9]+))?"
+    + rb"([0-9]{1,5}))?(?=[ \t\r\n;]|\Z)"
 )
+# the plain "SIP/2.0/UDP host[:port]" case without blanks around '/' and ':'
+_VIA_FAST_RE = re.compile(
+    rb"(SIP)/(2\.0)/(" + _T + rb") (\[[0-9A-Fa-f:.]+\]|[^ \t\r\n:;\[\],\"<>]+)"
+    rb"(?::([0-9]{1,5}))?(?=[ \t\r\n;]|\Z)"
+)
+_NUM_PARAM_RE = re.compile(rb"(?i);[ \t\r\n]*(?:rport|ttl)[ \t\r\n]*=")
 
 
 class Via:
@@ -50,9 +65,9 @@ class Via:
 
     __slots__ = (
         "_data",
+        "_params",
         "end",
         "host",
-        "params",
         "params_start",
         "port",
         "protocol",
@@ -68,7 +83,7 @@ class Via:
         transport: str,
         host: str,
         port: int | None,
-        params: Params,
+        params: Params | None,
         start: int,
         end: int,
         params_start: int,
@@ -79,7 +94,7 @@ class Via:
         self.transport = transport
         self.host = host
         self.port = port
-        self.params = params
+        self._params = params
         self.start = start
         self.end = end
         self.params_start = params_start
@@ -87,6 +102,14 @@ class Via:
 
     def __repr__(self) -> str:
         return f"Via({self.text!r})"
+
+    @property
+    def params(self) -> Params:
+        """(name, value or None) pairs in message order, names as written."""
+        p = self._params
+        if p is None:
+            p = self._params = parse_params(self._data, self.params_start, self.end)
+        return p
 
     @property
     def text(self) -> str:
@@ -157,30 +180,37 @@ class Via:
         return None
 
 
+def _check_numbers(params: Params, offset: int) -> None:
+    for name, limit in (("rport", 65535), ("ttl", 255)):
+        v = get_param(params, name)
+        if v:
+            if not v.isdigit() or not v.isascii() or len(v) > 5 or int(v) > limit:
+                raise SipParseError(f"bad {name} value {v!r}", offset=offset)
+
+
 def _parse_one(data: bytes, s: int, e: int) -> Via:
-    m = _VIA_RE.match(data, s, e)
+    m = _VIA_FAST_RE.match(data, s, e) or _VIA_RE.match(data, s, e)
     if m is None:
         raise SipParseError(
             f"bad via-parm {data[s:e][:60].decode('utf-8', 'surrogateescape')!r}", offset=s
         )
     pb = m.end()
-    params = parse_params(data, pb, e) if pb < e else []
+    params = check_params(data, pb, e)
+    if pb < e and _NUM_PARAM_RE.search(data, pb, e) is not None:
+        if params is None:
+            params = parse_params(data, pb, e)
+        _check_numbers(params, s)
     port_b = m.group(5)
     port = None
     if port_b is not None:
-        if len(port_b) > 5 or int(port_b) > 65535:
-            raise SipParseError(f"bad port {port_b.decode()!r}", offset=m.start(5))
         port = int(port_b)
-    for name in ("rport", "ttl"):
-        v = get_param(params, name)
-        if v is not None and v != "":
-            limit = 65535 if name == "rport" else 255
-            if not v.isdigit() or not v.isascii() or len(v) > 5 or int(v) > limit:
-                raise SipParseError(f"bad {name} value {v!r}", offset=s)
+        if port > 65535:
+            raise SipParseError(f"bad port {port_b.decode()!r}", offset=m.start(5))
+    transport = m.group(3).decode()
     return Via(
         m.group(1).decode(),
         m.group(2).decode(),
-        m.group(3).decode().upper(),
+        transport if transport.isupper() else transport.upper(),
         m.group(4).decode("utf-8", "surrogateescape"),
         port,
         params,
@@ -193,6 +223,10 @@ def _parse_one(data: bytes, s: int, e: int) -> Via:
 
 def parse_via(data: bytes, start: int, end: int) -> list[Via]:
     """Parse a Via header value in data[start:end] into one Via per comma element."""
+    if data.find(b",", start, end) < 0 and start < end and data[start] not in b" \t\r\n":
+        while end > start and data[end - 1] in b" \t\r\n":
+            end -= 1
+        return [_parse_one(data, start, end)]
     spans = split_commas(data, start, end)
     if not spans:
         raise SipParseError("empty Via", offset=start)

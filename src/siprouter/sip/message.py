@@ -49,6 +49,8 @@ Public API (stable; additions only)
     ``header_fields`` (list of ``HeaderField``: ``hid``, ``name`` as written, ``start``/``end``
     of the whole line incl. its CRLF, ``value_start``/``value_end``, ``index``, ``value``),
     ``parsed(index)`` (the parsed form of one header field, by its index),
+    ``header_ids`` / ``header_offsets()`` (the index as two lists, no per-header objects:
+    ids, and line starts plus ``headers_end``; for lumps on the hot path),
     ``check_mandatory() -> SipParseError | None`` (what a proxy must reject with 400),
     ``parse_all()`` (parse every header with a known form; raises the first error).
     Names are looked up case-insensitively, long or compact form (``headers.lookup``).
@@ -137,7 +139,7 @@ def _min_se(data: bytes, start: int, end: int) -> Any:
 
 
 def _text_value(data: bytes, start: int, end: int) -> str:
-    return unfold(data[start:end]).decode("utf-8", "surrogateescape")
+    return unfold(data[start:end].strip(_WS)).decode("utf-8", "surrogateescape")
 
 
 #: header id -> function(data, value_start, value_end) returning the parsed form
@@ -184,6 +186,29 @@ PARSERS: dict[int, Any] = {
     H.SERVER: _text_value,
     H.SUBJECT: _text_value,
     H.ORGANIZATION: _text_value,
+}
+
+
+#: parsers whose forms carry no buffer offsets: they may run on the header's own line
+_LINE_PARSERS: dict[int, Any] = {
+    hid: fn
+    for hid, fn in PARSERS.items()
+    if fn
+    in (
+        parse_cseq,
+        parse_callid,
+        parse_max_forwards,
+        parse_uint,
+        parse_expires,
+        parse_content_type,
+        parse_token_list,
+        parse_event,
+        parse_session_expires,
+        _min_se,
+        parse_credentials,
+        parse_challenge,
+        _text_value,
+    )
 }
 
 
@@ -325,6 +350,16 @@ class SipMessage:
             st = self._starts = list(map(add, acc, range(0, 2 * len(self._lines) + 1, 2)))
         return st
 
+    @property
+    def header_ids(self) -> list[int]:
+        """Header id of each header field, in message order (the index's own list: read only)."""
+        return self._hids
+
+    def header_offsets(self) -> list[int]:
+        """Start offset of each header field in ``data``, plus one last entry: ``headers_end``
+        (so field i spans ``[o[i], o[i + 1])`` including its line terminator). Read only."""
+        return self._offsets()
+
     def _span(self, i: int) -> tuple[int, int]:
         """(value start, value end) of header i, surrounding whitespace trimmed."""
         st = self._starts
@@ -412,13 +447,16 @@ class SipMessage:
 
     # ---- parsed forms ------------------------------------------------------------------
 
-    def _wrap(self, i: int, exc: SipParseError) -> SipParseError:
+    def _wrap(self, i: int, exc: SipParseError, line_relative: bool = False) -> SipParseError:
         hid = self._hids[i]
         if hid:
             hname = H.ID_TO_NAME[hid]
         else:
             hname = self._names[i].rstrip(_WS).decode("utf-8", "surrogateescape")
-        return SipParseError(f"{hname}: {exc.reason}", exc.status, header=hname, offset=exc.offset)
+        off = exc.offset
+        if line_relative and off is not None:
+            off += self._offsets()[i]
+        return SipParseError(f"{hname}: {exc.reason}", exc.status, header=hname, offset=off)
 
     def parsed(self, i: int) -> Any:
         """Parsed form of header field number ``i`` (cached); raw value bytes for headers
@@ -426,15 +464,25 @@ class SipMessage:
         cache = self._cache
         if i in cache:
             return cache[i]
-        parser = PARSERS.get(self._hids[i])
-        s, e = self._span(i)
-        if parser is None:
-            form: Any = unfold(self.data[s:e])
-        else:
+        hid = self._hids[i]
+        parser = _LINE_PARSERS.get(hid)
+        if parser is not None:
+            # forms without offsets: parse the header's own line, no offset table needed
+            line = self._lines[i]
             try:
-                form = parser(self.data, s, e)
+                form = parser(line, len(self._names[i]) + 1, len(line))
             except SipParseError as exc:
-                raise self._wrap(i, exc) from None
+                raise self._wrap(i, exc, True) from None
+        else:
+            parser = PARSERS.get(hid)
+            s, e = self._span(i)
+            if parser is None:
+                form = unfold(self.data[s:e])
+            else:
+                try:
+                    form = parser(self.data, s, e)
+                except SipParseError as exc:
+                    raise self._wrap(i, exc) from None
         cache[i] = form
         return form
 
