@@ -49,7 +49,17 @@ PROTO_KEYWORDS = frozenset({"proto", "snd_proto", "to_proto"})
 # Keywords that may be compared with a bare name: a host name for the addresses,
 # a method name for `method`.
 ADDRESS_KEYWORDS = frozenset({"src_ip", "dst_ip", "snd_ip", "to_ip"})
+IP_COMPARE_OPS = ("==", "!=", "=~", "!~")
 PROTOS = frozenset({"udp", "tcp", "tls", "sctp", "ws", "wss", "any"})
+# Core functions whose arguments may be bare names or addresses (checked against
+# kamailio 5.6.3; module functions take strings, numbers and variables only).
+NAME_ARG_FUNCTIONS = frozenset(
+    {
+        "forward", "forward_udp", "forward_tcp", "forward_tls", "forward_sctp",
+        "force_send_socket", "set_advertised_address", "setflag", "resetflag",
+        "isflagset", "setavpflag", "resetavpflag", "isavpflagset", "udp_mtu_try_proto",
+    }
+)  # fmt: skip
 
 
 class ExprParser(ParserBase):
@@ -173,6 +183,17 @@ class ExprParser(ParserBase):
             self.advance()
             return parse_select(tok)
         if kind in ("IPV4", "IPV6") or tok.is_op("["):
+            prev = self.toks[self.i - 2 : self.i] if self.i >= 2 else []
+            if not (
+                len(prev) == 2
+                and (prev[1].is_op(*IP_COMPARE_OPS) or prev[1].is_id("eq", "ne", "ieq", "ine"))
+                and prev[0].is_id(*ADDRESS_KEYWORDS)
+            ):
+                raise self.error_here(
+                    "an IP address literal can only be compared with "
+                    + ", ".join(sorted(ADDRESS_KEYWORDS)),
+                    hint="quote it to use it as a string",
+                )
             return self.parse_ip()
         if tok.is_op("("):
             self.advance()
@@ -284,24 +305,35 @@ class ExprParser(ParserBase):
 
     def parse_call(self, tok: Token) -> ast.Call:
         open_tok = self.expect_op("(", f"after '{tok.value}'")
+        name = str(tok.value)
         args: list[ast.Expr] = []
         if not self.at_op(")"):
             while True:
-                args.append(self.parse_arg())
+                args.append(self.parse_arg(name))
                 if self.accept_op(","):
                     continue
                 if self.at_op(")"):
                     break
                 raise self.error_here(
-                    f"expected ',' or ')' in the arguments of {tok.value}(), "
-                    f"got {self.tok.describe()}",
+                    f"expected ',' or ')' in the arguments of {name}(), got {self.tok.describe()}",
                     f"the '(' was opened at {open_tok.pos}",
                 )
         self.advance()
-        return ast.Call(str(tok.value), args, tok.pos)
+        return ast.Call(name, args, tok.pos)
 
-    def parse_arg(self) -> ast.Expr:
-        """A function argument: an expression or an address `[proto:]host[:port]`."""
+    def parse_arg(self, fname: str) -> ast.Expr:
+        """A function argument: an expression; for the core functions that take them, also
+        a bare name (flag, host, protocol) or an address `[proto:]host[:port]`."""
+        if fname not in NAME_ARG_FUNCTIONS:
+            tok = self.tok
+            if tok.kind == "ID" and self._bare_word_arg():
+                raise self.error_at(
+                    tok,
+                    f"unknown identifier '{tok.value}' as an argument of {fname}()",
+                    hint=f'quote it ("{tok.value}") if it is a string; '
+                    "or is it a #!define that is not defined?",
+                )
+            return self.parse_expr()
         tok = self.tok
         nxt = self.peek()
         if (
@@ -323,8 +355,27 @@ class ExprParser(ParserBase):
             word = self.parse_word(allow_ident=True)
             if self.at_op(",", ")"):
                 return word
+            if (
+                isinstance(word, ast.Ident)
+                and self.at_op(":")
+                and self.adjacent()
+                and self.peek().kind == "INT"
+            ):
+                self.i = start
+                return self.parse_hostport()
             self.i = start
         return self.parse_expr()
+
+    def _bare_word_arg(self) -> bool:
+        """At an identifier that would be a bare name (not a keyword, value or call)."""
+        word = str(self.tok.value)
+        if word in CORE_KEYWORDS or word in INET_VALUES or word in WORD_OPS:
+            return False
+        if word in ("defined", "strlen", "strempty", "selval", "route", "max_len"):
+            return False
+        if word in PROTO_VALUES:
+            return False  # parse_word explains where protocol names may stand
+        return not self.peek().is_op("(")
 
     def _continue_expr(self, left: ast.Expr) -> ast.Expr:
         """Continue a binary expression whose first operand is already parsed."""
