@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 
+from .hdr_params import param_spans
 from .hdr_via import Via
 from .lumps import LumpList
 
@@ -130,11 +131,36 @@ class ViaFix:
 
 def via_fix(via: Via, src_ip: str, src_port: int, *, force_rport: bool = False) -> ViaFix:
     """RFC 3261 18.2.1 + RFC 3581 as Kamailio applies them to a received request."""
-    has_rport = via.has_rport
+    has_rport = False
+    for name, _ in via.params:
+        if name == "rport" or name.lower() == "rport":
+            has_rport = True
+            break
     ip = src_ip[1:-1] if src_ip[:1] == "[" else src_ip
     received = ip if has_rport or not host_matches_ip(via.host, ip) else None
     rport = src_port if has_rport or force_rport else None
     return ViaFix(received, rport)
+
+
+def _spans(via: Via, fix: ViaFix) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """Written spans (';' .. value end) of the rport and received params that ``fix``
+    rewrites in place; one scan of the params, only when such a param exists."""
+    want_rport = want_recv = False
+    for name, _ in via.params:
+        low = name.lower()
+        if low == "rport":
+            want_rport = fix.rport is not None
+        elif low == "received":
+            want_recv = fix.received is not None
+    if not (want_rport or want_recv):
+        return None, None
+    rport = recv = None
+    for name, start, end in param_spans(via._data, via.params_start, via.end):
+        if name == "rport" and want_rport and rport is None:
+            rport = (start, end)
+        elif name == "received" and want_recv and recv is None:
+            recv = (start, end)
+    return rport, recv
 
 
 def _anchor(via: Via) -> int:
@@ -149,12 +175,7 @@ def add_via_fix_lumps(lumps: LumpList, via: Via, fix: ViaFix) -> None:
     if not fix:
         return
     anchor = _anchor(via)
-    rport_span = via.param_span("rport") if fix.rport is not None and via.has_rport else None
-    recv_span = (
-        via.param_span("received")
-        if fix.received is not None and via.has_param("received")
-        else None
-    )
+    rport_span, recv_span = _spans(via, fix)
     # Kamailio's order: a new rport goes just before received (the new one at the
     # anchor, or the old one replaced in place), then an rport replaced in place.
     if fix.rport is not None and rport_span is None:
@@ -179,23 +200,24 @@ def reply_via1_edits(via: Via, fix: ViaFix) -> list[tuple[int, int, bytes]]:
     if not fix:
         return edits
     tail: list[bytes] = []
+    rport_span, recv_span = _spans(via, fix)
     if fix.rport is not None:
-        value = f";rport={fix.rport}".encode()
-        span = via.param_span("rport") if via.has_rport else None
-        if span is not None:
-            edits.append((span[0], span[1], value))
+        value = b";rport=%d" % fix.rport
+        if rport_span is not None:
+            edits.append((rport_span[0], rport_span[1], value))
         else:
             tail.append(value)
     if fix.received is not None:
         value = f";received={fix.received}".encode()
-        span = via.param_span("received") if via.has_param("received") else None
+        span = recv_span
         if span is not None:
             edits.append((span[0], span[1], value))
         else:
             tail.append(value)
     if tail:
         edits.append((via.end, via.end, b"".join(tail)))
-    edits.sort(key=lambda e: e[0])
+    if len(edits) > 1:
+        edits.sort()
     return edits
 
 
