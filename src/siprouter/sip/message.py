@@ -67,6 +67,7 @@ Limits (fail fast, bounded memory): ``MAX_MESSAGE_BYTES`` (256 KiB) per message,
 from __future__ import annotations
 
 import re
+from functools import partial
 from itertools import accumulate, repeat
 from operator import add, itemgetter
 from typing import Any
@@ -126,6 +127,7 @@ _lower = bytes.lower
 _ig0 = itemgetter(0)
 _ig1 = itemgetter(1)
 _new = object.__new__
+_add2 = partial(add, 2)
 _UNIQUE = H.UNIQUE_HEADERS
 _LIST = H.LIST_HEADERS
 
@@ -346,8 +348,8 @@ class SipMessage:
         st = self._starts
         if st is None:
             # CRLF everywhere (the fast path): line i starts after i lines and i CRLFs
-            acc = accumulate(map(len, self._lines), initial=self.headers_start)
-            st = self._starts = list(map(add, acc, range(0, 2 * len(self._lines) + 1, 2)))
+            lens = map(_add2, map(len, self._lines))
+            st = self._starts = list(accumulate(lens, initial=self.headers_start))
         return st
 
     @property

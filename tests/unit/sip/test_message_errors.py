@@ -328,3 +328,33 @@ def test_header_ids_are_stable_and_unique() -> None:
     assert H.canonical(H.CALL_ID) == "Call-ID"
     assert H.is_list_header(H.CONTACT) and not H.is_list_header(H.FROM)
     assert not H.is_list_header(H.AUTHORIZATION)  # commas inside credentials
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h" + b";a=b" * 3000 + b';"\r\n\r\n',
+        b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h" + b";a" * 6000 + b" x\r\n\r\n",
+        b'OPTIONS sip:x SIP/2.0\r\nFrom: "' + b"\\\\a" * 4000 + b"\r\n\r\n",
+        b"OPTIONS sip:x SIP/2.0\r\nContact: " + b"<sip:a@b>," * 1500 + b"<\r\n\r\n",
+        b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP" + b" " * 15000 + b"h\r\n\r\n",
+        b"OPTIONS sip:x SIP/2.0\r\nVia: SIP" + b" / 2.0" * 2000 + b"\r\n\r\n",
+        b"OPTIONS sip:x SIP/2.0\r\nAuthorization: Digest " + b"a=b, " * 3000 + b"c\r\n\r\n",
+        b"OPTIONS sip:x SIP/2.0\r\nSubject: a\r\n" + b" b\r\n" * 3000 + b"\r\n",
+        b"OPTIONS sip:x SIP/2.0\r\nCSeq: " + b"1" * 10000 + b" \r\n\r\n",
+    ],
+    ids=[
+        "params",
+        "params-no-eq",
+        "quotes",
+        "commas",
+        "blanks",
+        "slashes",
+        "auth",
+        "folds",
+        "cseq",
+    ],
+)
+def test_adversarial_inputs_end_in_a_result_or_a_parse_error(data: bytes) -> None:
+    """Long pathological values: the regexes must not backtrack into a hang (pytest-timeout)."""
+    _touch_everything(data)
