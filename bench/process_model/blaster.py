@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import socket
 import struct
 import sys
@@ -72,6 +73,7 @@ def main() -> None:
     stats = {"sent": 0, "answered": 0, "lost": 0}
     measuring = False
     next_call = 0
+    total_replies = 0
 
     def send_unit() -> None:
         nonlocal next_call
@@ -93,6 +95,8 @@ def main() -> None:
         t = sent.pop(key, None)
         if t is None:
             return False
+        nonlocal total_replies
+        total_replies += 1
         cid, k = key
         if measuring:
             stats["answered"] += 1
@@ -185,13 +189,15 @@ def main() -> None:
     def pct(p: float) -> float:
         return lat[min(len(lat) - 1, int(p * len(lat)))] / 1000 if lat else 0.0
 
-    out = dict(stats)
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    out: dict[str, object] = dict(stats)
     out.update(
         elapsed=elapsed,
         rate=stats["answered"] / elapsed if elapsed > 0 else 0.0,
         p50_us=pct(0.50),
         p99_us=pct(0.99),
         reply_order_bad=order_bad,
+        cpu_us_per_msg=(ru.ru_utime + ru.ru_stime) / max(1, total_replies) * 1e6,
         ports=ports,
     )
     print(json.dumps(out), flush=True)

@@ -15,6 +15,7 @@ misbehaves is killed by process id. Results also go to --json.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import select
@@ -141,13 +142,13 @@ def _fmt_row(r: dict[str, Any]) -> str:
     return (
         f"| {r['model']} | {r['workers']} | {r['loop']} | {g['rate']:,.0f} | "
         f"{r['cpu_us_per_msg']:.1f} | {g['p50_us']:,.0f} | {g['p99_us']:,.0f} | "
-        f"{lost:.2f} | {r['handoffs'] / max(1, r['handled']) * 100:.0f}% |"
+        f"{lost:.2f} | {r['handoffs'] / max(1, r['handled']) * 100:.0f}% | {g['cpu_us_per_msg']:.1f} |"
     )
 
 
 HEAD = (
-    "| model | N | loop | answered/s | server CPU us/msg | p50 us | p99 us | lost % | handed off |\n"
-    "|---|---|---|---|---|---|---|---|---|"
+    "| model | N | loop | answered/s | server CPU us/msg | p50 us | p99 us | lost % | handed off | generator CPU us/msg |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -156,7 +157,7 @@ def main() -> None:
     ap.add_argument(
         "--suite", action="append", choices=("throughput", "latency", "ordering", "spread")
     )
-    ap.add_argument("--models", default="abcde")
+    ap.add_argument("--models", default="abcdef")
     ap.add_argument("--workers", default="2,4")
     ap.add_argument("--loops", default="blocking,asyncio,uvloop")
     ap.add_argument("--duration", type=float, default=3.0)
@@ -259,21 +260,23 @@ def main() -> None:
                     )
 
     if "spread" in suites:
-        print("\n### SO_REUSEPORT spread (model b): messages handled per worker\n")
-        print("| N | source ports | per worker | answered/s |\n|---|---|---|---|", flush=True)
-        for n in ns:
-            for sources in (1, 4):
-                r = run_one(
-                    "b",
-                    n,
-                    loops[0],
-                    ["--window", str(args.window), "--sources", str(sources)],
-                    args.work,
-                    duration=args.duration,
-                )
-                results["spread"].append(r)
-                per = [p.get("handled", 0) for p in sorted(r["procs"], key=lambda p: p["idx"])]
-                print(f"| {n} | {sources} | {per} | {r['gen']['rate']:,.0f} |", flush=True)
+        print("\n### Spread with SO_REUSEPORT sockets: messages processed per worker\n")
+        print(
+            "| model | N | source ports | per worker | answered/s |\n|---|---|---|---|---|",
+            flush=True,
+        )
+        for model, n, sources in itertools.product("bf", ns, (1, 4)):
+            r = run_one(
+                model,
+                n,
+                loops[0],
+                ["--window", str(args.window), "--sources", str(sources)],
+                args.work,
+                duration=args.duration,
+            )
+            results["spread"].append(r)
+            per = [p.get("handled", 0) for p in sorted(r["procs"], key=lambda p: p["idx"])]
+            print(f"| {model} | {n} | {sources} | {per} | {r['gen']['rate']:,.0f} |", flush=True)
 
     if args.json:
         with open(args.json, "w") as f:

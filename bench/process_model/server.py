@@ -10,6 +10,8 @@ Models (see docs/process-model.md):
   c  shared socket + hand-off to the Call-ID owner over AF_UNIX datagram socketpairs
   d  one receiver process dispatching by Call-ID hash to workers over AF_UNIX
   e  shared socket + per-Call-ID lock array in shared memory (route_locks_size style)
+  f  SO_REUSEPORT socket per worker (the kernel picks the receiver by peer address) +
+     hand-off to the Call-ID owner: one receiver per peer keeps that peer's order
 Loops: ``blocking`` (plain recvfrom / epoll), ``asyncio``, ``uvloop``.
 
 Every process sets PR_SET_PDEATHSIG and an alarm, so nothing outlives a failed run.
@@ -204,12 +206,12 @@ def worker_main(
     handle = make_handler(args.work, args.spin_us)
     n = args.workers
     model = args.model
-    udp: socket.socket = socks["udp"][idx] if model == "b" else socks["udp"][0]
+    udp: socket.socket = socks["udp"][idx] if model in ("b", "f") else socks["udp"][0]
     inputs: list[tuple[socket.socket, Handler, bool]] = []
     process = _process(handle, udp, counts, bool(args.order_log))
     if model in ("a", "b"):
         inputs.append((udp, process, model == "a"))
-    elif model == "c":
+    elif model in ("c", "f"):
         inbox: socket.socket = socks["inbox"][idx]
         outs: list[socket.socket] = socks["outbox"]
         for o in outs:
@@ -231,7 +233,7 @@ def worker_main(
             process(data, addr)
 
         inputs.append((inbox, on_inbox, False))
-        inputs.append((udp, on_udp, True))
+        inputs.append((udp, on_udp, model == "c"))
     elif model == "d":
         inbox = socks["inbox"][idx]
 
@@ -314,7 +316,7 @@ def _unix_pair() -> tuple[socket.socket, socket.socket]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", choices="abcde", required=True)
+    ap.add_argument("--model", choices="abcdef", required=True)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--loop", choices=("blocking", "asyncio", "uvloop"), default="blocking")
     ap.add_argument("--port", type=int, default=15060)
@@ -328,11 +330,11 @@ def main() -> None:
 
     n = args.workers
     socks: dict[str, Any] = {}
-    if args.model == "b":
+    if args.model in ("b", "f"):
         socks["udp"] = [_udp_socket(args.port, reuseport=True) for _ in range(n)]
     else:
         socks["udp"] = [_udp_socket(args.port)]
-    if args.model in ("c", "d"):
+    if args.model in ("c", "d", "f"):
         pairs = [_unix_pair() for _ in range(n)]
         socks["inbox"] = [p[0] for p in pairs]
         socks["outbox"] = [p[1] for p in pairs]
