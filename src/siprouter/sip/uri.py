@@ -459,6 +459,8 @@ def _parse_general(
     if at >= 0:
         userinfo = rest[:at]
         rest = rest[at + 1 :]
+        if "@" in rest:  # Kamailio refuses a second unescaped '@'
+            raise UriError(f"second '@' in URI {s!r}")
         user, pc, pw = userinfo.partition(":")
         if pc:
             password = pw

@@ -135,6 +135,7 @@ def test_host_extra_chars() -> None:
         "sip:alice@",
         "sip:@host",
         "sip::pw@host",
+        "sip:u@h?x=a@b",
         "sip:alice@host:abc",
         "sip:alice@host:65536",
         "sip:alice@host:123456",

@@ -159,6 +159,11 @@ URIS = [
     "SIP:A@H",
     "sip:a;b=c@h",
     "sip:h;maddr=10.0.0.1;ttl=5",
+    "sip:h?x=a@b",
+    "sip:u@h?x=a@b",
+    "sip:h;maddr=a@b",
+    "sip:u;p=1@h;x=y",
+    "sip:u?a@h",
 ]
 
 
