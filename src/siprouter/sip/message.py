@@ -116,6 +116,26 @@ STREAM_TRANSPORTS = frozenset({"tcp", "tls"})
 
 _METHOD_RE = re.compile(rb"[A-Za-z0-9.!%*_+`'~-]+\Z")
 _CL_RE = re.compile(rb"(?:^|\n)(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)", re.IGNORECASE)
+_METHODS = {
+    m.encode(): m
+    for m in [
+        "INVITE",
+        "ACK",
+        "BYE",
+        "CANCEL",
+        "OPTIONS",
+        "REGISTER",
+        "SUBSCRIBE",
+        "NOTIFY",
+        "PUBLISH",
+        "MESSAGE",
+        "INFO",
+        "PRACK",
+        "UPDATE",
+        "REFER",
+        "KDMQ",
+    ]
+}
 _CTL = re.compile(rb"[\x00-\x20\x7f]")
 
 _NAME_TO_ID = H.NAME_TO_ID
@@ -726,30 +746,41 @@ def _parse_first_line(msg: SipMessage, data: bytes, pos: int, eol: int) -> None:
         raise _fail(f"bad request line {line[:60]!r}", 400, pos)
     method = line[:sp1]
     ver = line[sp2 + 1 :]
-    if ver.upper() != b"SIP/2.0":
-        if ver[:4].upper() == b"SIP/":
-            raise _fail(f"unsupported SIP version {ver[:20]!r}", 505, pos)
-        raise _fail(f"bad request line {line[:60]!r}", 400, pos)
-    if _METHOD_RE.match(method) is None:
-        raise _fail(f"bad method {method[:30]!r}", 400, pos)
+    if ver != b"SIP/2.0":
+        if ver.upper() != b"SIP/2.0":
+            if ver[:4].upper() == b"SIP/":
+                raise _fail(f"unsupported SIP version {ver[:20]!r}", 505, pos)
+            raise _fail(f"bad request line {line[:60]!r}", 400, pos)
+        msg.version = ver.decode()
+    else:
+        msg.version = "SIP/2.0"
+    name = _METHODS.get(method)
+    if name is None:
+        if _METHOD_RE.match(method) is None:
+            raise _fail(f"bad method {method[:30]!r}", 400, pos)
+        name = method.decode()
     ruri = line[sp1 + 1 : sp2]
     if not ruri or _CTL.search(ruri) is not None:
         raise _fail(f"bad Request-URI {ruri[:60]!r}", 400, pos)
     msg.is_request = True
     msg.status = 0
     msg.reason = b""
-    msg._method = method.decode()
+    msg._method = name
     msg.ruri = ruri.decode("utf-8", "surrogateescape")
     msg.ruri_start = pos + sp1 + 1
     msg.ruri_end = pos + sp2
-    msg.version = ver.decode()
 
 
-def _check_names(lines: list[bytes], names: list[bytes], hids: list[int], hstart: int) -> None:
-    """Validate names that did not map to a known id (unknown or with blanks before ':')."""
+def _check_names(lines: list[bytes], names: list[bytes], hids: list[int], hstart: int) -> bool:
+    """Validate names that did not map to a known id (unknown or with blanks before ':').
+
+    Returns True when a line starts with a blank (a folded header: the caller must use the
+    slow path), else False after fixing the ids of names written with blanks before ':'."""
     get = _NAME_TO_ID.get
     for i, hid in enumerate(hids):
         name = names[i]
+        if not hid and name[:1] in (b" ", b"\t"):
+            return True
         if len(name) == len(lines[i]):
             raise _fail(f"header line without ':' {lines[i][:40]!r}", 400, hstart)
         if hid:
@@ -759,6 +790,7 @@ def _check_names(lines: list[bytes], names: list[bytes], hids: list[int], hstart
             raise _fail(f"bad header name {name[:40]!r}", 400, hstart)
         if bare is not name:
             hids[i] = get(bare.lower(), 0)
+    return False
 
 
 def _index_slow(
@@ -808,7 +840,8 @@ def _index_slow(
         c = line.find(b":")
         names.append(line if c < 0 else line[:c])
     hids = list(map(_NAME_TO_ID.get, map(_lower, names), repeat(0)))
-    _check_names(lines, names, hids, hstart)
+    if _check_names(lines, names, hids, hstart):  # pragma: no cover - folds are joined above
+        raise _fail("folded line in the header index", 400, hstart)
     return lines, names, hids, starts, pos, nl + 1
 
 
@@ -846,7 +879,7 @@ def parse_message(
     # Fast path: CRLF everywhere, no folding. The empty line is the first CRLFCRLF.
     he = data.find(b"\r\n\r\n", eol - 1) if data[eol - 1] == 13 else -1
     starts: list[int] | None = None
-    if he < 0 or data.count(b"\n", hstart, he) != data.count(b"\r\n", hstart, he):
+    if he < 0:
         lines, names, hids, starts, hend, body_start = _index_slow(data, hstart)
     elif he < hstart:  # CRLFCRLF ends the first line: no headers at all
         lines, names, hids, starts, hend, body_start = [], [], [], [hstart], hstart, hstart + 2
@@ -854,10 +887,10 @@ def parse_message(
         if he - hstart > MAX_HEADER_BYTES:
             raise _fail("header section too large", 513, hstart)
         block = data[hstart:he]
-        if block[:1] in (b" ", b"\t") or b"\n " in block or b"\n\t" in block:
+        lines = block.split(b"\r\n")
+        if block.count(b"\n") != len(lines) - 1:  # a bare LF ends some line
             lines, names, hids, starts, hend, body_start = _index_slow(data, hstart)
         else:
-            lines = block.split(b"\r\n")
             if len(lines) > MAX_HEADERS:
                 raise _fail(f"more than {MAX_HEADERS} header lines", 513, hstart)
             if he - hstart > MAX_LINE_BYTES and max(map(len, lines)) > MAX_LINE_BYTES:
@@ -865,10 +898,11 @@ def parse_message(
             parts = list(map(_partition, lines, repeat(b":")))
             names = list(map(_ig0, parts))
             hids = list(map(_NAME_TO_ID.get, map(_lower, names), repeat(0)))
-            if 0 in hids or b"" in map(_ig1, parts):
-                _check_names(lines, names, hids, hstart)
             hend = he + 2
             body_start = he + 4
+            # unknown names, folded lines (their "name" starts with a blank) or no ':'
+            if (0 in hids or b"" in map(_ig1, parts)) and _check_names(lines, names, hids, hstart):
+                lines, names, hids, starts, hend, body_start = _index_slow(data, hstart)
     first = dict(zip(reversed(hids), range(len(hids) - 1, -1, -1), strict=True))
     if parser_mode & PARSER_MODE_STRICT:
         for hid in _UNIQUE:
