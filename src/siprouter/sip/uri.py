@@ -47,10 +47,12 @@ _RESERVED = frozenset(";/?:@&=+$,")
 _HEX = "0123456789abcdefABCDEF"
 _ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 _IPV4_RE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\Z")
-_IPV6_RE = re.compile(r"\[[0-9A-Fa-f:.]+\]\Z")
+# an IP reference: IPv6 (or, as Kamailio allows, IPv4) with an optional %25 zone id
+_IPV6_RE = re.compile(r"\[[0-9A-Fa-f:.]+(?:%25[A-Za-z0-9\-._~]+)?\]\Z")
 # user and password characters: unreserved, escaped, and the user-unreserved / password marks.
 _USER_BAD_RE = re.compile(r"[\x00-\x20\x7f<>\"@]")
-_PARAM_BAD_RE = re.compile(r"[\x00-\x20\x7f<>\"]")
+# Kamailio keeps parameters and headers as text: only blanks and controls are refused
+_PARAM_BAD_RE = re.compile(r"[\x00-\x20\x7f]")
 _TEL_VISUAL = str.maketrans("", "", "-.()")
 # parameters that must match when present in either URI (RFC 3261 19.1.4)
 _STRICT_PARAMS = ("transport", "user", "ttl", "method", "maddr")
@@ -67,7 +69,9 @@ def set_uri_defaults(*, phone2tel: bool | None = None, host_extra_chars: str | N
 def _host_re(extra: str) -> re.Pattern[str]:
     pat = _host_re_cache.get(extra)
     if pat is None:
-        pat = re.compile(rf"[A-Za-z0-9\-.{re.escape(extra)}]+\Z" if extra else r"[A-Za-z0-9\-.]+\Z")
+        # a host name starts with an alphanumeric (or an extra) char, as Kamailio checks
+        x = re.escape(extra)
+        pat = re.compile(rf"[A-Za-z0-9{x}][A-Za-z0-9\-.{x}]*\Z")
         _host_re_cache[extra] = pat
     return pat
 
@@ -103,7 +107,7 @@ def _split_params(text: str, where: str, raw: str) -> list[tuple[str, str | None
         if not item:
             continue  # Kamailio skips empty parameters (";;")
         name, eq, value = item.partition("=")
-        if not name or _PARAM_BAD_RE.search(item):
+        if _PARAM_BAD_RE.search(item):
             raise UriError(f"bad {where} parameter {item!r} in URI {raw!r}")
         out.append((name, value if eq else None))
     return out
@@ -112,8 +116,10 @@ def _split_params(text: str, where: str, raw: str) -> list[tuple[str, str | None
 def _split_headers(text: str, raw: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for item in text.split("&"):
-        name, eq, value = item.partition("=")
-        if not name or not eq or _PARAM_BAD_RE.search(item):
+        if not item:
+            continue  # Kamailio accepts "?&a=b" and "?a=b&"
+        name, _, value = item.partition("=")
+        if _PARAM_BAD_RE.search(item):
             raise UriError(f"bad header {item!r} in URI {raw!r}")
         out.append((name, value))
     return out
@@ -389,7 +395,7 @@ def _fmt_param(p: tuple[str, str | None]) -> str:
 # The common shape: sip(s):[user@]host[:port][;simple params], no password, escapes,
 # IPv6, headers or user=phone; anything else takes the general path below.
 _FAST_RE = re.compile(
-    r"(sips?):(?:([A-Za-z0-9\-_.!~*'()&=+$,/]+)@)?([A-Za-z0-9\-.]+)(?::(\d{1,5}))?"
+    r"(sips?):(?:([A-Za-z0-9\-_.!~*'()&=+$,/]+)@)?([A-Za-z0-9][A-Za-z0-9\-.]*)(?::([0-9]{1,5}))?"
     r"((?:;[A-Za-z0-9\-_.!~*'()]+(?:=[A-Za-z0-9\-_.!~*'()]*)?)*)\Z"
 )
 
@@ -491,7 +497,7 @@ def _parse_general(
         if after and after[0] != ":":
             raise UriError(f"junk after IPv6 reference in URI {s!r}")
         port_text = after[1:] if after else ""
-        if not _IPV6_RE.match(host) or host.count(":") < 2:
+        if not _IPV6_RE.match(host):
             raise UriError(f"bad IPv6 reference {host!r} in URI {s!r}")
         has_port_colon = bool(after)
     else:

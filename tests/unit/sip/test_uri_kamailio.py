@@ -123,8 +123,8 @@ def ours(uri: str, **kw: object) -> dict[str, str]:
         return {"U": "<null>", "D": "<null>", "z": "<null>"}
     out = {"U": u.user or "<null>", "D": u.host or "<null>", "z": u.type}
     if u.port_text:
-        out["p"] = str(u.port)
-    if u.transport is not None:
+        out["p"] = u.port_text  # $rp shows the port as written ("05060")
+    if u.transport:  # a valueless ";transport" leaves kamailio's default
         out["P"] = u.transport
     return out
 
@@ -164,6 +164,32 @@ URIS = [
     "sip:h;maddr=a@b",
     "sip:u;p=1@h;x=y",
     "sip:u?a@h",
+    "sip:a@h%41",
+    "sip:a@[::1]:",
+    "sip:a@[fe80::1%25eth0]",
+    "sip:a@-h",
+    "sip:a@h..com",
+    "sip:a@.h",
+    "sip:a@h.",
+    "sip:a@1.2.3.256",
+    "sip:a@h:05060",
+    "sip:a@h:5060x",
+    "sip:a%20b@h",
+    "sip:a@h;transport",
+    "sip:a@h;=x",
+    "sip:a@h;x=y=z",
+    'sip:a@h;x="q"',
+    "sip:a@h?=x",
+    "sip:a@h?x",
+    "sip:a@h?x=1&",
+    "sip:a@h?&x=1",
+    "sip:a@[1.2.3.4]",
+    "sip:a@[::ffff:1.2.3.4]",
+    "sip:a@h:+5",
+    "sips:a@h:\u0663",
+    "tel:",
+    "sip:a@h;lr;lr",
+    "sip:a@h;user=phone",
 ]
 
 
