@@ -50,6 +50,16 @@ PROTO_KEYWORDS = frozenset({"proto", "snd_proto", "to_proto"})
 # a method name for `method`.
 ADDRESS_KEYWORDS = frozenset({"src_ip", "dst_ip", "snd_ip", "to_ip"})
 IP_COMPARE_OPS = ("==", "!=", "=~", "!~")
+MYSELF_OPS = ("==", "!=", "=~", "!~")
+# Core keywords compared as numbers (the others as strings), and the operators allowed.
+INT_KEYWORDS = frozenset(
+    {
+        "af", "snd_af", "to_af", "proto", "snd_proto", "to_proto", "src_port", "dst_port",
+        "snd_port", "to_port", "msg:len",
+    }
+)  # fmt: skip
+INT_KEYWORD_OPS = ("==", "!=", "<", ">", "<=", ">=", "eq", "ne")
+STR_KEYWORD_OPS = ("==", "!=", "=~", "eq", "ne")
 PROTOS = frozenset({"udp", "tcp", "tls", "sctp", "ws", "wss", "any"})
 # Core functions whose arguments may be bare names or addresses (checked against
 # kamailio 5.6.3; module functions take strings, numbers and variables only).
@@ -91,22 +101,6 @@ class ExprParser(ParserBase):
                 if op is None or BINARY_PREC[op] < min_prec:
                     return left
                 optok = self.advance()
-                kw = left.operand if isinstance(left, ast.UnOp) else left
-                if (
-                    isinstance(kw, ast.Keyword)
-                    and BINARY_PREC[op] == 8
-                    and self.at_id()
-                    and self.tok.value not in CORE_KEYWORDS
-                    and self.tok.value not in CORE_VALUES
-                    and not self.peek().is_op("(")
-                    and (
-                        kw.name in ADDRESS_KEYWORDS
-                        or (kw.name == "method" and not self.peek().is_op("."))
-                    )
-                ):
-                    # src_ip == host.name, method == INVITE
-                    left = ast.BinOp(op, left, self.parse_word(allow_ident=True), optok.pos)
-                    continue
                 right = self.parse_expr(BINARY_PREC[op] + 1) if self._can_start_expr() else None
                 if right is None:
                     raise self.error_here(
@@ -235,22 +229,19 @@ class ExprParser(ParserBase):
                 self.advance()
                 self.advance()
                 return ast.Keyword(f"uri:{nxt.value}", tok.pos)
-        if word == "myself" and not self._myself_ok():
-            raise self.error_at(
-                tok,
-                "'myself' can only be compared (==, !=, =~, !~) with "
-                + ", ".join(sorted(MYSELF_KEYWORDS)),
-                hint="e.g. if (uri == myself) ...; or use is_myself(...)",
-            )
+        if word == "myself":
+            return self.parse_myself(tok)
         if word in CORE_KEYWORDS:
-            return ast.Keyword(word, tok.pos)
+            return self.parse_keyword_cmp(tok)
         if word in INET_VALUES:
             return ast.CoreValue(INET_VALUES[word], tok.pos)
         if word in PROTO_VALUES and not self.at_op("("):
             j = self.i - 1
             prev = self.toks[j - 2 : j] if j >= 2 else []
             after_proto = (
-                len(prev) == 2 and prev[1].is_op("==", "!=") and prev[0].is_id(*PROTO_KEYWORDS)
+                len(prev) == 2
+                and (prev[1].is_op("==", "!=") or prev[1].is_id("eq", "ne"))
+                and prev[0].is_id(*PROTO_KEYWORDS)
             )
             if not (after_proto or allow_ident):
                 raise self.error_at(
@@ -277,15 +268,63 @@ class ExprParser(ParserBase):
             end = self.advance().end
         return ast.Ident(self.raw(tok.start, end), tok.pos)
 
-    def _myself_ok(self) -> bool:
-        """`myself` (just consumed) is next to a comparison with an address keyword."""
-        ops = ("==", "!=", "=~", "!~")
+    def parse_keyword_cmp(self, tok: Token) -> ast.BinOp:
+        """`keyword op value` (the keyword was just consumed): core keywords only stand
+        as the left side of a comparison, with the operators Kamailio allows for them."""
+        word = str(tok.value)
+        allowed = INT_KEYWORD_OPS if word in INT_KEYWORDS else STR_KEYWORD_OPS
+        op = self.binary_op()
+        if op not in allowed:
+            raise self.error_here(
+                f"expected one of {' '.join(allowed)} after '{word}', got {self.tok.describe()}",
+                hint=f"core keywords are only compared: if ({word} == ...)",
+            )
+        optok = self.advance()
+        t = self.tok
+        bare_name = (
+            t.kind == "ID"
+            and t.value not in CORE_KEYWORDS
+            and t.value not in CORE_VALUES
+            and not self.peek().is_op("(")
+        )
+        if bare_name and (
+            word in ADDRESS_KEYWORDS or (word == "method" and not self.peek().is_op("."))
+        ):
+            # src_ip == host.name, method == INVITE
+            right = self.parse_word(allow_ident=True)
+        elif self._can_start_expr():
+            right = self.parse_expr(BINARY_PREC[op] + 1)
+        else:
+            raise self.error_here(f"expected a value after '{word} {op}', got {t.describe()}")
+        if word in ADDRESS_KEYWORDS and isinstance(right, ast.Literal) and right.kind == "int":
+            raise self.error_at(
+                t,
+                f"expected an address, a host name or a string after '{word} {op}', got a number",
+            )
+        return ast.BinOp(op, ast.Keyword(word, tok.pos), right, optok.pos)
+
+    def parse_myself(self, tok: Token) -> ast.Expr:
+        """`myself` (just consumed): right side of `uri == myself`, or `myself == uri`."""
         j = self.i - 1
         before = self.toks[j - 2 : j] if j >= 2 else []
-        if len(before) == 2 and before[1].is_op(*ops) and before[0].is_id(*MYSELF_KEYWORDS):
-            return True
-        after = self.toks[j + 1 : j + 3]
-        return len(after) == 2 and after[0].is_op(*ops) and after[1].is_id(*MYSELF_KEYWORDS)
+        if (
+            len(before) == 2
+            and (before[1].is_op(*MYSELF_OPS) or before[1].is_id("eq", "ne"))
+            and before[0].is_id(*MYSELF_KEYWORDS)
+        ):
+            return ast.Keyword("myself", tok.pos)
+        op = self.binary_op()
+        if op in (*MYSELF_OPS, "eq", "ne") and self.peek().is_id(*MYSELF_KEYWORDS):
+            optok = self.advance()
+            kw = self.advance()
+            return ast.BinOp(
+                op, ast.Keyword("myself", tok.pos), ast.Keyword(str(kw.value), kw.pos), optok.pos
+            )
+        raise self.error_at(
+            tok,
+            "'myself' can only be compared with " + ", ".join(sorted(MYSELF_KEYWORDS)),
+            hint="e.g. if (uri == myself) ...; or use is_myself(...)",
+        )
 
     def parse_route_call(self, tok: Token) -> ast.RouteCall:
         self.expect_op("(", "after 'route'")

@@ -354,3 +354,15 @@ def test_positions_of_nodes() -> None:
     assert stmt.cond.left.pos == Pos("n.cfg", 2, 7)
     assert stmt.then[0].pos == Pos("n.cfg", 3, 5)
     assert stmt.then[0].args[0].pos == Pos("n.cfg", 3, 10)
+
+
+def test_not_applies_to_a_whole_keyword_comparison() -> None:
+    (stmt,) = body("if (!src_ip == backup.example.com && method == INVITE) drop;")
+    cond = stmt.cond
+    assert show(cond) == "(&& (! (== src_ip backup.example.com)) (== method INVITE))"
+    assert show(expr("1 + (af == INET)")) == "(+ 1 (== af INET))"
+
+
+def test_myself_on_either_side() -> None:
+    (a, b) = body("if (uri == myself) drop; if (myself != from_uri) drop;")
+    assert show(a.cond) == "(== uri myself)" and show(b.cond) == "(!= myself from_uri)"

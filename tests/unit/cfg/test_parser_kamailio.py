@@ -62,6 +62,172 @@ ARGS_REJECTED = [
     "request_route { if (uri == 1.2.3.4) drop; }",
 ]
 
+# Which operators each core keyword takes (kamailio: "invalid operator, == , != or =~
+# expected", "==, !=, <,>, >= or <= expected"), and keywords outside comparisons.
+OPERATORS_ACCEPTED = [
+    'request_route { if (method == "INVITE") drop; }',
+    'request_route { if (method != "INVITE") drop; }',
+    'request_route { if (method =~ "INVITE") drop; }',
+    'request_route { if (method eq "INVITE") drop; }',
+    'request_route { if (method ne "INVITE") drop; }',
+    'request_route { if (uri == "sip:a@b") drop; }',
+    'request_route { if (uri != "sip:a@b") drop; }',
+    'request_route { if (uri =~ "sip:a@b") drop; }',
+    'request_route { if (uri eq "sip:a@b") drop; }',
+    'request_route { if (uri ne "sip:a@b") drop; }',
+    'request_route { if (from_uri == "x") drop; }',
+    'request_route { if (from_uri != "x") drop; }',
+    'request_route { if (from_uri =~ "x") drop; }',
+    'request_route { if (from_uri eq "x") drop; }',
+    'request_route { if (from_uri ne "x") drop; }',
+    'request_route { if (to_uri == "x") drop; }',
+    'request_route { if (to_uri != "x") drop; }',
+    'request_route { if (to_uri =~ "x") drop; }',
+    'request_route { if (to_uri eq "x") drop; }',
+    'request_route { if (to_uri ne "x") drop; }',
+    'request_route { if (status == "200") drop; }',
+    'request_route { if (status != "200") drop; }',
+    'request_route { if (status =~ "200") drop; }',
+    'request_route { if (status eq "200") drop; }',
+    'request_route { if (status ne "200") drop; }',
+    "request_route { if (src_port == 5060) drop; }",
+    "request_route { if (src_port != 5060) drop; }",
+    "request_route { if (src_port < 5060) drop; }",
+    "request_route { if (src_port > 5060) drop; }",
+    "request_route { if (src_port <= 5060) drop; }",
+    "request_route { if (src_port >= 5060) drop; }",
+    "request_route { if (src_port eq 5060) drop; }",
+    "request_route { if (src_port ne 5060) drop; }",
+    "request_route { if (proto == UDP) drop; }",
+    "request_route { if (proto != UDP) drop; }",
+    "request_route { if (proto eq UDP) drop; }",
+    "request_route { if (proto ne UDP) drop; }",
+    "request_route { if (af == INET) drop; }",
+    "request_route { if (af != INET) drop; }",
+    "request_route { if (af < INET) drop; }",
+    "request_route { if (af > INET) drop; }",
+    "request_route { if (af <= INET) drop; }",
+    "request_route { if (af >= INET) drop; }",
+    "request_route { if (af eq INET) drop; }",
+    "request_route { if (af ne INET) drop; }",
+    "request_route { if (msg:len == 100) drop; }",
+    "request_route { if (msg:len != 100) drop; }",
+    "request_route { if (msg:len < 100) drop; }",
+    "request_route { if (msg:len > 100) drop; }",
+    "request_route { if (msg:len <= 100) drop; }",
+    "request_route { if (msg:len >= 100) drop; }",
+    "request_route { if (msg:len eq 100) drop; }",
+    "request_route { if (msg:len ne 100) drop; }",
+    'request_route { if (src_ip == "1.2.3.4") drop; }',
+    'request_route { if (src_ip != "1.2.3.4") drop; }',
+    'request_route { if (src_ip =~ "1.2.3.4") drop; }',
+    'request_route { if (src_ip eq "1.2.3.4") drop; }',
+    'request_route { if (src_ip ne "1.2.3.4") drop; }',
+    "request_route { if (dst_port == 1) drop; }",
+    "request_route { if (dst_port != 1) drop; }",
+    "request_route { if (dst_port < 1) drop; }",
+    "request_route { if (dst_port > 1) drop; }",
+    "request_route { if (dst_port <= 1) drop; }",
+    "request_route { if (dst_port >= 1) drop; }",
+    "request_route { if (dst_port eq 1) drop; }",
+    "request_route { if (dst_port ne 1) drop; }",
+    "request_route { if (snd_af == INET) drop; }",
+    "request_route { if (snd_af != INET) drop; }",
+    "request_route { if (snd_af < INET) drop; }",
+    "request_route { if (snd_af > INET) drop; }",
+    "request_route { if (snd_af <= INET) drop; }",
+    "request_route { if (snd_af >= INET) drop; }",
+    "request_route { if (snd_af eq INET) drop; }",
+    "request_route { if (snd_af ne INET) drop; }",
+    'request_route { if (!method == "X") drop; }',
+    'request_route { if (method == "A" + "B") drop; }',
+    'request_route { if (method == "A" && uri == "x") drop; }',
+    'request_route { if (1 + method == "A") drop; }',
+    "request_route { if (method == $var(x)) drop; }",
+    "request_route { if (src_port == 1 + 1) drop; }",
+    'request_route { if (!(method == "A")) drop; }',
+]
+OPERATORS_REJECTED = [
+    'request_route { if (method !~ "INVITE") drop; }',
+    'request_route { if (method < "INVITE") drop; }',
+    'request_route { if (method > "INVITE") drop; }',
+    'request_route { if (method <= "INVITE") drop; }',
+    'request_route { if (method >= "INVITE") drop; }',
+    'request_route { if (method ieq "INVITE") drop; }',
+    'request_route { if (method ine "INVITE") drop; }',
+    'request_route { if (uri !~ "sip:a@b") drop; }',
+    'request_route { if (uri < "sip:a@b") drop; }',
+    'request_route { if (uri > "sip:a@b") drop; }',
+    'request_route { if (uri <= "sip:a@b") drop; }',
+    'request_route { if (uri >= "sip:a@b") drop; }',
+    'request_route { if (uri ieq "sip:a@b") drop; }',
+    'request_route { if (uri ine "sip:a@b") drop; }',
+    'request_route { if (from_uri !~ "x") drop; }',
+    'request_route { if (from_uri < "x") drop; }',
+    'request_route { if (from_uri > "x") drop; }',
+    'request_route { if (from_uri <= "x") drop; }',
+    'request_route { if (from_uri >= "x") drop; }',
+    'request_route { if (from_uri ieq "x") drop; }',
+    'request_route { if (from_uri ine "x") drop; }',
+    'request_route { if (to_uri !~ "x") drop; }',
+    'request_route { if (to_uri < "x") drop; }',
+    'request_route { if (to_uri > "x") drop; }',
+    'request_route { if (to_uri <= "x") drop; }',
+    'request_route { if (to_uri >= "x") drop; }',
+    'request_route { if (to_uri ieq "x") drop; }',
+    'request_route { if (to_uri ine "x") drop; }',
+    'request_route { if (status !~ "200") drop; }',
+    'request_route { if (status < "200") drop; }',
+    'request_route { if (status > "200") drop; }',
+    'request_route { if (status <= "200") drop; }',
+    'request_route { if (status >= "200") drop; }',
+    'request_route { if (status ieq "200") drop; }',
+    'request_route { if (status ine "200") drop; }',
+    "request_route { if (src_port =~ 5060) drop; }",
+    "request_route { if (src_port !~ 5060) drop; }",
+    "request_route { if (src_port ieq 5060) drop; }",
+    "request_route { if (src_port ine 5060) drop; }",
+    "request_route { if (proto =~ UDP) drop; }",
+    "request_route { if (proto !~ UDP) drop; }",
+    "request_route { if (proto < UDP) drop; }",
+    "request_route { if (proto > UDP) drop; }",
+    "request_route { if (proto <= UDP) drop; }",
+    "request_route { if (proto >= UDP) drop; }",
+    "request_route { if (proto ieq UDP) drop; }",
+    "request_route { if (proto ine UDP) drop; }",
+    "request_route { if (af =~ INET) drop; }",
+    "request_route { if (af !~ INET) drop; }",
+    "request_route { if (af ieq INET) drop; }",
+    "request_route { if (af ine INET) drop; }",
+    "request_route { if (msg:len =~ 100) drop; }",
+    "request_route { if (msg:len !~ 100) drop; }",
+    "request_route { if (msg:len ieq 100) drop; }",
+    "request_route { if (msg:len ine 100) drop; }",
+    'request_route { if (src_ip !~ "1.2.3.4") drop; }',
+    'request_route { if (src_ip < "1.2.3.4") drop; }',
+    'request_route { if (src_ip > "1.2.3.4") drop; }',
+    'request_route { if (src_ip <= "1.2.3.4") drop; }',
+    'request_route { if (src_ip >= "1.2.3.4") drop; }',
+    'request_route { if (src_ip ieq "1.2.3.4") drop; }',
+    'request_route { if (src_ip ine "1.2.3.4") drop; }',
+    "request_route { if (dst_port =~ 1) drop; }",
+    "request_route { if (dst_port !~ 1) drop; }",
+    "request_route { if (dst_port ieq 1) drop; }",
+    "request_route { if (dst_port ine 1) drop; }",
+    "request_route { if (snd_af =~ INET) drop; }",
+    "request_route { if (snd_af !~ INET) drop; }",
+    "request_route { if (snd_af ieq INET) drop; }",
+    "request_route { if (snd_af ine INET) drop; }",
+    "request_route { $var(x) = method; }",
+    "request_route { $var(x) = uri; }",
+    "request_route { $var(x) = status; }",
+    "request_route { $var(x) = src_port; }",
+    'request_route { xlog("L_INFO", method); }',
+    "request_route { if (method) drop; }",
+    "request_route { if ($var(x) == method) drop; }",
+    'request_route { if ((method) == "A") drop; }',
+]
+
 KEYWORDS_ACCEPTED = [
     "request_route { if (af == inet) drop; }",
     "request_route { if (proto == ws || proto == WSS || proto == TLS || proto == SCTP) drop; }",
@@ -331,12 +497,16 @@ def _we_accept(snippet: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize("snippet", ACCEPTED + KEYWORDS_ACCEPTED + ARGS_ACCEPTED + NEWER_THAN_563)
+@pytest.mark.parametrize(
+    "snippet", ACCEPTED + KEYWORDS_ACCEPTED + ARGS_ACCEPTED + OPERATORS_ACCEPTED + NEWER_THAN_563
+)
 def test_accepted(snippet: str) -> None:
     assert _we_accept(snippet)
 
 
-@pytest.mark.parametrize("snippet", REJECTED + KEYWORDS_REJECTED + ARGS_REJECTED + list(STRICTER))
+@pytest.mark.parametrize(
+    "snippet", REJECTED + KEYWORDS_REJECTED + ARGS_REJECTED + OPERATORS_REJECTED + list(STRICTER)
+)
 def test_rejected(snippet: str) -> None:
     assert not _we_accept(snippet)
 
@@ -345,7 +515,14 @@ def test_rejected(snippet: str) -> None:
 @pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio not installed")
 @pytest.mark.parametrize(
     "snippet",
-    ACCEPTED + REJECTED + KEYWORDS_ACCEPTED + KEYWORDS_REJECTED + ARGS_ACCEPTED + ARGS_REJECTED,
+    ACCEPTED
+    + REJECTED
+    + KEYWORDS_ACCEPTED
+    + KEYWORDS_REJECTED
+    + ARGS_ACCEPTED
+    + ARGS_REJECTED
+    + OPERATORS_ACCEPTED
+    + OPERATORS_REJECTED,
 )
 def test_same_verdict_as_kamailio(snippet: str, tmp_path: Path) -> None:
     assert _we_accept(snippet) == _kamailio_accepts(tmp_path, snippet)
