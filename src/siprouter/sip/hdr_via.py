@@ -46,10 +46,12 @@ _VIA_RE = re.compile(
     + _W
     + rb"([0-9]{1,5}))?(?=[ \t\r\n;]|\Z)"
 )
-# the plain "SIP/2.0/UDP host[:port]" case without blanks around '/' and ':'
+# the plain "SIP/2.0/UDP host[:port];simple=params" case without blanks around '/' and ':'
+# and without quotes: one match parses sent-protocol/sent-by and validates the params
 _VIA_FAST_RE = re.compile(
     rb"(SIP)/(2\.0)/(" + _T + rb") (\[[0-9A-Fa-f:.]+\]|[^ \t\r\n:;\[\],\"<>]+)"
     rb"(?::([0-9]{1,5}))?(?=[ \t\r\n;]|\Z)"
+    rb'((?:[ \t]*;[ \t]*[^ \t\r\n;=,"<>]+(?:[ \t]*=[ \t]*[^ \t\r\n;,"<>]*)?)*)[ \t]*\Z'
 )
 _NUM_PARAM_RE = re.compile(rb"(?i);[ \t\r\n]*(?:rport|ttl)[ \t\r\n]*=")
 
@@ -189,13 +191,19 @@ def _check_numbers(params: Params, offset: int) -> None:
 
 
 def _parse_one(data: bytes, s: int, e: int) -> Via:
-    m = _VIA_FAST_RE.match(data, s, e) or _VIA_RE.match(data, s, e)
-    if m is None:
-        raise SipParseError(
-            f"bad via-parm {data[s:e][:60].decode('utf-8', 'surrogateescape')!r}", offset=s
-        )
-    pb = m.end()
-    params = check_params(data, pb, e)
+    m = _VIA_FAST_RE.match(data, s, e)
+    params: Params | None
+    if m is not None:
+        pb = m.start(6)
+        params = None if pb < e else []
+    else:
+        m = _VIA_RE.match(data, s, e)
+        if m is None:
+            raise SipParseError(
+                f"bad via-parm {data[s:e][:60].decode('utf-8', 'surrogateescape')!r}", offset=s
+            )
+        pb = m.end()
+        params = check_params(data, pb, e)
     if pb < e and _NUM_PARAM_RE.search(data, pb, e) is not None:
         if params is None:
             params = parse_params(data, pb, e)

@@ -385,11 +385,15 @@ class SipMessage:
     def _span(self, i: int) -> tuple[int, int]:
         """(value start, value end) of header i, surrounding whitespace trimmed."""
         st = self._starts
-        if st is None:
-            st = self._offsets()
+        if st is not None:
+            base = st[i]
+        elif i < 8:  # fast-path index (CRLF, no folds): sum the few lines before this one
+            base = self.headers_start + sum(map(len, self._lines[:i])) + 2 * i
+        else:
+            base = self._offsets()[i]
         data = self.data
-        s = st[i] + len(self._names[i]) + 1
-        e = st[i] + len(self._lines[i])
+        s = base + len(self._names[i]) + 1
+        e = base + len(self._lines[i])
         while s < e and data[s] in _WSI:
             s += 1
         while e > s and data[e - 1] in _WSI:
