@@ -10,6 +10,7 @@ parameter, not a URI parameter. Offsets are absolute offsets into the message bu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .errors import SipParseError
@@ -25,6 +26,14 @@ from .hdr_params import (
     skip_ws,
     split_commas,
     unquote,
+)
+
+# The common shape in one match: ["display" | token display] <uri> followed by simple params
+# (no quotes, no folding). Anything else takes the general path below.
+_FAST_RE = re.compile(
+    rb'(?:("(?:[^"\\\r\n]|\\[^\r\n])*")[ \t]*|([^"<>;,\r\n]*?)[ \t]*)'
+    rb"<([^<> \t\r\n]+)>"
+    rb'((?:[ \t]*;[ \t]*[^ \t\r\n;=,"<>]+(?:[ \t]*=[ \t]*[^ \t\r\n;,"<>]*)?)*)[ \t]*\Z'
 )
 
 
@@ -175,6 +184,24 @@ def parse_nameaddr(data: bytes, start: int, end: int, allow_star: bool = False) 
         e -= 1
     if s >= e:
         raise SipParseError("empty name-addr", offset=start)
+    m = _FAST_RE.match(data, s, e)
+    if m is not None and data.find(b":", m.start(3), m.end(3)) >= 0:
+        d = m.group(1) or m.group(2)
+        us, ue = m.span(3)
+        pb = m.start(4)
+        return NameAddr(
+            d.decode("utf-8", "surrogateescape") if d else None,
+            data[us:ue].decode("utf-8", "surrogateescape"),
+            None if pb < e else [],
+            s,
+            e,
+            us,
+            ue,
+            True,
+            False,
+            pb,
+            data,
+        )
     c = data[s]
     if c == 0x2A and allow_star and skip_ws(data, s + 1, e) == e:
         return NameAddr(None, "*", [], s, e, s, s + 1, False, True)
