@@ -11,6 +11,10 @@ from .errors import SipParseError
 from .hdr_params import Params, get_param, parse_params, rskip_ws, skip_ws, split_commas, text
 
 _TOKEN_RE = re.compile(rb"[A-Za-z0-9.!%*_+`'~-]+\Z")
+_TOKEN_LIST_RE = re.compile(
+    rb"[ \t\r\n,]*(?:[A-Za-z0-9.!%*_+`'~-]+(?:[ \t\r\n]*,[ \t\r\n,]*[A-Za-z0-9.!%*_+`'~-]+)*)?"
+    rb"[ \t\r\n,]*\Z"
+)
 _MEDIA_RE = re.compile(
     rb"[ \t\r\n]*([A-Za-z0-9.!%*_+`'~-]+)[ \t\r\n]*/[ \t\r\n]*([A-Za-z0-9.!%*_+`'~-]+)"
 )
@@ -86,6 +90,8 @@ def parse_content_type(data: bytes, start: int, end: int) -> ContentType:
 
 def parse_token_list(data: bytes, start: int, end: int) -> list[str]:
     """Comma separated tokens (option tags, methods, event packages); may be empty."""
+    if _TOKEN_LIST_RE.match(data, start, end) is not None:
+        return [t.decode() for t in map(bytes.strip, data[start:end].split(b",")) if t]
     out: list[str] = []
     for s, e in split_commas(data, start, end):
         t = data[s:e]
