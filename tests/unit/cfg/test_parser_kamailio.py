@@ -540,3 +540,96 @@ def test_stricter_than_kamailio(snippet: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("snippet", NEWER_THAN_563)
 def test_newer_than_563(snippet: str, tmp_path: Path) -> None:
     assert _we_accept(snippet) and not _kamailio_accepts(tmp_path, snippet)
+
+
+# Operator precedence checked by evaluation: kamailio computes each expression at start
+# (event_route[core:worker-one-init]) and logs it; the parser's tree, evaluated with
+# integer semantics, must give the same numbers.
+PRECEDENCE_CASES = [
+    "1 | 2 & 0", "1 | 2 ^ 3", "2 ^ 3 & 1", "4 | 1 & 2", "1 + 2 << 1", "1 << 3 >> 1",
+    "6 >> 1 << 1", "1 & 3 << 1", "3 ^ 1 << 1", "2 == 2 & 1", "3 & 6 == 6", "1 < 2 == 1",
+    "2 < 3 < 1", "1 != 2 == 1", "1 | 1 == 2", "6 - 2 - 1", "2 * 3 mod 4", "5 mod 3 * 2",
+    "7 / 2 * 2", "2 * 3 + 1 mod 2", "10 - 2 * 3", "1 << 2 + 1", "!0 + 1", "!1 == 0",
+    "!0 && 0", "-2 * 3", "-1 - -1", "~0 + 1", "1 || 0 && 0", "0 && 1 || 1",
+]  # fmt: skip
+
+_INT_OPS = {
+    "|": lambda a, b: a | b, "&": lambda a, b: a & b, "^": lambda a, b: a ^ b,
+    "<<": lambda a, b: a << b, ">>": lambda a, b: a >> b, "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: int(a / b),
+    "mod": lambda a, b: a % b, "||": lambda a, b: int(bool(a) or bool(b)),
+    "&&": lambda a, b: int(bool(a) and bool(b)), "<": lambda a, b: int(a < b),
+    ">": lambda a, b: int(a > b), "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
+}  # fmt: skip
+
+
+def _evaluate(e: object) -> int:
+    from siprouter.cfg import ast
+
+    if isinstance(e, ast.Literal):
+        return int(e.value)
+    if isinstance(e, ast.UnOp):
+        v = _evaluate(e.operand)
+        return {"!": int(not v), "-": -v, "~": ~v}[e.op]
+    assert isinstance(e, ast.BinOp)
+    return _INT_OPS[e.op](_evaluate(e.left), _evaluate(e.right))
+
+
+def _free_udp_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio not installed")
+def test_precedence_matches_kamailio_evaluation(tmp_path: Path) -> None:
+    import os
+    import re
+    import signal
+
+    body = "".join(
+        f'  $var(r) = {e};\n  xlog("L_ALERT", "R{i}=$var(r)\\n");\n'
+        for i, e in enumerate(PRECEDENCE_CASES)
+    )
+    cfg = tmp_path / "prec.cfg"
+    cfg.write_text(
+        'mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"\nloadmodule "pv.so"\n'
+        f'loadmodule "xlog.so"\nlisten=udp:127.0.0.1:{_free_udp_port()}\n'
+        "log_stderror=yes\nchildren=1\n"
+        f"event_route[core:worker-one-init] {{\n{body}}}\nrequest_route {{ drop; }}\n"
+    )
+    proc = subprocess.Popen(
+        ["kamailio", "-f", str(cfg), "-E", "-DD", "-n", "1", "-Y", str(tmp_path),
+         "-P", str(tmp_path / "k.pid")],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, start_new_session=True,
+    )  # fmt: skip
+    import threading
+
+    results: dict[int, int] = {}
+    # never wait forever on a kamailio that neither logs nor exits
+    watchdog = threading.Timer(60, lambda: os.killpg(proc.pid, signal.SIGKILL))
+    watchdog.start()
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            m = re.search(r"R(\d+)=(-?\d+)", line)
+            if m:
+                results[int(m.group(1))] = int(m.group(2))
+                if len(results) == len(PRECEDENCE_CASES):
+                    break
+    finally:
+        watchdog.cancel()
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    assert len(results) == len(PRECEDENCE_CASES)
+    for i, text in enumerate(PRECEDENCE_CASES):
+        cfg_ast = parse_string(f"request_route {{ $var(r) = {text}; }}")
+        (stmt,) = cfg_ast.route("request").body
+        assert _evaluate(stmt.value) == results[i], text
