@@ -4,6 +4,7 @@ installed, so its verdict is about syntax."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -622,11 +623,13 @@ def test_precedence_matches_kamailio_evaluation(tmp_path: Path) -> None:
                     break
     finally:
         watchdog.cancel()
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
     assert len(results) == len(PRECEDENCE_CASES)
     for i, text in enumerate(PRECEDENCE_CASES):
