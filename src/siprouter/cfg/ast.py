@@ -22,7 +22,19 @@ Shape overview:
       route_list       every RouteBlock in source order (duplicates included)
 
 Route kinds (canonical, see ROUTE_KINDS): request, route, failure, branch, reply,
-onreply, onsend, event. The unnamed block of a kind has name "".
+onreply, onsend, event. The unnamed block of a kind has name "". `route {}`,
+`route[0]` and `request_route {}` are kind "request"; `onreply_route[0]` is the unnamed
+onreply block; numeric names are normalised (`failure_route[01]` is "1").
+
+Expression shapes worth knowing (they follow Kamailio's grammar):
+- a core keyword only appears as BinOp(op, Keyword, value) (`method == "INVITE"`,
+  `src_ip == 10.0.0.0/8`, `uri == myself`; also `myself == uri`), and `!` in front of
+  it negates the whole comparison: `!src_ip == x` is UnOp("!", BinOp(...));
+- the value of `src_ip == host.name` / `method == INVITE` is an Ident;
+- CoreValue names are upper case (INET, INET6, UDP, TCP, TLS, SCTP, WS, WSS);
+- Ident also appears as an argument of the core functions that take bare names
+  (setflag(FLAG), forward(host), udp_mtu_try_proto(TCP) gives CoreValue);
+- `-1` is Literal(-1); adjacent double-quoted strings are one Literal.
 """
 
 from __future__ import annotations
