@@ -1,0 +1,83 @@
+"""The `pv` module: Kamailio's pseudo-variables over the per-message context.
+
+`loadmodule "pv.so"` makes the PVs below available to the config (without it only the
+core's $rc, $env(..), $def(..), $null exist, as in Kamailio). The implementations are in
+siprouter/pv/impl_*.py; pv/access.py compiles each use in the config into a getter and,
+for assignable ones, a setter.
+
+Parameters:
+* varset "name=i:1" / "name=s:text": initial value of $var(name) (may repeat);
+* shvset "name=i:1" / "name=s:text": value of $shv(name) at startup (may repeat);
+* avp_aliases "alias=i:N;alias2=s:name": names for $avp(alias).
+Those values are process-wide (one config per process); `reset()` forgets them.
+"""
+
+from __future__ import annotations
+
+from siprouter.modules.registry import ModuleExports, ParamSpec, ParamType, PVSpec
+from siprouter.pv import impl_vars, stores
+from siprouter.pv.impl_hdr import hdr_specs
+from siprouter.pv.impl_net import net_specs
+from siprouter.pv.impl_time import time_specs
+from siprouter.pv.impl_uri import uri_specs
+
+
+def _typed(text: str) -> str:
+    stores.parse_typed_assignment(text)  # ValueError: a -c error at the modparam
+    return text
+
+
+def _aliases(text: str) -> str:
+    impl_vars.AvpPV().add_aliases(text)  # checked on a scratch instance
+    return text
+
+
+def reset() -> None:
+    """Forget the values set by varset/shvset/avp_aliases (tests, reloading a config)."""
+    stores.reset()
+    impl_vars.AVP.aliases.clear()
+
+
+def _pvs() -> list[PVSpec]:
+    return [
+        *uri_specs(),
+        *hdr_specs(),
+        *net_specs(),
+        *time_specs(),
+        impl_vars.VAR.spec(),
+        impl_vars.AVP.spec(),
+        impl_vars.XAVP.spec(),
+        impl_vars.SHV.spec(),
+    ]
+
+
+EXPORTS = ModuleExports.of(
+    "pv",
+    params=[
+        ParamSpec(
+            "varset",
+            ParamType.STR,
+            validator=_typed,
+            setter=stores.VAR_DEFAULTS.set,
+            multi=True,
+            doc="initial $var value: name=i:1 or name=s:text",
+        ),
+        ParamSpec(
+            "shvset",
+            ParamType.STR,
+            validator=_typed,
+            setter=stores.SHARED_VARS.set_text,
+            multi=True,
+            doc="initial $shv value: name=i:1 or name=s:text",
+        ),
+        ParamSpec(
+            "avp_aliases",
+            ParamType.STR,
+            validator=_aliases,
+            setter=impl_vars.AVP.add_aliases,
+            multi=True,
+            doc="AVP aliases: alias=i:N;alias2=s:name",
+        ),
+    ],
+    pvs=_pvs(),
+)

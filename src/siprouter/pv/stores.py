@@ -1,0 +1,207 @@
+"""Value stores behind $avp, $xavp, $var and $shv.
+
+* `AvpStore`: the AVPs of one message (`ctx.avps`). Each name (a str, or an int for
+  `$avp(i:N)`) holds a stack of values: the last one added is index 0, as in
+  Kamailio's AVP list.
+* `Xavp` / `XavpStore`: extended AVPs (`ctx.xavps`): each name holds a stack of items;
+  an item has either a plain value or a list of fields (name -> stack of values, a
+  value may itself be an `Xavp` list).
+* `VarDefaults`: initial values of script variables (`modparam("pv", "varset", ...)`);
+  the variables themselves live in `ctx.script.vars` (per worker process).
+* `SharedVars`: $shv variables, shared by every worker in Kamailio. `SharedStore` is
+  the small interface the network runtime backs with state shared across worker
+  processes; `LocalSharedStore` is the single-process implementation used now (a dict
+  in this process: correct for one worker and for tests, not yet across processes).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+Value = int | str | None
+AvpName = int | str
+
+
+class AvpStore:
+    """The AVPs of one message. Values are stacks with the newest at the end of the list
+    (index 0 in the script)."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self) -> None:
+        self._d: dict[AvpName, list[int | str]] = {}
+
+    def add(self, name: AvpName, value: int | str) -> None:
+        self._d.setdefault(name, []).append(value)
+
+    def values(self, name: AvpName) -> list[int | str]:
+        """Values, newest first."""
+        v = self._d.get(name)
+        return v[::-1] if v else []
+
+    def first(self, name: AvpName) -> int | str | None:
+        v = self._d.get(name)
+        return v[-1] if v else None
+
+    def delete_first(self, name: AvpName) -> None:
+        v = self._d.get(name)
+        if v:
+            v.pop()
+            if not v:
+                del self._d[name]
+
+    def delete_all(self, name: AvpName) -> None:
+        self._d.pop(name, None)
+
+    def names(self) -> list[AvpName]:
+        return list(self._d)
+
+    def __len__(self) -> int:
+        return sum(map(len, self._d.values()))
+
+
+class Xavp:
+    """One XAVP item: `value` is a plain value, or None with `fields` holding the child
+    list (field name -> values, newest first)."""
+
+    __slots__ = ("fields", "value")
+
+    def __init__(self, value: Value = None, fields: dict[str, list[XavpValue]] | None = None):
+        self.value = value
+        self.fields = fields
+
+    def field_values(self, name: str) -> list[XavpValue]:
+        f = self.fields
+        return f.get(name, []) if f else []
+
+    def add_field(self, name: str, value: XavpValue) -> None:
+        if self.fields is None:
+            self.fields = {}
+        self.fields.setdefault(name, []).insert(0, value)
+
+    def text(self) -> str:
+        """How Kamailio prints an XAVP list item that holds fields."""
+        return f"<<xavp:{id(self):#x}>>"
+
+    def __repr__(self) -> str:
+        return f"Xavp({self.value!r}, {self.fields!r})"
+
+
+XavpValue = int | str | Xavp
+
+
+class XavpStore:
+    """The XAVPs of one message: name -> items, newest first."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self) -> None:
+        self._d: dict[str, list[Xavp]] = {}
+
+    def items(self, name: str) -> list[Xavp]:
+        return self._d.get(name, [])
+
+    def push(self, name: str, item: Xavp) -> None:
+        self._d.setdefault(name, []).insert(0, item)
+
+    def remove(self, name: str, item: Xavp) -> None:
+        lst = self._d.get(name)
+        if lst and item in lst:
+            lst.remove(item)
+            if not lst:
+                del self._d[name]
+
+    def delete_all(self, name: str) -> None:
+        self._d.pop(name, None)
+
+    def names(self) -> list[str]:
+        return list(self._d)
+
+
+# ---- typed initial values: "name=i:1" / "name=s:text" ------------------------------------
+
+_TYPED = re.compile(r"([^=\s]+)\s*=\s*([is]):(.*)\Z", re.DOTALL)
+
+
+def parse_typed_assignment(text: str) -> tuple[str, int | str]:
+    """Parse the `varset`/`shvset` modparam value `name=i:INT` or `name=s:TEXT`."""
+    m = _TYPED.match(text.strip())
+    if m is None:
+        raise ValueError(f"expected name=i:number or name=s:text, got {text!r}")
+    name, kind, raw = m.groups()
+    if kind == "i":
+        try:
+            return name, int(raw.strip(), 0)
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a number (in {text!r})") from None
+    return name, raw
+
+
+class VarDefaults:
+    """Initial values of $var variables set by modparam("pv", "varset", "x=i:1")."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, int | str] = {}
+
+    def set(self, text: str) -> None:
+        name, value = parse_typed_assignment(text)
+        self.values[name] = value
+
+
+class SharedStore(Protocol):
+    """Where $shv values live: one store for every worker of a server."""
+
+    def get(self, name: str) -> Value: ...
+
+    def set(self, name: str, value: Value) -> None: ...
+
+    def names(self) -> list[str]: ...
+
+
+class LocalSharedStore:
+    """Single-process SharedStore (a dict); the network runtime replaces it with a
+    store shared across worker processes."""
+
+    def __init__(self) -> None:
+        self._d: dict[str, Value] = {}
+
+    def get(self, name: str) -> Value:
+        return self._d.get(name)
+
+    def set(self, name: str, value: Value) -> None:
+        self._d[name] = value
+
+    def names(self) -> list[str]:
+        return list(self._d)
+
+
+class SharedVars:
+    """The $shv variables of a server, over a SharedStore. A $shv never set reads 0, a
+    $shv set to $null is 0 too (Kamailio keeps shared variables as int or string)."""
+
+    def __init__(self, store: SharedStore | None = None) -> None:
+        self.store: SharedStore = store if store is not None else LocalSharedStore()
+
+    def get(self, name: str) -> int | str:
+        v = self.store.get(name)
+        return 0 if v is None else v
+
+    def set(self, name: str, value: Value) -> None:
+        self.store.set(name, 0 if value is None else value)
+
+    def set_text(self, text: str) -> None:
+        """modparam("pv", "shvset", "name=i:1")."""
+        name, value = parse_typed_assignment(text)
+        self.store.set(name, value)
+
+
+# Process-level instances: one config runs per process (tests reset them with reset()).
+VAR_DEFAULTS = VarDefaults()
+SHARED_VARS = SharedVars()
+
+
+def reset() -> None:
+    """Forget varset/shvset values (for tests loading several configs in one process)."""
+    VAR_DEFAULTS.values.clear()
+    SHARED_VARS.store = LocalSharedStore()
