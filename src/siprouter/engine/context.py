@@ -47,6 +47,8 @@ log         list collecting (level, text) log lines when a test or the offline
             runner wants them; None means "log through the logging module only".
 sent        list of what the routes asked to send (replies, forwards), recorded by
             the functions that send; read by the offline runner and tests.
+dropped     True once `drop` ran (CompiledConfig.run sets it; what it means depends on
+            the block type, see compiler.drop_applies).
 
 The current cfg file / line / route name ($cfg(file), $cfg(line), $cfg(route)) are
 not stored per statement: compiled route code runs with the cfg file name and cfg
@@ -129,6 +131,7 @@ class MsgContext:
         "bflags",
         "branch_flags",
         "branches",
+        "dropped",
         "dst_uri",
         "flags",
         "force_socket",
@@ -173,6 +176,7 @@ class MsgContext:
         self.script = script if script is not None else ScriptState()
         self.log: list[tuple[str, str]] | None = None
         self.sent: list[Any] | None = None
+        self.dropped = False
 
     # ---- lazily created parts ------------------------------------------------------
 

@@ -1,0 +1,58 @@
+"""A test-only module for the engine tests: a script-variable PV `$tv(name)` (stored in
+ctx.script.vars, like $var), `$tn` (read-only, the number of calls of `mark`), and
+functions `ret(n)` (returns n), `mark(text)` (records text in ctx.log), `val(x)`
+(dynamic argument, records its value)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from siprouter.modules import loader
+from siprouter.modules.registry import ArgKind, FunctionSpec, InnerName, ModuleExports, PVSpec
+
+NAME = "enginetest"
+
+
+def _get(ctx: Any, inner: str) -> Any:
+    return ctx.script.vars.get(inner, 0)
+
+
+def _set(ctx: Any, inner: str, value: Any) -> None:
+    ctx.script.vars[inner] = value
+
+
+def _ret(ctx: Any, n: Any) -> int:
+    return int(n)
+
+
+def _mark(ctx: Any, text: Any) -> int:
+    if ctx.log is None:
+        ctx.log = []
+    ctx.log.append(("mark", text))
+    return 1
+
+
+def _val(ctx: Any, value: Any) -> int:
+    if ctx.log is None:
+        ctx.log = []
+    ctx.log.append(("val", value))
+    return 1
+
+
+def _fix_ret(args: Any) -> list[Any]:
+    return [int(args[0])]
+
+
+EXPORTS = ModuleExports.of(
+    NAME,
+    functions=[
+        FunctionSpec("ret", _ret, (1,), (ArgKind.INT,), fixup=_fix_ret),
+        FunctionSpec("mark", _mark, (1,), (ArgKind.STR,)),
+        FunctionSpec("val", _val, (1,), (ArgKind.ANY,), dynamic_args=True),
+    ],
+    pvs=[PVSpec("tv", _get, _set, InnerName.REQUIRED)],
+)
+
+
+def register() -> None:
+    loader.register(EXPORTS)
