@@ -1,6 +1,6 @@
 """A test-only module for the engine tests: a script-variable PV `$tv(name)` (stored in
 ctx.script.vars, like $var), `$tn` (read-only, the number of calls of `mark`), and
-functions `ret(n)` (returns n), `mark(text)` (records text in ctx.log), `val(x)`
+functions `ret(n)` (returns n), `mark(text)` (records text in ctx.log), `show(name)` (records `name=[$tv(name)]`), `val(x)`
 (dynamic argument, records its value)."""
 
 from __future__ import annotations
@@ -39,6 +39,15 @@ def _val(ctx: Any, value: Any) -> int:
     return 1
 
 
+def _show(ctx: Any, name: Any) -> int:
+    """Log `name=[value]` of $tv(name), formatted as xlog prints $var(name)."""
+    if ctx.log is None:
+        ctx.log = []
+    value = ctx.script.vars.get(name, 0)
+    ctx.log.append(("mark", f"{name}=[{'<null>' if value is None else value}]"))
+    return 1
+
+
 def _fix_ret(args: Any) -> list[Any]:
     return [int(args[0])]
 
@@ -48,6 +57,7 @@ EXPORTS = ModuleExports.of(
     functions=[
         FunctionSpec("ret", _ret, (1,), (ArgKind.INT,), fixup=_fix_ret),
         FunctionSpec("mark", _mark, (1,), (ArgKind.STR,)),
+        FunctionSpec("show", _show, (1,), (ArgKind.STR,)),
         FunctionSpec("val", _val, (1,), (ArgKind.ANY,), dynamic_args=True),
     ],
     pvs=[PVSpec("tv", _get, _set, InnerName.REQUIRED)],
