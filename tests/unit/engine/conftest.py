@@ -24,12 +24,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import enginetest_mod  # noqa: E402
+import enginetest_mod
 
-from siprouter.cfg.parser import parse_string  # noqa: E402
-from siprouter.engine.compiler import CompiledConfig, compile_config  # noqa: E402
-from siprouter.engine.context import MsgContext, ScriptState  # noqa: E402
-from siprouter.sip.message import parse_message  # noqa: E402
+from siprouter.cfg.parser import parse_string
+from siprouter.engine.compiler import CompiledConfig, compile_config
+from siprouter.engine.context import MsgContext, ScriptState
+from siprouter.sip.message import parse_message
 
 REQUEST = (
     b"INVITE sip:bob@example.org SIP/2.0\r\n"
