@@ -17,7 +17,7 @@ _SCHEME_RE = re.compile(rb"[ \t\r\n]*([A-Za-z0-9.!%*_+`'~-]+)")
 _TOKEN68_RE = re.compile(rb"[A-Za-z0-9._~+/-]+=*\Z")
 _PARAM_RE = re.compile(
     rb"[ \t\r\n]*([A-Za-z0-9.!%*_+`'~-]+)[ \t\r\n]*=[ \t\r\n]*"
-    rb'("(?:[^"\\]|\\[\s\S])*"|[^ \t\r\n,"]+)[ \t\r\n]*(?:,|\Z)'
+    rb'("[^"\\]*(?:\\[\s\S][^"\\]*)*"|[^ \t\r\n,"]+)[ \t\r\n]*(?:,|\Z)'
 )
 
 

@@ -31,7 +31,7 @@ from .hdr_params import (
 # The common shape in one match: ["display" | token display] <uri> followed by simple params
 # (no quotes, no folding). Anything else takes the general path below.
 _FAST_RE = re.compile(
-    rb'(?:("(?:[^"\\\r\n]|\\[^\r\n])*")[ \t]*|([^"<>;,\r\n]*?)[ \t]*)'
+    rb'(?:("[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*")[ \t]*|([^"<>;,\r\n]*?)[ \t]*)'
     rb"<([^<> \t\r\n]+)>"
     rb'((?:[ \t]*;[ \t]*[^ \t\r\n;=,"<>]+(?:[ \t]*=[ \t]*[^ \t\r\n;,"<>]*)?)*)[ \t]*\Z'
 )

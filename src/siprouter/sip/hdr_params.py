@@ -18,12 +18,13 @@ WS = b" \t\r\n"
 # One `;name[=value]` parameter; the value is a token-ish run, an IPv6 reference or a quoted string.
 _PARAM_RE = re.compile(
     rb'[ \t\r\n]*;[ \t\r\n]*([^ \t\r\n;=,"<>]+)'
-    rb'(?:[ \t\r\n]*=[ \t\r\n]*("(?:[^"\\]|\\[\s\S])*"|[^ \t\r\n;,"<>]*))?[ \t\r\n]*'
+    rb'(?:[ \t\r\n]*=[ \t\r\n]*("[^"\\]*(?:\\[\s\S][^"\\]*)*"|[^ \t\r\n;,"<>]*))?[ \t\r\n]*'
 )
 # A whole run of simple params (no quotes, no folding), validated in one C-level match.
 _SIMPLE_PARAMS = re.compile(
     rb'(?:[ \t]*;[ \t]*[^ \t\r\n;=,"<>]+(?:[ \t]*=[ \t]*[^ \t\r\n;,"<>]*)?)*[ \t]*\Z'
 )
+_SPECIAL_RE = re.compile(rb'[",<]')
 _FOLD_RE = re.compile(rb"\r?\n[ \t]+")
 
 Params = list[tuple[str, str | None]]
@@ -87,17 +88,18 @@ def split_commas(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
     """Split data[start:end] at top-level commas: not inside quotes or <...>.
 
     Returns (start, end) offsets of the elements with surrounding whitespace trimmed; empty
-    elements (``a,,b``) are skipped.
+    elements (``a,,b``) are skipped. An unterminated quote or ``<`` is an error only when
+    a comma follows (without a comma the value is one element, checked by its own parser).
     """
     out: list[tuple[int, int]] = []
+    if data.find(b",", start, end) < 0:
+        s = skip_ws(data, start, end)
+        e = rskip_ws(data, s, end)
+        if e > s:
+            out.append((s, e))
+        return out
     seg = data[start:end]
     if b'"' not in seg and b"<" not in seg:
-        if b"," not in seg:
-            s = skip_ws(data, start, end)
-            e = rskip_ws(data, s, end)
-            if e > s:
-                out.append((s, e))
-            return out
         s = start
         for part in seg.split(b","):
             e = s + len(part)
@@ -109,24 +111,26 @@ def split_commas(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
         return out
     i = start
     elem = start
-    while i < end:
-        c = data[i]
+    search = _SPECIAL_RE.search
+    while True:
+        m = search(data, i, end)
+        if m is None:
+            break
+        j = m.start()
+        c = data[j]
         if c == 0x22:
-            i = quoted_end(data, i, end)
-            continue
-        if c == 0x3C:
-            j = data.find(b">", i + 1, end)
-            if j < 0:
-                raise SipParseError("unterminated <...>", offset=i)
-            i = j + 1
-            continue
-        if c == 0x2C:
-            a = skip_ws(data, elem, i)
-            b = rskip_ws(data, a, i)
+            i = quoted_end_fast(data, j, end)
+        elif c == 0x3C:
+            k = data.find(b">", j + 1, end)
+            if k < 0:
+                raise SipParseError("unterminated <...>", offset=j)
+            i = k + 1
+        else:
+            a = skip_ws(data, elem, j)
+            b = rskip_ws(data, a, j)
             if b > a:
                 out.append((a, b))
-            elem = i + 1
-        i += 1
+            elem = i = j + 1
     a = skip_ws(data, elem, end)
     b = rskip_ws(data, a, end)
     if b > a:
@@ -180,11 +184,14 @@ def check_params(data: bytes, pos: int, end: int) -> Params | None:
     return parse_params(data, pos, end)
 
 
-_QUOTED_RE = re.compile(rb'"(?:[^"\\]|\\[\s\S])*"')
+_QUOTED_RE = re.compile(rb'"[^"\\]*(?:\\[\s\S][^"\\]*)*"')
 
 
 def quoted_end_fast(data: bytes, pos: int, end: int) -> int:
-    """Like quoted_end, with the scan done by the regex engine."""
+    """Like quoted_end, with the scan done in C."""
+    j = data.find(b'"', pos + 1, end)
+    if j >= 0 and data.find(b"\\", pos + 1, j) < 0:
+        return j + 1
     m = _QUOTED_RE.match(data, pos, end)
     if m is None:
         raise SipParseError("unterminated quoted string", offset=pos)

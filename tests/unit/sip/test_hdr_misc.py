@@ -125,9 +125,11 @@ def test_split_commas_respects_quotes_and_brackets() -> None:
     ]
     assert split_commas(b"   ", 0, 3) == []
     with pytest.raises(SipParseError):
-        split_commas(b"<sip:a", 0, 6)
+        split_commas(b"<sip:a, b", 0, 9)
     with pytest.raises(SipParseError):
-        split_commas(b'"abc', 0, 4)
+        split_commas(b'"abc, d', 0, 7)
+    # without a comma there is nothing to split: the element parser reports the damage
+    assert split_commas(b" <sip:a ", 0, 8) == [(1, 7)]
 
 
 def test_parse_params_both_paths_agree() -> None:
