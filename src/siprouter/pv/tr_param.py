@@ -2,7 +2,8 @@
 
 `split_params()` is Kamailio's parameter list parser (also used by `{uri.param,NAME}`):
 names end at '=', the separator or whitespace; a value is a token or a quoted string
-(quotes dropped); a trailing separator is ignored.  Kamailio keeps the list in reverse
+(quotes dropped); a trailing separator is ignored, a ',' ends the list (header lists)
+and leading whitespace is an error, as in Kamailio 5.6.3.  Kamailio keeps the list in reverse
 order, so `{param.value,a}` on `a=1;a=2` finds the last `a` ("2").  An optional last
 argument is a one-character separator (default ';').
 """
@@ -23,11 +24,13 @@ def split_params(text: str, sep: str = ";") -> list[tuple[str, str]] | None:
     out: list[tuple[str, str]] = []
     i = 0
     n = len(text)
+    if text[:1] in _WS and text:
+        return None
     while True:
         while i < n and text[i] in _WS:
             i += 1
         j = i
-        while j < n and text[j] not in _WS and text[j] != "=" and text[j] != sep:
+        while j < n and text[j] not in _WS and text[j] not in "=," and text[j] != sep:
             j += 1
         name = text[i:j]
         i = j
@@ -47,14 +50,14 @@ def split_params(text: str, sep: str = ";") -> list[tuple[str, str]] | None:
                 i = k + 1
             else:
                 j = i
-                while j < n and text[j] not in _WS and text[j] != sep:
+                while j < n and text[j] not in _WS and text[j] != sep and text[j] != ",":
                     j += 1
                 value = text[i:j]
                 i = j
             while i < n and text[i] in _WS:
                 i += 1
         out.append((name, value))
-        if i >= n:
+        if i >= n or text[i] == ",":
             return out
         if text[i] != sep:
             return None

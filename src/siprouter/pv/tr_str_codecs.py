@@ -210,6 +210,8 @@ def b58_encode(b: bytes) -> bytes:
 
 
 def b58_decode(b: bytes) -> bytes | None:
+    """As Kamailio 5.6.3 returns it: the number's bytes, then one NUL per leading '1'
+    and a final NUL (its buffer is read from the wrong end)."""
     num = 0
     for c in b:
         v = _B58_IDX.get(c)
@@ -218,7 +220,7 @@ def b58_decode(b: bytes) -> bytes | None:
         num = num * 58 + v
     zeros = len(b) - len(b.lstrip(b"1"))
     body = num.to_bytes((num.bit_length() + 7) // 8, "big") if num else b""
-    return b"\0" * zeros + body
+    return body + b"\0" * (zeros + 1)
 
 
 def core_hash(b: bytes, size: int = 0) -> int:

@@ -144,24 +144,35 @@ def _b64enc(b: bytes) -> bytes:
     return base64.b64encode(b)
 
 
-def _b64dec(b: bytes) -> bytes | None:
-    try:
-        out = base64.b64decode(b, validate=True)
-    except ValueError:
-        return None
-    return None if (not out and b) else out
-
-
 def _b64urlenc(b: bytes) -> bytes:
     return base64.urlsafe_b64encode(b)
 
 
-def _b64urldec(b: bytes) -> bytes | None:
-    try:
-        out = base64.b64decode(b, altchars=b"-_", validate=True)
-    except ValueError:
-        return None
-    return None if (not out and b) else out
+_B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _b64_decoder(extra: bytes) -> Callable[[bytes], bytes | None]:
+    """Kamailio's base64 decoding: length a multiple of 4, no check of the characters
+    (an unknown one counts as all ones), '=' padding at the end."""
+    table = {c: i for i, c in enumerate(_B64 + extra)}
+
+    def dec(b: bytes) -> bytes | None:
+        if len(b) % 4 or not b:
+            return None
+        pads = 2 if b.endswith(b"==") else 1 if b.endswith(b"=") else 0
+        out = bytearray()
+        for k in range(0, len(b), 4):
+            v = [table.get(c, 0xFF) if c != 0x3D else 0 for c in b[k : k + 4]]
+            out.append(((v[0] << 2) | (v[1] >> 4)) & 0xFF)
+            out.append(((v[1] << 4) | (v[2] >> 2)) & 0xFF)
+            out.append(((v[2] << 6) | v[3]) & 0xFF)
+        return bytes(out[: len(out) - pads]) or None
+
+    return dec
+
+
+_b64dec = _b64_decoder(b"+/")
+_b64urldec = _b64_decoder(b"-_")
 
 
 def _trim_pad(b: bytes) -> bytes:
@@ -205,15 +216,18 @@ def _unbracket(s: str) -> str:
 
 
 def _keep_int(fn: Callable[[str], str]) -> Factory:
-    """unquote/unbracket: an integer value passes through unchanged."""
+    """unquote/unbracket: a value shorter than 2 characters passes through unchanged."""
 
     def factory(r: ArgReader) -> Step:
         r.end()
 
         def step(v: Value, ctx: Any) -> Value:
-            if v is None or isinstance(v, int):
-                return v
-            return fn(v)
+            if v is None:
+                return None
+            s = v if isinstance(v, str) else str(v)
+            if len(s) < 2:
+                return v  # Kamailio leaves a short value as it is (an integer stays one)
+            return fn(s)
 
         return step
 

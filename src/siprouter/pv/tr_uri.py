@@ -30,8 +30,7 @@ def _parse(text: str) -> Parsed | None:
     rest = text[colon + 1 :]
     params = headers = ""
     if u.scheme in ("tel", "tels", "urn"):
-        _, semi, params = rest.partition(";")
-        return u, params if semi else "", ""
+        return u, "", ""  # Kamailio keeps no sip params for tel URIs
     at = rest.find("@")
     if at >= 0:
         rest = rest[at + 1 :]
