@@ -10,11 +10,11 @@ Formats follow Kamailio 5.6.3 (tests/unit/pv/test_pv_kamailio.py):
 * $hfl(Via) counts Via bodies one by one (several on one line count separately): [n]
   is the n-th via-parm as written, up to and including the comma after it; negative
   indexes are $null; [*] is the same as $hdr(Via)[*];
-* $cs, $rs, $rmid, $cl, $bs, $ml, $mt are ints; $cl is 0 without Content-Length; $rb is
-  "" for an empty body; $ct is the first Contact line's value;
+* $cs, $rs, $rmid, $cl, $bs, $ml, $mt are ints; $cl is $null without Content-Length;
+  $rb is "" for an empty body; $ct is the first Contact line's value;
 * credentials come from Authorization for REGISTER and from Proxy-Authorization for
   other requests (the other header when that one is missing); $ad is "" when the
-  username has no domain; $Au is the From URI's user@host (Kamailio gives the
+  username has no domain, $aa/$adu/$ar are "" when the credentials lack them; $Au is the From URI's user@host (Kamailio gives the
   credentials' user@realm only once the auth module authorized them).
 """
 
@@ -214,8 +214,7 @@ def get_cs(ctx: MsgContext) -> Value:
 
 
 def get_cl(ctx: MsgContext) -> Value:
-    cl = ctx.msg.content_length
-    return 0 if cl is None else cl
+    return ctx.msg.content_length
 
 
 def get_bs(ctx: MsgContext) -> Value:
@@ -304,7 +303,7 @@ def _cred_getter(part: str) -> Getter:
                 return None
             user, _, dom = un.partition("@")
             return user if part == "user" else dom
-        return c.get(part)
+        return c.get(part) or ""
 
     return get
 

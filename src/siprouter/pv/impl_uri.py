@@ -308,12 +308,8 @@ def _make_setters(to: bool) -> dict[str, Callable[[MsgContext, Value], None]]:
                     while end < na.uri_start - 1 and ctx.msg.data[end] in b" \t":
                         end += 1
                     lumps.delete(na.start, end, what=f"remove {hname} display name")
-            elif raw:
-                if na.bracketed:
-                    lumps.insert(na.start, raw + b" ", what=f"set {hname} display name")
-                else:
-                    lumps.insert(na.uri_start, raw + b" <", what=f"set {hname} display name")
-                    lumps.insert(na.uri_end, b">", what=f"set {hname} display name")
+            elif raw:  # inserted as is, even before a URI without <> (as Kamailio does)
+                lumps.insert(na.start, raw + b" ", what=f"set {hname} display name")
         except LumpError as e:
             raise PVError(str(e)) from None
 

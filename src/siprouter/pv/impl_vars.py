@@ -112,6 +112,8 @@ class AvpPV(PVClass):
             return None
         if idx is None:
             return store.first(name)
+        if isinstance(idx, int) and idx < 0:
+            return None  # Kamailio 5.6.3 has no negative AVP indexes
         return pick(store.values(name), idx, ", ")
 
     def set_at(self, ctx: MsgContext, name: Any, idx: Index, value: Value) -> None:
