@@ -25,7 +25,6 @@ arguments, dynamic names). The PV value contract is in pv/pvclass.py.
 from __future__ import annotations
 
 import importlib
-import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -268,22 +267,31 @@ class PVCompiler:
                 pv.pos,
                 hint="siprouter.pv.transforms is not available in this build",
             )
-        tr = compile_transforms(pv.transforms, pv.pos)
-        if _arity(tr) >= 2:  # transformations that read PVs get the context too
-            return lambda ctx: tr(ctx, get(ctx))
-        return lambda ctx: tr(get(ctx))
+        self._check_transform_modules(pv)
 
+        def arg_getter(text: str, pos: Pos) -> Getter:
+            return self.compile_text(text, pos).get
 
-def _arity(fn: Callable[..., Any]) -> int:
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return 1
-    return sum(
-        1
-        for p in params
-        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    )
+        tr = compile_transforms(pv.transforms, pv.pos, arg_getter=arg_getter)
+        return lambda ctx: tr(get(ctx), ctx)
+
+    def _check_transform_modules(self, pv: ast.PV) -> None:
+        """A transformation class needs its Kamailio module loaded ({re.subst}: textops)."""
+        if self.modules is None:
+            return
+        try:
+            from .transforms import CLASS_MODULE
+        except ImportError:
+            return
+        for spec in pv.transforms:
+            cls = spec.split(".", 1)[0].strip()
+            mod = CLASS_MODULE.get(cls)
+            if mod is not None and mod not in self.modules:
+                raise ConfigError(
+                    f"transformation {{{spec}}} needs module {mod}",
+                    pv.pos,
+                    hint=f'add loadmodule "{mod}.so"',
+                )
 
 
 def _eval_index(acc: PVAccess, ctx: MsgContext) -> Index:
