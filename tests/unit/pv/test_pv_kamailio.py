@@ -10,6 +10,7 @@ depend on the moment or the process ($Ts, $pp, ...) are not compared here.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -25,6 +26,7 @@ import pytest
 from siprouter.engine.context import MsgContext, ReceiveInfo, ScriptState
 from siprouter.modules.loader import LoadedModules
 from siprouter.pv.access import PVCompiler
+from siprouter.pv.pvclass import PVError
 from siprouter.sip.message import parse_message
 
 pytestmark = pytest.mark.kamailio
@@ -152,6 +154,10 @@ CASES = [
         ("$xavp(u=>a)", 1), ("$xavp(u=>a)", 2), ("$xavp(u)", None),
         ("$shv(s1)", 4), ("$shv(s2)", "str"),
     ], reads=VAR_READS),
+    Case("core", INVITE, [("$var(h)", "User-Agent"), ("$var(hn)", "bad name")],
+         reads=["$def(X)", "$defn(X)", "$defn(Y)", "$def(Y)", "$def(W)", "$def(V)", "$def(Z)",
+                "$defn(Z)", "$env(PVTEST_NONE)", "$envn(PVTEST_NUM)", "$envn(PVTEST_TXT)",
+                "$env(PVTEST_NUM)", "$hdr($var(h))", "$hdrc($var(h))", "$hdr($var(hn))"]),
     Case("from1", INVITE, [("$fU", "carl"), ("$tn", "Robert")], apply=True,
          reads=["$hdr(From)", "$hdr(To)", "$fu", "$tn"]),
     Case("from2", REGISTER, [("$fn", "Carol C"), ("$td", "other.example")], apply=True,
@@ -159,6 +165,10 @@ CASES = [
     Case("from3", INVITE, [("$fu", "sip:z@zz.example"), ("$tU", None)], apply=True,
          reads=["$hdr(From)", "$hdr(To)"]),
 ]  # fmt: skip
+
+
+DEFINES = {"X": '"abc"', "Y": "12", "W": None, "V": "abc"}
+ENV = {"PVTEST_NUM": "42", "PVTEST_TXT": "abc"}
 
 
 def _literal(value: Any, kport: int) -> str:
@@ -183,7 +193,7 @@ def _cfg(port: int) -> str:
         body.append("    }")
         (rpl if case.template is REPLY else req).extend(body)
     return "\n".join([
-        "#!KAMAILIO", "debug=1", "log_stderror=yes", "children=1", "auto_aliases=no",
+        "#!KAMAILIO", *(f"#!define {k} {v or ''}".rstrip() for k, v in DEFINES.items()), "debug=1", "log_stderror=yes", "children=1", "auto_aliases=no",
         f"listen=udp:127.0.0.1:{port}",
         *(f'loadmodule "{m}.so"' for m in ("sl", "pv", "xlog", "textopsx")),
         'modparam("pv", "shvset", "s1=i:0")', 'modparam("pv", "shvset", "s2=s:x")',
@@ -230,6 +240,7 @@ def kamailio_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         ["kamailio", "-f", str(cfg), "-DD", "-E", "-n", "1", "-Y", str(tmp)],
         stdout=subprocess.DEVNULL,
         stderr=err,
+        env={k: v for k, v in {**os.environ, **ENV}.items() if k != "PVTEST_NONE"},
     )
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
@@ -285,7 +296,7 @@ def _ours(case: Case, run: Run) -> list[str]:
     lm.load("pv")
     lm.set_param("pv", "shvset", "s1=i:0")
     lm.set_param("pv", "shvset", "s2=s:x")
-    comp = PVCompiler(lm)
+    comp = PVCompiler(lm, DEFINES)
     msg = parse_message(case.data(run.sport))
     ctx = MsgContext(
         msg, ReceiveInfo("127.0.0.1", run.sport, "127.0.0.1", run.kport), ScriptState()
@@ -304,13 +315,21 @@ def _ours(case: Case, run: Run) -> list[str]:
             v = comp.compile_text(r.replace("{s.encode.hexa}", "")).get(ctx)
             out.append("<null>" if v is None else str(v).encode("utf-8", "surrogateescape").hex())
             continue
-        v = comp.compile_text(r).get(ctx)
+        try:
+            v = comp.compile_text(r).get(ctx)
+        except PVError:  # Kamailio logs an error and prints the PV as $null
+            v = None
         out.append("<null>" if v is None else str(v))
     return out
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_pv_values_match_kamailio(kamailio_run: Run, case: Case) -> None:
+def test_pv_values_match_kamailio(
+    kamailio_run: Run, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k, v in ENV.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("PVTEST_NONE", raising=False)
     theirs = kamailio_run.values[case.name]
     assert any(theirs), f"kamailio logged nothing for case {case.name}"
     ours = _ours(case, kamailio_run)
