@@ -76,6 +76,16 @@ def line_value(data: bytes, start: int, end: int) -> str:
     return data[c + 1 : end].strip(_WS).decode("utf-8", "surrogateescape")
 
 
+def first_line_value(msg: SipMessage, hid: int) -> str | None:
+    """Value of the first header with known id `hid` (the common case, no list built)."""
+    try:
+        i = msg.header_ids.index(hid)
+    except ValueError:
+        return None
+    offs = msg.header_offsets()
+    return line_value(msg.data, offs[i], offs[i + 1])
+
+
 def _header_key(text: str) -> tuple[int, bytes]:
     name = text.strip()
     if not name or not _TOKEN.match(name):
@@ -95,6 +105,8 @@ class HdrPV(PVClass):
 
     def get_at(self, ctx: MsgContext, name: Any, idx: Index) -> Value:
         msg = ctx.msg
+        if idx is None and name[0]:
+            return first_line_value(msg, name[0])
         lines = header_lines(msg, name)
         if not lines:
             return None
@@ -102,6 +114,12 @@ class HdrPV(PVClass):
         if idx is None:
             return line_value(data, *lines[0])
         return pick([line_value(data, s, e) for s, e in lines], idx)
+
+    def bind_get(self, name: Any, idx: Index) -> Getter:
+        hid = name[0]
+        if idx is None and hid:
+            return lambda ctx: first_line_value(ctx.msg, hid)
+        return super().bind_get(name, idx)
 
 
 class HdrcPV(PVClass):
@@ -160,14 +178,7 @@ _HDR = HdrPV()
 
 
 def _first_value(hid: int) -> Getter:
-    key = (hid, b"")
-
-    def get(ctx: MsgContext) -> Value:
-        msg = ctx.msg
-        lines = header_lines(msg, key)
-        return line_value(msg.data, *lines[0]) if lines else None
-
-    return get
+    return lambda ctx: first_line_value(ctx.msg, hid)
 
 
 # ---- first line, common headers -----------------------------------------------------------
