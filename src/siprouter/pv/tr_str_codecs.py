@@ -15,7 +15,7 @@ _HEXVAL = {c: int(chr(c), 16) for c in b"0123456789abcdefABCDEF"}
 
 
 def str2slong(s: str) -> int | None:
-    """Optional sign then only digits (an empty text is 0); None otherwise."""
+    """Optional sign then only digits (an empty text is 0), within 32 bits; else None."""
     i = 0
     sign = 1
     if s[:1] == "+":
@@ -25,7 +25,8 @@ def str2slong(s: str) -> int | None:
     digits = s[i:]
     if digits and not (digits.isascii() and digits.isdigit()):
         return None
-    return sign * int(digits) if digits else 0
+    n = sign * int(digits) if digits else 0
+    return n if -0x80000000 <= n <= 0x7FFFFFFF else None
 
 
 def escape_common(b: bytes) -> bytes:
