@@ -19,7 +19,27 @@ FILES = sorted(
     | set(glob.glob("/usr/share/doc/kamailio/examples/**/*.cfg", recursive=True))
 )
 WITH_ALL = dict.fromkeys(
-    ["WITH_MYSQL", "WITH_AUTH", "WITH_USRLOCDB", "WITH_NAT", "WITH_TLS", "WITH_PRESENCE", "WITH_ANTIFLOOD", "WITH_IPAUTH", "WITH_ACCDB", "WITH_DEBUG", "WITH_PSTN", "WITH_XMLRPC", "WITH_WEBSOCKETS", "WITH_RTPENGINE", "WITH_MULTIDOMAIN", "WITH_NATSIPPING", "WITH_BLOCK3XX", "WITH_BLOCK401407", "WITH_VOICEMAIL"]
+    [
+        "WITH_MYSQL",
+        "WITH_AUTH",
+        "WITH_USRLOCDB",
+        "WITH_NAT",
+        "WITH_TLS",
+        "WITH_PRESENCE",
+        "WITH_ANTIFLOOD",
+        "WITH_IPAUTH",
+        "WITH_ACCDB",
+        "WITH_DEBUG",
+        "WITH_PSTN",
+        "WITH_XMLRPC",
+        "WITH_WEBSOCKETS",
+        "WITH_RTPENGINE",
+        "WITH_MULTIDOMAIN",
+        "WITH_NATSIPPING",
+        "WITH_BLOCK3XX",
+        "WITH_BLOCK401407",
+        "WITH_VOICEMAIL",
+    ]
 )
 
 # Files Kamailio 5.6.3 also rejects with a syntax error (old examples): line of the
@@ -87,9 +107,18 @@ def test_main_config_shape() -> None:
     assert all(b.pos.file == "/etc/kamailio/kamailio.cfg" for b in cfg.route_list)
 
 
+# Configs whose own listen/alias values make `kamailio -c` query DNS (checked with
+# strace): not run through kamailio, only loopback traffic is allowed here.
+NEEDS_DNS = {"mixed/kamailio-minimal-anycast.cfg", "mixed/logging.cfg"}
+
+
 def _kamailio_syntax_error(path: str) -> bool:
     proc = subprocess.run(
-        ["kamailio", "-c", "-f", path], capture_output=True, text=True, timeout=60, check=False
+        ["kamailio", "-c", "-l", "udp:127.0.0.1:5099", "-f", path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     return bool(re.search(r"syntax error|yylex\(\)", proc.stderr))
 
@@ -98,6 +127,8 @@ def _kamailio_syntax_error(path: str) -> bool:
 @pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio not installed")
 @pytest.mark.parametrize("path", FILES, ids=_short)
 def test_same_syntax_verdict_as_kamailio(path: str) -> None:
+    if _short(path) in NEEDS_DNS:
+        pytest.skip("kamailio -c would send DNS queries for this config's addresses")
     pre = _preprocess(path, {})
     if pre is None:
         pytest.skip("preprocessing fails")
