@@ -18,6 +18,9 @@ worded like Kamailio's `-c`):
 * the transformations `{s.len}...`, via `siprouter.pv.transforms.compile_transforms`
   when that module exists; a PV with transformations is read-only.
 
+A PV name or index computed at runtime that is not valid makes the read $null (logged
+as an error) and the assignment fail with PVError, as in Kamailio.
+
 `PVCompiler.compile_text("$(avp(x)[1])")` does the same from text (KEMI, module
 arguments, dynamic names). The PV value contract is in pv/pvclass.py.
 """
@@ -25,6 +28,7 @@ arguments, dynamic names). The PV value contract is in pv/pvclass.py.
 from __future__ import annotations
 
 import importlib
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
     from siprouter.engine.context import MsgContext
     from siprouter.modules.loader import LoadedModules
 
+_log = logging.getLogger("siprouter.pv")
 _NOWHERE = Pos("<pv>", 0, 0)
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\?")
 _INT_RE = re.compile(r"[+-]?\d+\Z")
@@ -252,7 +257,11 @@ class PVCompiler:
             return _eval_index(idx, ctx) if isinstance(idx, PVAccess) else idx
 
         def get(ctx: MsgContext) -> Value:
-            return get_at(ctx, name_of(ctx), index_of(ctx))
+            try:
+                return get_at(ctx, name_of(ctx), index_of(ctx))
+            except PVError as e:  # Kamailio logs it and the value is $null
+                _log.error("%s", e)
+                return None
 
         def set_(ctx: MsgContext, value: Value) -> None:
             set_at(ctx, name_of(ctx), index_of(ctx), value)
@@ -307,7 +316,11 @@ def _dynamic_index(cls: PVClass, name: Any, idx: PVAccess) -> tuple[Getter, Sett
     get_at, set_at = cls.get_at, cls.set_at
 
     def get(ctx: MsgContext) -> Value:
-        return get_at(ctx, name, _eval_index(idx, ctx))
+        try:
+            return get_at(ctx, name, _eval_index(idx, ctx))
+        except PVError as e:  # Kamailio logs it and the value is $null
+            _log.error("%s", e)
+            return None
 
     def set_(ctx: MsgContext, value: Value) -> None:
         set_at(ctx, name, _eval_index(idx, ctx), value)

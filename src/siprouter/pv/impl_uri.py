@@ -3,8 +3,9 @@ the destination URI ($du $dd $dp $dP) and From/To ($fu $fU $fd $fn $ft, $tu $tU 
 $tn $tt).
 
 Formats follow Kamailio 5.6.3 (tests/unit/pv/test_pv_kamailio.py): a missing user or
-a reply's R-URI is $null; $rd keeps IPv6 brackets; $rp / $dp are the port as an int,
-5060 when none is written (also for sips); $rP / $dP are the transport parameter as
+a reply's R-URI is $null; $rd keeps IPv6 brackets; $rp / $dp are the port as a string
+(Kamailio types them as strings: `$rp + 1` is "50601"), "5060" when none is written
+(also for sips); $rP / $dP are the transport parameter as
 written, "UDP" when there is none; $rz is the URI type (sip, sips, tel, tels, urn; a
 sip URI with user=phone is "tel" under phone2tel); $fn/$tn are the display name as
 written (quotes kept).
@@ -49,9 +50,10 @@ def _nz(s: str | None) -> str | None:
 
 
 def _port(u: SipUri | None) -> Value:
+    # a string, as in Kamailio ($rp + 1 is "50601" there): the port text, "5060" if none
     if u is None:
         return None
-    return u.port if u.port is not None else 5060
+    return u.port_text or "5060"
 
 
 def _transport(u: SipUri | None) -> Value:
