@@ -15,6 +15,7 @@ from .errors import ConfigError, Pos
 from .lexer import Token
 from .parse_base import OpenBlock
 from .parse_expr import CORE_KEYWORDS, ExprParser
+from .parse_pv import parse_pv
 
 # Core functions that Kamailio accepts without parentheses (`force_rport;`).
 BARE_CORE_FUNCTIONS = frozenset(
@@ -368,8 +369,6 @@ class StmtParser(ExprParser):
 
     def parse_assign(self) -> ast.Assign:
         tok = self.advance()
-        from .parse_expr import parse_pv
-
         target = parse_pv(tok, self)
         op_tok = self.tok
         if op_tok.is_op(":") and self.peek().is_op("="):
