@@ -139,6 +139,12 @@ _METHODS = {
 _CTL = re.compile(rb"[\x00-\x20\x7f]")
 
 _NAME_TO_ID = H.NAME_TO_ID
+VIA_ID = H.VIA
+FROM_ID = H.FROM
+TO_ID = H.TO
+CALL_ID_ID = H.CALL_ID
+CSEQ_ID = H.CSEQ
+MAX_FORWARDS_ID = H.MAX_FORWARDS
 _WS = b" \t\r\n"
 _WSI = (32, 9, 13, 10)
 _BAD_NAME = re.compile(rb"[\x00-\x20\x7f\"(),/:;<=>?@\[\\\]{}]")
@@ -501,7 +507,20 @@ class SipMessage:
                 raise self._wrap(i, exc, True) from None
         else:
             parser = PARSERS.get(hid)
-            s, e = self._span(i)
+            st = self._starts
+            if st is not None:
+                base = st[i]
+            elif i < 8:  # see _span
+                base = self.headers_start + sum(map(len, self._lines[:i])) + 2 * i
+            else:
+                base = self._offsets()[i]
+            data = self.data
+            s = base + len(self._names[i]) + 1
+            e = base + len(self._lines[i])
+            while s < e and data[s] in _WSI:
+                s += 1
+            while e > s and data[e - 1] in _WSI:
+                e -= 1
             if parser is None:
                 form = unfold(self.data[s:e])
             else:
@@ -533,8 +552,11 @@ class SipMessage:
     @property
     def via1(self) -> Via | None:
         """The topmost Via (first element of the first Via header)."""
-        i = self._first.get(H.VIA)
-        return None if i is None else self.parsed(i)[0]
+        i = self._first.get(VIA_ID)
+        if i is None:
+            return None
+        form = self._cache.get(i)
+        return (self.parsed(i) if form is None else form)[0]
 
     @property
     def via2(self) -> Via | None:
@@ -549,23 +571,43 @@ class SipMessage:
 
     @property
     def from_(self) -> NameAddr | None:
-        return self._one(H.FROM)
+        i = self._first.get(FROM_ID)
+        if i is None:
+            return None
+        form = self._cache.get(i)
+        return self.parsed(i) if form is None else form
 
     @property
     def to(self) -> NameAddr | None:
-        return self._one(H.TO)
+        i = self._first.get(TO_ID)
+        if i is None:
+            return None
+        form = self._cache.get(i)
+        return self.parsed(i) if form is None else form
 
     @property
     def callid(self) -> str | None:
-        return self._one(H.CALL_ID)
+        i = self._first.get(CALL_ID_ID)
+        if i is None:
+            return None
+        form = self._cache.get(i)
+        return self.parsed(i) if form is None else form
 
     @property
     def cseq(self) -> CSeq | None:
-        return self._one(H.CSEQ)
+        i = self._first.get(CSEQ_ID)
+        if i is None:
+            return None
+        form = self._cache.get(i)
+        return self.parsed(i) if form is None else form
 
     @property
     def max_forwards(self) -> int | None:
-        return self._one(H.MAX_FORWARDS)
+        i = self._first.get(MAX_FORWARDS_ID)
+        if i is None:
+            return None
+        form = self._cache.get(i)
+        return self.parsed(i) if form is None else form
 
     @property
     def expires(self) -> int | None:
