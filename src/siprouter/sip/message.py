@@ -774,7 +774,12 @@ def _parse_first_line(msg: SipMessage, data: bytes, pos: int, eol: int) -> None:
             raise _fail(f"unsupported SIP version {ver[:20]!r}", 505, pos)
         code = line[sp + 1 : sp + 4]
         after = line[sp + 4 : sp + 5]
-        if len(code) != 3 or not code.isdigit() or after not in (b"", b" ") or code[0] in b"07-9":
+        if (
+            len(code) != 3
+            or not code.isdigit()
+            or after not in (b"", b" ")
+            or not 0x31 <= code[0] <= 0x36  # 100..699
+        ):
             raise _fail(f"bad status code in {line[:40]!r}", 400, pos)
         msg.is_request = False
         msg._method = ""

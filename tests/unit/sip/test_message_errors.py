@@ -54,6 +54,9 @@ GOOD = (
         (b"SIP/2.0 2000 OK", 400, "status code"),
         (b"SIP/2.0 099 OK", 400, "status code"),
         (b"SIP/2.0 700 OK", 400, "status code"),
+        (b"SIP/2.0 800 OK", 400, "status code"),
+        (b"SIP/2.0 999 OK", 400, "status code"),
+        (b"SIP/2.0 -10 OK", 400, "status code"),
         (b"SIP/2.0 abc OK", 400, "status code"),
         (b"SIP/2.0", 400, "status"),
         (b"", 400, "request line"),  # leading CRLFs are skipped: the next line is read
