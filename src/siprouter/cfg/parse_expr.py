@@ -28,6 +28,10 @@ BINARY_PREC: dict[str, int] = {
     "*": 11, "/": 11, "mod": 11,
 }  # fmt: skip
 WORD_OPS = frozenset({"eq", "ne", "ieq", "ine", "mod"})
+# Statement words: never a function name or a value.
+RESERVED_WORDS = frozenset(
+    {"if", "else", "while", "switch", "case", "default", "return", "exit", "drop", "break"}
+)
 
 CORE_KEYWORDS = frozenset(
     {
@@ -220,6 +224,12 @@ class ExprParser(ParserBase):
             return ast.SelVal(cond, a, b, tok.pos)
         if word == "route" and self.at_op("("):
             return self.parse_route_call(tok)
+        if word in RESERVED_WORDS:
+            raise self.error_at(
+                tok,
+                f"unexpected '{word}' in an expression",
+                hint=f"'{word}' starts a statement; a ')' or ';' may be missing before it",
+            )
         if word == "max_len":
             raise self.error_at(tok, "the core keyword 'max_len' was removed from Kamailio")
         if word == "uri" and self.at_op(":") and self.adjacent():

@@ -27,6 +27,17 @@ RR = "request_route {{ {} }}"
 KAMAILIO_LOOPBACK = ("-l", "udp:127.0.0.1:5099")
 
 ARGS_ACCEPTED = [
+    "request_route { if (@ruri.user) drop; }",
+    "request_route { if ((((defined $var(x))))) drop; }",
+    "request_route { if (defined ($var(x))) drop; }",
+    "request_route { while (0x10) { exit; } }",
+    "request_route { if (-1) drop; }",
+    "request_route { if (INET) drop; }",
+    "request_route { if ($null) drop; }",
+    'request_route { if ("a") drop; }',
+    'request_route { switch (strlen($var(x))) { case "a": break; } }',
+    "request_route { switch (1) { case 1: break; route(A); } } route[A] { return; }",
+    "request_route { $var(x) = defined $var(x); }",
     "request_route { set_advertised_address(foo.bar); }",
     "request_route { udp_mtu_try_proto(udp); }",
     "request_route { force_send_socket(foo.bar:5060); }",
@@ -44,6 +55,11 @@ ARGS_ACCEPTED = [
     "request_route { if (src_ip != 1.2.3.4) drop; }",
 ]
 ARGS_REJECTED = [
+    "request_route { if while (1) { drop; } }",
+    "request_route { $var(x) = exit; }",
+    "request_route { if (drop()) exit; }",
+    "request_route { xlog(return); }",
+    "request_route { $var(x) = if(1); }",
     'request_route { xlog(L_INFO, "x"); }',
     'request_route { sl_send_reply(FOO, "x"); }',
     "request_route { forward(foo); forward(foo.bar, 5060); send(foo); forward_tcp(foo.bar); }",
