@@ -14,7 +14,8 @@ Public API (stable; additions only)
     (``PARSER_MODE_STRICT``) rejects duplicate From/To/Call-ID/CSeq/Content-Length/
     Max-Forwards headers; in lenient mode the first one counts, except that a repeated
     Max-Forwards is refused in both modes (both as Kamailio 5.6.3 does, see
-    tests/unit/sip/test_message_kamailio.py). Leading CRLFs before the start line are skipped (RFC 3261 7.5);
+    tests/unit/sip/test_message_kamailio.py). Leading CRLFs before the start line are
+    skipped (RFC 3261 7.5), trailing blanks after ``SIP/2.0`` on a request line ignored;
     CRLF-only input is a keep-alive, not a message: check with ``is_keepalive`` first.
 ``is_keepalive(data) -> bool``
     True for CRLF keep-alives (``\\r\\n``, ``\\r\\n\\r\\n``, any CR/LF-only data).
@@ -29,15 +30,19 @@ Public API (stable; additions only)
     ``data`` (bytes, the source of truth), ``transport``, ``is_request``, ``method`` (str; for
     replies the CSeq method), ``ruri`` (str, requests) with ``ruri_start``/``ruri_end``,
     ``status`` (int, replies; 0 for requests), ``reason`` (bytes), ``version`` (str),
-    ``first_line_end`` (offset of the first line's CRLF), ``headers_start``, ``headers_end``
+    ``first_line`` (bytes) with ``first_line_start`` / ``first_line_end`` (offset of its
+    line terminator), ``headers_start``, ``headers_end``
     (offset of the empty line), ``body_start``, ``body_end``, ``body`` (bytes),
     ``content_length`` (int or None when absent).
-    Routing accessors (parsed on first use, cached): ``via1`` / ``vias`` (``hdr_via.Via``),
+    Routing accessors (parsed on first use, cached): ``via1`` / ``via2`` / ``vias``
+    (``hdr_via.Via``; its ``;params`` are checked at once and split on first read),
     ``from_`` / ``to`` (``hdr_nameaddr.NameAddr``: ``tag``, ``display``, ``uri_text``, ``uri``),
     ``callid`` (str), ``cseq`` (``hdr_cseq.CSeq``: ``num``, ``method``), ``max_forwards``
     (int or None), ``contacts`` (list of NameAddr; a ``*`` Contact has ``star`` True),
     ``routes``, ``record_routes``, ``path``, ``pai`` (P-Asserted-Identity), ``ppi``,
-    ``diversion``, ``expires``, ``content_type`` (``hdr_misc.ContentType``), ``event``
+    ``diversion``, ``service_routes``, ``refer_to``, ``referred_by``, ``expires``,
+    ``min_expires``, ``session_expires`` (``hdr_misc.SessionExpires``),
+    ``content_type`` (``hdr_misc.ContentType``), ``event``
     (``hdr_misc.Event``), ``supported`` / ``require`` / ``proxy_require`` / ``unsupported`` /
     ``allow`` / ``allow_events`` (lists of str), ``authorization`` / ``proxy_authorization``
     (lists of ``hdr_auth.Credentials``), ``www_authenticate`` / ``proxy_authenticate``
@@ -53,11 +58,17 @@ Public API (stable; additions only)
     ids, and line starts plus ``headers_end``; for lumps on the hot path),
     ``check_mandatory() -> SipParseError | None`` (what a proxy must reject with 400),
     ``parse_all()`` (parse every header with a known form; raises the first error).
+    ``len(msg)`` is the number of header fields.
     Names are looked up case-insensitively, long or compact form (``headers.lookup``).
     Errors in one header's value raise SipParseError naming the header when that value is read.
 
 Text: str values are decoded as UTF-8 with ``surrogateescape`` so any byte survives a round
 trip (``s.encode("utf-8", "surrogateescape")``).
+
+Where we differ from Kamailio 5.6.3 on purpose (RFC 3261 / RFC 4475 "should" items the
+brief asked for): a Content-Length beyond the datagram is an error (Kamailio accepts it);
+``check_mandatory`` flags a CSeq number above 2**32-1 and a Max-Forwards that is not
+0..255 (Kamailio's core parser lets both through).
 
 Limits (fail fast, bounded memory): ``MAX_MESSAGE_BYTES`` (256 KiB) per message,
 ``MAX_HEADER_BYTES`` (64 KiB) before the empty line, ``MAX_HEADERS`` (512) header lines,
