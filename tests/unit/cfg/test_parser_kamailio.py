@@ -27,6 +27,14 @@ RR = "request_route {{ {} }}"
 KAMAILIO_LOOPBACK = ("-l", "udp:127.0.0.1:5099")
 
 ARGS_ACCEPTED = [
+    "request_route { $var(x) = @via[1].host; }",
+    "request_route { $var(x) = @from.uri; }",
+    'request_route { $var(x) = @hf_value["X"]; }',
+    "request_route { $var(x) = @via[-1].host; }",
+    'request_route { if (@to.tag == "") drop; }',
+    'request_route { $var(x) = @ruri.params["x"]; }',
+    "request_route { $var(x) = $sel(@via[1].host); }",
+    'request_route { $var(x) = @msg.header["X"]; }',
     "request_route { if (@ruri.user) drop; }",
     "request_route { if ((((defined $var(x))))) drop; }",
     "request_route { if (defined ($var(x))) drop; }",
@@ -498,6 +506,8 @@ STRICTER = {
     # Kamailio logs "unexpected EOF: 1 comments open" but accepts the config, silently
     # dropping everything after the '/*'.
     "/* open comment\n" + RR.format("drop;"): "unterminated block comment",
+    # kamailio's grammar allows blanks inside a select; ours is one token
+    RR.format("$var(x) = @ via;"): "space after '@' in a select",
 }
 
 
