@@ -257,6 +257,29 @@ OPERATORS_REJECTED = [
     'request_route { if ((method) == "A") drop; }',
 ]
 
+# listen/alias values (loopback addresses only: kamailio -c resolves them).
+LISTEN_ACCEPTED = [
+    "listen=udp:127.0.0.1\nrequest_route { drop; }",
+    "listen=127.0.0.1:5070\nrequest_route { drop; }",
+    "listen=localhost\nrequest_route { drop; }",
+    "listen=lo:5071\nrequest_route { drop; }",
+    'listen=udp:127.0.0.1:5072 name "x" virtual\nrequest_route { drop; }',
+    "listen = udp:127.0.0.1:5074 ;\nrequest_route { drop; }",
+    "listen=UDP:127.0.0.1:5076\nrequest_route { drop; }",
+    "alias=localhost:5060\nrequest_route { drop; }",
+    'alias="x.example.com"\nrequest_route { drop; }',
+    "alias=udp:x.example.com alias=tcp:y.example.com:5060\nrequest_route { drop; }",
+    "listen=udp:127.0.0.1:5078 listen=udp:127.0.0.1:5079\nrequest_route { drop; }",
+    "socket_workers=2\nlisten=udp:127.0.0.1:5083\nrequest_route { drop; }",
+]
+LISTEN_REJECTED = [
+    'listen=udp:127.0.0.1:5073 virtual name "x"\nrequest_route { drop; }',
+    "listen=udp:127.0.0.1:5075/127.0.0.1:5080\nrequest_route { drop; }",
+    "listen=\nrequest_route { drop; }",
+    "listen=udp:127.0.0.1:5081 advertise\nrequest_route { drop; }",
+    "listen=udp:127.0.0.1:5082 name s1\nrequest_route { drop; }",
+]
+
 KEYWORDS_ACCEPTED = [
     "request_route { if (af == inet) drop; }",
     "request_route { if (proto == ws || proto == WSS || proto == TLS || proto == SCTP) drop; }",
@@ -506,6 +529,11 @@ STRICTER = {
     # Kamailio logs "unexpected EOF: 1 comments open" but accepts the config, silently
     # dropping everything after the '/*'.
     "/* open comment\n" + RR.format("drop;"): "unterminated block comment",
+    # listen.py: kamailio wraps ports above 65535 around (70000 listens on 4464)
+    "listen=udp:127.0.0.1:99999\n" + RR.format("drop;"): "listen port out of range",
+    # listen.py wants the keywords in lower case; kamailio 5.6.3 also takes ADVERTISE
+    # (reported: that is listen.py's call, not the parser's)
+    "listen=udp:127.0.0.1:5077 ADVERTISE 127.0.0.1:5080\n" + RR.format("drop;"): "ADVERTISE",
     # kamailio's grammar allows blanks inside a select; ours is one token
     RR.format("$var(x) = @ via;"): "space after '@' in a select",
 }
@@ -533,21 +561,35 @@ def _we_accept(snippet: str) -> bool:
 
 
 @pytest.mark.parametrize(
-    "snippet", ACCEPTED + KEYWORDS_ACCEPTED + ARGS_ACCEPTED + OPERATORS_ACCEPTED + NEWER_THAN_563
+    "snippet",
+    LISTEN_ACCEPTED
+    + ACCEPTED
+    + KEYWORDS_ACCEPTED
+    + ARGS_ACCEPTED
+    + OPERATORS_ACCEPTED
+    + NEWER_THAN_563,
 )
 def test_accepted(snippet: str) -> None:
     assert _we_accept(snippet)
 
 
 @pytest.mark.parametrize(
-    "snippet", REJECTED + KEYWORDS_REJECTED + ARGS_REJECTED + OPERATORS_REJECTED + list(STRICTER)
+    "snippet",
+    LISTEN_REJECTED
+    + REJECTED
+    + KEYWORDS_REJECTED
+    + ARGS_REJECTED
+    + OPERATORS_REJECTED
+    + list(STRICTER),
 )
 def test_rejected(snippet: str) -> None:
     assert not _we_accept(snippet)
 
 
 DIFFERENTIAL = (
-    ACCEPTED
+    LISTEN_ACCEPTED
+    + LISTEN_REJECTED
+    + ACCEPTED
     + REJECTED
     + KEYWORDS_ACCEPTED
     + KEYWORDS_REJECTED
