@@ -5,6 +5,10 @@ core's $rc, $env(..), $def(..), $null exist, as in Kamailio). The implementation
 siprouter/pv/impl_*.py; pv/access.py compiles each use in the config into a getter and,
 for assignable ones, a setter.
 
+Functions (pv/functions.py): pv_isset, pv_unset, is_int, typeof, not_empty, xavp_rm,
+xavp_child_rm, xavp_child_seti, xavp_child_sets, xavp_params_explode,
+xavp_params_implode.
+
 Parameters:
 * varset "name=i:1" / "name=s:text": initial value of $var(name) (may repeat);
 * shvset "name=i:1" / "name=s:text": value of $shv(name) at startup (may repeat);
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 from siprouter.modules.registry import ModuleExports, ParamSpec, ParamType, PVSpec
 from siprouter.pv import impl_vars, stores
+from siprouter.pv.functions import FUNCTIONS
 from siprouter.pv.impl_hdr import hdr_specs
 from siprouter.pv.impl_net import net_specs
 from siprouter.pv.impl_time import time_specs
@@ -53,6 +58,7 @@ def _pvs() -> list[PVSpec]:
 
 EXPORTS = ModuleExports.of(
     "pv",
+    functions=FUNCTIONS,
     params=[
         ParamSpec(
             "varset",

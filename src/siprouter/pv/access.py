@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("siprouter.pv")
 _NOWHERE = Pos("<pv>", 0, 0)
-_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\?")
+_NAME_RE = re.compile(r"[A-Za-z0-9_.]+|\?")  # as Kamailio: $err.class, $1 (unknown)
 _INT_RE = re.compile(r"[+-]?\d+\Z")
 _NAME_CACHE_MAX = 256
 

@@ -196,34 +196,28 @@ class XavpPV(PVClass):
             self._set_root(store, root, ridx, value)
             return
         if ridx is None and value is not None:
-            store.push(root, Xavp(None, {field: [value]}))
+            store.push(root, Xavp(None, [(field, value)]))
             return
         item = self._item(items, ridx)
         if item is None:
             raise PVError(f"$xavp({root}[{ridx}]) does not exist")
-        if item.fields is None:
-            item.fields = {}
-        values = item.fields.setdefault(field, [])
         if value is None:
             if fidx is ALL:
-                values.clear()
+                item.remove_field(field, None)
             else:
                 j = 0 if fidx is None else fidx
                 assert isinstance(j, int)
-                if -len(values) <= j < len(values):
-                    del values[j]
-            if not values:
-                del item.fields[field]
+                item.remove_field(field, j)
             return
         if fidx is None:
-            values.insert(0, value)
+            item.add_field(field, value)
         elif fidx is ALL:
-            values[:] = [value]
+            item.remove_field(field, None)
+            item.add_field(field, value)
         else:
             assert isinstance(fidx, int)
-            if not -len(values) <= fidx < len(values):
+            if not item.set_field(field, fidx, value):
                 raise PVError(f"$xavp({root}=>{field}[{fidx}]) does not exist")
-            values[fidx] = value
 
     @staticmethod
     def _set_root(store: XavpStore, root: str, ridx: Index, value: Value) -> None:

@@ -63,22 +63,48 @@ class AvpStore:
 
 class Xavp:
     """One XAVP item: `value` is a plain value, or None with `fields` holding the child
-    list (field name -> values, newest first)."""
+    list: (field name, value) pairs, newest first across all names (as Kamailio's list,
+    which xavp_params_implode walks in that order)."""
 
     __slots__ = ("fields", "value")
 
-    def __init__(self, value: Value = None, fields: dict[str, list[XavpValue]] | None = None):
+    def __init__(self, value: Value = None, fields: list[tuple[str, XavpValue]] | None = None):
         self.value = value
         self.fields = fields
 
     def field_values(self, name: str) -> list[XavpValue]:
+        """Values of field `name`, newest first."""
         f = self.fields
-        return f.get(name, []) if f else []
+        return [v for n, v in f if n == name] if f else []
+
+    def _positions(self, name: str) -> list[int]:
+        f = self.fields or []
+        return [i for i, (n, _) in enumerate(f) if n == name]
 
     def add_field(self, name: str, value: XavpValue) -> None:
         if self.fields is None:
-            self.fields = {}
-        self.fields.setdefault(name, []).insert(0, value)
+            self.fields = []
+        self.fields.insert(0, (name, value))
+
+    def set_field(self, name: str, j: int, value: XavpValue) -> bool:
+        """Replace the j-th value of `name` (negative from the end); False if none."""
+        pos = self._positions(name)
+        if not -len(pos) <= j < len(pos):
+            return False
+        assert self.fields is not None
+        self.fields[pos[j]] = (name, value)
+        return True
+
+    def remove_field(self, name: str, j: int | None) -> None:
+        """Remove the j-th value of `name`, or all of them when j is None."""
+        pos = self._positions(name)
+        if j is not None:
+            if not -len(pos) <= j < len(pos):
+                return
+            pos = [pos[j]]
+        assert self.fields is not None or not pos
+        for i in reversed(pos):
+            del self.fields[i]  # type: ignore[union-attr]
 
     def text(self) -> str:
         """How Kamailio prints an XAVP list item that holds fields."""

@@ -26,7 +26,7 @@ import pytest
 from siprouter.engine.context import MsgContext, ReceiveInfo, ScriptState
 from siprouter.modules.loader import LoadedModules
 from siprouter.pv.access import PVCompiler
-from siprouter.pv.pvclass import PVError
+from siprouter.pv.format import compile_format
 from siprouter.sip.message import parse_message
 
 pytestmark = pytest.mark.kamailio
@@ -158,6 +158,10 @@ CASES = [
          reads=["$def(X)", "$defn(X)", "$defn(Y)", "$def(Y)", "$def(W)", "$def(V)", "$def(Z)",
                 "$defn(Z)", "$env(PVTEST_NONE)", "$envn(PVTEST_NUM)", "$envn(PVTEST_TXT)",
                 "$env(PVTEST_NUM)", "$hdr($var(h))", "$hdrc($var(h))", "$hdr($var(hn))"]),
+    Case("fmt", INVITE, [("$var(f)", 3)],
+         reads=["x$$y", "v=$rU@$rd:$rp", "$var(f)y", "n=$avp(nope)-", "$ci-$cs", "$fu;x",
+                "$hdr(To)z", "$var(f)$var(f)", "$(var(f))", "$null", "a$(fU)b",
+                "plain text", ""]),
     Case("from1", INVITE, [("$fU", "carl"), ("$tn", "Robert")], apply=True,
          reads=["$hdr(From)", "$hdr(To)", "$fu", "$tn"]),
     Case("from2", REGISTER, [("$fn", "Carol C"), ("$td", "other.example")], apply=True,
@@ -315,11 +319,7 @@ def _ours(case: Case, run: Run) -> list[str]:
             v = comp.compile_text(r.replace("{s.encode.hexa}", "")).get(ctx)
             out.append("<null>" if v is None else str(v).encode("utf-8", "surrogateescape").hex())
             continue
-        try:
-            v = comp.compile_text(r).get(ctx)
-        except PVError:  # Kamailio logs an error and prints the PV as $null
-            v = None
-        out.append("<null>" if v is None else str(v))
+        out.append(compile_format(r, comp).render(ctx))  # xlog prints a format
     return out
 
 

@@ -1,0 +1,146 @@
+"""Format strings with pseudo-variables: the text argument of xlog, sl_send_reply,
+append_hf, ... (`"user $rU from $si:$sp"`), compiled once and rendered per message.
+
+Rules, as Kamailio 5.6.3 parses such a string (pv_parse_format; see
+tests/unit/pv/test_pv_format.py):
+* `$$` is a literal `$`;
+* `$name`, `$name(inner)` and `$(name(inner)[index]{transformation})` are PVs; the name
+  runs over letters, digits, `_` and `.` (so `$rUx` and `$ru.` are unknown PVs, while
+  `$rU@`, `$ci-`, `$fu;` end the name where expected);
+* a `$` followed by no name, an unknown PV or a parenthesis never closed is an error
+  (ConfigError at load time);
+* a PV without value is printed as `<null>`, an int in decimal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from siprouter.cfg.errors import ConfigError, Pos
+
+from .access import PVCompiler
+from .pvclass import Getter
+
+if TYPE_CHECKING:
+    from siprouter.engine.context import MsgContext
+
+NULL_TEXT = "<null>"
+_NAME = re.compile(r"[A-Za-z0-9_.]+|\?")
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+
+
+def _close(text: str, i: int) -> int:
+    """Offset after the bracket group opening at i, or -1 when it is never closed."""
+    stack = [_PAIRS[text[i]]]
+    j = i + 1
+    while j < len(text):
+        c = text[j]
+        if c in _PAIRS:
+            stack.append(_PAIRS[c])
+        elif c == stack[-1]:
+            stack.pop()
+            if not stack:
+                return j + 1
+        j += 1
+    return -1
+
+
+def split_format(text: str) -> list[tuple[bool, str]]:
+    """The format as (is_pv, text) pieces; raises ValueError for a `$` without a name."""
+    out: list[tuple[bool, str]] = []
+    lit: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c != "$":
+            j = text.find("$", i)
+            j = n if j < 0 else j
+            lit.append(text[i:j])
+            i = j
+            continue
+        if text.startswith("$$", i):
+            lit.append("$")
+            i += 2
+            continue
+        if text.startswith("$(", i):
+            end = _close(text, i + 1)
+        else:
+            m = _NAME.match(text, i + 1)
+            if m is None:
+                raise ValueError(f"'$' without a pseudo-variable name at offset {i} of {text!r}")
+            end = m.end()
+            if end < n and text[end] == "(":
+                close = _close(text, end)
+                end = close if close > 0 else -1
+        if end < 0:
+            raise ValueError(f"non-closing parenthesis in {text[i:]!r}")
+        if lit:
+            out.append((False, "".join(lit)))
+            lit = []
+        out.append((True, text[i:end]))
+        i = end
+    if lit:
+        out.append((False, "".join(lit)))
+    return out
+
+
+_DEFAULT: list[PVCompiler] = []
+
+
+def _default_compiler() -> PVCompiler:
+    if not _DEFAULT:
+        _DEFAULT.append(PVCompiler())
+    return _DEFAULT[0]
+
+
+def _text(v: object) -> str:
+    return NULL_TEXT if v is None else str(v)
+
+
+class Format:
+    """A compiled format: `render(ctx) -> str`; `constant` is the text when it has no PV."""
+
+    __slots__ = ("constant", "render", "source")
+
+    def __init__(self, source: str, parts: list[str | Getter]) -> None:
+        self.source = source
+        if all(isinstance(p, str) for p in parts):
+            const = "".join(parts)  # type: ignore[arg-type]
+            self.constant: str | None = const
+            self.render: Callable[[MsgContext], str] = lambda ctx: const
+        elif len(parts) == 1:
+            self.constant = None
+            only: Getter = parts[0]  # type: ignore[assignment]
+            self.render = lambda ctx: _text(only(ctx))
+        else:
+            self.constant = None
+            items = tuple(parts)
+
+            def render(ctx: MsgContext) -> str:
+                return "".join(
+                    p if isinstance(p, str) else _text(p(ctx))  # type: ignore[operator]
+                    for p in items
+                )
+
+            self.render = render
+
+    def __repr__(self) -> str:
+        return f"Format({self.source!r})"
+
+
+def compile_format(text: str, compiler: PVCompiler | None = None, pos: Pos | None = None) -> Format:
+    """Compile a format string; unknown PVs and bad names are ConfigErrors at `pos`."""
+    try:
+        pieces = split_format(text)
+    except ValueError as e:
+        raise ConfigError(str(e), pos) from None
+    parts: list[str | Getter] = []
+    for is_pv, piece in pieces:
+        if not is_pv:
+            parts.append(piece)
+            continue
+        comp = compiler if compiler is not None else _default_compiler()
+        parts.append(comp.compile_text(piece, pos).get)
+    return Format(text, parts)
