@@ -10,6 +10,7 @@ argument is a one-character separator (default ';').
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from siprouter.pv.tr_common import Arg, ArgReader, Factory, Step, Value, to_str
@@ -17,8 +18,11 @@ from siprouter.pv.tr_common import Arg, ArgReader, Factory, Step, Value, to_str
 _WS = " \t\r\n"
 
 
-def split_params(text: str, sep: str = ";") -> list[tuple[str, str]] | None:
-    """[(name, value)] in written order; None when Kamailio's parser rejects the text."""
+@lru_cache(maxsize=256)
+def split_params(text: str, sep: str = ";") -> tuple[tuple[str, str], ...] | None:
+    """((name, value), ...) in written order; None when Kamailio's parser rejects the text.
+
+    Results are cached (the same header or URI is usually read several times)."""
     if len(text) > 1 and text[-1] == sep:
         text = text[:-1]
     out: list[tuple[str, str]] = []
@@ -58,7 +62,7 @@ def split_params(text: str, sep: str = ";") -> list[tuple[str, str]] | None:
                 i += 1
         out.append((name, value))
         if i >= n or text[i] == ",":
-            return out
+            return tuple(out)
         if text[i] != sep:
             return None
         i += 1

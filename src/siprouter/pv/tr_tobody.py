@@ -8,6 +8,7 @@ the text from the first parameter name to the end.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from siprouter.pv.tr_common import ArgReader, Factory, Step, Value, from_bytes, to_bytes
@@ -30,6 +31,9 @@ def _parse(s: str) -> Parsed | None:
     if isinstance(ps, int) and ps < len(data):
         params = from_bytes(data[ps:]).lstrip(" \t\r\n;").rstrip(" \t\r\n")
     return na, uri, params
+
+
+_parsed = lru_cache(maxsize=256)(_parse)
 
 
 def _tag(p: Parsed) -> Value:
@@ -56,7 +60,7 @@ def _factory(get: Callable[[Parsed], Value]) -> Factory:
         def step(v: Value, ctx: Any) -> Value:
             if not isinstance(v, str) or not v:
                 return None
-            p = _parse(v)
+            p = _parsed(v)
             return None if p is None else get(p)
 
         return step

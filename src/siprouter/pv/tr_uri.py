@@ -10,6 +10,7 @@ destination URI; `tosocket` gives "proto:host:port" (needs a transport parameter
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from siprouter.pv.tr_common import ArgReader, Factory, IntStr, Step, Value
@@ -43,17 +44,7 @@ def _parse(text: str) -> Parsed | None:
     return u, params, headers
 
 
-_cache: dict[str, Parsed | None] = {}
-
-
-def _parsed(text: str) -> Parsed | None:
-    hit = _cache.get(text, _cache)
-    if hit is not _cache:
-        return hit  # type: ignore[return-value]
-    if len(_cache) > 256:
-        _cache.clear()
-    p = _cache[text] = _parse(text)
-    return p
+_parsed = lru_cache(maxsize=256)(_parse)  # recent values parse once (Kamailio keeps one)
 
 
 def _param(p: Parsed, name: str) -> str:

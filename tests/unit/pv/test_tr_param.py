@@ -18,12 +18,12 @@ def run(value: Any, spec: str) -> Any:
 
 
 def test_split_params() -> None:
-    assert split_params('a=1;b="x;y" ;c') == [("a", "1"), ("b", "x;y"), ("c", "")]
-    assert split_params("a=1;") == [("a", "1")]
-    assert split_params("a=1,b=2") == [("a", "1")]  # ',' ends the list
+    assert split_params('a=1;b="x;y" ;c') == (("a", "1"), ("b", "x;y"), ("c", ""))
+    assert split_params("a=1;") == (("a", "1"),)
+    assert split_params("a=1,b=2") == (("a", "1"),)  # ',' ends the list
     assert split_params(" a=1") is None
     assert split_params('a="x') is None
-    assert split_params("a=1|b", "|") == [("a", "1"), ("b", "")]
+    assert split_params("a=1|b", "|") == (("a", "1"), ("b", ""))
 
 
 @pytest.mark.parametrize(
