@@ -81,19 +81,24 @@ class ParamParser(StmtParser):
         if group in CORE_DOTTED_GROUPS:
             return self._finish_param(f"{group}.{name}", group_tok)
         vtok = self.tok
-        neg = self.accept_op("-")
-        if self.tok.kind == "INT":
-            n = int(self.advance().value)  # type: ignore[call-overload]
+        if vtok.kind == "INT":
+            self.advance()
+            value = ast.Literal(int(vtok.value), "int", vtok.pos, self.raw(vtok.start, vtok.end))  # type: ignore[call-overload]
+        elif vtok.kind == "ID" and str(vtok.value).lower() in BOOL_WORDS:
+            # read as the numbers 1 and 0, as Kamailio's lexer does
+            self.advance()
             value = ast.Literal(
-                -n if neg else n, "int", vtok.pos, self.raw(vtok.start, self.prev_end())
+                int(BOOL_WORDS[str(vtok.value).lower()]), "int", vtok.pos, str(vtok.value)
             )
-        elif self.tok.kind == "STRING" and not neg:
+        elif vtok.kind == "STRING":
             s, first = self.expect_string("")
             value = ast.Literal(s, "str", first.pos, self.raw(first.start, self.prev_end()))
         else:
+            hint = "negative numbers are not accepted here" if vtok.is_op("-") else None
             raise self.error_here(
-                f"expected an integer or a quoted string as the value of '{group}.{name}', "
-                f"got {self.tok.describe()}"
+                f"expected a number or a quoted string as the value of '{group}.{name}', "
+                f"got {vtok.describe()}",
+                hint,
             )
         desc: str | None = None
         if self.at_id("desc"):

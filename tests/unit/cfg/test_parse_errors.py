@@ -62,7 +62,7 @@ CASES = {
     "deep_nesting": R + "  $var(x) = " + "(" * 500 + "1" + ")" * 500 + ";\n}\n",
     "deep_if_nesting": R + "if (1) {\n" * 300 + "drop;\n" + "}\n" * 301,
     "max_len_removed": R + "  if (msg:len >= max_len) drop;\n}\n",
-    "custom_param_bad_value": "grp.x = yes\n",
+    "custom_param_bad_value": "grp.x = -1\n",
     "flags_missing_name": "flags A:1, \nrequest_route { drop; }\n",
     "trailing_comma_call": R + '  xlog("a",);\n}\n',
 }
@@ -240,9 +240,9 @@ EXPECTED = {
     "deep_if_nesting": ("nesting too deep (more than 100 levels)", "100:5", None),
     "max_len_removed": ("the core keyword 'max_len' was removed from Kamailio", "2:18", None),
     "custom_param_bad_value": (
-        "expected an integer or a quoted string as the value of 'grp.x', got 'yes'",
+        "expected a number or a quoted string as the value of 'grp.x', got '-'",
         "1:9",
-        None,
+        "negative numbers are not accepted here",
     ),
     "trailing_comma_call": ("expected an expression, got ')'", "2:12", None),
 }

@@ -104,7 +104,7 @@ def test_socket_block() -> None:
 
 def test_custom_params_flags_modules() -> None:
     cfg = parse_string(
-        'pstn.gw_ip = "1.2.3.4" desc "PSTN GW Address"\npstn.n = -3\n'
+        'pstn.gw_ip = "1.2.3.4" desc "PSTN GW Address"\npstn.n = on\n'
         "flags FLAG_A: 1, FLAG_B;\navpflags AF;\n"
         'loadpath "/usr/lib/kamailio/modules/"\nmpath="/m/"\n'
         'loadmodule "tm.so"\nloadmodule("sl.so")\nloadmodulex("$def(X).so", "opts")\n'
@@ -119,7 +119,7 @@ def test_custom_params_flags_modules() -> None:
         "1.2.3.4",
         "PSTN GW Address",
     )
-    assert n.value.value == -3 and n.desc is None
+    assert n.value.value == 1 and n.desc is None
     assert [(f.name, f.position) for f in cfg.flags[0].flags] == [("FLAG_A", 1), ("FLAG_B", None)]
     assert cfg.flags[1].kind == "avpflags"
     assert [p.path for p in cfg.loadpath] == ["/usr/lib/kamailio/modules/", "/m/"]

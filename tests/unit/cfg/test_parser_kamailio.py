@@ -257,8 +257,14 @@ OPERATORS_REJECTED = [
     'request_route { if ((method) == "A") drop; }',
 ]
 
-# listen/alias values (loopback addresses only: kamailio -c resolves them).
+# listen/alias values (loopback addresses only: kamailio -c resolves them) and custom
+# parameters (kemi.<unknown> is left to the checker's parameter table).
 LISTEN_ACCEPTED = [
+    "grp.x = yes\nrequest_route { drop; }",
+    "grp.x = 0x10\nrequest_route { drop; }",
+    'grp.x = "a" "b" desc "c" "d"\nrequest_route { drop; }',
+    "grp.x = 1;\nrequest_route { drop; }",
+    'kemi.onsend_route_callback = "x"\nrequest_route { drop; }',
     "listen=udp:127.0.0.1\nrequest_route { drop; }",
     "listen=127.0.0.1:5070\nrequest_route { drop; }",
     "listen=localhost\nrequest_route { drop; }",
@@ -273,6 +279,11 @@ LISTEN_ACCEPTED = [
     "socket_workers=2\nlisten=udp:127.0.0.1:5083\nrequest_route { drop; }",
 ]
 LISTEN_REJECTED = [
+    'grp.x = "a" desc "d"\ngrp.y = -1 desc "e"\nrequest_route { drop; }',
+    "grp.x = abc\nrequest_route { drop; }",
+    "grp.x.y = 1\nrequest_route { drop; }",
+    "grp.x = 1 desc\nrequest_route { drop; }",
+    "grp.x = 1 desc 2\nrequest_route { drop; }",
     'listen=udp:127.0.0.1:5073 virtual name "x"\nrequest_route { drop; }',
     "listen=udp:127.0.0.1:5075/127.0.0.1:5080\nrequest_route { drop; }",
     "listen=\nrequest_route { drop; }",
