@@ -386,6 +386,10 @@ def _fail(message: str) -> NoReturn:
 
 def run(argv: Sequence[str]) -> int:
     """Run the command line; return the exit status."""
+    # --dump-python (siprouter only): check + compile, print the generated route code
+    dump_python = "--dump-python" in argv
+    if dump_python:
+        argv = [a for a in argv if a != "--dump-python"]
     try:
         options = parse_args(argv)
     except UsageError as exc:
@@ -404,7 +408,7 @@ def run(argv: Sequence[str]) -> int:
 
     from .cfg.loader import run_config_action
 
-    return run_config_action(options)
+    return run_config_action(options, dump_python=dump_python)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,7 +2,9 @@
 
 preprocess (includes, defines, substs) -> parse (AST with positions) -> load the modules
 named by --loadmodule and set --modparam -> check (core parameters, the config's
-loadmodule/modparam, routes: functions, arguments, PVs) -> listen addresses resolve.
+loadmodule/modparam, routes: functions, arguments, PVs) -> listen addresses resolve ->
+compile the routing blocks (engine/compiler.py: fixups, regexes, route() targets, core
+functions the engine cannot run yet), so `-c` reports what start-up would.
 Each stage raises ConfigError/ConfigErrors with file:line:col; `run_config_action` turns
 the outcome into what Kamailio prints and the exit status it returns.
 """
@@ -15,7 +17,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..cli import EXIT_ERROR, EXIT_NOT_IMPLEMENTED, EXIT_OK
 from ..modules.loader import LoadedModules
@@ -36,6 +38,7 @@ class LoadedConfig:
     pre: PreprocessResult
     config: ast.Config
     modules: LoadedModules
+    compiled: Any = None  # engine.compiler.CompiledConfig
 
 
 def preprocess_for(options: Options) -> PreprocessResult:
@@ -60,7 +63,10 @@ def load_config(options: Options) -> LoadedConfig:
     config = parse(pre.text, pre.srcmap, all_errors=options.all_errors)
     check(config, modules=modules, all_errors=options.all_errors)
     check_listen_addresses(config, options)
-    return LoadedConfig(options.cfg_file, pre, config, modules)
+    from ..engine.compiler import compile_routes
+
+    compiled = compile_routes(config, modules, defines=pre.defines)
+    return LoadedConfig(options.cfg_file, pre, config, modules, compiled)
 
 
 def check_listen_addresses(config: ast.Config, options: Options) -> None:
@@ -120,14 +126,19 @@ def _cli_step(what: str, step: Callable[[], object]) -> None:
 
 
 def run_config_action(
-    options: Options, out: TextIO | None = None, err: TextIO | None = None
+    options: Options,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    *,
+    dump_python: bool = False,
 ) -> int:
     """Do what the command line asked for the config (-c, --cfg-print or start); return
-    the exit status."""
+    the exit status. `dump_python` (--dump-python): check and compile the config, print
+    the Python code generated for each routing block, exit."""
     out = out or sys.stdout
     err = err or sys.stderr
     if options.cfg_file == "-":
-        return _run_from_stdin(options, out, err, sys.stdin)
+        return _run_from_stdin(options, out, err, sys.stdin, dump_python)
     try:
         if options.action is Action.CFG_PRINT:
             return _cfg_print(options, out, err)
@@ -138,6 +149,9 @@ def run_config_action(
     except ConfigError as exc:
         _report([exc], options, err)
         return EXIT_ERROR
+    if dump_python:
+        out.write(loaded.compiled.dump_python())
+        return EXIT_OK
     if options.action is Action.CHECK:
         err.write("config file ok, exiting...\n")
         return EXIT_OK
@@ -149,7 +163,9 @@ def run_config_action(
     return EXIT_NOT_IMPLEMENTED
 
 
-def _run_from_stdin(options: Options, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+def _run_from_stdin(
+    options: Options, out: TextIO, err: TextIO, stdin: TextIO, dump_python: bool = False
+) -> int:
     """`-f -`: the config comes from standard input and is named "-" in messages, as in
     Kamailio; relative include_file names are taken from the current directory."""
     with tempfile.TemporaryDirectory(prefix="siprouter-stdin-") as tmp:
@@ -157,7 +173,9 @@ def _run_from_stdin(options: Options, out: TextIO, err: TextIO, stdin: TextIO) -
         with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
             fh.write(stdin.read())
         messages = io.StringIO()
-        status = run_config_action(replace(options, cfg_file=path), out, messages)
+        status = run_config_action(
+            replace(options, cfg_file=path), out, messages, dump_python=dump_python
+        )
     err.write(messages.getvalue().replace(path, "-"))
     return status
 

@@ -96,8 +96,7 @@ def _kamailio_text(body: str, routes: str, head: str, port: int) -> str:
         f"listen=udp:127.0.0.1:{port}\n{head}"
         'loadmodule "pv.so"\nloadmodule "xlog.so"\nloadmodule "htable.so"\n'
         "event_route[htable:mod-init] {\n" + conv(body) + "\n}\n"
-        'event_route[core:worker-one-init] {\n xlog("L_ERR", "PROBE-END\\n");\n}\n'
-        + conv(routes)
+        'event_route[core:worker-one-init] {\n xlog("L_ERR", "PROBE-END\\n");\n}\n' + conv(routes)
     )
 
 

@@ -101,7 +101,7 @@ CASES: list[tuple[str, str]] = [
 def _program() -> str:
     lines = [PRESETS]
     for i, (expr, _want) in enumerate(CASES):
-        lines.append(f"  $var(r{i}) = {expr}; show(\"r{i}\");")
+        lines.append(f'  $var(r{i}) = {expr}; show("r{i}");')
     return "\n".join(lines)
 
 

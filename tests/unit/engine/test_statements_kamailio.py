@@ -48,8 +48,18 @@ PROGRAMS: list[tuple[str, str, str, list[str]]] = [
         $var(r) = 1 + route(R5); show("r");
         $var(r) = route(RET_EXPR); show("r");
         """,
-        ["r=[-2]", "r=[5]", "r=[-2]", "r=[1]", "r=[0]", "r=[1]", "r=[1]", "r=[2]", "r=[2]",
-         "r=[-3]"],
+        [
+            "r=[-2]",
+            "r=[5]",
+            "r=[-2]",
+            "r=[1]",
+            "r=[0]",
+            "r=[1]",
+            "r=[1]",
+            "r=[2]",
+            "r=[2]",
+            "r=[-3]",
+        ],
     ),
     (
         "the cookbook's route(RET) == -2 warning",
@@ -85,8 +95,22 @@ PROGRAMS: list[tuple[str, str, str, list[str]]] = [
         $var(z) = 0; route(E_ASSIGNFAIL); $var(rc) = $rc; show("rc");
         route(RM2); $var(r) = 1 / $var(z); $var(rc) = $retcode; show("rc");
         """,
-        ["rc=[-2]", "rc=[-2]", "rc=[1]", "rc=[-2]", "rc=[1]", "rc=[1]", "rc=[1]", "rc=[1]",
-         "rc=[1]", "rc=[1]", "rc=[0]", "rc=[1]", "rc=[-1]", "rc=[-2]"],
+        [
+            "rc=[-2]",
+            "rc=[-2]",
+            "rc=[1]",
+            "rc=[-2]",
+            "rc=[1]",
+            "rc=[1]",
+            "rc=[1]",
+            "rc=[1]",
+            "rc=[1]",
+            "rc=[1]",
+            "rc=[0]",
+            "rc=[1]",
+            "rc=[-1]",
+            "rc=[-2]",
+        ],
     ),
     (
         "return 0 in a sub-route ends the script, also inside an expression",
@@ -138,7 +162,7 @@ PROGRAMS: list[tuple[str, str, str, list[str]]] = [
     (
         "max_while_loops=0 disables the limit",
         "max_while_loops=0\n",
-        "$var(i) = 0; while ($var(i) < 1000) { $var(i) = $var(i) + 1; } show(\"i\");",
+        '$var(i) = 0; while ($var(i) < 1000) { $var(i) = $var(i) + 1; } show("i");',
         ["i=[1000]"],
     ),
     (
