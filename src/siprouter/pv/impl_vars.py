@@ -10,7 +10,7 @@ Semantics measured on Kamailio 5.6.3 (tests/unit/pv/test_pv_kamailio.py):
   top value only (whatever the index), `$(avp(x)[*]) = $null` removes them all, and
   `$(avp(x)[*]) = v` replaces them all with v. Reading: [n] counts from the top, [*]
   joins every value with ", ";
-* $xavp(name[i]=>field[j]): `$xavp(x=>f) = v` pushes a new x holding f=v;
+* $xavp(name[i]=>field[j]) (i and j may be PVs: $xavp(x[$var(i)]=>a)): `$xavp(x=>f) = v` pushes a new x holding f=v;
   `$xavp(x[i]=>f) = v` adds f=v on top of the fields of the i-th x (nothing when there
   is none), `=>f[j] = v` replaces the j-th f, `=>f[*] = v` replaces every f;
   `$xavp(x) = v` pushes a plain value, `$xavp(x[i]) = v` replaces the i-th;
@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
+
+from siprouter.cfg.errors import ConfigError
 
 from .pvclass import ALL, Getter, Index, PVClass, PVError, Setter, Value, pick
 from .stores import SHARED_VARS, VAR_DEFAULTS, AvpStore, Xavp, XavpStore, XavpValue
@@ -133,13 +135,37 @@ class AvpPV(PVClass):
 
 # ---- $xavp -------------------------------------------------------------------------------
 
-_XNAME = re.compile(r"\s*([^\[\]=\s>]+)\s*(?:\[\s*([+-]?\d+|\*)\s*\])?\s*\Z")
+_XNAME = re.compile(r"\s*([^\[\]=\s>]+)\s*(?:\[(.+)\])?\s*\Z")
+_INT = re.compile(r"\s*[+-]?\d+\s*\Z")
 
 
-def _xindex(text: str | None) -> Index:
+def _xindex(text: str | None) -> Any:
+    """An index of an xavp name: None, ALL, an int, or a compiled PV ($var(i))."""
     if text is None:
         return None
-    return ALL if text == "*" else int(text)
+    t = text.strip()
+    if t == "*":
+        return ALL
+    if _INT.match(t):
+        return int(t)
+    if t.startswith("$"):
+        from .access import compile_pv  # here: access imports the module tables
+
+        try:
+            return compile_pv(t)
+        except ConfigError as e:
+            raise ValueError(e.message) from None
+    raise ValueError(f"bad index [{text}]")
+
+
+def _resolve(idx: Any, ctx: MsgContext) -> Index:
+    if idx is None or idx is ALL or isinstance(idx, int):
+        return idx  # type: ignore[no-any-return]
+    v = idx.get(ctx)
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        raise PVError(f"xavp index {idx.raw} is not a number: {v!r}") from None
 
 
 def _xtext(v: XavpValue | None) -> Value:
@@ -176,6 +202,10 @@ class XavpPV(PVClass):
         if store is None:
             return None
         root, ridx, field, fidx = name
+        try:
+            ridx, fidx = _resolve(ridx, ctx), _resolve(fidx, ctx)
+        except PVError:
+            return None
         item = self._item(store.items(root), ridx)
         if item is None:
             return None
@@ -191,6 +221,7 @@ class XavpPV(PVClass):
         if store is None:
             store = ctx.xavps = XavpStore()
         root, ridx, field, fidx = name
+        ridx, fidx = _resolve(ridx, ctx), _resolve(fidx, ctx)
         items = store.items(root)
         if field is None:
             self._set_root(store, root, ridx, value)

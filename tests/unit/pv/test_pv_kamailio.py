@@ -124,7 +124,8 @@ VAR_READS = ["$var(k1)", "$var(k2)", "$var(k3)", "$var(k4)", "$var($var(k1))",
              "$avp($var(k2))", "$xavp(x=>a)", "$xavp(x[1]=>a)", "$xavp(x[0]=>b)",
              "$xavp(x[*]=>a)", "$xavp(x[1]=>b[*])", "$xavp(x[0]=>a[1])", "$xavp(x[-1]=>a)",
              "$xavp(y=>a)", "$xavp(y[1]=>a)", "$xavp(z)", "$xavp(z[1])", "$xavp(u=>a)",
-             "$xavp(u[1]=>a)", "$shv(s1)", "$shv(s2)"]  # fmt: skip
+             "$xavp(u[1]=>a)", "$shv(s1)", "$shv(s2)", "$xavp(x[$var(one)]=>a)",
+             "$xavp(x=>a[$var(one)])"]  # fmt: skip
 
 CASES = [
     Case("inv", INVITE),
@@ -152,7 +153,7 @@ CASES = [
         ("$xavp(y=>a)", 1), ("$xavp(y=>a)", 2), ("$xavp(y[0]=>a)", None),
         ("$xavp(z)", 1), ("$xavp(z)", "s"), ("$xavp(z[1])", 5),
         ("$xavp(u=>a)", 1), ("$xavp(u=>a)", 2), ("$xavp(u)", None),
-        ("$shv(s1)", 4), ("$shv(s2)", "str"),
+        ("$shv(s1)", 4), ("$shv(s2)", "str"), ("$var(one)", 1),
     ], reads=VAR_READS),
     Case("core", INVITE, [("$var(h)", "User-Agent"), ("$var(hn)", "bad name")],
          reads=["$def(X)", "$defn(X)", "$defn(Y)", "$def(Y)", "$def(W)", "$def(V)", "$def(Z)",

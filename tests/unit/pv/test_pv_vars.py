@@ -134,6 +134,12 @@ def test_xavp(pvt: Any, steps: Any, reads: list[str], expected: list[Any]) -> No
     assert run(pvt, steps, reads) == expected
 
 
+def test_xavp_pv_indexes(pvt: Any) -> None:
+    steps = [("$xavp(x=>a)", 1), ("$xavp(x[0]=>a)", 5), ("$xavp(x=>a)", 2), ("$var(i)", 1)]
+    got = run(pvt, steps, ["$xavp(x[$var(i)]=>a)", "$xavp(x=>a[$var(i)])", "$xavp(x[0]=>a)"])
+    assert got == [5, None, 2]  # Kamailio 5.6.3
+
+
 def test_xavp_missing_root_index_fails(pvt: Any) -> None:
     with pytest.raises(PVError):
         run(pvt, [("$xavp(v[0]=>a)", 1)], [])
