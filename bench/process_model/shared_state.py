@@ -4,6 +4,8 @@ homes of shared tables ($shv, statistics, htable, usrloc), and whether the total
 Backends:
   shm-lock     multiprocessing.Value (shared memory) incremented under its lock
   shm-nolock   the same without the lock (shows lost updates: why a lock is needed)
+  shm-slots    one slot per process in a shared array, no lock; readers sum the slots
+               (single writer per slot: exact, the shape for statistics counters)
   sqlite-wal   UPDATE ... SET v = v + 1 in autocommit, journal_mode=WAL, synchronous=NORMAL
   state-rt     a request to one state process over AF_UNIX datagrams, waiting for the
                answer (read-your-writes: the new value comes back)
@@ -71,6 +73,17 @@ def bench_shm(n: int, ops: int, locked: bool) -> tuple[list[float], int]:
 
     times = _run_workers(n, body)
     return times, v.value
+
+
+def bench_slots(n: int, ops: int) -> tuple[list[float], int]:
+    arr = CTX.Array("q", n, lock=False)
+
+    def body(i: int, _q: Any) -> None:
+        for _ in range(ops):
+            arr[i] += 1
+
+    times = _run_workers(n, body)
+    return times, sum(arr)
 
 
 def bench_sqlite(n: int, ops: int, sync: str) -> tuple[list[float], int]:
@@ -164,6 +177,7 @@ def main() -> None:
         cases: list[tuple[str, int, Callable[..., tuple[list[float], int]]]] = [
             ("shm-lock", args.ops, lambda n=n: bench_shm(n, args.ops, True)),
             ("shm-nolock", args.ops * 50, lambda n=n: bench_shm(n, args.ops * 50, False)),
+            ("shm-slots", args.ops * 50, lambda n=n: bench_slots(n, args.ops * 50)),
             (
                 "sqlite-wal sync=NORMAL",
                 args.sqlite_ops,
