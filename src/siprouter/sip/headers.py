@@ -203,6 +203,21 @@ for _hid, _name, _compact, _is_list in _TABLE:
         NAME_TO_ID[_compact.encode()] = _hid
 del _hid, _name, _compact, _is_list
 
+#: NAME_TO_ID plus the usual spellings as written (canonical and upper case), so the parser
+#: can look most names up without lowercasing them first; misses fall back to NAME_TO_ID
+RAW_NAME_TO_ID: dict[bytes, int] = dict(NAME_TO_ID)
+for _hid, _name in ID_TO_NAME.items():
+    if _hid:
+        RAW_NAME_TO_ID[_name.encode()] = _hid
+        RAW_NAME_TO_ID[_name.upper().encode()] = _hid
+        if ID_TO_COMPACT[_hid]:
+            RAW_NAME_TO_ID[ID_TO_COMPACT[_hid].upper().encode()] = _hid
+RAW_NAME_TO_ID[b"Call-Id"] = CALL_ID
+RAW_NAME_TO_ID[b"Cseq"] = CSEQ
+RAW_NAME_TO_ID[b"WWW-Authenticate"] = WWW_AUTHENTICATE
+RAW_NAME_TO_ID[b"Www-Authenticate"] = WWW_AUTHENTICATE
+del _hid, _name
+
 #: headers whose values are comma separated lists (safe to split and to join)
 LIST_HEADERS: frozenset[int] = frozenset(h for h, _n, _c, is_list in _TABLE if is_list)
 

@@ -150,6 +150,7 @@ _METHODS = {
 _CTL = re.compile(rb"[\x00-\x20\x7f]")
 
 _NAME_TO_ID = H.NAME_TO_ID
+_RAW_NAME_TO_ID = H.RAW_NAME_TO_ID
 VIA_ID = H.VIA
 FROM_ID = H.FROM
 TO_ID = H.TO
@@ -850,8 +851,7 @@ def _check_names(lines: list[bytes], names: list[bytes], hids: list[int], hstart
         bare = name.rstrip(b" \t")
         if not bare or _BAD_NAME.search(bare) is not None:
             raise _fail(f"bad header name {name[:40]!r}", 400, hstart)
-        if bare is not name:
-            hids[i] = get(bare.lower(), 0)
+        hids[i] = get(bare.lower(), 0)  # unusual spelling, blanks before ':', or unknown
     return False
 
 
@@ -959,7 +959,7 @@ def parse_message(
                 raise _fail("header line too long", 513, hstart)
             parts = list(map(_partition, lines, repeat(b":")))
             names = list(map(_ig0, parts))
-            hids = list(map(_NAME_TO_ID.get, map(_lower, names), repeat(0)))
+            hids = list(map(_RAW_NAME_TO_ID.get, names, repeat(0)))
             hend = he + 2
             body_start = he + 4
             # unknown names, folded lines (their "name" starts with a blank) or no ':'

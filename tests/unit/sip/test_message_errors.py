@@ -361,3 +361,10 @@ def test_header_ids_are_stable_and_unique() -> None:
 def test_adversarial_inputs_end_in_a_result_or_a_parse_error(data: bytes) -> None:
     """Long pathological values: the regexes must not backtrack into a hang (pytest-timeout)."""
     _touch_everything(data)
+
+
+def test_raw_spelling_table_agrees_with_the_lowercase_table() -> None:
+    for raw, hid in H.RAW_NAME_TO_ID.items():
+        assert H.NAME_TO_ID[raw.lower()] == hid, raw
+    m = parse_message(b"OPTIONS sip:x SIP/2.0\r\nCALL-id: a\r\nCall-ID: b\r\nl: 0\r\n\r\n")
+    assert m.headers("call-id") == [b"a", b"b"]
