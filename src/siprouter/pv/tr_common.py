@@ -4,10 +4,9 @@ A transformation step is ``step(value, ctx) -> value``; a value is ``str``, ``in
 ``None`` (undefined / $null).  A step returns ``None`` when Kamailio's transformation
 fails on its input (Kamailio then makes the whole pseudo-variable undefined).
 
-`IntStr` is an ``int`` that prints as the text it came from: Kamailio's values can carry
-both an integer and a string (``PV_VAL_INT|PV_VAL_STR``), and some transformations keep
-the original text next to the number (``{s.int}`` of "007" is 7 in an expression and
-"007" in a log line; ``{uri.port}`` of ``sip:h:05060`` is 5060 and "05060").
+Kamailio values can carry an integer and a different text at once (``{s.int}`` of "007"
+is 7 and prints "007"); here an integer result is a plain ``int`` (the engine's operators
+test ``type(v) is int``), so such a value prints as "7".
 
 `ArgReader` reads the arguments after a transformation name the way Kamailio's
 parser does: numbers (``+``/``-`` sign, digits), strings (up to ``,`` or the end, tabs and
@@ -29,23 +28,6 @@ Getter = Callable[[Any], Value]
 ArgGetterFactory = Callable[[str, Pos], Getter]
 
 _WS = " \t\n"
-
-
-class IntStr(int):
-    """An int that keeps the text Kamailio prints for it (`str()` gives the text)."""
-
-    text: str
-
-    def __new__(cls, value: int, text: str) -> IntStr:
-        obj = super().__new__(cls, value)
-        obj.text = text
-        return obj
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return f"IntStr({int(self)}, {self.text!r})"
 
 
 def to_str(v: int | str) -> str:

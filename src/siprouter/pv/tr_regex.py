@@ -1,7 +1,7 @@
 """The `re.subst` transformation (Kamailio textops): `{re.subst,/regex/replacement/flags}`.
 
 The first character is the delimiter (escape it with a backslash inside).  The regex is
-POSIX extended (classes like [[:digit:]] are translated for Python's `re`); flags: i
+POSIX extended (translated by engine/posix_regex.py, as for `=~`); flags: i
 (ignore case), g (all matches), s (`.` and [^x] do not match a newline).  In the
 replacement \\0..\\9 are the groups, \\n \\r \\t \\\\ the usual characters, and a
 pseudo-variable is evaluated per message.  No match leaves the value unchanged.
@@ -13,64 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from siprouter.engine.posix_regex import translate
 from siprouter.pv.tr_common import ArgReader, Factory, Getter, Step, Value, _close, to_str
-
-_CLASSES = {
-    "alpha": "a-zA-Z",
-    "digit": "0-9",
-    "alnum": "0-9a-zA-Z",
-    "upper": "A-Z",
-    "lower": "a-z",
-    "space": " \\t\\n\\r\\f\\v",
-    "blank": " \\t",
-    "punct": "!-/:-@\\[-`{-~",
-    "xdigit": "0-9A-Fa-f",
-    "cntrl": "\\x00-\\x1f\\x7f",
-    "print": " -~",
-    "graph": "!-~",
-}
-
-
-def posix_to_python(rx: str) -> str:
-    """Translate a POSIX extended regex to Python `re` syntax (bracket expressions)."""
-    out: list[str] = []
-    i = 0
-    n = len(rx)
-    while i < n:
-        c = rx[i]
-        if c == "\\" and i + 1 < n:
-            out.append(rx[i : i + 2])
-            i += 2
-            continue
-        if c != "[":
-            out.append(c)
-            i += 1
-            continue
-        out.append("[")
-        i += 1
-        if i < n and rx[i] == "^":
-            out.append("^")
-            i += 1
-        if i < n and rx[i] == "]":
-            out.append("\\]")
-            i += 1
-        while i < n and rx[i] != "]":
-            if rx.startswith("[:", i):
-                end = rx.find(":]", i + 2)
-                name = rx[i + 2 : end] if end > 0 else ""
-                if name not in _CLASSES:
-                    raise ValueError(f"unknown character class [:{name}:]")
-                out.append(_CLASSES[name])
-                i = end + 2
-                continue
-            ch = rx[i]
-            out.append("\\" + ch if ch in "\\[" else ch)
-            i += 1
-        if i >= n:
-            raise ValueError("unterminated [ ]")
-        out.append("]")
-        i += 1
-    return "".join(out)
 
 
 def _split_subst(text: str) -> tuple[str, str, str]:
@@ -154,9 +98,9 @@ def _subst(r: ArgReader) -> Step:
         if bad:
             raise ValueError(f"unknown flag(s) {''.join(sorted(bad))!r}")
         reflags = re.IGNORECASE if "i" in flags else 0
-        pyrx = posix_to_python(rx)
-        if "s" not in flags:
-            reflags |= re.DOTALL
+        pyrx = translate(rx)
+        # POSIX without REG_NEWLINE: '.' matches a newline; the s flag turns that off
+        reflags |= re.ASCII | (re.MULTILINE if "s" in flags else re.DOTALL)
         compiled = re.compile(pyrx, reflags)
     except (ValueError, re.error) as e:
         raise r.error(f"bad substitution: {e}") from None

@@ -4,10 +4,10 @@ Each entry of `FACTORIES` reads its arguments once (through `ArgReader`) and ret
 step run per message.  A step gets a defined value (``None`` in makes every ``s.*``
 fail, as in Kamailio) and returns the new value or ``None`` when Kamailio fails.  Text
 is handled as Kamailio's bytes where it matters (lengths, hashes, hex, base64).
-Kamailio 5.6.3 quirks kept on purpose (checked against the binary): ``{s.int}`` keeps
-the original text for printing, ``{s.fmtlines,n,m}`` breaks the line before each of the
+Kamailio 5.6.3 quirks kept on purpose (checked against the binary): ``{s.fmtlines,n,m}`` breaks the line before each of the
 first n-1 characters only.  ``{s.rbefore}``/``{s.rafter}`` read out of bounds in 5.6.3;
-here they use the last occurrence, as documented.
+here they use the last occurrence, as documented.  ``{s.int}`` gives a plain int: "007"
+is 7 (Kamailio would still print "007").
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from siprouter.pv.tr_common import (
     Arg,
     ArgReader,
     Factory,
-    IntStr,
     Step,
     Value,
     byte_len,
@@ -97,7 +96,7 @@ def _int(r: ArgReader) -> Step:
         n = str2slong(v)
         if n is None:
             return None
-        return n if str(n) == v else IntStr(n, v)
+        return n
 
     return step
 

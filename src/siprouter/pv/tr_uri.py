@@ -2,8 +2,8 @@
 
 The value is parsed with `siprouter.sip.uri.parse_uri` (Kamailio's rules; one trailing
 ';' is ignored as Kamailio does).  A value that is not a URI, empty or undefined makes
-the transformation fail.  Absent parts give "" (``{uri.port}`` then is 0 in an
-expression and prints "").  `saor`/`suri`/`duri` rebuild the AoR, the simple URI and the
+the transformation fail.  Absent parts give "" (also ``{uri.port}``; a present port
+is an int).  `saor`/`suri`/`duri` rebuild the AoR, the simple URI and the
 destination URI; `tosocket` gives "proto:host:port" (needs a transport parameter).
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from siprouter.pv.tr_common import ArgReader, Factory, IntStr, Step, Value
+from siprouter.pv.tr_common import ArgReader, Factory, Step, Value
 from siprouter.pv.tr_param import split_params
 from siprouter.sip.uri import SipUri, UriError, parse_uri
 
@@ -71,8 +71,10 @@ def _known(name: str) -> Callable[[Parsed], Value]:
 
 
 def _port(p: Parsed) -> Value:
+    # Kamailio: an integer (0 when absent) printing as written ("" when absent).  Here: the
+    # int when present, "" when absent (prints the same; `== ""`, `+ 1`, `if()` agree).
     u = p[0]
-    return IntStr(u.port or 0, u.port_text)
+    return u.port if u.port is not None else ""
 
 
 def _scheme(p: Parsed) -> Value:

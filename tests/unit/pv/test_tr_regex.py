@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from siprouter.cfg.errors import ConfigError, Pos
-from siprouter.pv.tr_regex import posix_to_python
 from siprouter.pv.transforms import compile_transforms
 
 POS = Pos("r.cfg", 1, 1)
@@ -15,15 +14,6 @@ POS = Pos("r.cfg", 1, 1)
 
 def run(value: Any, spec: str, **kw: Any) -> Any:
     return compile_transforms([spec], POS, **kw)(value, {"$var(x)": "X"})
-
-
-def test_posix_translation() -> None:
-    assert posix_to_python("[[:digit:]]+") == "[0-9]+"
-    assert posix_to_python("[^[:space:]]") == "[^ \\t\\n\\r\\f\\v]"
-    assert posix_to_python("[]a]") == "[\\]a]"
-    assert posix_to_python("[a\\b]") == "[a\\\\b]"
-    with pytest.raises(ValueError):
-        posix_to_python("[[:nope:]]")
 
 
 @pytest.mark.parametrize(
@@ -39,6 +29,7 @@ def test_posix_translation() -> None:
         ("nothing", "re.subst,/z/y/", "nothing"),
         ("a\nb", "re.subst,/a.b/X/", "X"),
         ("a\nb", "re.subst,/a.b/X/s", "a\nb"),
+        ("a1\nb2", "re.subst,/[[:digit:]]$/#/g", "a1\nb#"),
         ("", "re.subst,/a/b/", None),
         (None, "re.subst,/a/b/", None),
     ],
