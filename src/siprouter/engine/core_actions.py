@@ -156,8 +156,11 @@ def rewriteuser(ctx: MsgContext, user: str) -> int:
     return _set_uri(ctx, lambda u: u.replace(user=user))
 
 
-def rewriteuserpass(ctx: MsgContext, pw: str) -> int:
-    return _set_uri(ctx, lambda u: u.replace(password=pw if pw else None))
+def rewriteuserpass(ctx: MsgContext, userinfo: str) -> int:
+    """The whole user[:password] part is replaced (Kamailio 5.6.3: setuserpass("pw")
+    turns sip:alice:secret@h into sip:pw@h)."""
+    user, sep, pw = userinfo.partition(":")
+    return _set_uri(ctx, lambda u: u.replace(user=user, password=pw if sep else None))
 
 
 def rewritehost(ctx: MsgContext, host: str) -> int:

@@ -71,9 +71,12 @@ def marks(ctx: MsgContext) -> list[str]:
 # ---- the same program on both sides --------------------------------------------------
 
 
-def ours_program(body: str, routes: str = "", head: str = "") -> list[str]:
-    """Run `body` as request_route of siprouter; MARK lines."""
+def ours_program(body: str, routes: str = "", head: str = "", pv: bool = False) -> list[str]:
+    """Run `body` as request_route of siprouter (with our pv module when `pv`); MARK
+    lines."""
     text = head + "request_route {\n" + body + "\n}\n" + routes
+    if pv:
+        text = 'loadmodule "pv"\n' + text
     text = text.replace("$var(", "$tv(")
     _rc, ctx = run_text(text)
     return marks(ctx)
