@@ -352,7 +352,7 @@ class SipMessage:
     _lines: list[bytes]
     _names: list[bytes]
     _hids: list[int]
-    _first: dict[int, int]
+    _first: dict[int, int] | None
     _starts: list[int] | None
     _cache: dict[int, Any]
 
@@ -381,6 +381,14 @@ class SipMessage:
         return self.data[self.first_line_start : self.first_line_end]
 
     # ---- header index ------------------------------------------------------------------
+
+    def _firsts(self) -> dict[int, int]:
+        """Header id -> index of its first header field (built on first use)."""
+        f = self._first
+        if f is None:
+            hids = self._hids
+            f = self._first = dict(zip(reversed(hids), range(len(hids) - 1, -1, -1), strict=True))
+        return f
 
     def _offsets(self) -> list[int]:
         st = self._starts
@@ -432,7 +440,7 @@ class SipMessage:
                 return [
                     i for i, h in enumerate(hids) if h == 0 and names[i].rstrip(_WS).lower() == key
                 ]
-        if hid not in self._first:
+        if hid not in self._firsts():
             return []
         return [i for i, h in enumerate(hids) if h == hid]
 
@@ -443,7 +451,7 @@ class SipMessage:
     def header(self, name: str | bytes | int) -> bytes | None:
         """First value of header ``name`` (any case, long or compact, or a header id)."""
         if isinstance(name, int):
-            i = self._first.get(name) if name else None
+            i = self._firsts().get(name) if name else None
             return None if i is None else self._value(i)
         idx = self._indices(name)
         return self._value(idx[0]) if idx else None
@@ -470,7 +478,7 @@ class SipMessage:
 
     def has_header(self, name: str | bytes | int) -> bool:
         if isinstance(name, int):
-            return name != 0 and name in self._first
+            return name != 0 and name in self._firsts()
         return bool(self._indices(name))
 
     @property
@@ -544,11 +552,11 @@ class SipMessage:
         return form
 
     def _one(self, hid: int) -> Any:
-        i = self._first.get(hid)
+        i = self._firsts().get(hid)
         return None if i is None else self.parsed(i)
 
     def _all(self, hid: int) -> list[Any]:
-        if hid not in self._first:
+        if hid not in self._firsts():
             return []
         out: list[Any] = []
         for i, h in enumerate(self._hids):
@@ -557,16 +565,17 @@ class SipMessage:
         return out
 
     def _each(self, hid: int) -> list[Any]:
-        if hid not in self._first:
+        if hid not in self._firsts():
             return []
         return [self.parsed(i) for i, h in enumerate(self._hids) if h == hid]
 
     @property
     def via1(self) -> Via | None:
         """The topmost Via (first element of the first Via header)."""
-        i = self._first.get(VIA_ID)
-        if i is None:
+        hids = self._hids
+        if VIA_ID not in hids:
             return None
+        i = hids.index(VIA_ID)
         form = self._cache.get(i)
         return (self.parsed(i) if form is None else form)[0]
 
@@ -583,41 +592,46 @@ class SipMessage:
 
     @property
     def from_(self) -> NameAddr | None:
-        i = self._first.get(FROM_ID)
-        if i is None:
+        hids = self._hids
+        if FROM_ID not in hids:
             return None
+        i = hids.index(FROM_ID)
         form = self._cache.get(i)
         return self.parsed(i) if form is None else form
 
     @property
     def to(self) -> NameAddr | None:
-        i = self._first.get(TO_ID)
-        if i is None:
+        hids = self._hids
+        if TO_ID not in hids:
             return None
+        i = hids.index(TO_ID)
         form = self._cache.get(i)
         return self.parsed(i) if form is None else form
 
     @property
     def callid(self) -> str | None:
-        i = self._first.get(CALL_ID_ID)
-        if i is None:
+        hids = self._hids
+        if CALL_ID_ID not in hids:
             return None
+        i = hids.index(CALL_ID_ID)
         form = self._cache.get(i)
         return self.parsed(i) if form is None else form
 
     @property
     def cseq(self) -> CSeq | None:
-        i = self._first.get(CSEQ_ID)
-        if i is None:
+        hids = self._hids
+        if CSEQ_ID not in hids:
             return None
+        i = hids.index(CSEQ_ID)
         form = self._cache.get(i)
         return self.parsed(i) if form is None else form
 
     @property
     def max_forwards(self) -> int | None:
-        i = self._first.get(MAX_FORWARDS_ID)
-        if i is None:
+        hids = self._hids
+        if MAX_FORWARDS_ID not in hids:
             return None
+        i = hids.index(MAX_FORWARDS_ID)
         form = self._cache.get(i)
         return self.parsed(i) if form is None else form
 
@@ -744,7 +758,7 @@ class SipMessage:
         method that differs from the request method, a bad Max-Forwards. Returns the error
         (status 400) or None when the message is fit for routing."""
         for hid in H.MANDATORY_HEADERS:
-            if hid not in self._first:
+            if hid not in self._firsts():
                 name = H.ID_TO_NAME[hid]
                 return SipParseError(f"missing {name} header", 400, header=name)
         try:
@@ -965,26 +979,25 @@ def parse_message(
             # unknown names, folded lines (their "name" starts with a blank) or no ':'
             if (0 in hids or b"" in map(_ig1, parts)) and _check_names(lines, names, hids, hstart):
                 lines, names, hids, starts, hend, body_start = _index_slow(data, hstart)
-    first = dict(zip(reversed(hids), range(len(hids) - 1, -1, -1), strict=True))
     if parser_mode & PARSER_MODE_STRICT:
         for hid in _UNIQUE:
-            if hid in first and hids.count(hid) > 1:
+            if hids.count(hid) > 1:
                 raise _fail(f"duplicate {H.ID_TO_NAME[hid]} header", 400, hstart)
-    elif H.MAX_FORWARDS in first and hids.count(H.MAX_FORWARDS) > 1:
+    elif hids.count(H.MAX_FORWARDS) > 1:
         # Kamailio 5.6 refuses a repeated Max-Forwards whatever sip_parser_mode says
         raise _fail("duplicate Max-Forwards header", 400, hstart)
     msg._lines = lines
     msg._names = names
     msg._hids = hids
-    msg._first = first
+    msg._first = None
     msg._starts = starts
     msg._cache = {}
     msg.headers_end = hend
     msg.body_start = body_start
     msg.data = data
-    ci = first.get(H.CONTENT_LENGTH)
     cl: int | None = None
-    if ci is not None:
+    if H.CONTENT_LENGTH in hids:
+        ci = hids.index(H.CONTENT_LENGTH)
         v = lines[ci][len(names[ci]) + 1 :].strip(_WS)
         if v.isdigit() and len(v) <= 10 and hids.count(H.CONTENT_LENGTH) == 1:
             cl = int(v)
