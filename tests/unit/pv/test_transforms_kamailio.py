@@ -189,6 +189,10 @@ S_ARGS: list[tuple[Input, str]] = [
     ("user@host", "s.after,@"),
     ("user@host", "s.after,t"),
     ("user@host", "s.after,z"),
+    # 5.6.3 scans forward past the end unless the last character matches: only that
+    # case is defined there (the others read memory after the value)
+    ("a/b/", "s.rbefore,/"),
+    ("a/b/", "s.rafter,/"),
     ("abcdefgh", "s.fmtlines,3,2"),
     ("abcdefgh", "s.fmtlinet,4,1"),
     ("abcdefgh", "s.fmtlines,20,0"),
