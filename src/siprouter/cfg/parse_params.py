@@ -96,7 +96,7 @@ class ParamParser(StmtParser):
         else:
             hint = "negative numbers are not accepted here" if vtok.is_op("-") else None
             raise self.error_here(
-                f"expected a number or a quoted string as the value of '{group}.{name}', "
+                f"number or string expected as the value of '{group}.{name}', "
                 f"got {vtok.describe()}",
                 hint,
             )

@@ -240,7 +240,7 @@ EXPECTED = {
     "deep_if_nesting": ("nesting too deep (more than 100 levels)", "100:5", None),
     "max_len_removed": ("the core keyword 'max_len' was removed from Kamailio", "2:18", None),
     "custom_param_bad_value": (
-        "expected a number or a quoted string as the value of 'grp.x', got '-'",
+        "number or string expected as the value of 'grp.x', got '-'",
         "1:9",
         "negative numbers are not accepted here",
     ),
