@@ -53,6 +53,7 @@ def _pvs() -> list[PVSpec]:
         impl_vars.AVP.spec(),
         impl_vars.XAVP.spec(),
         impl_vars.SHV.spec(),
+        impl_vars.CNT.spec(),
     ]
 
 

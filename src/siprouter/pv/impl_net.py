@@ -3,7 +3,8 @@
 destination set ($br $bR) and flags ($mf $mF $bf $bF).
 
 Formats follow Kamailio 5.6.3: addresses without IPv6 brackets; ports ints; $pr/$proto
-lower case ("udp"); $af(id) 2 or 10, $af(name) "IPv4"/"IPv6"; $mF/$bF are the flags as
+lower case ("udp"); $su/$Ru are "sip:ip:port" (IPv6 in brackets), $sut/$Rut add
+";transport=proto"; $af(id) 2 or 10, $af(name) "IPv4"/"IPv6"; $mF/$bF are the flags as
 8 hex digits; $bR lists the branches (not the R-URI) as "uri" or "<uri>;q=0.5" joined
 by ", ". $RAi/$RAp are the receiving socket's advertised address and port: until the
 runtime gives sockets an advertised address they equal $Ri/$Rp.
@@ -49,6 +50,31 @@ def get_Rp(ctx: MsgContext) -> Value:
 
 def get_pr(ctx: MsgContext) -> Value:
     return ctx.rcv.proto
+
+
+def _sip_uri(ip: str, port: int, proto: str | None) -> str:
+    host = f"[{ip}]" if ":" in ip else ip
+    return f"sip:{host}:{port}" + (f";transport={proto}" if proto else "")
+
+
+def get_su(ctx: MsgContext) -> Value:
+    r = ctx.rcv
+    return _sip_uri(r.src_ip, r.src_port, None)
+
+
+def get_sut(ctx: MsgContext) -> Value:
+    r = ctx.rcv
+    return _sip_uri(r.src_ip, r.src_port, r.proto)
+
+
+def get_Ru(ctx: MsgContext) -> Value:
+    r = ctx.rcv
+    return _sip_uri(r.dst_ip, r.dst_port, None)
+
+
+def get_Rut(ctx: MsgContext) -> Value:
+    r = ctx.rcv
+    return _sip_uri(r.dst_ip, r.dst_port, r.proto)
 
 
 class AfPV(PVClass):
@@ -164,6 +190,12 @@ def net_specs() -> list[PVSpec]:
         PVSpec("pr", get_pr, doc="protocol"),
         PVSpec("proto", get_pr, doc="protocol"),
         AfPV().spec(),
+        PVSpec("su", get_su, doc="source address as a SIP URI"),
+        PVSpec("sut", get_sut, doc="source address as a SIP URI with transport"),
+        PVSpec("Ru", get_Ru, doc="receiving socket as a SIP URI"),
+        PVSpec("Rut", get_Rut, doc="receiving socket as a SIP URI with transport"),
+        PVSpec("RAu", get_Ru, doc="advertised receiving socket as a SIP URI"),
+        PVSpec("RAut", get_Rut, doc="advertised receiving socket as a SIP URI with transport"),
         PVSpec("fs", get_fs, set_fs, doc="forced send socket"),
         PVSpec("br", get_br, set_br, doc="first branch"),
         PVSpec("bR", get_bR, doc="all branches"),

@@ -1,5 +1,6 @@
 """URI pseudo-variables: the Request-URI ($ru $rU $rd $rp $rP $rz, original $ou $oU),
-the destination URI ($du $dd $dp $dP) and From/To ($fu $fU $fd $fn $ft, $tu $tU $td
+the destination URI ($du $dd $dp $dP), the aliases $ruri $duri $ouri $from $to,
+$od $op $oP, user lengths $rUl $fUl $tUl, and From/To ($fu $fU $fd $fn $ft, $tu $tU $td
 $tn $tt).
 
 Formats follow Kamailio 5.6.3 (tests/unit/pv/test_pv_kamailio.py): a missing user or
@@ -19,6 +20,7 @@ them still gives the received value, as in Kamailio).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -30,8 +32,6 @@ from siprouter.sip.uri import SipUri, UriError, parse_uri
 from .pvclass import PVError, Value
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from siprouter.engine.context import MsgContext
     from siprouter.sip.hdr_nameaddr import NameAddr
 
@@ -118,6 +118,27 @@ def get_ou(ctx: MsgContext) -> Value:
 def get_oU(ctx: MsgContext) -> Value:
     u = _orig(ctx)
     return _nz(u.user) if u is not None else None
+
+
+def get_od(ctx: MsgContext) -> Value:
+    u = _orig(ctx)
+    return _nz(u.host) if u is not None else None
+
+
+def get_op(ctx: MsgContext) -> Value:
+    return _port(_orig(ctx))
+
+
+def get_oP(ctx: MsgContext) -> Value:
+    return _transport(_orig(ctx))
+
+
+def _user_len(get: Callable[[MsgContext], Value]) -> Callable[[MsgContext], Value]:
+    def length(ctx: MsgContext) -> Value:
+        v = get(ctx)
+        return len(v) if isinstance(v, str) else None
+
+    return length
 
 
 def _text(value: Value, what: str) -> str:
@@ -341,4 +362,16 @@ def uri_specs() -> list[PVSpec]:
             specs.append(
                 PVSpec(letter + part, get, setters.get(part), doc=f"{letter} header {part}")
             )
+        word = "to" if to else "from"
+        specs.append(PVSpec(word, getters["u"], setters["u"], doc=f"same as ${letter}u"))
+        specs.append(PVSpec(letter + "Ul", _user_len(getters["U"]), doc="user length"))
+    specs += [
+        PVSpec("ruri", get_ru, set_ru, doc="same as $ru"),
+        PVSpec("duri", get_du, set_du, doc="same as $du"),
+        PVSpec("ouri", get_ou, doc="same as $ou"),
+        PVSpec("od", get_od, doc="original Request-URI host"),
+        PVSpec("op", get_op, doc="original Request-URI port"),
+        PVSpec("oP", get_oP, doc="original Request-URI transport"),
+        PVSpec("rUl", _user_len(get_rU), doc="Request-URI user length"),
+    ]
     return specs

@@ -289,7 +289,37 @@ class ShvPV(PVClass):
         SHARED_VARS.set(name, value)
 
 
+# ---- $cnt ---------------------------------------------------------------------------------
+
+
+class CntPV(PVClass):
+    """$cnt($avp(x)) / $cnt($xavp(x)): how many values the AVP / items the XAVP has."""
+
+    name = "cnt"
+    doc = "number of values of an AVP or items of an XAVP"
+
+    def parse_name(self, text: str) -> Any:
+        t = text.strip()
+        m = re.fullmatch(r"\$(avp|xavp)\((.+)\)", t)
+        if m is None:
+            raise ValueError("expected $avp(name) or $xavp(name)")
+        if m.group(1) == "avp":
+            return ("avp", AVP.parse_name(m.group(2)))
+        root, _ridx, field, _fidx = XAVP.parse_name(m.group(2))
+        if field is not None:
+            raise ValueError("expected $xavp(name) without =>field")
+        return ("xavp", root)
+
+    def get_at(self, ctx: MsgContext, name: Any, idx: Index) -> Value:
+        kind, key = name
+        store = ctx.avps if kind == "avp" else ctx.xavps
+        if store is None:
+            return 0
+        return len(store.values(key) if kind == "avp" else store.items(key))
+
+
 VAR = VarPV()
 AVP = AvpPV()
 XAVP = XavpPV()
 SHV = ShvPV()
+CNT = CntPV()

@@ -56,7 +56,7 @@ def test_read_only_and_assignable_as_kamailio() -> None:
     # assignable in Kamailio 5.6.3 (kamailio -c accepts `$x = "1";`)
     for text in ["$ru", "$rU", "$rd", "$rp", "$du", "$fs", "$br", "$mf", "$bf", "$mF", "$bF",
                  "$fu", "$fU", "$fd", "$fn", "$tu", "$tU", "$td", "$tn", "$var(x)", "$avp(x)",
-                 "$xavp(x)", "$shv(x)"]:  # fmt: skip
+                 "$xavp(x)", "$shv(x)", "$ruri", "$from", "$to", "$duri"]:  # fmt: skip
         assert not comp.compile_text(text).read_only, text
     # refused by kamailio -c: "read only pvar in assignment left side"
     for text in ["$rP", "$rz", "$ou", "$oU", "$dd", "$dp", "$dP", "$bR", "$hdr(X)", "$hdrc(X)",
@@ -65,7 +65,8 @@ def test_read_only_and_assignable_as_kamailio() -> None:
                  "$mb", "$ml", "$mt", "$mi", "$env(X)", "$TV(s)", "$Ts", "$Tf", "$time(sec)",
                  "$timef(%Y)", "$version(num)", "$pp", "$bs", "$rb", "$cl", "$cT", "$di", "$dip",
                  "$dir", "$rt", "$re", "$adu", "$aU", "$ar", "$au", "$ad", "$Au", "$rv", "$null",
-                 "$ai", "$pu", "$rc", "$retcode", "$?"]:  # fmt: skip
+                 "$ai", "$pu", "$rc", "$retcode", "$?", "$ouri", "$od", "$op", "$oP", "$fUl", "$su",
+                 "$Ru", "$cnt($avp(a))"]:  # fmt: skip
         assert comp.compile_text(text).read_only, text
 
 
@@ -84,6 +85,8 @@ def test_module_table_matches_checker_view() -> None:
             inner = "(name)" if name == "af" else "(num)"
         elif name == "hfl":
             inner = "(Via)"
+        elif name == "cnt":
+            inner = "($avp(x))"
         acc = comp.compile_text(f"${name}{inner}")
         assert acc.read_only == spec.read_only, name
 

@@ -100,7 +100,9 @@ READS = ["$ru", "$rU", "$rd", "$rp", "$rP", "$rz", "$ou", "$oU", "$du", "$dd", "
          "$hdrc(x-foo)", "$hdr(Nope)", "$hdrc(Nope)", "$(hdr(Contact)[*])", "$hfl(Via)",
          "$(hfl(Via)[1])", "$(hfl(Via)[2])", "$(hfl(Via)[-1])", "$(hfl(Via)[*])",
          "$fs", "$br", "$bR", "$mf", "$mF", "$bf", "$bF", "$version(num)",
-         "$(mb{s.encode.hexa})", "$rc", "$retcode", "$null"]  # fmt: skip
+         "$(mb{s.encode.hexa})", "$rc", "$retcode", "$null", "$ruri", "$from", "$to", "$duri",
+         "$ouri", "$od", "$op", "$oP", "$fUl", "$tUl", "$rUl", "$su", "$sut", "$Ru", "$Rut",
+         "$RAu", "$RAut"]  # fmt: skip
 
 
 @dataclass
@@ -125,7 +127,8 @@ VAR_READS = ["$var(k1)", "$var(k2)", "$var(k3)", "$var(k4)", "$var($var(k1))",
              "$xavp(x[*]=>a)", "$xavp(x[1]=>b[*])", "$xavp(x[0]=>a[1])", "$xavp(x[-1]=>a)",
              "$xavp(y=>a)", "$xavp(y[1]=>a)", "$xavp(z)", "$xavp(z[1])", "$xavp(u=>a)",
              "$xavp(u[1]=>a)", "$shv(s1)", "$shv(s2)", "$xavp(x[$var(one)]=>a)",
-             "$xavp(x=>a[$var(one)])"]  # fmt: skip
+             "$xavp(x=>a[$var(one)])", "$cnt($avp(a))", "$cnt($avp(nope))",
+             "$cnt($xavp(x))", "$cnt($xavp(z))"]  # fmt: skip
 
 CASES = [
     Case("inv", INVITE),
