@@ -21,7 +21,7 @@ them still gives the received value, as in Kamailio).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
 from siprouter.modules.registry import PVSpec
@@ -133,10 +133,14 @@ def get_oP(ctx: MsgContext) -> Value:
     return _transport(_orig(ctx))
 
 
-def _user_len(get: Callable[[MsgContext], Value]) -> Callable[[MsgContext], Value]:
+def _user_len(
+    get_uri: Callable[[MsgContext], SipUri | None],
+) -> Callable[[MsgContext], Value]:
+    """Length of the URI's user: 0 without user, $null without URI (as Kamailio)."""
+
     def length(ctx: MsgContext) -> Value:
-        v = get(ctx)
-        return len(v) if isinstance(v, str) else None
+        u = get_uri(ctx)
+        return None if u is None else len(u.user)
 
     return length
 
@@ -364,7 +368,7 @@ def uri_specs() -> list[PVSpec]:
             )
         word = "to" if to else "from"
         specs.append(PVSpec(word, getters["u"], setters["u"], doc=f"same as ${letter}u"))
-        specs.append(PVSpec(letter + "Ul", _user_len(getters["U"]), doc="user length"))
+        specs.append(PVSpec(letter + "Ul", _user_len(partial(_na_uri, to=to)), doc="user length"))
     specs += [
         PVSpec("ruri", get_ru, set_ru, doc="same as $ru"),
         PVSpec("duri", get_du, set_du, doc="same as $du"),
@@ -372,6 +376,6 @@ def uri_specs() -> list[PVSpec]:
         PVSpec("od", get_od, doc="original Request-URI host"),
         PVSpec("op", get_op, doc="original Request-URI port"),
         PVSpec("oP", get_oP, doc="original Request-URI transport"),
-        PVSpec("rUl", _user_len(get_rU), doc="Request-URI user length"),
+        PVSpec("rUl", _user_len(_ruri), doc="Request-URI user length"),
     ]
     return specs
