@@ -217,6 +217,8 @@ class Parser(ParamParser):
                 )
             ftok = self.advance()
             position: int | None = None
+            if tok.value == "avpflags" and self.at_op(":"):
+                raise self.error_here("avpflags take names only, not ':position'")
             if self.accept_op(":"):
                 if self.tok.kind != "INT":
                     raise self.error_here(

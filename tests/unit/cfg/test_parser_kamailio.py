@@ -258,8 +258,23 @@ OPERATORS_REJECTED = [
 ]
 
 # listen/alias values (loopback addresses only: kamailio -c resolves them) and custom
-# parameters (kemi.<unknown> is left to the checker's parameter table).
+# parameters (kemi.<unknown> is left to the checker's parameter table), module
+# directives, flags.
 LISTEN_ACCEPTED = [
+    'loadpath "/usr/lib/x86_64-linux-gnu/kamailio/modules/"\nrequest_route { drop; }',
+    'loadpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"\nrequest_route { drop; }',
+    'mpath "/usr/lib/x86_64-linux-gnu/kamailio/modules/"\nrequest_route { drop; }',
+    'loadmodule "kex.so"; loadmodule "rr.so"\nrequest_route { drop; }',
+    'loadmodule "kex.so" loadmodule "rr.so"\nrequest_route { drop; }',
+    'modparam("xlog", "prefix", "x") modparam("xlog", "buf_size", 1)\nrequest_route { drop; }',
+    'modparam("xlog", "buf_size", 0x10);\nrequest_route { drop; }',
+    'modparam("xlog" , "buf_size" , 1 )\nrequest_route { drop; }',
+    "flags A, B:2, C\nrequest_route { drop; }",
+    "flags A:1;\nflags B:1;\nrequest_route { drop; }",
+    'cfgengine "native"\nrequest_route { drop; }',
+    "children=4 debug=2\nrequest_route { drop; }",
+    "children=4;;;\nrequest_route { drop; }",
+    "children = 4 ; request_route { drop; }",
     "grp.x = yes\nrequest_route { drop; }",
     "grp.x = 0x10\nrequest_route { drop; }",
     'grp.x = "a" "b" desc "c" "d"\nrequest_route { drop; }',
@@ -279,6 +294,12 @@ LISTEN_ACCEPTED = [
     "socket_workers=2\nlisten=udp:127.0.0.1:5083\nrequest_route { drop; }",
 ]
 LISTEN_REJECTED = [
+    'modparam(xlog, "buf_size", 1)\nrequest_route { drop; }',
+    'modparam("xlog", "buf_size")\nrequest_route { drop; }',
+    "flags A B\nrequest_route { drop; }",
+    "flags\nrequest_route { drop; }",
+    "avpflags X:1\nrequest_route { drop; }",
+    "cfgengine native\nrequest_route { drop; }",
     'grp.x = "a" desc "d"\ngrp.y = -1 desc "e"\nrequest_route { drop; }',
     "grp.x = abc\nrequest_route { drop; }",
     "grp.x.y = 1\nrequest_route { drop; }",
@@ -527,6 +548,7 @@ REJECTED = [
 
 # Forms of the 5.7 cookbook that Kamailio 5.6.3 does not know yet: we accept them.
 NEWER_THAN_563 = [
+    'loadmodule("kex.so")\n' + RR.format("drop;"),
     'loadmodule("kex.so", "")\n' + RR.format("drop;"),
     'socket = {\n  bind = udp:127.0.0.1:5060;\n  name = "s0";\n}\n' + RR.format("drop;"),
 ]
