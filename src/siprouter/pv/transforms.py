@@ -5,7 +5,8 @@ for a PV (``["s.substr,1,3", "s.len"]``), checks every name and argument once (u
 transformation or bad arguments: `ConfigError` at `pos`, so `-c` reports them) and returns
 ``apply(value, ctx) -> value``.  Values are ``str``, ``int`` or ``None`` (undefined); when
 one step fails on its input the result is ``None`` and the rest of the chain is skipped,
-as Kamailio makes the PV undefined.  Arguments that are pseudo-variables are compiled with
+as Kamailio makes the PV undefined (a failure on a defined value is logged at error
+level with the transformation and the cfg position).  Arguments that are pseudo-variables are compiled with
 ``arg_getter(text, pos) -> getter(ctx)``.
 
 The classes live in one file each (tr_string, tr_uri, tr_param, tr_nameaddr, tr_tobody,
@@ -15,6 +16,7 @@ provides a class, for "did you loadmodule" checks.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +35,8 @@ from siprouter.pv import (
 from siprouter.pv.tr_common import ArgGetterFactory, ArgReader, Factory, Step, Value
 
 __all__ = ["CLASSES", "CLASS_MODULE", "compile_transforms", "transformation_names"]
+
+log = logging.getLogger("siprouter.pv.transforms")
 
 CLASSES: dict[str, dict[str, Factory]] = {
     "s": tr_string.FACTORIES,
@@ -90,6 +94,12 @@ def _compile_one(spec: str, pos: Pos, arg_getter: ArgGetterFactory | None) -> St
     return factory(ArgReader(spec, end, pos, arg_getter))
 
 
+def _failed(spec: str, value: Value, pos: Pos) -> None:
+    """Log a step failing on a defined value (Kamailio logs an error there too)."""
+    if log.isEnabledFor(logging.ERROR):
+        log.error("transformation {%s} failed on [%s] (%s)", spec, value, pos)
+
+
 def compile_transforms(
     specs: list[str], pos: Pos, *, arg_getter: ArgGetterFactory | None = None
 ) -> Callable[[Any, Any], Any]:
@@ -97,17 +107,26 @@ def compile_transforms(
     steps = [_compile_one(spec, pos, arg_getter) for spec in specs]
     if len(steps) == 1:
         only = steps[0]
+        only_spec = specs[0]
 
         def apply_one(value: Value, ctx: Any) -> Value:
-            return only(value, ctx)
+            out = only(value, ctx)
+            if out is None and value is not None:
+                _failed(only_spec, value, pos)
+            return out
 
         return apply_one
 
+    chain = list(zip(specs, steps, strict=True))
+
     def apply(value: Value, ctx: Any) -> Value:
-        for step in steps:
-            value = step(value, ctx)
-            if value is None:
+        for spec, step in chain:
+            out = step(value, ctx)
+            if out is None:
+                if value is not None:
+                    _failed(spec, value, pos)
                 return None
+            value = out
         return value
 
     return apply

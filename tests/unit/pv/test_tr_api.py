@@ -91,3 +91,14 @@ def test_registry_covers_the_classes() -> None:
     for absent in ("s.sha1", "s.rmhws", "dst.ip", "uri.rmparam"):
         with pytest.raises(ConfigError):
             compile_transforms([absent], POS)
+
+
+def test_failure_on_a_defined_value_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("ERROR", logger="siprouter.pv.transforms"):
+        assert run("not a uri", "uri.user") is None
+        assert run(None, "uri.user") is None  # undefined in: no log, as kamailio
+        assert run("sip:a@b", "uri.user", "s.substr,9,1") is None
+    msgs = [r.getMessage() for r in caplog.records]
+    assert len(msgs) == 2
+    assert "{uri.user} failed on [not a uri] (k.cfg:7:12)" in msgs[0]
+    assert "{s.substr,9,1} failed on [a]" in msgs[1]
