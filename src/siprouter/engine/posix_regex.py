@@ -9,8 +9,9 @@ regcomp(REG_EXTENDED [| REG_ICASE]) in the C locale. Differences handled here:
 * `$` is an end-of-string anchor everywhere outside brackets (Python's `$` would also
   match before a final newline), `^` a start anchor;
 * backslash escapes outside brackets follow glibc: `\\w \\W \\s \\S \\b \\B \\< \\>`
-  are GNU operators, `\\1`..`\\9` back-references, anything else is the literal
-  character (so `\\d` is the letter d, as in glibc);
+  are GNU operators, `\\1`..`\\9` back-references, a backslash before another letter or
+  digit (`\\d`, `\\q`) matches nothing (what Kamailio 5.6.3 does with them), before
+  any other character it is that character;
 * matching is ASCII only (C locale), case-insensitive when asked (`=~` always is).
 
 Only match/no-match matters to callers (REG_NOSUB), so POSIX leftmost-longest vs
@@ -125,6 +126,8 @@ def translate(pattern: str) -> str:
                 out.append(_GNU_ESCAPES[e])
             elif e in "123456789":
                 out.append("\\" + e)
+            elif e.isalnum():
+                out.append("(?!)")  # glibc: \d, \q, ... match nothing (verified)
             else:
                 out.append(re.escape(e))
             i += 2

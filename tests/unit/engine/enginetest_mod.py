@@ -1,7 +1,10 @@
-"""A test-only module for the engine tests: a script-variable PV `$tv(name)` (stored in
-ctx.script.vars, like $var), `$tn` (read-only, the number of calls of `mark`), and
-functions `ret(n)` (returns n), `mark(text)` (records text in ctx.log), `show(name)` (records `name=[$tv(name)]`), `val(x)`
-(dynamic argument, records its value)."""
+"""A test-only module for the engine tests.
+
+PV: `$tv(name)`, a script variable stored in ctx.script.vars like $var (0 when unset).
+Functions: `ret(n)` returns n; `mark(text)` records text in ctx.log; `show(name)`
+records `name=[value of $tv(name)]`; `val(x)` (dynamic argument) records its value;
+`boom()` raises RuntimeError; `where()` records ctx.cfg_location().
+"""
 
 from __future__ import annotations
 
@@ -48,6 +51,18 @@ def _show(ctx: Any, name: Any) -> int:
     return 1
 
 
+def _boom(ctx: Any) -> int:
+    raise RuntimeError("boom")
+
+
+def _where(ctx: Any) -> int:
+    """Log (file, line, route) of the calling cfg statement, as $cfg(...) sees it."""
+    if ctx.log is None:
+        ctx.log = []
+    ctx.log.append(("where", ctx.cfg_location()))
+    return 1
+
+
 def _fix_ret(args: Any) -> list[Any]:
     return [int(args[0])]
 
@@ -58,6 +73,8 @@ EXPORTS = ModuleExports.of(
         FunctionSpec("ret", _ret, (1,), (ArgKind.INT,), fixup=_fix_ret),
         FunctionSpec("mark", _mark, (1,), (ArgKind.STR,)),
         FunctionSpec("show", _show, (1,), (ArgKind.STR,)),
+        FunctionSpec("boom", _boom),
+        FunctionSpec("where", _where),
         FunctionSpec("val", _val, (1,), (ArgKind.ANY,), dynamic_args=True),
     ],
     pvs=[PVSpec("tv", _get, _set, InnerName.REQUIRED)],
