@@ -88,7 +88,7 @@ class ArgReader:
     def error(self, why: str) -> ConfigError:
         return ConfigError(f"bad transformation {{{self.spec}}}: {why}", self.pos)
 
-    def _skip_ws(self) -> None:
+    def skip_ws(self) -> None:
         while self.i < len(self.spec) and self.spec[self.i] in _WS:
             self.i += 1
 
@@ -100,12 +100,12 @@ class ArgReader:
         return False
 
     def comma(self, what: str) -> None:
-        self._skip_ws()
+        self.skip_ws()
         if not self.has_more():
             raise self.error(f"expected ',' and {what}")
 
     def end(self) -> None:
-        self._skip_ws()
+        self.skip_ws()
         if self.i != len(self.spec):
             raise self.error(f"unexpected {self.spec[self.i :]!r}")
 
@@ -129,7 +129,7 @@ class ArgReader:
 
     def number(self) -> Arg:
         """A signed integer or a pseudo-variable."""
-        self._skip_ws()
+        self.skip_ws()
         s = self.spec
         if self.i < len(s) and s[self.i] == "$":
             return self._pv()
@@ -139,7 +139,7 @@ class ArgReader:
             self.i += 1
         elif self.i >= len(s) or not s[self.i].isdigit():
             raise self.error("expected a number")
-        self._skip_ws()
+        self.skip_ws()
         j = self.i
         while j < len(s) and "0" <= s[j] <= "9":
             j += 1
@@ -153,7 +153,7 @@ class ArgReader:
         With `marker` (s.count, s.before, ...) one ',' right after the text belongs to
         it, so `{s.count,,}` counts commas (only the first character is used).
         """
-        self._skip_ws()
+        self.skip_ws()
         s = self.spec
         if self.i < len(s) and s[self.i] == "$":
             return self._pv()

@@ -70,7 +70,7 @@ def split_params(text: str, sep: str = ";") -> tuple[tuple[str, str], ...] | Non
 
 def _sep_arg(r: ArgReader) -> str:
     """An optional ',X' one-character separator after the arguments."""
-    r._skip_ws()
+    r.skip_ws()
     if not r.has_more():
         return ";"
     start = r.i
@@ -140,7 +140,7 @@ def _index_factory(want_name: bool) -> Factory:
 
 def _count(r: ArgReader) -> Step:
     a_sep: Arg = Arg(const=";")
-    r._skip_ws()
+    r.skip_ws()
     if r.has_more():
         start = r.i
         a_sep = r.string(marker=True)

@@ -10,7 +10,6 @@ pseudo-variable is evaluated per message.  No match leaves the value unchanged.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from siprouter.engine.posix_regex import translate
@@ -131,4 +130,4 @@ def _subst(r: ArgReader) -> Step:
     return step
 
 
-FACTORIES: dict[str, Callable[[ArgReader], Step]] | dict[str, Factory] = {"subst": _subst}
+FACTORIES: dict[str, Factory] = {"subst": _subst}

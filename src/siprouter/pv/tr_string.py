@@ -233,10 +233,6 @@ def _keep_int(fn: Callable[[str], str]) -> Factory:
     return factory
 
 
-def _escape_bytes(fn: Callable[[bytes], bytes | None]) -> Factory:
-    return _bytes_fn(fn)
-
-
 # ------------------------------------------------------------------ numeric arguments
 
 
@@ -280,7 +276,7 @@ def _substr(r: ArgReader) -> Step:
 def _select(r: ArgReader) -> Step:
     r.comma("an index")
     a_idx = r.number()
-    r._skip_ws()
+    r.skip_ws()
     if not r.has_more() or r.i >= len(r.spec):
         raise r.error("expected ',' and a separator character")
     c = r.spec[r.i]
@@ -342,7 +338,7 @@ def _strip(tail: bool) -> Factory:
 def _prefixes(quoted: bool) -> Factory:
     def factory(r: ArgReader) -> Step:
         a_max: Arg | None = None
-        r._skip_ws()
+        r.skip_ws()
         if r.has_more():
             a_max = r.number()
         r.end()
@@ -368,7 +364,7 @@ def _prefixes(quoted: bool) -> Factory:
 
 def _corehash(r: ArgReader) -> Step:
     a_size: Arg | None = None
-    r._skip_ws()
+    r.skip_ws()
     if r.has_more():
         a_size = r.number()
     r.end()
@@ -572,13 +568,13 @@ FACTORIES: dict[str, Factory] = {
     "decode.base64url": _bytes_fn(_b64urldec),
     "encode.base64urlt": _bytes_fn(lambda b: _trim_pad(_b64urlenc(b))),
     "decode.base64urlt": _bytes_fn(_pad(_b64urldec)),
-    "escape.common": _escape_bytes(escape_common),
-    "unescape.common": _escape_bytes(unescape_common),
-    "escape.user": _escape_bytes(escape_user),
-    "unescape.user": _escape_bytes(unescape_user),
-    "escape.param": _escape_bytes(escape_param),
-    "unescape.param": _escape_bytes(unescape_user),
-    "escape.csv": _escape_bytes(escape_csv),
+    "escape.common": _bytes_fn(escape_common),
+    "unescape.common": _bytes_fn(unescape_common),
+    "escape.user": _bytes_fn(escape_user),
+    "unescape.user": _bytes_fn(unescape_user),
+    "escape.param": _bytes_fn(escape_param),
+    "unescape.param": _bytes_fn(unescape_user),
+    "escape.csv": _bytes_fn(escape_csv),
     "tolower": _case(False),
     "toupper": _case(True),
     "strip": _strip(False),
@@ -593,8 +589,8 @@ FACTORIES: dict[str, Factory] = {
     "ltrim": _simple(_trim(_WS4, True, False)),
     "rm": _rm,
     "rmws": _simple(_rmws),
-    "urlencode.param": _escape_bytes(urlencode),
-    "urldecode.param": _escape_bytes(urldecode),
+    "urlencode.param": _bytes_fn(urlencode),
+    "urldecode.param": _bytes_fn(urldecode),
     "numeric": _simple(_numeric),
     "corehash": _corehash,
     "unquote": _keep_int(_unquote),

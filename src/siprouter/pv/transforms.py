@@ -46,7 +46,7 @@ CLASSES: dict[str, dict[str, Factory]] = {
     "tobody": tr_tobody.FACTORIES,
     "line": tr_line.FACTORIES,
     "urialias": tr_urialias.FACTORIES,
-    "re": tr_regex.FACTORIES,  # type: ignore[dict-item]
+    "re": tr_regex.FACTORIES,
     "val": tr_val.FACTORIES,
 }
 
