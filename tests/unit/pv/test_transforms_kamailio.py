@@ -453,6 +453,16 @@ BAD_SPECS = [
     "dst.ip",
     "re.subst,/a(/b/",
     "zz.len",
+    "s.select,1,\\s",
+    "s.select,1,ab",
+    "uri.param",
+    "s.ftime",
+    "s.corehash,x",
+    "param.count,ab",
+    "line.sw",
+    "tobody.nope",
+    "re.subst,/abc",
+    "s.fmtlines,1,-1",
 ]
 
 
