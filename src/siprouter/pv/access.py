@@ -153,6 +153,7 @@ class PVCompiler:
         self.modules = modules
         self.core = core_pvs(defines)
         self._table = None if modules is not None else _default_table()
+        self._texts: dict[str, PVAccess] = {}  # compile_text results (KEMI asks by text)
 
     # ---- lookup ------------------------------------------------------------------------
 
@@ -169,7 +170,14 @@ class PVCompiler:
     # ---- compiling ---------------------------------------------------------------------
 
     def compile_text(self, text: str, pos: Pos | None = None) -> PVAccess:
-        return self.compile(split_pv_text(text.strip(), pos))
+        """Compile a PV given as text; results are reused for the same text."""
+        acc = self._texts.get(text)
+        if acc is None:
+            acc = self.compile(split_pv_text(text.strip(), pos))
+            if len(self._texts) >= _NAME_CACHE_MAX * 4:
+                self._texts.clear()
+            self._texts[text] = acc
+        return acc
 
     def compile(self, pv: ast.PV) -> PVAccess:
         raw = pv.raw or f"${pv.name}"
