@@ -113,12 +113,12 @@ class ArgReader:
         s = self.spec
         j = self.i + 1
         if j < len(s) and s[j] == "(":
-            j = _close(s, j)
+            j = close_group(s, j)
         else:
             while j < len(s) and (s[j].isalnum() or s[j] == "_"):
                 j += 1
             if j < len(s) and s[j] == "(":
-                j = _close(s, j)
+                j = close_group(s, j)
         if j < 0 or j == self.i + 1:
             raise self.error("bad pseudo-variable argument")
         text = s[self.i : j]
@@ -173,7 +173,7 @@ class ArgReader:
         return text
 
 
-def _close(text: str, i: int) -> int:
+def close_group(text: str, i: int) -> int:
     """Index after the bracket group opening at text[i]; -1 when unbalanced."""
     pairs = {"(": ")", "[": "]", "{": "}"}
     stack = [pairs[text[i]]]

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from siprouter.engine.posix_regex import translate
-from siprouter.pv.tr_common import ArgReader, Factory, Getter, Step, Value, _close, to_str
+from siprouter.pv.tr_common import ArgReader, Factory, Getter, Step, Value, close_group, to_str
 
 
 def _split_subst(text: str) -> tuple[str, str, str]:
@@ -67,12 +67,12 @@ def _repl_pieces(repl: str, r: ArgReader) -> list[Piece]:
         if c == "$" and i + 1 < len(repl) and (repl[i + 1].isalpha() or repl[i + 1] == "("):
             j = i + 1
             if repl[j] == "(":
-                j = _close(repl, j)
+                j = close_group(repl, j)
             else:
                 while j < len(repl) and (repl[j].isalnum() or repl[j] == "_"):
                     j += 1
                 if j < len(repl) and repl[j] == "(":
-                    j = _close(repl, j)
+                    j = close_group(repl, j)
             if j < 0:
                 raise r.error("bad pseudo-variable in the replacement")
             if r.arg_getter is None:
