@@ -24,7 +24,9 @@ from .parse_params import BOOL_WORDS, ParamParser
 from .parse_stmt import ROUTE_WORDS
 from .srcmap import SourceMap
 
-ROUTES_WITH_NAME = {"route", "failure_route", "branch_route", "onreply_route", "event_route"}
+ROUTES_WITH_NAME = {
+    "route", "failure_route", "branch_route", "onreply_route", "event_route", "onsend_route",
+}  # fmt: skip
 ROUTES_NEED_NAME = {"event_route"}
 _ROUTE_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
 _EVENT_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*(?::[A-Za-z0-9_\-]+)+")
@@ -250,6 +252,8 @@ class Parser(ParamParser):
             kind, name = "request", ""
         elif keyword == "onreply_route" and name == "0":
             name = ""
+        elif keyword == "onsend_route":
+            name = ""  # kamailio takes onsend_route[NAME] but has one onsend route
         label = f"{keyword}[{name}]" if name else keyword
         body = self.parse_braced(label)
         return ast.RouteBlock(kind, name, body, tok.pos, keyword, name_pos)

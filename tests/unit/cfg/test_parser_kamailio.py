@@ -259,8 +259,17 @@ OPERATORS_REJECTED = [
 
 # listen/alias values (loopback addresses only: kamailio -c resolves them) and custom
 # parameters (kemi.<unknown> is left to the checker's parameter table), module
-# directives, flags.
+# directives, flags, routing block headers.
 LISTEN_ACCEPTED = [
+    "request_route{drop;}",
+    "request_route { drop; } route [A] { drop; }",
+    'request_route { drop; } route[ "A" ] { drop; }',
+    "request_route { drop; } branch_route[B] { drop; } branch_route[C] { drop; }",
+    'request_route { drop; } onreply_route[0] { drop; } onreply_route["0"] { drop; }',
+    "request_route { drop; } route[DEFAULT] { drop; }",
+    "request_route { drop; } onsend_route[X] { drop; }",
+    "route[A] { drop; }",
+    "request_route { drop; }\nrequest_route { exit; }",
     'loadpath "/usr/lib/x86_64-linux-gnu/kamailio/modules/"\nrequest_route { drop; }',
     'loadpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"\nrequest_route { drop; }',
     'mpath "/usr/lib/x86_64-linux-gnu/kamailio/modules/"\nrequest_route { drop; }',
@@ -294,6 +303,13 @@ LISTEN_ACCEPTED = [
     "socket_workers=2\nlisten=udp:127.0.0.1:5083\nrequest_route { drop; }",
 ]
 LISTEN_REJECTED = [
+    "request_route { drop; } route(A) { drop; }",
+    "request_route { drop; } failure_route[] { drop; }",
+    "request_route { drop; } route_failure[A] { drop; }",
+    'request_route { drop; } route["0"] { drop; }',
+    "request_route { drop; } reply_route[X] { drop; }",
+    "request_route { drop; } event_route[xhttp:request] { drop; } event_route[xhttp:request] { drop; }",
+    "request_route { drop; } failure_route[A] { drop; } failure_route[A] { drop; }",
     'modparam(xlog, "buf_size", 1)\nrequest_route { drop; }',
     'modparam("xlog", "buf_size")\nrequest_route { drop; }',
     "flags A B\nrequest_route { drop; }",
