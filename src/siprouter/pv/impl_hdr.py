@@ -7,9 +7,11 @@ Formats follow Kamailio 5.6.3 (tests/unit/pv/test_pv_kamailio.py):
 * $hdr(name) is a header line's value as written (surrounding blanks trimmed); no index
   is the first line, [n] / [-n] count lines, [*] joins every line's value with ",";
   compact and long names match each other; $hdrc(name) counts lines;
-* $hfl(Via) counts Via bodies one by one (several on one line count separately): [n]
-  is the n-th via-parm as written, up to and including the comma after it; negative
-  indexes are $null; [*] is the same as $hdr(Via)[*];
+* $hfl(name) counts the bodies of Via, Contact, Route and Record-Route one by one
+  (several on one line count separately; the Contacts of one line in reverse order, as
+  Kamailio's parser lists them): [n] is the n-th body as written (a via-parm up to and
+  including the comma after it); negative indexes are $null; [*] is $hdr(name)[*];
+  other headers count per line as $hdr; $hflc(name) is the number of bodies;
 * $cs, $rs, $rmid, $cl, $bs, $ml, $mt are ints; $cl is $null without Content-Length;
   $rb is "" for an empty body; $ct is the first Contact line's value;
 * credentials come from Authorization for REGISTER and from Proxy-Authorization for
@@ -134,44 +136,80 @@ class HdrcPV(PVClass):
         return len(header_lines(ctx.msg, name))
 
 
+_BODY_LISTS = (H.VIA, H.CONTACT, H.ROUTE, H.RECORD_ROUTE)
+
+
+def _bodies(msg: SipMessage, hid: int) -> list[tuple[int, int]] | None:
+    """(start, end) of each body of a Via/Contact/Route/Record-Route, in Kamailio's
+    $hfl order (the Contacts of each header line in reverse order); None if unparsable."""
+    out: list[tuple[int, int]] = []
+    try:
+        for i, h in enumerate(msg.header_ids):
+            if h != hid:
+                continue
+            items = msg.parsed(i)
+            spans = [(x.start, x.end) for x in items]
+            out.extend(reversed(spans) if hid == H.CONTACT else spans)
+    except SipParseError:
+        return None
+    return out
+
+
+def _via_text(data: bytes, start: int, end: int) -> str:
+    """A via-parm as $hfl(Via) gives it: up to and including the comma after it."""
+    j = end
+    while j < len(data) and data[j] in b" \t":
+        j += 1
+    if j < len(data) and data[j] == 0x2C:
+        end = j + 1
+    return data[start:end].strip(_WS).decode("utf-8", "surrogateescape")
+
+
 class HflPV(PVClass):
-    """$hfl(Via): Via bodies one by one. Kamailio's $hfl of Contact/Route/Record-Route/
-    P-Asserted-Identity follows rules of its own that siprouter does not reproduce yet,
-    so those names are refused (use $hdr); other names act as $hdr."""
+    """$hfl(name): the bodies of Via, Contact, Route and Record-Route one by one (other
+    headers: one per line, as $hdr)."""
 
     name = "hfl"
     indexed = True
     dynamic_name = True
     doc = "header field body"
-    _REFUSED = (H.CONTACT, H.ROUTE, H.RECORD_ROUTE, H.P_ASSERTED_IDENTITY)
 
     def parse_name(self, text: str) -> Any:
-        key = _header_key(text)
-        if key[0] in self._REFUSED:
-            raise ValueError(f"$hfl({text}) is not supported by siprouter yet; use $hdr({text})")
-        return key
+        return _header_key(text)
 
     def get_at(self, ctx: MsgContext, name: Any, idx: Index) -> Value:
-        if name[0] != H.VIA or idx is ALL:
+        hid = name[0]
+        if hid not in _BODY_LISTS or idx is ALL:
             return _HDR.get_at(ctx, name, idx)
         msg = ctx.msg
-        try:
-            vias = msg.vias
-        except SipParseError:
-            return None
+        spans = _bodies(msg, hid)
         i = 0 if idx is None else idx
         assert isinstance(i, int)
-        if not 0 <= i < len(vias):
+        if spans is None or not 0 <= i < len(spans):
             return None
         data = msg.data
-        v = vias[i]
-        end = v.end
-        j = end
-        while j < len(data) and data[j] in b" \t":
-            j += 1
-        if j < len(data) and data[j] == 0x2C:  # the comma to the next via-parm
-            end = j + 1
-        return data[v.start : end].strip(_WS).decode("utf-8", "surrogateescape")
+        if hid == H.VIA:
+            return _via_text(data, *spans[i])
+        a, b = spans[i]
+        return data[a:b].strip(_WS).rstrip(b",").strip(_WS).decode("utf-8", "surrogateescape")
+
+
+class HflcPV(PVClass):
+    """$hflc(name): how many bodies $hfl(name) has."""
+
+    name = "hflc"
+    dynamic_name = True
+    doc = "number of header field bodies"
+
+    def parse_name(self, text: str) -> Any:
+        return _header_key(text)
+
+    def get_at(self, ctx: MsgContext, name: Any, idx: Index) -> Value:
+        hid = name[0]
+        if hid not in _BODY_LISTS:
+            return len(header_lines(ctx.msg, name))
+        spans = _bodies(ctx.msg, hid)
+        return len(spans) if spans is not None else 0
 
 
 _HDR = HdrPV()
@@ -336,6 +374,7 @@ def hdr_specs() -> list[PVSpec]:
         _HDR.spec(),
         HdrcPV().spec(),
         HflPV().spec(),
+        HflcPV().spec(),
         PVSpec("rm", get_rm, doc="method"),
         PVSpec("rmid", get_rmid, doc="method id"),
         PVSpec("rs", get_rs, doc="reply status"),

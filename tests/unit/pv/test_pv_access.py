@@ -31,7 +31,6 @@ POS = Pos("t.cfg", 3, 5)
         ("$avp(i:x)", "not a number"),
         ("$ru(x)", "does not take an inner name"),
         ("$nosuchpv", "unknown pseudo-variable $nosuchpv"),
-        ("$hfl(Contact)", "use $hdr(Contact)"),
         ("$(avp(x)[a])", "bad index [a]"),
     ],
 )
@@ -66,7 +65,7 @@ def test_read_only_and_assignable_as_kamailio() -> None:
                  "$timef(%Y)", "$version(num)", "$pp", "$bs", "$rb", "$cl", "$cT", "$di", "$dip",
                  "$dir", "$rt", "$re", "$adu", "$aU", "$ar", "$au", "$ad", "$Au", "$rv", "$null",
                  "$ai", "$pu", "$rc", "$retcode", "$?", "$ouri", "$od", "$op", "$oP", "$fUl", "$su",
-                 "$Ru", "$cnt($avp(a))"]:  # fmt: skip
+                 "$Ru", "$cnt($avp(a))", "$hflc(Via)"]:  # fmt: skip
         assert comp.compile_text(text).read_only, text
 
 

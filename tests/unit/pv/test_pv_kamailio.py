@@ -81,6 +81,29 @@ MESSAGE = _msg(
     "Call-ID: msg-4@x\nCSeq: 2 MESSAGE\nMax-Forwards: 70\n"
     "X-Case: {case}\nContent-Type: text/plain\nContent-Length: 5\n\nhello"
 )
+LISTS = _msg(
+    "INVITE sip:bob@example.com SIP/2.0\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:{sport};branch=z9hG4bK8;rport, SIP/2.0/TCP 10.0.0.1;branch=z9\n"
+    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK4\n"
+    "From: sip:carol@Example.COM;tag=abc\nTo: <sip:dave@example.com>\n"
+    "Call-ID: lists-6@x\nCSeq: 7 INVITE\nMax-Forwards: 70\n"
+    'Contact: "C one" <sip:c1@127.0.0.1>;q=0.5 , sip:c2@127.0.0.2;expires=5,Bob <sip:c3@h>\n'
+    "Contact: <sip:c4@127.0.0.4>\n"
+    'Record-Route: "R" <sip:r1@a;lr>;foo=bar , <sip:r2@b;lr>\nRecord-Route: <sip:r3@c;lr>\n'
+    "Route: <sip:t1@a;lr>, <sip:t2@b;lr>\n"
+    "P-Asserted-Identity: <sip:p1@a>, <tel:+1>\nP-Asserted-Identity: <tel:+2>\n"
+    "X-Case: {case}\nContent-Length: 0\n\n"
+)
+HFL_READS = [
+    f"$(hfl({h})[{i}])"
+    for h in ("Via", "Contact", "Record-Route", "Route", "P-Asserted-Identity")
+    for i in (0, 1, 2, 3, 4, -1, "*")
+]
+HFL_READS += [
+    f"$hflc({h})"
+    for h in ("Via", "Contact", "Record-Route", "Route", "P-Asserted-Identity", "From", "X-None")
+]
+HFL_READS += ["$hfl(Contact)", "$hfl(Via)"]
 REPLY = _msg(
     "SIP/2.0 486 Busy Here Now\n"
     "Via: SIP/2.0/UDP 127.0.0.1:{sport};branch=z9hG4bK6\n"
@@ -136,6 +159,8 @@ CASES = [
     Case("opt", OPTIONS),
     Case("msg", MESSAGE),
     Case("rpl", REPLY),
+    Case("hfl", LISTS, reads=HFL_READS),
+    Case("hfl2", REGISTER, reads=HFL_READS),
     Case("set1", INVITE, [("$rU", "newuser"), ("$rd", "h.example"), ("$rp", 5080),
                           ("$du", "sip:1.2.3.4:5090;transport=tcp"), ("$mf", 9), ("$bf", 33),
                           ("$br", "sip:c@z"), ("$fs", "udp:127.0.0.1:{kport}")]),
