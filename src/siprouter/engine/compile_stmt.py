@@ -130,9 +130,17 @@ class RouteCompiler(ExprCompiler):
         elif isinstance(s, ast.Return):
             self.return_(s)
         elif isinstance(s, ast.Exit):
-            self.em.emit(f"raise _Exit({self.code_arg(s.value)})", s.pos.line)
+            # in a top-level block a plain return ends the script just as well, and
+            # costs far less than raising (docs/engine.md)
+            code = self.code_arg(s.value)
+            self.em.emit(f"return {code}" if self.top else f"raise _Exit({code})", s.pos.line)
         elif isinstance(s, ast.Drop):
-            self.em.emit(f"raise _Drop({self.code_arg(s.value)})", s.pos.line)
+            code = self.code_arg(s.value)
+            if self.top:
+                self.em.emit("ctx.dropped = True", s.pos.line)
+                self.em.emit(f"return {code}", s.pos.line)
+            else:
+                self.em.emit(f"raise _Drop({code})", s.pos.line)
         elif isinstance(s, ast.Break):
             self.break_(s)
         elif isinstance(s, ast.Switch):
