@@ -1,6 +1,8 @@
 """Time and process pseudo-variables: $TV(s|u|sn|un|Sn) $Ts $TS $Tf $TF $Tb
 $time(name) $timef(format) $version(num|full|hash) $pp $mi, and the class behind
-$cfg(line|file|route) (exported by the cfgutils module in Kamailio, not by pv).
+$cfg(line|file|name|route) (`CFG`; exported by the corex module in Kamailio, not by
+pv: a siprouter corex module exports `CFG.spec()`). $cfg(route) is the block's name,
+"DEFAULT_ROUTE" in request_route, as in Kamailio 5.6.3.
 
 As in Kamailio 5.6.3, the time of $TV(s)/$TV(u)/$Ts/$Tf/$time()/$timef() is taken once
 per message, at the first read, and kept for the rest of that message; $TV(sn)/
@@ -179,6 +181,8 @@ class CfgPV(PVClass):
             return line
         if name in ("file", "name"):
             return file or None
+        if route in ("request_route", "route"):
+            return "DEFAULT_ROUTE"  # Kamailio's name of the request route
         return route or None
 
 
