@@ -18,8 +18,10 @@ Shape overview:
       loadpath         LoadPath         `loadpath "dir"` (also `mpath = "dir"`, kept as Param)
       modparams        ModParam         `modparam("mod", "name", value)` / modparamx
       cfgengines       CfgEngine        `cfgengine "native"`
-      routes           kind -> {name: RouteBlock}
-      route_list       every RouteBlock in source order (duplicates included)
+      routes           kind -> {name: RouteBlock}; an unnamed block defined twice
+                       (`route {}` and `request_route {}`) is one block with both
+                       bodies in order, as Kamailio appends them
+      route_list       every RouteBlock in source order, as written
 
 Route kinds (canonical, see ROUTE_KINDS): request, route, failure, branch, reply,
 onreply, onsend, event. The unnamed block of a kind has name "". `route {}`,

@@ -84,21 +84,33 @@ class Parser(ParamParser):
                 self.add_route(cfg, it)
 
     def add_route(self, cfg: ast.Config, blk: ast.RouteBlock) -> None:
+        """Record a block. As in Kamailio, a block written with a name (`route[X]`,
+        `route[0]`, `failure_route[F]`, ...) may not be defined twice, while an unnamed
+        one (`request_route`, `route`, `onreply_route`, `reply_route`, `onsend_route`)
+        seen again gets its statements appended to the first (as does onreply_route[0])."""
         cfg.route_list.append(blk)
         table = cfg.routes.setdefault(blk.kind, {})
-        if blk.name in table:
-            # Kamailio rejects a second definition of a named block (and of route[0]).
-            if blk.name or blk.keyword == "route":
-                first = table[blk.name]
-                err = ConfigError(
-                    f"duplicate route: {_route_label(blk)} is already defined at {first.pos}",
-                    blk.name_pos or blk.pos,
-                )
-                if not self.all_errors:
-                    raise err
-                self.errors.append(err)
+        first = table.get(blk.name)
+        if first is None:
+            table[blk.name] = blk
             return
-        table[blk.name] = blk
+        if blk.name_pos is not None and not (blk.keyword == "onreply_route" and blk.name == ""):
+            err = ConfigError(
+                f"duplicate route: {_route_label(blk)} is already defined at {first.pos}",
+                blk.name_pos,
+            )
+            if not self.all_errors:
+                raise err
+            self.errors.append(err)
+            return
+        table[blk.name] = ast.RouteBlock(
+            first.kind,
+            first.name,
+            [*first.body, *blk.body],
+            first.pos,
+            first.keyword,
+            first.name_pos,
+        )
 
     def recover_top(self, start: int) -> None:
         """Skip to the next token that starts a top-level item (outside braces)."""

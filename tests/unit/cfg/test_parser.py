@@ -366,3 +366,12 @@ def test_not_applies_to_a_whole_keyword_comparison() -> None:
 def test_myself_on_either_side() -> None:
     (a, b) = body("if (uri == myself) drop; if (myself != from_uri) drop;")
     assert show(a.cond) == "(== uri myself)" and show(b.cond) == "(!= myself from_uri)"
+
+
+def test_unnamed_main_blocks_defined_twice_are_appended() -> None:
+    # kamailio 5.6.3 runs both bodies in order (checked with sipsak against a running
+    # kamailio: `route { xlog(FIRST) }` then `request_route { xlog(SECOND); reply }`)
+    cfg = parse_string('route { xlog("1"); }\nrequest_route { xlog("2"); exit; }\n')
+    blk = cfg.route("request")
+    assert [type(s).__name__ for s in blk.body] == ["Call", "Call", "Exit"]
+    assert blk.pos.line == 1 and len(cfg.route_list) == 2

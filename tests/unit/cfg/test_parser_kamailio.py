@@ -261,6 +261,11 @@ OPERATORS_REJECTED = [
 # parameters (kemi.<unknown> is left to the checker's parameter table), module
 # directives, flags, routing block headers.
 LISTEN_ACCEPTED = [
+    "request_route { drop; }\nroute { drop; }",
+    "request_route { drop; } onreply_route[0] { drop; } onreply_route[0] { drop; }",
+    "route[0] { drop; }\nrequest_route { drop; }",
+    "route[0] { drop; }\nroute { drop; }",
+    "request_route { drop; } reply_route { drop; } reply_route { drop; }",
     "request_route{drop;}",
     "request_route { drop; } route [A] { drop; }",
     'request_route { drop; } route[ "A" ] { drop; }',
@@ -303,6 +308,8 @@ LISTEN_ACCEPTED = [
     "socket_workers=2\nlisten=udp:127.0.0.1:5083\nrequest_route { drop; }",
 ]
 LISTEN_REJECTED = [
+    "request_route { drop; } onsend_route[X] { drop; } onsend_route[X] { drop; }",
+    'request_route { drop; } onreply_route[X] { drop; } onreply_route["X"] { drop; }',
     "request_route { drop; } route(A) { drop; }",
     "request_route { drop; } failure_route[] { drop; }",
     "request_route { drop; } route_failure[A] { drop; }",
