@@ -195,6 +195,13 @@ CASES = [
          reads=["$hdr(From)", "$hdr(To)", "$fu", "$tn"]),
     Case("from2", REGISTER, [("$fn", "Carol C"), ("$td", "other.example")], apply=True,
          reads=["$hdr(From)", "$hdr(To)"]),
+    Case("from4", INVITE, [("$fn", None), ("$tn", "New Name")], apply=True,
+         reads=["$hdr(From)", "$hdr(To)"]),
+    Case("from5", REGISTER, [("$tn", '"X"'), ("$fd", "d.example")], apply=True,
+         reads=["$hdr(From)", "$hdr(To)"]),
+    Case("ruri1", INVITE, [("$ru", "tel:+123;npdi"), ("$rd", "gw.example")],
+         reads=["$ru", "$rU", "$rd", "$rz", "$rp"]),
+    Case("ruri2", INVITE, [("$rU", ""), ("$rp", "")], reads=["$ru", "$rU", "$rp"]),
     Case("from3", INVITE, [("$fu", "sip:z@zz.example"), ("$tU", None)], apply=True,
          reads=["$hdr(From)", "$hdr(To)"]),
 ]  # fmt: skip
@@ -209,7 +216,8 @@ def _literal(value: Any, kport: int) -> str:
         return "$null"
     if isinstance(value, int):
         return str(value)
-    return '"' + value.replace("{kport}", str(kport)) + '"'
+    text = value.replace("{kport}", str(kport)).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text + '"'
 
 
 def _cfg(port: int) -> str:
