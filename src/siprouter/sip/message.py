@@ -1048,12 +1048,13 @@ def frame_length(buf: bytes, *, accept_no_cl: bool = False) -> int | None:
         if buf.startswith(b"\r\n"):
             return 2
         return 1  # a stray CR or LF: a one-byte keep-alive
-    he = buf.find(b"\r\n\r\n")
+    # the empty line: the first LF followed by CRLF or LF (as parse_message reads lines)
+    he = buf.find(b"\n\r\n")
     he_lf = buf.find(b"\n\n", 0, he if he >= 0 else len(buf))
-    if he_lf >= 0 and (he < 0 or he_lf < he):
+    if he_lf >= 0:
         hdr_end, body = he_lf, he_lf + 2
     elif he >= 0:
-        hdr_end, body = he, he + 4
+        hdr_end, body = he, he + 3
     else:
         if len(buf) > MAX_HEADER_BYTES:
             raise _fail("header section too large", 513)

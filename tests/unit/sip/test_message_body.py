@@ -160,6 +160,16 @@ def test_frame_length_lf_only() -> None:
     assert frame_length(data) == len(data)
 
 
+@pytest.mark.parametrize(
+    "end", [b"\r\n\r\n", b"\n\n", b"\r\n\n", b"\n\r\n"], ids=["crlf", "lf", "crlf-lf", "lf-crlf"]
+)
+def test_frame_length_ends_headers_where_the_parser_does(end: bytes) -> None:
+    data = HEAD + b"Content-Length: 2" + end + b"okNEXT"
+    n = frame_length(data)
+    assert n == len(data) - 4
+    assert parse_message(data[:n], transport="tcp").body == b"ok"
+
+
 def test_frame_length_header_flood() -> None:
     with pytest.raises(SipParseError) as ei:
         frame_length(b"INVITE sip:x SIP/2.0\r\n" + b"X: y\r\n" * (MAX_HEADER_BYTES // 6 + 10))
