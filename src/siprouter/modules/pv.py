@@ -5,7 +5,7 @@ core's $rc, $env(..), $def(..), $null exist, as in Kamailio). The implementation
 siprouter/pv/impl_*.py; pv/access.py compiles each use in the config into a getter and,
 for assignable ones, a setter.
 
-Functions (pv/functions.py): pv_isset, pv_unset, is_int, typeof, not_empty, xavp_rm,
+Functions (pv/functions.py): pv_evalx, pv_isset, pv_unset, is_int, typeof, not_empty, xavp_rm,
 xavp_child_rm, xavp_child_seti, xavp_child_sets, xavp_params_explode,
 xavp_params_implode.
 

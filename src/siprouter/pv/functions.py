@@ -1,5 +1,7 @@
 """Config functions of the `pv` module over pseudo-variables and XAVPs.
 
+pv_evalx(dst, format) renders the format, reads the result as a format again and
+stores that rendering in dst (so "$var(f)" holding "u=$rU" gives "u=bob").
 pv_isset, pv_unset, is_int, typeof, not_empty take a PV, written as a string
 (`pv_isset("$avp(x)")`) or bare; it is compiled once by the fixup. The xavp_*
 functions work on `ctx.xavps`. Return codes and effects as measured on Kamailio 5.6.3:
@@ -15,6 +17,7 @@ functions work on `ctx.xavps`. Return codes and effects as measured on Kamailio 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +25,14 @@ from siprouter.cfg.errors import ConfigError
 from siprouter.modules.registry import ArgKind, FunctionSpec
 
 from .access import compile_pv
+from .format import Format, compile_format
 from .pvclass import Getter, Setter, Value
 from .stores import Xavp, XavpStore
 
 if TYPE_CHECKING:
     from siprouter.engine.context import MsgContext
+
+_log = logging.getLogger("siprouter.pv")
 
 
 class PVRef:
@@ -174,6 +180,36 @@ def xavp_params_implode(ctx: MsgContext, name: str, out: PVRef) -> int:
     return 1
 
 
+_EVALX_CACHE: dict[str, Format] = {}
+
+
+def pv_evalx(ctx: MsgContext, dst: PVRef, fmt: Format) -> int:
+    """Render `fmt`, read the result as a format again, store its rendering in dst."""
+    text = fmt.render(ctx)
+    second = _EVALX_CACHE.get(text)
+    if second is None:
+        try:
+            second = compile_format(text)
+        except ConfigError as e:
+            _log.error("pv_evalx: %s", e.message)
+            return -1
+        if len(_EVALX_CACHE) >= 256:
+            _EVALX_CACHE.clear()
+        _EVALX_CACHE[text] = second
+    assert dst.set is not None
+    dst.set(ctx, second.render(ctx))
+    return 1
+
+
+def _fix_evalx(args: Sequence[Any]) -> list[Any]:
+    ref = _fix_writable_pv(args[:1])[0]
+    try:
+        fmt = compile_format(str(args[1]))
+    except ConfigError as e:
+        raise ValueError(e.message) from None
+    return [ref, fmt]
+
+
 def _fix_implode(args: Sequence[Any]) -> list[Any]:
     ref = _pv_arg(args[1])
     if ref.set is None:
@@ -189,6 +225,7 @@ FUNCTIONS = [
     FunctionSpec("is_int", is_int, (1,), (P,), fixup=_fix_pv),
     FunctionSpec("typeof", typeof, (2,), (P, S), fixup=_fix_typeof),
     FunctionSpec("not_empty", not_empty, (1,), (P,), fixup=_fix_pv),
+    FunctionSpec("pv_evalx", pv_evalx, (2,), (P, S), fixup=_fix_evalx),
     FunctionSpec("xavp_rm", xavp_rm, (1,), (S,)),
     FunctionSpec("xavp_child_rm", xavp_child_rm, (2,), (S, S)),
     FunctionSpec("xavp_child_seti", xavp_child_seti, (3,), (S, S, ArgKind.INT)),

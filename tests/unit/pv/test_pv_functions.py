@@ -78,3 +78,15 @@ def test_xavp_functions_as_kamailio(pvt: Any) -> None:
         1, None, 5, 9, 1, "1", "xy", "", "k=v2;j=2;k=v1;", "v2", "new",
     ]  # fmt: skip
     assert rcs == [1, 1, 1]
+
+
+def test_pv_evalx_as_kamailio(pvt: Any) -> None:
+    ctx = pvt.make_ctx()
+    pvt.put(ctx, "$var(f)", "u=$rU;$$")
+    assert call(ctx, "pv_evalx", "$var(ev)", "$var(f)") == 1
+    assert call(ctx, "pv_evalx", "$var(ev2)", "x$ci") == 1
+    assert [pvt.get(ctx, "$var(ev)"), pvt.get(ctx, "$var(ev2)")] == ["u=bob;$", "xcid1@x"]
+    pvt.put(ctx, "$var(f)", "bad $ here")
+    assert call(ctx, "pv_evalx", "$var(ev)", "$var(f)") == -1
+    with pytest.raises(ValueError, match="read-only"):
+        call(ctx, "pv_evalx", "$ci", "x")
