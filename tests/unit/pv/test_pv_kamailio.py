@@ -135,6 +135,7 @@ class Case:
     assign: list[tuple[str, Any]] = field(default_factory=list)
     reads: list[str] = field(default_factory=lambda: list(READS))
     apply: bool = False  # msg_apply_changes() after the assignments, then read
+    calls: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)  # then these
 
     def data(self, sport: int) -> bytes:
         return (
@@ -202,6 +203,26 @@ CASES = [
     Case("ruri1", INVITE, [("$ru", "tel:+123;npdi"), ("$rd", "gw.example")],
          reads=["$ru", "$rU", "$rd", "$rz", "$rp"]),
     Case("ruri2", INVITE, [("$rU", ""), ("$rp", "")], reads=["$ru", "$rU", "$rp"]),
+    Case("func", INVITE,
+         [("$var(s)", "12"), ("$var(i)", 12), ("$var(e)", ""), ("$avp(a)", 1),
+          ("$xavp(x=>a)", 1), ("$xavp(x=>a)", 2), ("$xavp(q=>c)", 1), ("$xavp(q=>n)", 5),
+          ("$xavp(w=>a)", 1), ("$xavp(w=>a)", 2), ("$xavp(m=>k)", "v1"), ("$xavp(m[0]=>j)", 2),
+          ("$xavp(m[0]=>k)", "v2"), ("$var(f)", "u=$rU;$$")],
+         calls=[("pv_isset", ("$var(nope)",)), ("pv_isset", ("$avp(nope)",)),
+                ("pv_isset", ("$avp(a)",)), ("is_int", ("$var(s)",)), ("is_int", ("$var(i)",)),
+                ("typeof", ("$var(s)", "str")), ("typeof", ("$avp(nope)", "null")),
+                ("typeof", ("$var(i)", "int")), ("typeof", ("$var(i)", "str")),
+                ("not_empty", ("$var(e)",)), ("not_empty", ("$var(i)",)),
+                ("not_empty", ("$var(s)",)), ("pv_unset", ("$avp(a)",)), ("xavp_rm", ("x",)),
+                ("xavp_child_rm", ("q", "c")), ("xavp_child_seti", ("w", "a", 9)),
+                ("xavp_params_explode", ("a=1;b=xy;c", "p")),
+                ("xavp_params_implode", ("m", "$var(imp)")), ("xavp_rm", ("nope",)),
+                ("xavp_child_sets", ("e", "k", "new")), ("xavp_child_rm", ("nope", "c")),
+                ("pv_evalx", ("$var(ev)", "$var(f)")), ("pv_evalx", ("$var(ev2)", "x$ci"))],
+         reads=[*(f"$var(rc_func_{i})" for i in range(23)), "$avp(a)", "$xavp(x=>a)",
+                "$xavp(q=>c)", "$xavp(q=>n)", "$xavp(w=>a)", "$xavp(w[1]=>a)", "$xavp(p=>a)",
+                "$xavp(p=>b)", "$xavp(p=>c)", "$var(imp)", "$xavp(e=>k)", "$var(ev)",
+                "$var(ev2)"]),
     Case("from3", INVITE, [("$fu", "sip:z@zz.example"), ("$tU", None)], apply=True,
          reads=["$hdr(From)", "$hdr(To)"]),
 ]  # fmt: skip
@@ -227,6 +248,9 @@ def _cfg(port: int) -> str:
         body += [f"        {lhs} = {_literal(v, port)};" for lhs, v in case.assign]
         if case.apply:
             body.append("        msg_apply_changes();")
+        for i, (fn, args) in enumerate(case.calls):
+            body.append(f"        {fn}({', '.join(_literal(a, port) for a in args)});")
+            body.append(f"        $var(rc_{case.name}_{i}) = $rc;")
         body += [
             f'        xlog("L_ERR", "PV|{case.name}|{i}|{r}|\\n");'
             for i, r in enumerate(case.reads)
@@ -350,6 +374,10 @@ def _ours(case: Case, run: Run) -> list[str]:
         setter(ctx, value)
     if case.apply:
         ctx.msg = ctx.changes.apply_changes()
+    for i, (fn, args) in enumerate(case.calls):
+        spec = lm.modules["pv"].exports.functions[fn]
+        values = list(spec.fixup(list(args))) if spec.fixup else list(args)
+        ctx.script.vars[f"rc_{case.name}_{i}"] = spec.func(ctx, *values)
     out = []
     for r in case.reads:
         if "{s.encode.hexa}" in r:  # transformations are not ours: hex-encode ourselves
