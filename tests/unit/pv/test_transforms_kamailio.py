@@ -546,6 +546,8 @@ def run_kamailio(cfg_text: str, workdir: Path, limit: float = 20.0) -> tuple[boo
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
+        with contextlib.suppress(ProcessLookupError):  # a worker still exiting
+            os.killpg(proc.pid, signal.SIGKILL)
     text = errf.read_text(errors="surrogateescape")
     return "DONE" in text, text
 
