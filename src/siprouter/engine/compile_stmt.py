@@ -233,7 +233,8 @@ class RouteCompiler(ExprCompiler):
     def call_expr(self, node: ast.Call) -> E:
         code, core = self.call_code(node)
         if core:
-            return E(code, "act")
+            # Kamailio 5.6.3: a core action evaluated inside an expression leaves $rc 0
+            return E(f"_core_rc(ctx, {code})", "act")
         return E(f"_act(ctx, {code})", "act")
 
     def call_code(self, s: ast.Call) -> tuple[str, bool]:

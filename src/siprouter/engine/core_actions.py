@@ -206,23 +206,16 @@ def prefix(ctx: MsgContext, text: str) -> int:
 
 
 def strip(ctx: MsgContext, n: int) -> int:
-    u = _cur_uri(ctx)
-    if u is None:
-        return -1
-    if n > len(u.user):
-        log.error("strip: too long strip (%d > %d)", n, len(u.user))
-        return -1
-    return _set_uri(ctx, lambda u: u.replace(user=u.user[n:]))
+    """Remove the first n characters of the user; n >= its length removes the user
+    (and password) entirely, as Kamailio does."""
+    return _set_uri(ctx, lambda u: u.replace(user=u.user[n:] if n < len(u.user) else ""))
 
 
 def strip_tail(ctx: MsgContext, n: int) -> int:
-    u = _cur_uri(ctx)
-    if u is None:
-        return -1
-    if n > len(u.user):
-        log.error("strip_tail: too long strip (%d > %d)", n, len(u.user))
-        return -1
-    return _set_uri(ctx, lambda u: u.replace(user=u.user[: len(u.user) - n]))
+    """Remove the last n characters of the user (the whole user when n >= its length)."""
+    return _set_uri(
+        ctx, lambda u: u.replace(user=u.user[: len(u.user) - n] if n < len(u.user) else "")
+    )
 
 
 def revert_uri(ctx: MsgContext) -> int:

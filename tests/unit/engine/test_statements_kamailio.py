@@ -201,6 +201,18 @@ PROGRAMS: list[tuple[str, str, str, list[str]]] = [
         ["m3-false", "s5-true", "sm-false", "abc-false", "and-true", "not-false"],
     ),
     (
+        "$rc: core actions leave it as a statement, set it to 0 inside expressions",
+        "flags FA, FB;\n",
+        """
+        route(RM2); setflag(FA); $var(rc) = $rc; show("rc");
+        route(R5); if (isflagset(FB)) { mark("x"); } else { $var(rc) = $rc; show("rc"); }
+        route(R5); $var(r) = isflagset(FA); $var(rc) = $rc; show("rc"); show("r");
+        route(R5); if (route(RM2)) { mark("x"); } $var(rc) = $rc; show("rc");
+        route(R5); $var(r) = mark("m"); $var(rc) = $rc; show("rc");
+        """,
+        ["rc=[-2]", "rc=[0]", "rc=[0]", "r=[1]", "rc=[-2]", "m", "rc=[1]"],
+    ),
+    (
         "dynamic route names",
         "",
         """
