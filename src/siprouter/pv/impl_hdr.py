@@ -4,7 +4,8 @@ the whole message ($rb $bs $mb $ml $mt), identity headers ($di $dip $dir $rt $re
 $pu $pU $pd $pn) and digest credentials ($adu $aa $aU $au $ad $ar $Au).
 
 Formats follow Kamailio 5.6.3 (tests/unit/pv/test_pv_kamailio.py):
-* $hdr(name) is a header line's value as written (surrounding blanks trimmed); no index
+* $hdr(name) is a header line's value as written (leading blanks skipped; trailing
+  blanks and folding kept, as Kamailio 5.6.3 does); no index
   is the first line, [n] / [-n] count lines, [*] joins every line's value with ",";
   compact and long names match each other; $hdrc(name) counts lines;
 * $hfl(name) counts the bodies of Via, Contact, Route and Record-Route one by one
@@ -73,9 +74,10 @@ def header_lines(msg: SipMessage, key: tuple[int, bytes]) -> list[tuple[int, int
 
 
 def line_value(data: bytes, start: int, end: int) -> str:
-    """A header line's value as written: after the ':', blanks and the CRLF trimmed."""
+    """A header line's value as written: after the ':' and the blanks that follow, up to
+    the line end; trailing blanks stay, folding stays (as Kamailio's header body)."""
     c = data.find(b":", start, end)
-    return data[c + 1 : end].strip(_WS).decode("utf-8", "surrogateescape")
+    return data[c + 1 : end].lstrip(_WS).rstrip(b"\r\n").decode("utf-8", "surrogateescape")
 
 
 def first_line_value(msg: SipMessage, hid: int) -> str | None:

@@ -104,6 +104,17 @@ HFL_READS += [
     for h in ("Via", "Contact", "Record-Route", "Route", "P-Asserted-Identity", "From", "X-None")
 ]
 HFL_READS += ["$hfl(Contact)", "$hfl(Via)"]
+FOLDED = (
+    b"OPTIONS sip:f@example.com SIP/2.0\r\n"
+    b"Via: SIP/2.0/UDP 127.0.0.1:{sport};branch=z9hG4bK9\r\n"
+    b"From: <sip:a@example.com>;tag=f1\r\nTo: <sip:f@example.com>\r\n"
+    b"Call-ID: fold-7@x\r\nCSeq: 1 OPTIONS\r\n"
+    b"X-Fold: first part\r\n  second part\r\n\tthird\r\n"
+    b"X-Trail: value  \t\r\nX-Empty:\r\nX-Spaces:    \r\n"
+    b"Subject : spaced name \r\n"
+    b"User-Agent: UA\r\n folded\r\n"
+    b"X-Case: {case}\r\nContent-Length: 0\r\n\r\n"
+)
 REPLY = _msg(
     "SIP/2.0 486 Busy Here Now\n"
     "Via: SIP/2.0/UDP 127.0.0.1:{sport};branch=z9hG4bK6\n"
@@ -161,6 +172,10 @@ CASES = [
     Case("msg", MESSAGE),
     Case("rpl", REPLY),
     Case("hfl", LISTS, reads=HFL_READS),
+    Case("fold", FOLDED, reads=["$(hdr(X-Fold){s.encode.hexa})", "$(hdr(X-Trail){s.encode.hexa})",
+                                "$(hdr(X-Empty){s.encode.hexa})", "$hdrc(X-Empty)",
+                                "$(hdr(X-Spaces){s.encode.hexa})", "$(hdr(Subject){s.encode.hexa})", "$(hdr(X-Trail)[*]{s.encode.hexa})",
+                                "$(ua{s.encode.hexa})", "$(hdr(X-Fold)[*]{s.encode.hexa})"]),
     Case("hfl2", REGISTER, reads=HFL_READS),
     Case("set1", INVITE, [("$rU", "newuser"), ("$rd", "h.example"), ("$rp", 5080),
                           ("$du", "sip:1.2.3.4:5090;transport=tcp"), ("$mf", 9), ("$bf", 33),
