@@ -74,6 +74,51 @@ def fold(e: E, *parts: E) -> E:
     return e
 
 
+_INT_OPS = frozenset(
+    {"-", "*", "/", "mod", "|", "&", "^", "<<", ">>", "<", ">", "<=", ">=", "ieq", "ine",
+     "&&", "||"}
+)  # fmt: skip
+
+
+def static_type(node: Any) -> str | None:
+    """The type Kamailio's parser knows for an expression (literals, casts, operator
+    results), None when only the runtime knows (PVs, calls, keywords)."""
+    if isinstance(node, ast.Literal):
+        return "str" if node.kind == "str" else "int"
+    if isinstance(node, ast.Cast):
+        return node.type
+    if isinstance(node, ast.BinOp):
+        if node.op == "+":
+            return static_type(node.left)
+        return "int"
+    if isinstance(node, ast.UnOp):
+        return "int"
+    return None
+
+
+def check_types(node: Any) -> None:
+    """Kamailio's start-up type check of expressions (a `-c` error there too, verified
+    with 5.6.3): a string where the operator needs an int (`1 + "2"`, `"3" - 1`,
+    `10 < "9"`, `!"x"`, `~"3"`), an int where it needs a string (`strlen(1)`,
+    `0 eq ""`, `123 =~ "2"`)."""
+    if isinstance(node, ast.BinOp):
+        op, lt, rt = node.op, static_type(node.left), static_type(node.right)
+        if op in _INT_OPS:
+            for side, t in ((node.left, lt), (node.right, rt)):
+                if t == "str":
+                    raise err("bad expression: type mismatch: str instead of int", side.pos)
+        elif op in ("+", "==", "!=", "eq", "ne") and lt == "int" and rt == "str":
+            raise err("bad expression: type mismatch: str instead of int", node.right.pos)
+        elif op in ("=~", "!~") and lt == "int":
+            raise err("bad expression: type mismatch (int instead of str)", node.left.pos)
+    elif isinstance(node, ast.UnOp):
+        t = static_type(node.operand)
+        if node.op in ("!", "-", "~") and t == "str":
+            raise err("bad expression: type mismatch (str instead of int)", node.operand.pos)
+        if node.op in ("defined", "strlen", "strempty") and t == "int":
+            raise err("bad expression: type mismatch (int instead of str)", node.operand.pos)
+
+
 class ExprCompiler:
     """Mixin: expression compilation. The statement compiler provides `em`, `call_expr`
     (function calls) and `route_expr` (route calls)."""
@@ -195,6 +240,7 @@ class ExprCompiler:
     # ---- operators -------------------------------------------------------------------
 
     def binop(self, node: ast.BinOp) -> E:
+        check_types(node)
         e = self._binop(node)
         if e.typ == "act" or node.op in ("=~", "!~"):
             return e
@@ -263,6 +309,7 @@ class ExprCompiler:
         return E(f"({neg}_match({self.as_str(a)}, {self.as_value(b)}))", "bool", True)
 
     def unop(self, node: ast.UnOp) -> E:
+        check_types(node)
         a = self.expr(node.operand)
         return fold(self._unop(node, a), a)
 
