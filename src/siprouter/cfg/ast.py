@@ -373,9 +373,12 @@ class CustomParam:
 
 @dataclass(slots=True)
 class Listen:
-    """One address of a `listen`/`alias` value (`param` says which). `raw` is the
-    address's source text (e.g. `udp:1.2.3.4:5060 advertise 5.6.7.8:5060 name "s1"`)
-    as given to listen.parse_listen; `spec` is its result when that module is present."""
+    """One socket of a `listen = ...` value, or one address of `alias = ...` (`param`
+    says which; "socket" for the bind of a socket block). `raw` is the source text
+    handed to listen.py: the whole listen value (e.g. `udp:1.2.3.4:5060 advertise
+    5.6.7.8:5060 name "s1"`; a value with several sockets gives several Listen nodes
+    with the same raw), or one alias. `spec` is listen.ListenSpec for listen/socket and
+    the (host, port, proto) tuple of listen.parse_alias for alias."""
 
     param: str
     raw: str
