@@ -224,12 +224,19 @@ def _first_value(hid: int) -> Getter:
 # ---- first line, common headers -----------------------------------------------------------
 
 
+def _method(ctx: MsgContext) -> str | None:
+    try:
+        return ctx.msg.method or None  # a reply's method comes from its CSeq
+    except SipParseError:
+        return None
+
+
 def get_rm(ctx: MsgContext) -> Value:
-    return ctx.msg.method or None
+    return _method(ctx)
 
 
 def get_rmid(ctx: MsgContext) -> Value:
-    m = ctx.msg.method
+    m = _method(ctx)
     if not m:
         return None
     return METHOD_IDS.get(m, METHOD_OTHER)
@@ -332,7 +339,7 @@ def _credentials(ctx: MsgContext) -> Credentials | None:
     try:
         first, second = (
             (msg.authorization, msg.proxy_authorization)
-            if msg.method == "REGISTER"
+            if _method(ctx) == "REGISTER"
             else (msg.proxy_authorization, msg.authorization)
         )
     except SipParseError:
