@@ -30,6 +30,12 @@ route[RET_EXPR] { $var(m) = -2; return $var(m) - 1; }
 route[DEEP] { $var(d) = $var(d) + 1; route(DEEP); }
 route[EXITER] { mark("in-exiter"); exit; mark("not-here"); }
 route[DYN_1] { mark("dyn-1"); return 3; }
+route[E_WBREAK] { route(RM2); $var(i) = 0; while (1) { $var(i) = $var(i) + 1; if ($var(i) > 2) break; } }
+route[E_WNONE] { route(RM2); while (0) { $var(i) = 1; } }
+route[E_SWFALL] { route(RM2); $var(a) = 1; switch ($var(a)) { case 1: $var(b) = 1; case 2: route(RM2); } }
+route[E_SWDEF] { route(RM2); $var(a) = 9; switch ($var(a)) { case 1: $var(b) = 1; default: route(RM2); } }
+route[E_IFRET] { route(RM2); if (1) { route(RM2); } }
+route[E_WLAST] { $var(i) = 0; while ($var(i) < 2) { $var(i) = $var(i) + 1; route(RM2); } }
 """
 
 PROGRAMS: list[tuple[str, str, str, list[str]]] = [
@@ -211,6 +217,32 @@ PROGRAMS: list[tuple[str, str, str, list[str]]] = [
         route(R5); $var(r) = mark("m"); $var(rc) = $rc; show("rc");
         """,
         ["rc=[-2]", "rc=[0]", "rc=[0]", "r=[1]", "rc=[-2]", "m", "rc=[1]"],
+    ),
+    (
+        "value of a block ending in while/switch/if, switch value conversions",
+        "",
+        """
+        route(E_WBREAK); $var(rc) = $rc; show("rc");
+        route(E_WNONE); $var(rc) = $rc; show("rc");
+        route(E_SWFALL); $var(rc) = $rc; show("rc");
+        route(E_SWDEF); $var(rc) = $rc; show("rc");
+        route(E_IFRET); $var(rc) = $rc; show("rc");
+        route(E_WLAST); $var(rc) = $rc; show("rc");
+        $var(s) = "3"; switch ($var(s)) { case 3: mark("int-case-str-value"); break; default: mark("d1"); }
+        $var(s) = 3; switch ($var(s)) { case "3": mark("str-case-int-value"); break; default: mark("d2"); }
+        $var(s) = "abc"; switch ($var(s)) { case 0: mark("abc-is-0"); break; default: mark("d3"); }
+        """,
+        [
+            "rc=[0]",
+            "rc=[1]",
+            "rc=[-2]",
+            "rc=[-2]",
+            "rc=[-2]",
+            "rc=[-2]",
+            "int-case-str-value",
+            "str-case-int-value",
+            "abc-is-0",
+        ],
     ),
     (
         "dynamic route names",
