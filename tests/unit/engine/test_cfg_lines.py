@@ -59,3 +59,18 @@ def test_sources_kept_per_file() -> None:
     dump = cc.dump_python()
     assert "def route_SUB_" in dump
     assert "# /etc/test/kamailio.cfg:12" in dump
+
+
+def test_cfg_pv_reads_running_line_and_route() -> None:
+    from conftest import run_text
+
+    _rc, ctx = run_text(
+        'loadmodule "pv"\nloadmodule "enginetest"\nrequest_route {\n'
+        "    $tv(l1) = $cfg(line);\n"
+        "    route(S);\n"
+        "}\n"
+        "route[S] {\n"
+        "    $tv(l2) = $cfg(line); $tv(r) = $cfg(route);\n"
+        "}\n"
+    )
+    assert ctx.script.vars == {"l1": 4, "l2": 8, "r": "S"}
