@@ -1,6 +1,7 @@
 """A test-only module for the engine tests.
 
-PV: `$tv(name)`, a script variable stored in ctx.script.vars like $var (0 when unset).
+PV: `$tv(name)`, a script variable stored in ctx.script.vars like $var (0 when unset);
+`$cfg(...)` (the pv layer's CfgPV, which Kamailio's corex module exports).
 Functions: `ret(n)` returns n; `mark(text)` records text in ctx.log; `show(name)`
 records `name=[value of $tv(name)]`; `val(x)` (dynamic argument) records its value;
 `boom()` raises RuntimeError; `where()` records ctx.cfg_location().
@@ -63,6 +64,13 @@ def _where(ctx: Any) -> int:
     return 1
 
 
+def _cfg_spec() -> PVSpec:
+    """$cfg(line|file|route) as the pv layer implements it (Kamailio's corex PV)."""
+    from siprouter.pv.impl_time import CFG
+
+    return CFG.spec()  # type: ignore[no-any-return]
+
+
 def _fix_ret(args: Any) -> list[Any]:
     return [int(args[0])]
 
@@ -77,7 +85,7 @@ EXPORTS = ModuleExports.of(
         FunctionSpec("where", _where),
         FunctionSpec("val", _val, (1,), (ArgKind.ANY,), dynamic_args=True),
     ],
-    pvs=[PVSpec("tv", _get, _set, InnerName.REQUIRED)],
+    pvs=[PVSpec("tv", _get, _set, InnerName.REQUIRED), _cfg_spec()],
 )
 
 

@@ -65,7 +65,7 @@ def test_cfg_pv_reads_running_line_and_route() -> None:
     from conftest import run_text
 
     _rc, ctx = run_text(
-        'loadmodule "pv"\nloadmodule "enginetest"\nrequest_route {\n'
+        'loadmodule "enginetest"\nrequest_route {\n'
         "    $tv(l1) = $cfg(line);\n"
         "    route(S);\n"
         "}\n"
@@ -73,4 +73,4 @@ def test_cfg_pv_reads_running_line_and_route() -> None:
         "    $tv(l2) = $cfg(line); $tv(r) = $cfg(route);\n"
         "}\n"
     )
-    assert ctx.script.vars == {"l1": 4, "l2": 8, "r": "S"}
+    assert ctx.script.vars == {"l1": 3, "l2": 7, "r": "S"}
