@@ -267,7 +267,10 @@ def get_cs(ctx: MsgContext) -> Value:
     try:
         cs = ctx.msg.cseq
     except SipParseError:
-        return None
+        # Kamailio keeps the number as text: one too big for 32 bits still prints
+        text = first_line_value(ctx.msg, H.CSEQ)
+        num = text.split(None, 1)[0] if text else ""
+        return num if num.isdigit() else None
     return cs.num if cs is not None else None
 
 
@@ -345,7 +348,9 @@ def _credentials(ctx: MsgContext) -> Credentials | None:
     except SipParseError:
         return None
     creds = first or second
-    return creds[0] if creds else None
+    if not creds or not creds[0].is_digest:
+        return None  # Kamailio parses Digest credentials only
+    return creds[0]
 
 
 def _cred_getter(part: str) -> Getter:
