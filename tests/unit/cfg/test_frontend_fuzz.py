@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -129,3 +130,37 @@ def test_deep_nesting_is_a_config_error() -> None:
                 assert any("nesting too deep" in err.message for err in e.errors)
             except ConfigError as e:
                 assert "nesting too deep" in e.message
+
+
+def _stock_text() -> str | None:
+    from siprouter.cfg.preprocess import preprocess
+
+    try:
+        return preprocess("/etc/kamailio/kamailio.cfg", defines={"WITH_NAT": None}).text
+    except (OSError, ConfigError):
+        return None
+
+
+STOCK = _stock_text()
+
+
+@pytest.mark.skipif(STOCK is None, reason="no /etc/kamailio/kamailio.cfg")
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=0, max_value=1),
+            st.integers(min_value=0, max_value=12),
+            st.one_of(ALPHABET, st.text(max_size=3)),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_mutated_stock_config(edits: list[tuple[float, int, str]]) -> None:
+    assert STOCK is not None
+    text = STOCK
+    for where, cut, insert in edits:
+        at = int(where * len(text))
+        text = text[:at] + insert + text[at + cut :]
+    _check(text)
