@@ -12,8 +12,9 @@ sip URI with user=phone is "tel" under phone2tel); $fn/$tn are the display name 
 written (quotes kept).
 
 Setters change the message the way Kamailio does, through the context: $ru, $rU, $rd,
-$rp set `ctx.new_uri` (the URI is rebuilt like the rewrite* functions do; a value
-that is not a URI fails); $du sets `ctx.dst_uri` ($null resets it); $fu/$fU/$fd/$fn
+$rp set `ctx.new_uri` ($ru takes any string, $null or a number fail; $rU/$rd/$rp
+rebuild the URI like the rewrite* functions do and fail when it is not one); $du sets
+`ctx.dst_uri` (any string; $null resets it); $fu/$fU/$fd/$fn
 and the To ones record lumps that replace the header's URI or display name (reading
 them still gives the received value, as in Kamailio).
 """
@@ -163,11 +164,10 @@ def _current_for_rewrite(ctx: MsgContext) -> SipUri:
 
 
 def set_ru(ctx: MsgContext, value: Value) -> None:
+    # Kamailio takes any string here; a value that is not a URI makes $ru read $null
     text = _text(value, "$ru")
     if not ctx.msg.is_request:
         raise PVError("the message is a reply: it has no Request-URI")
-    if uri_of(text) is None:
-        raise PVError(f"bad URI {text!r} for $ru")
     ctx.new_uri = text
 
 
@@ -212,10 +212,7 @@ def set_du(ctx: MsgContext, value: Value) -> None:
     if value is None or value == "":
         ctx.dst_uri = None
         return
-    text = str(value)
-    if uri_of(text) is None:
-        raise PVError(f"bad URI {text!r} for $du")
-    ctx.dst_uri = text
+    ctx.dst_uri = str(value)  # not checked, as in Kamailio ($dd etc. then read $null)
 
 
 def _dst(ctx: MsgContext) -> SipUri | None:

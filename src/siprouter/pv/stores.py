@@ -204,7 +204,7 @@ class LocalSharedStore:
 
 class SharedVars:
     """The $shv variables of a server, over a SharedStore. A $shv never set reads 0, a
-    $shv set to $null is 0 too (Kamailio keeps shared variables as int or string)."""
+    $shv set to $null reads "" (Kamailio 5.6.3)."""
 
     def __init__(self, store: SharedStore | None = None) -> None:
         self.store: SharedStore = store if store is not None else LocalSharedStore()
@@ -214,7 +214,7 @@ class SharedVars:
         return 0 if v is None else v
 
     def set(self, name: str, value: Value) -> None:
-        self.store.set(name, 0 if value is None else value)
+        self.store.set(name, "" if value is None else value)
 
     def set_text(self, text: str) -> None:
         """modparam("pv", "shvset", "name=i:1")."""
