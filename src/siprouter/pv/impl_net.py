@@ -104,7 +104,9 @@ def set_fs(ctx: MsgContext, value: Value) -> None:
     if value is None or value == "":
         ctx.force_socket = None
         return
-    text = str(value)
+    if isinstance(value, int):
+        raise PVError("$fs needs a string proto:address[:port]")
+    text = value
     m = _SOCKET.match(text)
     if m is None:
         raise PVError(f"bad socket {text!r} for $fs: expected proto:address[:port]")
@@ -130,8 +132,8 @@ def get_br(ctx: MsgContext) -> Value:
 
 
 def set_br(ctx: MsgContext, value: Value) -> None:
-    if value is None or value == "":
-        raise PVError("cannot append an empty branch")
+    if value is None or value == "" or isinstance(value, int):
+        raise PVError("$br needs a URI string")
     ctx.branches.append(Branch(str(value), force_socket=ctx.force_socket))
 
 

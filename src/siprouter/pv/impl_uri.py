@@ -14,7 +14,8 @@ written (quotes kept).
 Setters change the message the way Kamailio does, through the context: $ru, $rU, $rd,
 $rp set `ctx.new_uri` ($ru takes any string, $null or a number fail; $rU/$rd/$rp
 rebuild the URI like the rewrite* functions do and fail when it is not one); $du sets
-`ctx.dst_uri` (any string; $null resets it); $fu/$fU/$fd/$fn
+`ctx.dst_uri` (any string; $null resets it); a number is refused by all of them but $rp, as in
+Kamailio ("str value required"); $fu/$fU/$fd/$fn
 and the To ones record lumps that replace the header's URI or display name (reading
 them still gives the received value, as in Kamailio).
 """
@@ -181,7 +182,7 @@ def _rewrite(ctx: MsgContext, **parts: object) -> None:
 
 
 def set_rU(ctx: MsgContext, value: Value) -> None:
-    _rewrite(ctx, user="" if value is None else str(value))
+    _rewrite(ctx, user="" if value is None else _text(value, "$rU"))
 
 
 def set_rd(ctx: MsgContext, value: Value) -> None:
@@ -212,7 +213,7 @@ def set_du(ctx: MsgContext, value: Value) -> None:
     if value is None or value == "":
         ctx.dst_uri = None
         return
-    ctx.dst_uri = str(value)  # not checked, as in Kamailio ($dd etc. then read $null)
+    ctx.dst_uri = _text(value, "$du")  # not parsed, as in Kamailio ($dd then reads $null)
 
 
 def _dst(ctx: MsgContext) -> SipUri | None:
@@ -304,7 +305,7 @@ def _make_setters(to: bool) -> dict[str, Callable[[MsgContext, Value], None]]:
 
     def user(ctx: MsgContext, value: Value) -> None:
         try:
-            new = current(ctx).replace(user="" if value is None else str(value))
+            new = current(ctx).replace(user="" if value is None else _text(value, hname))
         except (UriError, ValueError) as e:
             raise PVError(f"cannot set the {hname} user: {e}") from None
         _replace_uri(ctx, to, str(new))
@@ -321,7 +322,7 @@ def _make_setters(to: bool) -> dict[str, Callable[[MsgContext, Value], None]]:
         if na is None:
             raise PVError(f"the message has no valid {hname} header")
         lumps = ctx.changes.lumps
-        text = "" if value is None else str(value)
+        text = "" if value is None else _text(value, f"the {hname} display name")
         raw = text.encode("utf-8", "surrogateescape")
         try:
             if na.display_raw:

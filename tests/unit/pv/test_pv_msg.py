@@ -43,6 +43,11 @@ def test_ruri_setters_record_new_uri_not_the_message(pvt: Any) -> None:
         ("$fs", "1.2.3.4", "bad socket"),
         ("$fu", "junk", "bad URI"),
         ("$mf", "zz", "number"),
+        ("$rU", 123, "string"),
+        ("$du", 5, "string"),
+        ("$fU", 7, "string"),
+        ("$tn", 7, "string"),
+        ("$br", 7, "URI string"),
     ],
 )
 def test_setter_failures(pvt: Any, pv: str, value: Any, why: str) -> None:
