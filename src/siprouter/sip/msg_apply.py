@@ -23,21 +23,10 @@ __all__ = ["MsgChanges", "apply_changes", "header_index"]
 def header_index(msg: SipMessage) -> tuple[list[int], list[int]]:
     """Header ids and line start offsets of ``msg`` (plus one entry: the end of the last line).
 
-    Uses the parser's ``header_ids`` / ``header_offsets()`` (no per-header objects on the
-    hot path); older parsers without them fall back to their internal lists, then to the
-    public ``header_fields``.
+    The parser's public ``header_ids`` / ``header_offsets()``: no per-header objects on the
+    hot path. Both lists belong to the message: read only.
     """
-    offsets = getattr(msg, "header_offsets", None)
-    if offsets is not None:
-        return msg.header_ids, offsets()
-    hids = getattr(msg, "_hids", None)
-    private = getattr(msg, "_offsets", None)
-    if hids is not None and private is not None:
-        return hids, private()
-    fields = msg.header_fields
-    starts = [f.start for f in fields]
-    starts.append(fields[-1].end if fields else msg.headers_end)
-    return [f.hid for f in fields], starts
+    return msg.header_ids, msg.header_offsets()
 
 
 def _line(text: bytes | str) -> bytes:
