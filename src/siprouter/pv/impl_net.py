@@ -1,6 +1,6 @@
 """Network and routing-state pseudo-variables: where the message came from and arrived
 ($si $sp $Ri $Rp $RAi $RAp $pr $proto $af(id|name)), the forced send socket ($fs), the
-destination set ($br $bR) and flags ($mf $mF $bf $bF).
+destination set ($br $bR) and flags ($mf $mF $bf $bF $sf $sF).
 
 Formats follow Kamailio 5.6.3: addresses without IPv6 brackets; ports ints; $pr/$proto
 lower case ("udp"); $su/$Ru are "sip:ip:port" (IPv6 in brackets), $sut/$Rut add
@@ -180,6 +180,33 @@ def set_bf(ctx: MsgContext, value: Value) -> None:
     ctx.bflags = _flags(value, "$bf")
 
 
+# Script flags (kex's setsflag/issflagset/resetsflag; $sf/$sF) are per message in
+# Kamailio 5.6.3 (a second message starts with 0). MsgContext has no field for them yet,
+# so they live in its per-message module state under this key; kex uses the same helpers.
+SFLAGS_KEY = "core.sflags"
+
+
+def get_sflags(ctx: MsgContext) -> int:
+    m = ctx.mod
+    return int(m.get(SFLAGS_KEY, 0)) if m else 0
+
+
+def set_sflags(ctx: MsgContext, value: int) -> None:
+    ctx.module_state()[SFLAGS_KEY] = value & 0xFFFFFFFF
+
+
+def get_sf(ctx: MsgContext) -> Value:
+    return get_sflags(ctx)
+
+
+def get_sF(ctx: MsgContext) -> Value:
+    return f"{get_sflags(ctx):08x}"
+
+
+def set_sf(ctx: MsgContext, value: Value) -> None:
+    set_sflags(ctx, _flags(value, "$sf"))
+
+
 def net_specs() -> list[PVSpec]:
     """The PVSpecs of this file."""
     return [
@@ -205,4 +232,6 @@ def net_specs() -> list[PVSpec]:
         PVSpec("mF", get_mF, set_mf, doc="message flags (hex)"),
         PVSpec("bf", get_bf, set_bf, doc="branch 0 flags"),
         PVSpec("bF", get_bF, set_bf, doc="branch 0 flags (hex)"),
+        PVSpec("sf", get_sf, set_sf, doc="script flags"),
+        PVSpec("sF", get_sF, set_sf, doc="script flags (hex)"),
     ]

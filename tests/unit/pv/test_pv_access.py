@@ -55,7 +55,7 @@ def test_read_only_and_assignable_as_kamailio() -> None:
     # assignable in Kamailio 5.6.3 (kamailio -c accepts `$x = "1";`)
     for text in ["$ru", "$rU", "$rd", "$rp", "$du", "$fs", "$br", "$mf", "$bf", "$mF", "$bF",
                  "$fu", "$fU", "$fd", "$fn", "$tu", "$tU", "$td", "$tn", "$var(x)", "$avp(x)",
-                 "$xavp(x)", "$shv(x)", "$ruri", "$from", "$to", "$duri"]:  # fmt: skip
+                 "$xavp(x)", "$shv(x)", "$ruri", "$from", "$to", "$duri", "$sf", "$sF"]:  # fmt: skip
         assert not comp.compile_text(text).read_only, text
     # refused by kamailio -c: "read only pvar in assignment left side"
     for text in ["$rP", "$rz", "$ou", "$oU", "$dd", "$dp", "$dP", "$bR", "$hdr(X)", "$hdrc(X)",

@@ -137,7 +137,7 @@ READS = ["$ru", "$rU", "$rd", "$rp", "$rP", "$rz", "$ou", "$oU", "$du", "$dd", "
          "$fs", "$br", "$bR", "$mf", "$mF", "$bf", "$bF", "$version(num)",
          "$(mb{s.encode.hexa})", "$rc", "$retcode", "$null", "$ruri", "$from", "$to", "$duri",
          "$ouri", "$od", "$op", "$oP", "$fUl", "$tUl", "$rUl", "$su", "$sut", "$Ru", "$Rut",
-         "$RAu", "$RAut"]  # fmt: skip
+         "$RAu", "$RAut", "$sf", "$sF"]  # fmt: skip
 
 
 @dataclass
@@ -180,7 +180,7 @@ CASES = [
                                 "$(ua{s.encode.hexa})", "$(hdr(X-Fold)[*]{s.encode.hexa})"]),
     Case("hfl2", REGISTER, reads=HFL_READS),
     Case("set1", INVITE, [("$rU", "newuser"), ("$rd", "h.example"), ("$rp", 5080),
-                          ("$du", "sip:1.2.3.4:5090;transport=tcp"), ("$mf", 9), ("$bf", 33),
+                          ("$du", "sip:1.2.3.4:5090;transport=tcp"), ("$mf", 9), ("$bf", 33), ("$sf", 6),
                           ("$br", "sip:c@z"), ("$fs", "udp:127.0.0.1:{kport}")]),
     Case("set2", REGISTER, [("$rU", "u2"), ("$rp", None), ("$du", "sips:h.example"),
                             ("$du", None), ("$br", "sip:a@b"), ("$br", "sip:b@c")]),

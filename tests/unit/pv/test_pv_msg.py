@@ -104,6 +104,18 @@ def test_branches_and_flags(pvt: Any) -> None:
     ]
 
 
+def test_script_flags_are_per_message(pvt: Any) -> None:
+    """Kamailio 5.6.3: setsflag(2) in one message, the next one starts with $sf = 0."""
+    from siprouter.pv.impl_net import get_sflags, set_sflags
+
+    a, b = pvt.make_ctx(), pvt.make_ctx()
+    b.script = a.script
+    set_sflags(a, 4)
+    assert [pvt.get(a, "$sf"), pvt.get(a, "$sF"), pvt.get(b, "$sf")] == [4, "00000004", 0]
+    pvt.put(b, "$sf", 9)
+    assert get_sflags(b) == 9 and get_sflags(a) == 4
+
+
 def test_from_to_setters_are_lumps(pvt: Any) -> None:
     ctx = pvt.make_ctx()
     pvt.put(ctx, "$fU", "carl")
