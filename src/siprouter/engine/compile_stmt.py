@@ -5,7 +5,8 @@ the recursion level the block runs at (1 for a top-level route, +1 per route() c
 Kamailio counts every nested action list (if/else bodies, switch cases, while bodies,
 sub-routes) towards max_recursive_level; the nesting depth of a block inside its route
 is known here, so each nested body tests `lvl > MAX - depth` (one compare of a local
-with a constant) and a route call `lvl > MAX - depth - 1`.
+with a constant) and a route call `lvl > MAX - depth - 1`. Top-level blocks always run
+at level 1, so there the guards are decided at compile time and vanish.
 
 Return code of a block that ends without `return` (Kamailio 5.6.3): the value of the
 last statement executed at its top level (a function's or route's return code; 1 for
@@ -97,6 +98,16 @@ class RouteCompiler(ExprCompiler):
         em = self.em
         self.depth += 1
         limit = self.params.max_recursive_level - self.depth
+        if self.top and limit >= 1:
+            # a top-level block always runs at level 1: the guard is statically false
+            if body:
+                self.stmts(body, tail)
+            elif tail:
+                em.emit("_v = 1", pos.line)
+            else:
+                em.emit("pass", pos.line)
+            self.depth -= 1
+            return
         where = repr(self.where(pos))
         em.emit(f"if lvl > {limit}:", pos.line)
         with em.block():
@@ -315,6 +326,8 @@ class RouteCompiler(ExprCompiler):
             fname = self.route_names.get(target)
             if fname is None:
                 raise err(f"route '{target}' is not defined", node.pos)
+            if self.top and limit >= 1:  # level 1 + k is within the limit: no guard
+                return E(f"_rret(ctx, {fname}(ctx, {1 + k}))", "act")
             call = f"({fname}(ctx, lvl + {k}) if lvl <= {limit} else _too_deep(lvl + {k}, {where}))"
             return E(f"_rret(ctx, {call})", "act")
         name = self.as_value(self.expr(target))
