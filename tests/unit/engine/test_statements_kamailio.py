@@ -30,6 +30,7 @@ route[RET_EXPR] { $var(m) = -2; return $var(m) - 1; }
 route[DEEP] { $var(d) = $var(d) + 1; route(DEEP); }
 route[EXITER] { mark("in-exiter"); exit; mark("not-here"); }
 route[DYN_1] { mark("dyn-1"); return 3; }
+route[1] { mark("one"); return 4; }
 route[E_WBREAK] { route(RM2); $var(i) = 0; while (1) { $var(i) = $var(i) + 1; if ($var(i) > 2) break; } }
 route[E_WNONE] { route(RM2); while (0) { $var(i) = 1; } }
 route[E_SWFALL] { route(RM2); $var(a) = 1; switch ($var(a)) { case 1: $var(b) = 1; case 2: route(RM2); } }
@@ -250,8 +251,10 @@ PROGRAMS: list[tuple[str, str, str, list[str]]] = [
         """
         $var(n) = "DYN_"; $var(k) = 1;
         route($var(n) + $var(k)); $var(rc) = $rc; show("rc");
+        route(1); route("1"); $var(rc) = $rc; show("rc");
+        $var(n) = 1; route($var(n)); $var(rc) = $rc; show("rc");
         """,
-        ["dyn-1", "rc=[3]"],
+        ["dyn-1", "rc=[3]", "one", "one", "rc=[4]", "one", "rc=[4]"],
     ),
 ]
 
