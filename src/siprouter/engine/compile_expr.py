@@ -241,23 +241,17 @@ class ExprCompiler:
 
     def binop(self, node: ast.BinOp) -> E:
         check_types(node)
-        e = self._binop(node)
-        if e.typ == "act" or node.op in ("=~", "!~"):
-            return e
-        return fold(e, *self._operands)
+        if node.op in ("=~", "!~"):
+            return self.regex_match(node)
+        a, b = self.expr(node.left), self.expr(node.right)
+        return fold(self._binop(node, a, b), a, b)
 
-    def _binop(self, node: ast.BinOp) -> E:
+    def _binop(self, node: ast.BinOp, a: E, b: E) -> E:
         op = node.op
         if op in ("&&", "||"):
-            a, b = self.expr(node.left), self.expr(node.right)
-            self._operands = (a, b)
             pyop = "and" if op == "&&" else "or"
             code = f"({self.as_nonzero(a)} {pyop} {self.as_nonzero(b)})"
             return E(code, "bool", a.fail or b.fail)
-        if op in ("=~", "!~"):
-            return self.regex_match(node)
-        a, b = self.expr(node.left), self.expr(node.right)
-        self._operands = (a, b)
         fail = a.fail or b.fail
         if op == "+":
             if a.typ in ("int", "bool", "act"):
