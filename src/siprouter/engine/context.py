@@ -59,6 +59,7 @@ frame (no cost on the hot path).
 from __future__ import annotations
 
 import sys
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -234,8 +235,9 @@ class MsgContext:
 
 _DEFAULT_RCV = ReceiveInfo()
 
-# code objects of compiled routes -> route name (filled by the compiler)
-ROUTE_CODE_NAMES: dict[Any, str] = {}
+# code objects of compiled routes -> route name (filled by the compiler); weak keys, so
+# a reloaded config's old code goes away with it
+ROUTE_CODE_NAMES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
 def cfg_location() -> tuple[str, int, str]:
