@@ -65,7 +65,7 @@ def load_config(options: Options) -> LoadedConfig:
     check_listen_addresses(config, options)
     from ..engine.compiler import compile_routes
 
-    compiled = compile_routes(config, modules, defines=pre.defines)
+    compiled = compile_routes(config, modules, defines=pre.defines, all_errors=options.all_errors)
     return LoadedConfig(options.cfg_file, pre, config, modules, compiled)
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from siprouter.cfg import ast
-from siprouter.cfg.errors import ConfigError
+from siprouter.cfg.errors import ConfigError, ConfigErrors
 from siprouter.modules.loader import LoadedModules
 from siprouter.modules.registry import block_route_type
 
@@ -167,9 +167,11 @@ def compile_routes(
     *,
     params: Params | None = None,
     defines: Any = None,
+    all_errors: bool = False,
 ) -> CompiledConfig:
     """Compile every routing block of `config` (already checked) to Python.
-    `defines` (the preprocessor's #!define table) serves $def(NAME)."""
+    `defines` (the preprocessor's #!define table) serves $def(NAME). Raises the first
+    ConfigError, or with `all_errors` a ConfigErrors with the first of each block."""
     p = params if params is not None else params_from_config(config)
     bind = make_binder(modules, defines)
     info = CompileInfo(flags=flag_table(config.flags))
@@ -177,12 +179,22 @@ def compile_routes(
     names: dict[int, str] = {id(b): _fn_name(b, i) for i, b in enumerate(blocks)}
     sub_names = {b.name: names[id(b)] for b in config.routes.get("route", {}).values()}
     emitters: dict[str, Emitter] = {}
+    errors: list[ConfigError] = []
     for blk in blocks:
         fname = blk.pos.file
         em = emitters.get(fname)
         if em is None:
             em = emitters[fname] = Emitter(fname, ns=_runtime_ns())
-        RouteCompiler(em, modules, info, p, blk, sub_names, bind).compile(names[id(blk)])
+        mark = len(em.lines)
+        try:
+            RouteCompiler(em, modules, info, p, blk, sub_names, bind).compile(names[id(blk)])
+        except ConfigError as e:
+            if not all_errors:
+                raise
+            errors.append(e)
+            del em.lines[mark:]
+    if errors:
+        raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
     out = CompiledConfig(params=p, sources=emitters)
     spaces = []
     for em in emitters.values():

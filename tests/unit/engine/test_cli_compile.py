@@ -50,3 +50,14 @@ def test_dump_python(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     # every generated line names the cfg line it comes from
     assert f"# {cfg}:5" in out and f"# {cfg}:3" in out
     compile(out, "dump", "exec")  # the dump is valid Python
+
+
+def test_all_errors_reports_each_block(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "x.cfg"
+    cfg.write_text(
+        "request_route {\n    forward();\n}\nroute[A] {\n    forward_tcp();\n}\nroute[B] {\n    exit;\n}\n"
+    )
+    assert run(["-c", "--all-errors", "-f", str(cfg)]) != 0
+    err = capsys.readouterr().err
+    assert f"{cfg}:2:" in err and "'forward'" in err
+    assert f"{cfg}:5:" in err and "'forward_tcp'" in err
