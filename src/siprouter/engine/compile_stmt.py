@@ -237,7 +237,7 @@ class RouteCompiler(ExprCompiler):
         em.emit(f"_r = {code}", line)
         em.emit("if type(_r) is not int: _r = _norm(_r)", line)
         em.emit("ctx.rc = _r", line)
-        em.emit("if _r == 0: raise _Exit(0)", line)
+        em.emit("if _r == 0: return 0" if self.top else "if _r == 0: raise _Exit(0)", line)
         if tail:
             em.emit("_v = _r", line)
 
