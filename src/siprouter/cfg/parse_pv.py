@@ -52,7 +52,7 @@ def parse_pv(tok: Token, p: ParserBase) -> ast.PV:
     else:
         body = raw[1:]
         full = False
-    end = _name_end(body, 0)
+    end = 1 if body.startswith("?") else _name_end(body, 0)  # `$?` is the return code
     if end == 0:
         raise bad("expected a name")
     name = body[:end]

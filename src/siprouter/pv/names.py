@@ -34,6 +34,7 @@ CORE_PVS: dict[str, PVName] = {
         PVName("null", InnerName.NONE, True, "core"),
         PVName("rc", InnerName.NONE, True, "core"),
         PVName("retcode", InnerName.NONE, True, "core"),
+        PVName("?", InnerName.NONE, True, "core"),
         PVName("env", InnerName.REQUIRED, True, "core"),
         PVName("envn", InnerName.REQUIRED, True, "core"),
         PVName("def", InnerName.REQUIRED, True, "core"),
