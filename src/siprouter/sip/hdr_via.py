@@ -54,6 +54,13 @@ _VIA_FAST_RE = re.compile(
     rb'((?:[ \t]*;[ \t]*[^ \t\r\n;=,"<>]+(?:[ \t]*=[ \t]*[^ \t\r\n;,"<>]*)?)*)[ \t]*\Z'
 )
 _NUM_PARAM_RE = re.compile(rb"(?i);[ \t\r\n]*(?:rport|ttl)[ \t\r\n]*=")
+# the hot case of a whole Via header value, leading/trailing blanks included: one via-parm,
+# an upper-case common transport, a plain host, params without blanks or quotes
+_VIA_HOT_RE = re.compile(
+    rb"[ \t]*(SIP/2\.0/(UDP|TCP|TLS|SCTP|WSS|WS) (\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)"
+    rb"(?::([0-9]{1,5}))?((?:;[A-Za-z0-9.!%*_+`'~-]+(?:=[^ \t\r\n;,\"<>]*)?)*))[ \t]*\Z"
+)
+_TRANSPORTS = {t.encode(): t for t in ("UDP", "TCP", "TLS", "SCTP", "WS", "WSS")}
 
 
 class Via:
@@ -227,6 +234,39 @@ def _parse_one(data: bytes, s: int, e: int) -> Via:
         pb,
         data,
     )
+
+
+def fast_via(data: bytes, start: int, end: int) -> list[Via] | None:
+    """The hot case of ``parse_via`` (see ``_VIA_HOT_RE``) in one regex match, or None when
+    the value has another shape (``parse_via`` then takes it, with the same result for the
+    values this accepts). ``start``/``end`` may include surrounding blanks."""
+    m = _VIA_HOT_RE.match(data, start, end)
+    if m is None:
+        return None
+    s, e = m.span(1)
+    pb = m.start(5)
+    if pb < e and _NUM_PARAM_RE.search(data, pb, e) is not None:
+        return None  # rport=/ttl= values are checked by the careful path
+    port_b = m.group(4)
+    port = None
+    if port_b is not None:
+        port = int(port_b)
+        if port > 65535:
+            return None
+    return [
+        Via(
+            "SIP",
+            "2.0",
+            _TRANSPORTS[m.group(2)],
+            m.group(3).decode(),
+            port,
+            None if pb < e else [],
+            s,
+            e,
+            pb,
+            data,
+        )
+    ]
 
 
 def parse_via(data: bytes, start: int, end: int) -> list[Via]:

@@ -99,9 +99,9 @@ from .hdr_misc import (
     parse_token_list,
     parse_uint,
 )
-from .hdr_nameaddr import NameAddr, parse_nameaddr, parse_nameaddr_list
+from .hdr_nameaddr import NameAddr, fast_nameaddr, parse_nameaddr, parse_nameaddr_list
 from .hdr_params import split_commas, unfold
-from .hdr_via import Via, parse_via
+from .hdr_via import Via, fast_via, parse_via
 
 __all__ = [
     "MAX_HEADERS",
@@ -148,6 +148,11 @@ _METHODS = {
     ]
 }
 _CTL = re.compile(rb"[\x00-\x20\x7f]")
+# the hot CSeq shape (applied to the header line after the ':'): up to 9 digits (so always
+# within 2**32-1), one space, a method; anything else goes to hdr_cseq.parse_cseq
+# the hot request line: a known method, a Request-URI without blanks or controls, CRLF
+_REQ_LINE_HOT_RE = re.compile(rb"([A-Z]+) ([^\x00-\x20\x7f]+) SIP/2\.0\r\n")
+_CSEQ_HOT_RE = re.compile(rb"[ \t]*([0-9]{1,9}) ([A-Z]+)[ \t]*\Z")
 
 _NAME_TO_ID = H.NAME_TO_ID
 _RAW_NAME_TO_ID = H.RAW_NAME_TO_ID
@@ -569,6 +574,44 @@ class SipMessage:
             return []
         return [self.parsed(i) for i, h in enumerate(self._hids) if h == hid]
 
+    # The routing accessors try one regex for the common shape of their header first (the
+    # ``_hot_*`` helpers); anything else goes through ``parsed`` and the careful parsers,
+    # which give the same forms for what the fast path accepts (tests/unit/sip/
+    # test_message_fast.py compares both over every test message).
+
+    def _value_bounds(self, i: int) -> tuple[int, int]:
+        """(start, end) of header i's value in ``data``: after the ':' up to the end of the
+        line, blanks not trimmed."""
+        st = self._starts
+        if st is not None:
+            base = st[i]
+        elif i < 8:  # see _span
+            base = self.headers_start + sum(map(len, self._lines[:i])) + 2 * i
+        else:
+            base = self._offsets()[i]
+        return base + len(self._names[i]) + 1, base + len(self._lines[i])
+
+    def _hot_via(self, i: int) -> list[Via]:
+        s, e = self._value_bounds(i)
+        form = fast_via(self.data, s, e)
+        if form is None:
+            return self.parsed(i)  # type: ignore[no-any-return]
+        self._cache[i] = form
+        return form
+
+    def _hot_nameaddr(self, i: int) -> NameAddr:
+        s, e = self._value_bounds(i)
+        data = self.data
+        if s < e and data[s] == 32:
+            s += 1
+        form = None
+        if s < e and data[s] not in _WSI and data[e - 1] not in _WSI:
+            form = fast_nameaddr(data, s, e)
+        if form is None:
+            return self.parsed(i)  # type: ignore[no-any-return]
+        self._cache[i] = form
+        return form
+
     @property
     def via1(self) -> Via | None:
         """The topmost Via (first element of the first Via header)."""
@@ -577,7 +620,7 @@ class SipMessage:
             return None
         i = hids.index(VIA_ID)
         form = self._cache.get(i)
-        return (self.parsed(i) if form is None else form)[0]
+        return (self._hot_via(i) if form is None else form)[0]
 
     @property
     def via2(self) -> Via | None:
@@ -597,7 +640,7 @@ class SipMessage:
             return None
         i = hids.index(FROM_ID)
         form = self._cache.get(i)
-        return self.parsed(i) if form is None else form
+        return self._hot_nameaddr(i) if form is None else form
 
     @property
     def to(self) -> NameAddr | None:
@@ -606,7 +649,7 @@ class SipMessage:
             return None
         i = hids.index(TO_ID)
         form = self._cache.get(i)
-        return self.parsed(i) if form is None else form
+        return self._hot_nameaddr(i) if form is None else form
 
     @property
     def callid(self) -> str | None:
@@ -615,7 +658,14 @@ class SipMessage:
             return None
         i = hids.index(CALL_ID_ID)
         form = self._cache.get(i)
-        return self.parsed(i) if form is None else form
+        if form is None:
+            line = self._lines[i]
+            v = line[len(self._names[i]) + 1 :].strip(b" \t")
+            if v and b" " not in v and b"\t" not in v and b"\n" not in v and b"\r" not in v:
+                form = self._cache[i] = v.decode("utf-8", "surrogateescape")
+            else:
+                form = self.parsed(i)
+        return form  # type: ignore[no-any-return]
 
     @property
     def cseq(self) -> CSeq | None:
@@ -624,7 +674,14 @@ class SipMessage:
             return None
         i = hids.index(CSEQ_ID)
         form = self._cache.get(i)
-        return self.parsed(i) if form is None else form
+        if form is None:
+            m = _CSEQ_HOT_RE.match(self._lines[i], len(self._names[i]) + 1)
+            method = None if m is None else _METHODS.get(m.group(2))
+            if method is not None:
+                form = self._cache[i] = CSeq(int(m.group(1)), method)  # type: ignore[union-attr]
+            else:
+                form = self.parsed(i)
+        return form  # type: ignore[no-any-return]
 
     @property
     def max_forwards(self) -> int | None:
@@ -633,7 +690,13 @@ class SipMessage:
             return None
         i = hids.index(MAX_FORWARDS_ID)
         form = self._cache.get(i)
-        return self.parsed(i) if form is None else form
+        if form is None:
+            v = self._lines[i][len(self._names[i]) + 1 :].strip(b" \t")
+            if v.isdigit() and len(v) <= 3 and int(v) <= 255:
+                form = self._cache[i] = int(v)
+            else:
+                form = self.parsed(i)
+        return form  # type: ignore[no-any-return]
 
     @property
     def expires(self) -> int | None:
@@ -786,6 +849,21 @@ def _fail(reason: str, status: int = 400, offset: int | None = None) -> SipParse
 
 
 def _parse_first_line(msg: SipMessage, data: bytes, pos: int, eol: int) -> None:
+    m = _REQ_LINE_HOT_RE.match(data, pos, eol + 1)
+    if m is not None:
+        name = _METHODS.get(m.group(1))
+        if name is not None:  # the common request line: no checks left to make
+            rs, re_ = m.span(2)
+            msg.first_line_end = eol - 1
+            msg.version = "SIP/2.0"
+            msg.is_request = True
+            msg.status = 0
+            msg.reason = b""
+            msg._method = name
+            msg.ruri = data[rs:re_].decode("utf-8", "surrogateescape")
+            msg.ruri_start = rs
+            msg.ruri_end = re_
+            return
     line_end = eol - 1 if eol > pos and data[eol - 1] == 0x0D else eol
     if line_end == pos:
         raise _fail("empty first line", 400, pos)
@@ -1050,7 +1128,8 @@ def frame_length(buf: bytes, *, accept_no_cl: bool = False) -> int | None:
         return 1  # a stray CR or LF: a one-byte keep-alive
     # the empty line: the first LF followed by CRLF or LF (as parse_message reads lines)
     he = buf.find(b"\n\r\n")
-    he_lf = buf.find(b"\n\n", 0, he if he >= 0 else len(buf))
+    # an LF LF that starts before that LF CR LF ("\n\n\r\n" ends at its first LF pair)
+    he_lf = buf.find(b"\n\n", 0, he + 1 if he >= 0 else len(buf))
     if he_lf >= 0:
         hdr_end, body = he_lf, he_lf + 2
     elif he >= 0:

@@ -38,6 +38,7 @@ What Kamailio 5.6 does, checked against the installed binary
 from __future__ import annotations
 
 import hashlib
+import re
 
 from .hdr_params import param_spans
 from .hdr_via import Via
@@ -129,13 +130,45 @@ class ViaFix:
         return f"ViaFix(received={self.received!r}, rport={self.rport!r})"
 
 
+_BLANK_OR_QUOTE = re.compile(rb'[ \t\r\n"]')
+
+
+def _rport_received_spans(via: Via) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """Written spans (';' .. value end) of the first ``rport`` and the first ``received``
+    parameter of ``via`` (names compared case-insensitively), None where absent.
+
+    A parsed Via's parameter run is valid, so when it holds no blanks and no quotes it is
+    exactly ``(;name[=value])*`` and a split finds the spans; otherwise ``param_spans``."""
+    data = via._data
+    ps = via.params_start
+    end = via.end
+    if ps >= end:
+        return None, None
+    rport = recv = None
+    seg = data[ps:end]
+    if seg[:1] == b";" and _BLANK_OR_QUOTE.search(seg) is None:
+        pos = ps
+        for p in seg[1:].split(b";"):
+            nxt = pos + 1 + len(p)
+            name = p.partition(b"=")[0].lower()
+            if name == b"rport":
+                if rport is None:
+                    rport = (pos, nxt)
+            elif name == b"received" and recv is None:
+                recv = (pos, nxt)
+            pos = nxt
+        return rport, recv
+    for name, start, stop in param_spans(data, ps, end):
+        if name == "rport" and rport is None:
+            rport = (start, stop)
+        elif name == "received" and recv is None:
+            recv = (start, stop)
+    return rport, recv
+
+
 def via_fix(via: Via, src_ip: str, src_port: int, *, force_rport: bool = False) -> ViaFix:
     """RFC 3261 18.2.1 + RFC 3581 as Kamailio applies them to a received request."""
-    has_rport = False
-    for name, _ in via.params:
-        if name == "rport" or name.lower() == "rport":
-            has_rport = True
-            break
+    has_rport = _rport_received_spans(via)[0] is not None
     ip = src_ip[1:-1] if src_ip[:1] == "[" else src_ip
     received = ip if has_rport or not host_matches_ip(via.host, ip) else None
     rport = src_port if has_rport or force_rport else None
@@ -144,23 +177,11 @@ def via_fix(via: Via, src_ip: str, src_port: int, *, force_rport: bool = False) 
 
 def _spans(via: Via, fix: ViaFix) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
     """Written spans (';' .. value end) of the rport and received params that ``fix``
-    rewrites in place; one scan of the params, only when such a param exists."""
-    want_rport = want_recv = False
-    for name, _ in via.params:
-        low = name.lower()
-        if low == "rport":
-            want_rport = fix.rport is not None
-        elif low == "received":
-            want_recv = fix.received is not None
-    if not (want_rport or want_recv):
+    rewrites in place (None for a param that is absent or that ``fix`` leaves alone)."""
+    if fix.rport is None and fix.received is None:
         return None, None
-    rport = recv = None
-    for name, start, end in param_spans(via._data, via.params_start, via.end):
-        if name == "rport" and want_rport and rport is None:
-            rport = (start, end)
-        elif name == "received" and want_recv and recv is None:
-            recv = (start, end)
-    return rport, recv
+    rport, recv = _rport_received_spans(via)
+    return (rport if fix.rport is not None else None), (recv if fix.received is not None else None)
 
 
 def _anchor(via: Via) -> int:

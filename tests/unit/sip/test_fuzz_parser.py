@@ -195,6 +195,7 @@ _HEAD = (
             _HEAD + b"Content-Length: 0\n\r\n\r\n",
             id="lf-crlf-crlf",
         ),
+        pytest.param(_HEAD + b"Content-Length: 2\n\n\r\n", id="lf-lf-then-crlf-body"),
     ],
 )
 def test_tcp_framing_agrees_with_the_parser(data: bytes) -> None:
