@@ -4,7 +4,8 @@ preprocess (includes, defines, substs) -> parse (AST with positions) -> load the
 named by --loadmodule and set --modparam -> check (core parameters, the config's
 loadmodule/modparam, routes: functions, arguments, PVs) -> listen addresses resolve ->
 compile the routing blocks (engine/compiler.py: fixups, regexes, route() targets, core
-functions the engine cannot run yet), so `-c` reports what start-up would.
+functions the engine cannot run yet), so `-c` reports what start-up would; then, without
+-c, runtime/server.py serves the config.
 Each stage raises ConfigError/ConfigErrors with file:line:col; `run_config_action` turns
 the outcome into what Kamailio prints and the exit status it returns.
 """
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
-from ..cli import EXIT_ERROR, EXIT_NOT_IMPLEMENTED, EXIT_OK
+from ..cli import EXIT_ERROR, EXIT_OK
 from ..modules.loader import LoadedModules
 from ..options import Action, Options
 from . import ast
@@ -155,12 +156,9 @@ def run_config_action(
     if options.action is Action.CHECK:
         err.write("config file ok, exiting...\n")
         return EXIT_OK
-    err.write(
-        f"config file {loaded.path} ok, but siprouter cannot serve it yet: the network "
-        "runtime (listeners, workers) is not implemented in this version.\n"
-        "Use -c to check a config.\n"
-    )
-    return EXIT_NOT_IMPLEMENTED
+    from ..runtime.server import serve
+
+    return serve(loaded, options, out, err)
 
 
 def _run_from_stdin(

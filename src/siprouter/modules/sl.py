@@ -1,0 +1,194 @@
+"""The `sl` module: stateless replies to the request being routed.
+
+Functions (REQUEST route, as `kamailio -c` 5.6.3 accepts them; send_reply also in
+FAILURE and ONREPLY routes):
+
+* `sl_send_reply(code, reason)`: code 100..699 and reason, both may hold pseudo-variables
+  (`sl_send_reply("404", "No $rU here")`); `sl_reply(...)` is the same function;
+* `send_reply(code, reason)`: the same while siprouter has no tm (Kamailio sends it
+  statefully when a transaction exists);
+* `sl_reply_error()`: a reply for the last internal error; with none recorded, Kamailio's
+  `500 I'm terribly sorry, server error occurred (1/SL)`.
+
+The reply is built by sip/reply.build_reply: the Server line from the server_header /
+server_signature core parameters, received/rport on the top Via, a To tag that is stable
+across retransmissions (sl_to_tag) for code >= 180. It goes to sip/via.reply_address
+(source IP, rport or Via port) from the socket the request arrived on
+(runtime/state.send_udp). A reply to ACK is refused (-1) as in Kamailio. Every reply sent
+is also appended to `ctx.sent` as ("reply", (host, port), bytes) when that list exists
+(tests and the offline runner).
+
+Return codes: 1 sent, -1 failure (bad code, a header the reply needs does not parse, no
+socket to send from).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from siprouter.cfg.errors import ConfigError
+from siprouter.engine.context import MF_FORCE_RPORT, MsgContext
+from siprouter.modules.registry import ArgKind, FunctionSpec, ModuleExports, RouteType
+from siprouter.pv.format import Format, compile_format
+from siprouter.runtime import state
+from siprouter.sip.errors import SipParseError
+from siprouter.sip.reply import build_reply
+from siprouter.sip.via import reply_address
+
+log = logging.getLogger("siprouter.sl")
+
+#: the reply of sl_reply_error() when no error was recorded (Kamailio's E_UNSPEC text)
+DEFAULT_ERROR = (500, "I'm terribly sorry, server error occurred (1/SL)")
+
+
+def _fix_code(arg: Any) -> int | Format:
+    if isinstance(arg, int):
+        code = arg
+    else:
+        text = str(arg).strip()
+        if "$" in text:
+            try:
+                return compile_format(text)
+            except ConfigError as e:
+                raise ValueError(e.message) from None
+        try:
+            code = int(text)
+        except ValueError:
+            raise ValueError(f"reply code {text!r} is not a number") from None
+    if not 100 <= code <= 699:
+        raise ValueError(f"reply code {code} is not in 100..699")
+    return code
+
+
+def _fix_reason(arg: Any) -> str | Format:
+    text = str(arg)
+    if "$" not in text:
+        return text
+    try:
+        fmt = compile_format(text)
+    except ConfigError as e:
+        raise ValueError(e.message) from None
+    return fmt.constant if fmt.constant is not None else fmt
+
+
+def fixup_reply(args: Sequence[Any]) -> list[Any]:
+    """sl_send_reply(code, reason): the code as an int (or a format when it has PVs),
+    the reason as text (or a format)."""
+    return [_fix_code(args[0]), _fix_reason(args[1])]
+
+
+def send_sl_reply(ctx: MsgContext, code: int, reason: str) -> int:
+    """Build and send a stateless reply to ctx.msg; 1 when sent, -1 on failure."""
+    msg = ctx.msg
+    if not msg.is_request:
+        log.error("sl_send_reply: the message is a reply, not a request")
+        return -1
+    if msg.method == "ACK":
+        log.warning("sl_send_reply: I won't send a reply for ACK!!")
+        return -1
+    rcv = ctx.rcv
+    settings = state.SETTINGS
+    force_rport = settings.force_rport or bool(ctx.msg_flags & MF_FORCE_RPORT)
+    try:
+        via = msg.via1
+        if via is None:
+            raise SipParseError("no Via header")
+        data = build_reply(
+            msg,
+            code,
+            reason,
+            server_header=settings.server_header,
+            src=(rcv.src_ip, rcv.src_port),
+            force_rport=force_rport,
+        )
+        dest = reply_address(
+            via,
+            rcv.src_ip,
+            rcv.src_port,
+            rcv.proto,
+            force_rport=force_rport,
+            reply_to_via=settings.reply_to_via,
+        )
+    except (SipParseError, ValueError) as e:
+        log.error("sl_send_reply: cannot build the %d reply: %s", code, e)
+        return -1
+    if ctx.sent is not None:
+        ctx.sent.append(("reply", dest, data))
+    if rcv.proto != "udp":
+        log.error("sl_send_reply: sending over %s is not implemented yet", rcv.proto)
+        return -1
+    if state.SOCKETS and not state.send_udp(rcv.dst_ip, rcv.dst_port, dest, data):
+        return -1
+    if not state.SOCKETS and ctx.sent is None:
+        log.error("sl_send_reply: no socket to send from (the server is not running)")
+        return -1
+    ctx.module_state()["sl_replied"] = code
+    return 1
+
+
+def sl_send_reply(ctx: MsgContext, code: int | Format, reason: str | Format) -> int:
+    if not isinstance(code, int):
+        text = code.render(ctx).strip()
+        try:
+            code = int(text)
+        except ValueError:
+            log.error("sl_send_reply: reply code %r is not a number", text)
+            return -1
+        if not 100 <= code <= 699:
+            log.error("sl_send_reply: reply code %d is not in 100..699", code)
+            return -1
+    if not isinstance(reason, str):
+        reason = reason.render(ctx)
+    return send_sl_reply(ctx, code, reason)
+
+
+def sl_reply_error(ctx: MsgContext) -> int:
+    err = ctx.module_state().get("ser_error")
+    code, reason = err if err is not None else DEFAULT_ERROR
+    return send_sl_reply(ctx, code, reason)
+
+
+_S = ArgKind.STR
+_REQ = RouteType.REQUEST
+
+EXPORTS = ModuleExports.of(
+    "sl",
+    functions=[
+        FunctionSpec(
+            "sl_send_reply",
+            sl_send_reply,
+            (2,),
+            (_S, _S),
+            route_types=_REQ,
+            fixup=fixup_reply,
+            doc="stateless reply code + reason (PVs allowed)",
+        ),
+        FunctionSpec(
+            "sl_reply",
+            sl_send_reply,
+            (2,),
+            (_S, _S),
+            route_types=_REQ,
+            fixup=fixup_reply,
+            doc="alias of sl_send_reply",
+        ),
+        FunctionSpec(
+            "send_reply",
+            sl_send_reply,
+            (2,),
+            (_S, _S),
+            route_types=_REQ | RouteType.FAILURE | RouteType.ONREPLY,
+            fixup=fixup_reply,
+            doc="reply (stateless until siprouter has tm)",
+        ),
+        FunctionSpec(
+            "sl_reply_error",
+            sl_reply_error,
+            (0,),
+            route_types=_REQ,
+            doc="reply for the last internal error",
+        ),
+    ],
+)

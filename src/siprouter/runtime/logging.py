@@ -1,0 +1,192 @@
+"""Kamailio-style log lines for the running server: levels, stderr or syslog.
+
+Levels are Kamailio's numbers: L_ALERT -5, L_BUG -4, L_CRIT2 -3, L_CRIT -2, L_ERR -1,
+L_WARN 0, L_NOTICE 1, L_INFO 2, L_DBG 3. A line is written when its level is <= the
+`debug` level (core parameter, or -d/--debug on the command line).
+
+With log_stderror=yes / -E a line goes to stderr as Kamailio 5.6.3 writes it:
+
+    ` 1(32230) INFO: <script>: got OPTIONS from 127.0.0.1:46157`
+
+(process number right-aligned in 2 columns, pid, level name, the module in angle brackets
+for the core and the script); otherwise it goes to syslog with log_facility/log_name.
+
+`LOG` is the process-wide `ServerLog`; `enabled(level)` is the cheap check callers make
+before formatting anything. `install_python_bridge()` routes the `logging` records of the
+engine and pv layers (`siprouter.*` loggers) through the same output.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import syslog
+from typing import TextIO
+
+L_ALERT, L_BUG, L_CRIT2, L_CRIT, L_ERR, L_WARN, L_NOTICE, L_INFO, L_DBG = range(-5, 4)
+
+LEVEL_NAMES: dict[str, int] = {
+    "L_ALERT": L_ALERT,
+    "L_BUG": L_BUG,
+    "L_CRIT2": L_CRIT2,
+    "L_CRIT": L_CRIT,
+    "L_ERR": L_ERR,
+    "L_WARN": L_WARN,
+    "L_NOTICE": L_NOTICE,
+    "L_INFO": L_INFO,
+    "L_DBG": L_DBG,
+}
+
+# the word Kamailio prints for each level
+LEVEL_WORDS: dict[int, str] = {
+    L_ALERT: "ALERT",
+    L_BUG: "BUG",
+    L_CRIT2: "CRITICAL",
+    L_CRIT: "CRITICAL",
+    L_ERR: "ERROR",
+    L_WARN: "WARNING",
+    L_NOTICE: "NOTICE",
+    L_INFO: "INFO",
+    L_DBG: "DEBUG",
+}
+
+_SYSLOG_PRIO: dict[int, int] = {
+    L_ALERT: syslog.LOG_ALERT,
+    L_BUG: syslog.LOG_CRIT,
+    L_CRIT2: syslog.LOG_CRIT,
+    L_CRIT: syslog.LOG_CRIT,
+    L_ERR: syslog.LOG_ERR,
+    L_WARN: syslog.LOG_WARNING,
+    L_NOTICE: syslog.LOG_NOTICE,
+    L_INFO: syslog.LOG_INFO,
+    L_DBG: syslog.LOG_DEBUG,
+}
+
+_FACILITIES: dict[str, int] = {
+    "LOG_DAEMON": syslog.LOG_DAEMON,
+    "LOG_USER": syslog.LOG_USER,
+    **{f"LOG_LOCAL{i}": getattr(syslog, f"LOG_LOCAL{i}") for i in range(8)},
+}
+
+
+def clamp_level(level: int) -> int:
+    """A level outside L_ALERT..L_DBG is taken as the nearest one."""
+    return L_ALERT if level < L_ALERT else L_DBG if level > L_DBG else level
+
+
+class ServerLog:
+    """Where the server's log lines go, and from which level on."""
+
+    def __init__(self) -> None:
+        self.level = L_INFO
+        self.stream: TextIO | None = sys.stderr
+        self.proc_no = 0
+        self.pid = os.getpid()
+        self._syslog_open = False
+
+    def configure(
+        self,
+        *,
+        level: int,
+        to_stderr: bool,
+        facility: str = "LOG_DAEMON",
+        name: str = "siprouter",
+        stream: TextIO | None = None,
+    ) -> None:
+        """Set the level and the destination (stderr, or syslog with facility/name)."""
+        self.level = level
+        self.pid = os.getpid()
+        if to_stderr:
+            self.stream = stream if stream is not None else sys.stderr
+        else:
+            self.stream = None
+            syslog.openlog(
+                name or "siprouter", syslog.LOG_PID, _FACILITIES.get(facility, syslog.LOG_DAEMON)
+            )
+            self._syslog_open = True
+
+    def set_process(self, proc_no: int) -> None:
+        """After a fork: the process number and pid the lines carry."""
+        self.proc_no = proc_no
+        self.pid = os.getpid()
+
+    def enabled(self, level: int) -> bool:
+        return level <= self.level
+
+    def write(self, level: int, module: str, text: str) -> None:
+        """One log line at `level` from `module` ("<script>", "<core>", "sl", ...);
+        `text` is written as given (xlog formats carry their own newline)."""
+        if level > self.level:
+            return
+        level = clamp_level(level)
+        if self.stream is not None:
+            if not text.endswith("\n"):
+                text += "\n"
+            line = f"{self.proc_no:2d}({self.pid}) {LEVEL_WORDS[level]}: {module}: {text}"
+            try:
+                self.stream.write(line)
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass
+        else:
+            syslog.syslog(_SYSLOG_PRIO[level], f"{LEVEL_WORDS[level]}: {module}: {text.rstrip()}")
+
+    def core(self, level: int, text: str) -> None:
+        """A line of the core (`<core>`)."""
+        if level <= self.level:
+            self.write(level, "<core>", text)
+
+
+LOG = ServerLog()
+
+
+def _level_of(record: logging.LogRecord) -> int:
+    if record.levelno >= logging.CRITICAL:
+        return L_CRIT
+    if record.levelno >= logging.ERROR:
+        return L_ERR
+    if record.levelno >= logging.WARNING:
+        return L_WARN
+    if record.levelno >= logging.INFO:
+        return L_INFO
+    return L_DBG
+
+
+class _Bridge(logging.Handler):
+    """`logging` records of siprouter's layers written as server log lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = _level_of(record)
+        if not LOG.enabled(level):
+            return
+        module = "<script>" if record.name == "siprouter.script" else "<core>"
+        try:
+            text = record.getMessage()
+        except (TypeError, ValueError):
+            text = str(record.msg)
+        LOG.write(level, module, text)
+
+
+def python_level(level: int) -> int:
+    """The `logging` level that lets through the records `level` would write."""
+    if level >= L_DBG:
+        return logging.DEBUG
+    if level >= L_INFO:
+        return logging.INFO
+    if level >= L_WARN:
+        return logging.WARNING
+    if level >= L_ERR:
+        return logging.ERROR
+    return logging.CRITICAL
+
+
+def install_python_bridge() -> None:
+    """Route the `siprouter` logger tree through LOG, at LOG's level."""
+    root = logging.getLogger("siprouter")
+    for h in list(root.handlers):
+        if isinstance(h, _Bridge):
+            root.removeHandler(h)
+    root.addHandler(_Bridge())
+    root.setLevel(python_level(LOG.level))
+    root.propagate = False

@@ -1,0 +1,204 @@
+"""Start-up and shutdown of the running server (`siprouter -f cfg` after the checks).
+
+`serve(loaded, options, out, err)`:
+
+* reads the core parameters once (cfg/core_params.effective_params): debug (or
+  -d/--debug), log_stderror (or -E), log_facility/log_name, port, server_header /
+  server_signature, sip_parser_mode, reply_to_via, maxbuffer (or -b);
+* collects the listen addresses of `listen=`, `socket = {bind=...}` and `-l`, resolves
+  them (IP literal, interface name, host name) and binds one UDP socket per address and
+  port; prints the socket list as Kamailio does ("Listening on ...");
+* runs the receive loop in the foreground (-D, -DD), one process for now;
+* stops on SIGTERM/SIGINT, closes the sockets and returns 0.
+
+Not yet: daemonizing (no -D: a clear "not implemented" exit 3), worker processes
+(`children` is read but one process serves), TCP/TLS/SCTP listeners (a TCP listen is
+logged as not served; TLS/SCTP are a start-up error), listening on every interface
+when no listen is given (a start-up error naming the fix).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import ipaddress
+import socket
+import struct
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from siprouter.cfg.core_params import effective_params
+from siprouter.cfg.listen import ListenSpec
+from siprouter.engine.context import ScriptState
+from siprouter.sip.reply import server_header_line
+
+from . import state
+from .logging import L_INFO, L_NOTICE, L_WARN, LOG, install_python_bridge
+from .pipeline import Pipeline
+from .udp import UdpLoop, bind_udp
+
+EXIT_OK = 0
+EXIT_ERROR = 255
+EXIT_NOT_IMPLEMENTED = 3
+
+
+class StartupError(Exception):
+    """A reason the server cannot start (printed, exit status 255)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One address to bind: proto, resolved IP, port, and the spec it came from."""
+
+    proto: str
+    ip: str
+    port: int
+    spec: ListenSpec
+
+
+def listen_specs(config: Any, options: Any) -> list[ListenSpec]:
+    """Every listen definition: the config's listen= and socket binds, then -l."""
+    specs: list[ListenSpec] = []
+    for item in config.listens:
+        if item.param == "listen" and isinstance(item.spec, ListenSpec):
+            specs.append(item.spec)
+    for blk in config.sockets:
+        if blk.bind is not None and isinstance(blk.bind.spec, ListenSpec):
+            specs.append(blk.bind.spec)
+    specs.extend(options.listen)
+    return specs
+
+
+def _interface_ipv4(name: str) -> str | None:
+    """The IPv4 address of network interface `name` (SIOCGIFADDR), None if it has none."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            packed = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", name.encode()[:15]))
+        return socket.inet_ntoa(packed[20:24])
+    except OSError:
+        return None
+
+
+def resolve_addr(addr: str) -> str:
+    """An IP literal as is, an interface name to its IPv4 address, a host name to its
+    first address (StartupError when none)."""
+    try:
+        return str(ipaddress.ip_address(addr))
+    except ValueError:
+        pass
+    if addr in {n for _i, n in socket.if_nameindex()}:
+        ip = _interface_ipv4(addr)
+        if ip is None:
+            raise StartupError(f"interface '{addr}' has no IPv4 address to listen on")
+        return ip
+    try:
+        infos = socket.getaddrinfo(addr, None, type=socket.SOCK_DGRAM)
+    except OSError as e:
+        raise StartupError(f"could not resolve listen address '{addr}': {e}") from None
+    return str(infos[0][4][0])
+
+
+def endpoints(specs: list[ListenSpec], default_port: int) -> list[Endpoint]:
+    """The (proto, ip, port) to bind for each spec; a proto-less spec means udp + tcp."""
+    out: list[Endpoint] = []
+    for spec in specs:
+        protos = [spec.proto] if spec.proto else ["udp", "tcp"]
+        for proto in protos:
+            if proto in ("tls", "sctp"):
+                raise StartupError(f"listen {spec}: {proto.upper()} is not supported yet")
+            port = spec.port or default_port
+            for addr in spec.addrs:
+                ep = Endpoint(proto, resolve_addr(addr), port, spec)
+                if ep not in out:
+                    out.append(ep)
+    return out
+
+
+def _configure(params: dict[str, Any], options: Any) -> None:
+    level = options.debug if options.debug is not None else int(params["debug"])
+    LOG.configure(
+        level=level,
+        to_stderr=bool(options.log_stderr or params["log_stderror"]),
+        facility=str(params.get("log_facility") or "LOG_DAEMON"),
+        name=str(params.get("log_name") or "siprouter"),
+    )
+    install_python_bridge()
+    s = state.SETTINGS
+    s.server_header = server_header_line(
+        params.get("server_header"), bool(params["server_signature"])
+    )
+    s.sip_parser_mode = int(params.get("sip_parser_mode", 1))
+    s.reply_to_via = bool(params.get("reply_to_via"))
+    s.force_rport = bool(params.get("force_rport"))
+
+
+def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
+    """Run the server for a loaded config until SIGTERM/SIGINT; the exit status."""
+    if options.dont_fork_level == 0:
+        err.write(
+            f"config file {loaded.path} ok, but siprouter cannot run as a daemon yet: "
+            "daemon mode is not implemented in this version.\n"
+            "Run it in the foreground with -DD (add -E to log to stderr), or use -c to "
+            "check a config.\n"
+        )
+        return EXIT_NOT_IMPLEMENTED
+    try:
+        params = effective_params(loaded.config)
+        _configure(params, options)
+        eps = endpoints(listen_specs(loaded.config, options), int(params["port"]))
+        if not eps:
+            raise StartupError(
+                "no listen address: listening on every interface is not implemented yet; "
+                "add listen=udp:ADDRESS:PORT to the config or -l ADDRESS on the command line"
+            )
+        return _run(loaded, params, options, eps, out)
+    except StartupError as e:
+        err.write(f"ERROR: {e}\n")
+        return EXIT_ERROR
+
+
+def _run(
+    loaded: Any, params: dict[str, Any], options: Any, eps: list[Endpoint], out: TextIO
+) -> int:
+    rcvbuf = options.maxbuffer or int(params.get("maxbuffer") or 0) or None
+    socks: list[state.LocalSocket] = []
+    try:
+        for ep in eps:
+            if ep.proto != "udp":
+                LOG.core(
+                    L_WARN,
+                    f"main(): {ep.proto}:{ep.ip}:{ep.port} is not served: "
+                    f"only UDP is implemented in this version",
+                )
+                continue
+            try:
+                sock = bind_udp(ep.ip, ep.port, rcvbuf=rcvbuf)
+            except OSError as e:
+                raise StartupError(
+                    f"cannot bind udp:{ep.ip}:{ep.port}: {e.strerror or e}"
+                ) from None
+            ls = state.LocalSocket(
+                "udp", ep.ip, ep.port, 6 if ":" in ep.ip else 4, sock, ep.spec.name
+            )
+            socks.append(ls)
+            state.register_socket(ls)
+        if not socks:
+            raise StartupError("no UDP listen address: siprouter serves UDP only in this version")
+        out.write("Listening on \n")
+        for ls in socks:
+            host = f"[{ls.ip}]" if ls.af == 6 else ls.ip
+            out.write(f"             udp: {host}:{ls.port}\n")
+        out.flush()
+        children = int(options.children if options.children is not None else params["children"])
+        if children != 1 and LOG.enabled(L_INFO):
+            LOG.core(L_INFO, f"main(): children={children}: one process serves in this version")
+        pipeline = Pipeline(loaded.compiled, ScriptState(compiled=loaded.compiled))
+        LOG.set_process(1)
+        signo = UdpLoop(socks, pipeline.receive).run()
+        LOG.set_process(0)
+        if LOG.enabled(L_NOTICE):
+            LOG.core(L_NOTICE, f"main(): signal {signo} received, shutting down")
+        return EXIT_OK
+    finally:
+        for ls in socks:
+            ls.sock.close()
+        state.clear_sockets()

@@ -1,0 +1,74 @@
+"""Per-process runtime state the modules and the pipeline share: core settings read once
+from the config, and the open sockets to send from.
+
+`SETTINGS` holds the core parameters the hot path needs (the Server line of local
+replies, sip_parser_mode, reply_to_via, ...), computed once at start-up by
+runtime/server.py from the config and the command line. `SOCKETS` maps a local
+(proto, ip, port) to the socket bound there; `send_udp` sends a datagram from the socket
+a message arrived on (Kamailio replies from the receiving socket too).
+
+Outside a running server (unit tests, the offline runner) SOCKETS is empty: senders then
+only record what they would send in `ctx.sent`, and `send_udp` returns False.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+
+from siprouter.sip.reply import DEFAULT_SERVER_HEADER
+
+from .logging import L_ERR, LOG
+
+
+@dataclass(slots=True)
+class RuntimeSettings:
+    """Core parameters as the running server uses them."""
+
+    server_header: bytes | None = DEFAULT_SERVER_HEADER  # the whole "Server: ..." line
+    sip_parser_mode: int = 1
+    reply_to_via: bool = False
+    force_rport: bool = False
+    max_udp_size: int = 65535
+    advertised: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
+
+
+SETTINGS = RuntimeSettings()
+
+
+@dataclass(slots=True)
+class LocalSocket:
+    """One bound socket: what $Ri/$Rp/$pr read for messages received on it."""
+
+    proto: str  # "udp"
+    ip: str
+    port: int
+    af: int  # 4 or 6
+    sock: socket.socket
+    name: str | None = None
+
+
+SOCKETS: dict[tuple[str, str, int], LocalSocket] = {}
+
+
+def register_socket(ls: LocalSocket) -> None:
+    SOCKETS[(ls.proto, ls.ip, ls.port)] = ls
+
+
+def clear_sockets() -> None:
+    SOCKETS.clear()
+
+
+def send_udp(local_ip: str, local_port: int, dest: tuple[str, int], data: bytes) -> bool:
+    """Send `data` to dest from the UDP socket bound at local_ip:local_port; False when
+    there is no such socket or the send failed (logged)."""
+    ls = SOCKETS.get(("udp", local_ip, local_port))
+    if ls is None:
+        return False
+    try:
+        ls.sock.sendto(data, dest)
+    except OSError as e:
+        if LOG.enabled(L_ERR):
+            LOG.core(L_ERR, f"udp_send(): sendto({dest[0]}:{dest[1]}) failed: {e.strerror or e}")
+        return False
+    return True

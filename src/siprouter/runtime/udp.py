@@ -1,0 +1,99 @@
+"""The UDP transport: bound sockets and the receive loop of a worker.
+
+`bind_udp(ip, port)` opens a non-blocking UDP socket (IPv4 or IPv6 by the address).
+`UdpLoop` waits with one blocking `select.epoll` over the worker's sockets and a
+signal wake-up socket (no asyncio on the hot path, see docs/process-model.md); when a
+socket is readable it drains it with `recvfrom_into` until EAGAIN and hands every
+datagram to the pipeline callback with its source and the LocalSocket it arrived on.
+A SIGTERM/SIGINT writes to the wake-up socket (`signal.set_wakeup_fd`) so the loop
+returns at once, without interrupting a message in the middle of its routing.
+"""
+
+from __future__ import annotations
+
+import errno
+import select
+import signal
+import socket
+from collections.abc import Callable
+
+from .state import LocalSocket
+
+# the biggest UDP payload; bigger datagrams cannot arrive
+RECV_BUF = 65535
+# datagrams read from one socket before polling again
+BATCH = 64
+
+Handler = Callable[[bytes, tuple[str, int], LocalSocket], None]
+
+
+def bind_udp(ip: str, port: int, *, rcvbuf: int | None = None) -> socket.socket:
+    """A bound, non-blocking UDP socket at ip:port (OSError when it cannot bind)."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        if rcvbuf:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        sock.bind((ip, port))
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class UdpLoop:
+    """The receive loop over some UDP sockets; `run()` returns the signal that stopped it."""
+
+    def __init__(self, sockets: list[LocalSocket], handler: Handler) -> None:
+        self.sockets = sockets
+        self.handler = handler
+        self.stop_signal = 0
+
+    def run(self, stop_signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) -> int:
+        wake_r, wake_w = socket.socketpair()
+        wake_r.setblocking(False)
+        wake_w.setblocking(False)
+        old_handlers = {s: signal.signal(s, lambda *_: None) for s in stop_signals}
+        old_wakeup = signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+        ep = select.epoll()
+        by_fd = {ls.sock.fileno(): ls for ls in self.sockets}
+        try:
+            for fd in by_fd:
+                ep.register(fd, select.EPOLLIN)
+            ep.register(wake_r.fileno(), select.EPOLLIN)
+            wake_fd = wake_r.fileno()
+            buf = bytearray(RECV_BUF)
+            view = memoryview(buf)
+            handler = self.handler
+            while True:
+                for fd, _ev in ep.poll():
+                    if fd == wake_fd:
+                        sigs = wake_r.recv(64)
+                        for s in sigs:
+                            if s in stop_signals:
+                                self.stop_signal = s
+                        if self.stop_signal:
+                            return self.stop_signal
+                        continue
+                    ls = by_fd[fd]
+                    recv = ls.sock.recvfrom_into
+                    for _ in range(BATCH):  # then poll again: a stop signal is seen
+                        try:
+                            n, src = recv(buf)
+                        except BlockingIOError:
+                            break
+                        except OSError as e:
+                            if e.errno in (errno.EINTR, errno.ECONNREFUSED):
+                                continue  # an ICMP error of an earlier send
+                            raise
+                        handler(bytes(view[:n]), src, ls)
+        finally:
+            ep.close()
+            signal.set_wakeup_fd(old_wakeup)
+            for s, h in old_handlers.items():
+                signal.signal(s, h)
+            wake_r.close()
+            wake_w.close()
