@@ -3,7 +3,9 @@
 Functions (REQUEST route, as `kamailio -c` 5.6.3 accepts them; send_reply also in
 FAILURE and ONREPLY routes):
 
-* `sl_send_reply(code, reason)`: code 100..699 and reason, both may hold pseudo-variables
+* `sl_send_reply(code, reason)`: code 100..699 or one pseudo-variable holding an int
+  (a PV with a string value, e.g. $hdr(..), gives the `default_code` modparam, 500, as in
+  Kamailio 5.6.3); the reason may hold pseudo-variables
   (`sl_send_reply("404", "No $rU here")`); `sl_reply(...)` is the same function;
 * `send_reply(code, reason)`: the same while siprouter has no tm (Kamailio sends it
   statefully when a transaction exists);
@@ -30,7 +32,15 @@ from typing import Any
 
 from siprouter.cfg.errors import ConfigError
 from siprouter.engine.context import MF_FORCE_RPORT, MsgContext
-from siprouter.modules.registry import ArgKind, FunctionSpec, ModuleExports, RouteType
+from siprouter.modules.registry import (
+    ArgKind,
+    FunctionSpec,
+    ModuleExports,
+    ParamSpec,
+    ParamType,
+    RouteType,
+)
+from siprouter.pv.access import compile_pv
 from siprouter.pv.format import Format, compile_format
 from siprouter.runtime import state
 from siprouter.sip.errors import SipParseError
@@ -39,20 +49,45 @@ from siprouter.sip.via import reply_address
 
 log = logging.getLogger("siprouter.sl")
 
+#: modparam values: default_code is the code used when a code PV does not hold an int
+PARAMS: dict[str, Any] = {"default_code": 500}
+
+
+def _set_default_code(value: int) -> None:
+    PARAMS["default_code"] = value
+
+
+def _valid_code(value: Any) -> int:
+    if not isinstance(value, int) or not 100 <= value <= 699:
+        raise ValueError(f"reply code {value!r} is not in 100..699")
+    return value
+
+
 #: the reply of sl_reply_error() when no error was recorded (Kamailio's E_UNSPEC text)
 DEFAULT_ERROR = (500, "I'm terribly sorry, server error occurred (1/SL)")
 
 
-def _fix_code(arg: Any) -> int | Format:
+class CodePV:
+    """A reply code given as one pseudo-variable: its value must be an int."""
+
+    __slots__ = ("get", "raw")
+
+    def __init__(self, raw: str, get: Any) -> None:
+        self.raw = raw
+        self.get = get
+
+
+def _fix_code(arg: Any) -> int | CodePV:
     if isinstance(arg, int):
         code = arg
     else:
         text = str(arg).strip()
-        if "$" in text:
+        if text.startswith("$"):
             try:
-                return compile_format(text)
+                acc = compile_pv(text)
             except ConfigError as e:
                 raise ValueError(e.message) from None
+            return CodePV(text, acc.get)
         try:
             code = int(text)
         except ValueError:
@@ -128,14 +163,14 @@ def send_sl_reply(ctx: MsgContext, code: int, reason: str) -> int:
     return 1
 
 
-def sl_send_reply(ctx: MsgContext, code: int | Format, reason: str | Format) -> int:
+def sl_send_reply(ctx: MsgContext, code: int | CodePV, reason: str | Format) -> int:
     if not isinstance(code, int):
-        text = code.render(ctx).strip()
-        try:
-            code = int(text)
-        except ValueError:
-            log.error("sl_send_reply: reply code %r is not a number", text)
-            return -1
+        value = code.get(ctx)
+        if isinstance(value, int):
+            code = value
+        else:  # Kamailio: "Could not convert PV to int", then its default_code
+            log.error("sl_send_reply: could not convert %s to int (%r)", code.raw, value)
+            code = PARAMS["default_code"]
         if not 100 <= code <= 699:
             log.error("sl_send_reply: reply code %d is not in 100..699", code)
             return -1
@@ -189,6 +224,16 @@ EXPORTS = ModuleExports.of(
             (0,),
             route_types=_REQ,
             doc="reply for the last internal error",
+        ),
+    ],
+    params=[
+        ParamSpec(
+            "default_code",
+            ParamType.INT,
+            500,
+            validator=_valid_code,
+            setter=_set_default_code,
+            doc="code sent when a code pseudo-variable does not hold an int",
         ),
     ],
 )
