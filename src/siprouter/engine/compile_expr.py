@@ -20,6 +20,7 @@ from siprouter.cfg import ast
 
 from . import ops
 from .compile_base import Emitter, err
+from .keywords import address_compare
 from .posix_regex import compile_posix
 
 
@@ -124,6 +125,7 @@ class ExprCompiler:
     (function calls) and `route_expr` (route calls)."""
 
     em: Emitter
+    myself: Any = None  # myself.SelfMatcher, set by compiler.compile_routes
 
     # ---- hooks provided by the statement compiler ----------------------------------
 
@@ -237,10 +239,17 @@ class ExprCompiler:
             raise err(f"core value {node.name} is not supported yet", node.pos)
         return E(repr(v), "int" if isinstance(v, int) else "str")
 
+    def _operand_value(self, node: Any) -> tuple[str, bool]:
+        e = self.expr(node)
+        return self.as_value(e), e.fail
+
     # ---- operators -------------------------------------------------------------------
 
     def binop(self, node: ast.BinOp) -> E:
         check_types(node)
+        hooked = address_compare(node, self.em.const, self.myself, self._operand_value)
+        if hooked is not None:  # `uri == myself`, `src_ip == 10.0.0.0/8`, ...
+            return E(hooked[0], "bool", hooked[1])
         if node.op in ("=~", "!~"):
             return self.regex_match(node)
         a, b = self.expr(node.left), self.expr(node.right)

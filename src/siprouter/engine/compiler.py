@@ -39,6 +39,7 @@ from .compile_expr import RUNTIME_NAMES
 from .compile_stmt import RouteCompiler
 from .context import ROUTE_CODE_NAMES, MsgContext
 from .core_actions import CompileInfo, flag_table
+from .myself import SelfMatcher, build_matcher
 from .pv_bind import make_binder
 from .script_rt import (
     ScriptDrop,
@@ -112,6 +113,7 @@ class CompiledConfig:
     sources: dict[str, Emitter] = field(default_factory=dict)
     blocks: dict[RouteFn, ast.RouteBlock] = field(default_factory=dict)
     params: Params = field(default_factory=Params)
+    myself: SelfMatcher | None = None  # `uri == myself`; modules: is_myself checks
 
     @property
     def subroutes(self) -> dict[str, RouteFn]:
@@ -168,13 +170,16 @@ def compile_routes(
     params: Params | None = None,
     defines: Any = None,
     all_errors: bool = False,
+    options: Any = None,
 ) -> CompiledConfig:
     """Compile every routing block of `config` (already checked) to Python.
-    `defines` (the preprocessor's #!define table) serves $def(NAME). Raises the first
+    `defines` (the preprocessor's #!define table) serves $def(NAME); `options` (the
+    command line's Options) adds -l listens and --alias/-a to `myself`. Raises the first
     ConfigError, or with `all_errors` a ConfigErrors with the first of each block."""
     p = params if params is not None else params_from_config(config)
     bind = make_binder(modules, defines)
     info = CompileInfo(flags=flag_table(config.flags))
+    myself = build_matcher(config, options)
     blocks = [b for kind in config.routes.values() for b in kind.values()]
     names: dict[int, str] = {id(b): _fn_name(b, i) for i, b in enumerate(blocks)}
     sub_names = {b.name: names[id(b)] for b in config.routes.get("route", {}).values()}
@@ -187,7 +192,9 @@ def compile_routes(
             em = emitters[fname] = Emitter(fname, ns=_runtime_ns())
         mark = len(em.lines)
         try:
-            RouteCompiler(em, modules, info, p, blk, sub_names, bind).compile(names[id(blk)])
+            rc = RouteCompiler(em, modules, info, p, blk, sub_names, bind)
+            rc.myself = myself
+            rc.compile(names[id(blk)])
         except ConfigError as e:
             if not all_errors:
                 raise
@@ -195,7 +202,7 @@ def compile_routes(
             del em.lines[mark:]
     if errors:
         raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
-    out = CompiledConfig(params=p, sources=emitters)
+    out = CompiledConfig(params=p, sources=emitters, myself=myself)
     spaces = []
     for em in emitters.values():
         try:
@@ -229,7 +236,7 @@ def _register_nested(code: Any, name: str) -> None:
 
 
 def compile_config(
-    config: ast.Config, *, params: Params | None = None, defines: Any = None
+    config: ast.Config, *, params: Params | None = None, defines: Any = None, options: Any = None
 ) -> CompiledConfig:
     """Check `config` (loading its modules) and compile its routes; ConfigError on
     the first problem. What `siprouter -c` runs."""
@@ -237,4 +244,4 @@ def compile_config(
 
     modules = LoadedModules()
     check(config, modules=modules)
-    return compile_routes(config, modules, params=params, defines=defines)
+    return compile_routes(config, modules, params=params, defines=defines, options=options)

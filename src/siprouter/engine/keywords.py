@@ -1,10 +1,11 @@
 """Core keywords as values (`method`, `uri`, `src_ip`, ...) and core value constants.
 
 Each keyword compiles to a getter over the context; comparisons then follow the
-normal operator rules (engine/ops.py). Not here yet (a ConfigError names them):
-`myself` and IP-network comparisons (`src_ip == 10.0.0.0/8`), which need the listen
-addresses and aliases of the network runtime, and the onsend_route keywords
-(snd_*, to_ip, to_port).
+normal operator rules (engine/ops.py), except two kinds that `address_compare` turns
+into their own code: `myself` comparisons (`uri == myself`, `myself != src_ip`, see
+engine/myself.py) and `src_ip`/`dst_ip` compared with an address, a network, a host
+name or a runtime value (engine/ipmatch.py). Not here yet (a ConfigError names them):
+the onsend_route keywords (snd_*, to_ip, to_port).
 
 Protocol and address family values are Kamailio's numbers (PROTO_UDP = 1 ...,
 AF_INET = 2, AF_INET6 = 10), so `proto == UDP` and `af == INET` compare ints.
@@ -14,6 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from siprouter.cfg import ast
+from siprouter.cfg.errors import ConfigError
+
+from .ipmatch import HostRef, parse_net, same_ip
 
 PROTO_NUMBERS = {"udp": 1, "tcp": 2, "tls": 3, "sctp": 4, "ws": 5, "wss": 6}
 CORE_VALUES: dict[str, int | str] = {
@@ -94,3 +100,63 @@ KEYWORDS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "to_uri": (_to_uri, "any"),
     "msg:len": (_msg_len, "int"),
 }
+
+
+# ---- myself and address comparisons -------------------------------------------------
+
+URI_KEYWORDS = frozenset({"uri", "from_uri", "to_uri"})
+IP_KEYWORDS = {"src_ip": "ctx.rcv.src_ip", "dst_ip": "ctx.rcv.dst_ip"}
+_EQ = {"==": False, "eq": False, "!=": True, "ne": True}
+
+
+def address_compare(
+    node: ast.BinOp,
+    const: Callable[[Any, str], str],
+    matcher: Any,
+    value: Callable[[Any], tuple[str, bool]],
+) -> tuple[str, bool] | None:
+    """(Python code of a bool expression, whether it can fail) for a `myself` comparison or an IP keyword
+    compared with an address/network/name/runtime value; None for other nodes.
+    `const(obj, prefix)` stores a compile-time object in the generated module, `value`
+    compiles an operand to (script value code, can fail), `matcher` is the myself.SelfMatcher."""
+    left, right, op = node.left, node.right, node.op
+    if isinstance(left, ast.Keyword) and left.name == "myself":
+        left, right = right, left
+    if not isinstance(left, ast.Keyword):
+        return None
+    is_myself = isinstance(right, ast.Keyword) and right.name == "myself"
+    if is_myself:
+        if op not in _EQ:
+            raise ConfigError(
+                "invalid type for match: 'myself' is compared with == or !=", node.pos
+            )
+        if matcher is None:
+            raise ConfigError("'myself' needs the config's listen addresses", node.pos)
+        neg = _EQ[op]
+        if left.name in URI_KEYWORDS:
+            get = "ctx.ruri" if left.name == "uri" else f"{const(KEYWORDS[left.name][0], 'W')}(ctx)"
+            check = const(matcher.check_uri, "MYU")
+            return f"({check}({get}) is {not neg})", False
+        if left.name in IP_KEYWORDS:
+            check = const(matcher.check, "MY")
+            return f"({'not ' if neg else ''}{check}({IP_KEYWORDS[left.name]}))", False
+        raise ConfigError(f"'myself' cannot be compared with {left.name} here", node.pos)
+    ip = IP_KEYWORDS.get(left.name)
+    if ip is None:
+        return None
+    if isinstance(right, ast.IPAddr):
+        if op not in _EQ:
+            raise ConfigError(f"invalid type for match: '{op}' with a network", right.pos)
+        try:
+            net = parse_net(right.addr, right.mask)
+        except ValueError as e:
+            raise ConfigError(f"bad network {right.raw or right.addr}: {e}", right.pos) from None
+        return f"({'not ' if _EQ[op] else ''}{const(net, 'NET')}.contains({ip}))", False
+    if op not in _EQ:
+        return None  # =~ / !~: regex over the address text
+    if isinstance(right, ast.Ident) or (isinstance(right, ast.Literal) and right.kind == "str"):
+        text = right.name if isinstance(right, ast.Ident) else str(right.value)
+        return f"({'not ' if _EQ[op] else ''}{const(HostRef(text), 'HOST')}.matches({ip}))", False
+    code, fail = value(right)
+    neg = "not " if _EQ[op] else ""
+    return f"({neg}{const(same_ip, 'SAMEIP')}({ip}, {code}))", fail
