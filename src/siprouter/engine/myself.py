@@ -21,7 +21,7 @@ test_myself_kamailio.py):
 * URI checks use the URI's port, or 5060 when none is written (5061 only with
   `transport=tls`; a `sips:` URI without port still means 5060 here, as in 5.6.3).
   A URI that does not parse is neither myself nor not-myself (the condition is false
-  both for `==` and `!=`).
+  both for `==` and `!=`); a URI without host (tel:) is not myself.
 
 Per check: one dict lookup of the lowered host (plus a port test).
 """
@@ -151,7 +151,7 @@ class SelfMatcher:
 
     def check_uri(self, uri: Any) -> bool | None:
         """`uri == myself` for URI text or a parsed SipUri; None when it does not parse
-        (or has no host, as a tel: URI)."""
+        (a URI without host, as tel:, is simply not myself)."""
         if uri is None:
             return None
         if isinstance(uri, str):
@@ -163,7 +163,7 @@ class SelfMatcher:
                 return None
         host = getattr(uri, "host", "")
         if not host:
-            return None
+            return False
         port = uri.port
         if not port:
             t = uri.transport
