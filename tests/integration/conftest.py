@@ -187,3 +187,13 @@ def options_req() -> Any:
 def free_port() -> Any:
     """The `free_udp_port` function."""
     return free_udp_port
+
+
+@pytest.fixture
+def udp_peer() -> Iterator[UdpClient]:
+    """A second loopback UDP socket (e.g. the UAS behind a forwarding server)."""
+    c = UdpClient()
+    try:
+        yield c
+    finally:
+        c.close()

@@ -10,9 +10,10 @@ Flag names resolve through `CompileInfo.flags`: `flags A, B:5;` declarations, wh
 name without a position takes the lowest bit not taken by an earlier declaration
 (Kamailio 5.6.3: `flags FA, FB:0, FC;` gives FA=0, FB=0, FC=1).
 
-Core functions listed in cfg/core_functions.py but not here (forward*, send,
-force_tcp_alias, udp_mtu_try_proto, exec, the avpflag family) make compilation fail
-with "core function 'X' is not supported yet".
+`forward` and `forward_udp` are the stateless UDP forward of runtime/forward.py.
+Core functions listed in cfg/core_functions.py but not here (forward_tcp/tls/sctp,
+send, force_tcp_alias, udp_mtu_try_proto, exec, the avpflag family) make compilation
+fail with "core function 'X' is not supported yet".
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from siprouter.runtime.forward import fix_forward, forward_request
 from siprouter.sip.uri import SipUri, UriError, parse_uri
 
 from .context import (
@@ -338,4 +340,6 @@ CORE_ACTIONS: dict[str, CoreAction] = {
     "error": CoreAction(error_action, _fix_str),
     "clear_branches": CoreAction(clear_branches),
     "remove_branch": CoreAction(remove_branch, lambda a, i: [int(x) for x in a]),
+    "forward": CoreAction(forward_request, fix_forward),
+    "forward_udp": CoreAction(forward_request, fix_forward),
 }

@@ -10,8 +10,8 @@ For each datagram (`Pipeline.receive`):
 4. a request runs request_route with a fresh MsgContext and ReceiveInfo; what the
    route does not send explicitly is dropped (the implicit end of request_route);
 5. a reply runs the core reply route (`reply_route` or the unnamed `onreply_route`);
-   unless that dropped it, it is forwarded statelessly by `forward_reply` when a
-   forwarder is installed (runtime/forward.py), else dropped.
+   unless that dropped it, it is forwarded statelessly by the second Via
+   (runtime/forward.forward_reply; replies whose top Via is not ours are dropped).
 
 A Python exception escaping route code (a bug, or a header that fails to parse late)
 is logged with the cfg location and the message is dropped; the loop goes on.
@@ -28,6 +28,7 @@ from siprouter.modules.registry import RouteType
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.message import SipMessage, is_keepalive, parse_message
 
+from .forward import forward_reply
 from .logging import L_DBG, L_ERR, L_WARN, LOG
 from .state import SETTINGS, LocalSocket
 
@@ -47,7 +48,7 @@ class Pipeline:
                 reply_kind = (kind, name)
                 break
         self.reply_block = reply_kind
-        self.forward_reply: ReplyForwarder | None = None
+        self.forward_reply: ReplyForwarder | None = forward_reply
         self.received = 0
         self.dropped_bad = 0
 

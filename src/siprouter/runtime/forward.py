@@ -1,0 +1,261 @@
+"""Stateless forwarding over UDP: the core function forward() and replies by the 2nd Via.
+
+`forward_request(ctx, host=None, port=None)` (cfg `forward()`, `forward(host)`,
+`forward(host, port)`; `forward_udp` the same):
+
+* destination: the given host/port, else $du when set, else the R-URI ($ru); the port
+  defaults to the URI's port, else 5060; `uri:host` / `uri:port` as arguments take them
+  from the R-URI; host names go through the system resolver (no SRV/NAPTR yet);
+  a URI with `;transport=` other than udp is refused for now (-1, logged);
+* the message sent: the R-URI rewritten when the script changed it, received/rport
+  added to the top Via as RFC 3261/3581 say (Kamailio's placement, sip/via), our Via on
+  top: the sending socket's address (or set_advertised_address/port), a branch that is
+  stable across retransmissions (sip/via.stateless_branch), `;rport` with
+  add_local_rport(); everything else (Record-Route, Route, Max-Forwards) untouched;
+* sent from: the socket of $fs/force_send_socket when it names one, else the socket the
+  request arrived on when it has the destination's address family, else the first UDP
+  socket of that family. Returns 1 when sent, -1 otherwise; the script goes on.
+
+`forward_reply(ctx)`: a reply whose top Via is ours (one of our sockets, or an
+advertised address) loses that Via and goes to the address of the next one
+(sip/via.forward_reply_address: received, rport, else its host and port); other
+replies are dropped with a log line, as Kamailio does.
+
+Every message sent is also appended to `ctx.sent` as ("request"|"reply", dest, bytes)
+when that list exists.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Sequence
+from typing import Any
+
+from siprouter.engine.context import MF_ADD_LOCAL_RPORT, MF_FORCE_RPORT, MsgContext
+from siprouter.sip.errors import SipParseError
+from siprouter.sip.lumps import LumpError
+from siprouter.sip.msg_apply import MsgChanges
+from siprouter.sip.uri import UriError, parse_uri
+from siprouter.sip.via import build_via, forward_reply_address, host_matches_ip, stateless_branch
+
+from . import state
+from .logging import L_DBG, L_ERR, LOG
+
+URI_HOST = "uri:host"
+URI_PORT = "uri:port"
+
+
+def fix_forward(args: Sequence[Any], _info: Any = None) -> list[Any]:
+    """forward() -> []; forward(host) -> [host, None]; forward(host, port) -> [host, port]."""
+    if not args:
+        return []
+    host = str(args[0]).strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host:
+        raise ValueError("empty host")
+    port: int | str | None = None
+    if len(args) > 1:
+        p = args[1]
+        if isinstance(p, str) and p.strip() == URI_PORT:
+            port = URI_PORT
+        else:
+            try:
+                port = int(p)
+            except (TypeError, ValueError):
+                raise ValueError(f"bad port {p!r}") from None
+            if not 0 < port < 65536:
+                raise ValueError(f"port {port} is not in 1..65535")
+    return [host, port]
+
+
+def _err(text: str) -> int:
+    if LOG.enabled(L_ERR):
+        LOG.core(L_ERR, text)
+    return -1
+
+
+def resolve(host: str) -> tuple[str, int] | None:
+    """(ip, af) of a host: an IP literal as is, a name by the system resolver."""
+    h = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        ip = ipaddress.ip_address(h)
+        return str(ip), ip.version
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(h, None, type=socket.SOCK_DGRAM)
+    except OSError:
+        return None
+    for fam in (socket.AF_INET, socket.AF_INET6):
+        for info in infos:
+            if info[0] == fam:
+                return str(info[4][0]), 4 if fam == socket.AF_INET else 6
+    return None
+
+
+def send_socket(ctx: MsgContext, af: int) -> state.LocalSocket | None:
+    """The UDP socket to send from to an address of family `af` (see module doc)."""
+    forced = ctx.force_socket
+    if forced:
+        text = forced.split(":", 1)[1] if forced.lower().startswith("udp:") else forced
+        ip, _, port = text.rpartition(":")
+        ip = ip.strip("[]")
+        try:
+            ls = state.SOCKETS.get(("udp", ip, int(port)))
+        except ValueError:
+            ls = None
+        if ls is not None and ls.af == af:
+            return ls
+    rcv = ctx.rcv
+    ls = state.SOCKETS.get(("udp", rcv.dst_ip, rcv.dst_port))
+    if ls is not None and ls.af == af:
+        return ls
+    for cand in state.SOCKETS.values():
+        if cand.proto == "udp" and cand.af == af:
+            return cand
+    return None
+
+
+def _destination(
+    ctx: MsgContext, host: str | None, port: int | str | None
+) -> tuple[str, int] | str:
+    """(host, port) to send to, or an error text."""
+    if host is None or host == URI_HOST or port == URI_PORT:
+        target = ctx.ruri if host is not None else (ctx.dst_uri or ctx.ruri)
+        try:
+            uri = parse_uri(target)
+        except UriError as e:
+            return f"bad destination URI '{target}': {e}"
+        proto = (uri.transport or "udp").lower()
+        if proto != "udp":
+            return f"transport {proto} of '{target}' is not implemented yet (UDP only)"
+        if host is None or host == URI_HOST:
+            host = uri.host
+        if port is None or port == URI_PORT:
+            port = uri.port
+    return host, int(port) if port else 5060
+
+
+def forward_request(ctx: MsgContext, host: str | None = None, port: int | str | None = None) -> int:
+    """Core forward(): see the module docstring."""
+    msg = ctx.msg
+    if not msg.is_request:
+        return _err("forward(): the message is a reply (replies are forwarded by the core)")
+    dest = _destination(ctx, host, port)
+    if isinstance(dest, str):
+        return _err(f"forward(): {dest}")
+    dhost, dport = dest
+    resolved = resolve(dhost)
+    if resolved is None:
+        return _err(f"forward(): could not resolve '{dhost}'")
+    dip, af = resolved
+    ls = send_socket(ctx, af)
+    if ls is None and (state.SOCKETS or ctx.sent is None):
+        return _err(f"forward(): no UDP socket to send to {dip}:{dport}")
+    try:
+        data = build_forwarded(ctx, ls)
+    except (SipParseError, LumpError, ValueError) as e:
+        return _err(f"forward(): cannot build the request: {e}")
+    if ctx.sent is not None:
+        ctx.sent.append(("request", (dip, dport), data))
+    if ls is not None and not state.send_udp(ls.ip, ls.port, (dip, dport), data):
+        return -1
+    if LOG.enabled(L_DBG):
+        LOG.core(L_DBG, f"forward(): {msg.method} sent to {dip}:{dport}")
+    return 1
+
+
+def build_forwarded(ctx: MsgContext, ls: state.LocalSocket | None) -> bytes:
+    """The bytes of the request with the script's changes, the Via fix and our Via."""
+    msg = ctx.msg
+    changes = _copy_changes(ctx)
+    rcv = ctx.rcv
+    flags = ctx.msg_flags
+    if ctx.new_uri is not None and ctx.new_uri != msg.ruri:
+        changes.set_request_uri(ctx.new_uri)
+    force_rport = state.SETTINGS.force_rport or bool(flags & MF_FORCE_RPORT)
+    changes.fix_top_via(rcv.src_ip, rcv.src_port, force_rport=force_rport)
+    ip = ls.ip if ls is not None else rcv.dst_ip
+    lport = ls.port if ls is not None else rcv.dst_port
+    adv_host = ctx.advertised_address or _advertised(ip, lport, 0)
+    adv_port = ctx.advertised_port or _advertised(ip, lport, 1)
+    branch = stateless_branch(msg.via1, msg.callid, msg.cseq.num if msg.cseq else None, ctx.ruri)
+    via = build_via(
+        "UDP",
+        str(adv_host) if adv_host else ip,
+        int(adv_port) if adv_port else lport,
+        branch,
+        rport=bool(flags & MF_ADD_LOCAL_RPORT),
+    )
+    changes.add_via(via)
+    return changes.apply()
+
+
+def _copy_changes(ctx: MsgContext) -> MsgChanges:
+    """A change list of its own for one send: the script's edits, to which the Via fix
+    and our Via are added (the script may forward again, to another destination)."""
+    out = MsgChanges(ctx.msg)
+    if ctx.has_changes:
+        lumps = out.lumps
+        for lump in ctx.changes.lumps:
+            if lump.is_insert:
+                lumps.insert(lump.start, lump.data or b"", what=lump.what)
+            elif lump.data is None:
+                lumps.delete(lump.start, lump.end, what=lump.what)
+            else:
+                lumps.replace(lump.start, lump.end, lump.data, what=lump.what)
+    return out
+
+
+def _advertised(ip: str, port: int, which: int) -> str | int | None:
+    adv = state.SETTINGS.advertised.get((ip, port))
+    return adv[which] if adv else None
+
+
+def is_local_via(host: str, port: int | None, transport: str) -> bool:
+    """Whether a Via sent-by names one of our sockets (or its advertised address)."""
+    p = port if port is not None else 5060
+    for ls in state.SOCKETS.values():
+        if ls.port == p and host_matches_ip(host, ls.ip):
+            return True
+    for (_ip, _port), (ahost, aport) in state.SETTINGS.advertised.items():
+        if (aport or 5060) == p and host.lower().strip("[]") == str(ahost).lower().strip("[]"):
+            return True
+    return False
+
+
+def forward_reply(ctx: MsgContext) -> None:
+    """Forward a received reply by its second Via (see the module docstring)."""
+    msg = ctx.msg
+    via1 = msg.via1
+    if via1 is None or not is_local_via(via1.host_bare, via1.port, via1.transport):
+        if LOG.enabled(L_DBG):
+            LOG.core(L_DBG, "forward_reply(): host in first via != me : dropped")
+        return
+    via2 = msg.via2
+    if via2 is None:
+        if LOG.enabled(L_DBG):
+            LOG.core(L_DBG, "forward_reply(): no 2nd via found in reply: dropped")
+        return
+    if via2.transport.upper() != "UDP":
+        _err(f"forward_reply(): transport {via2.transport} is not implemented yet (UDP only)")
+        return
+    host, port = forward_reply_address(via2)
+    resolved = resolve(host)
+    if resolved is None:
+        _err(f"forward_reply(): could not resolve '{host}'")
+        return
+    dip, af = resolved
+    changes = _copy_changes(ctx)
+    changes.remove_top_via()
+    data = changes.apply()
+    if ctx.sent is not None:
+        ctx.sent.append(("reply", (dip, port), data))
+    ls = send_socket(ctx, af)
+    if ls is None:
+        if state.SOCKETS:
+            _err(f"forward_reply(): no UDP socket to send to {dip}:{port}")
+        return
+    state.send_udp(ls.ip, ls.port, (dip, port), data)
