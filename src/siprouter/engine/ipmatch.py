@@ -9,12 +9,13 @@ What Kamailio 5.6.3 does (tests/unit/engine/test_ipmatch_kamailio.py):
   family never matches: `==` is false, `!=` true. A prefix beyond 32/128 is a config
   error. `=~` with a network is refused (Kamailio fails at start-up).
 * **String constant or bare name** (`src_ip == "127.0.0.1"`, `src_ip == localhost`):
-  equal when the text is the same address (an IP literal, compared as an address,
-  so `"0:0::1"` is `::1`), or a host name that resolves to it (IPv4 first, IPv6 when
-  the name has no IPv4 address). `"10.0.0.0/8"` in quotes is a name, not a network.
-  Names are resolved once, on first use (never at `-c`).
-* **Runtime value** (`src_ip == $var(ip)`): equal when the value is the same address
-  (IPv6 with or without brackets); no name resolution.
+  a text that is an address or a network (`"0:0::1"`, `"10.0.0.0/8"`) compares as
+  that network; any other text is compared as a string with the address text, so a
+  host name never matches: 5.6.3 does not resolve it (`src_ip == localhost` is false
+  for 127.0.0.1).
+* **Runtime value** (`src_ip == $var(ip)`): read like a string constant, at run time
+  (an address or network in the value compares as such, IPv6 with or without
+  brackets; parsed networks are cached).
 * `=~` / `!~` with a string match the regex against the address text (engine regex
   path, not here); `eq`/`ne` act as `==`/`!=`.
 
@@ -25,7 +26,6 @@ address text is converted to an int (cached for recent addresses).
 from __future__ import annotations
 
 import ipaddress
-import socket
 from functools import lru_cache
 
 
@@ -86,51 +86,30 @@ def ip_int(text: str) -> tuple[int, int] | None:
 
 
 def same_ip(ip: str, value: object) -> bool:
-    """`src_ip == <runtime value>`: the value is the same address (no resolving)."""
+    """`src_ip == <runtime value>`: the value read as an address or network (as a
+    string constant is), else compared as text; names are not resolved."""
+    if isinstance(value, int):
+        value = str(value)
     if not isinstance(value, str):
         return False
-    a = ip_int(ip)
-    return a is not None and a == ip_int(value)
+    net = _cached_net(value)
+    if net is None:
+        return ip.lower() == value.lower()
+    return net.contains(ip)
 
 
-class HostRef:
-    """`src_ip == "name"` / `src_ip == name`: an address literal or a host name whose
-    addresses are looked up once, on first use."""
-
-    __slots__ = ("_addrs", "text")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        lit = ip_int(text)
-        self._addrs: frozenset[tuple[int, int]] | None = (
-            frozenset({lit}) if lit is not None else None
-        )
-
-    def __repr__(self) -> str:
-        return f"HostRef({self.text!r})"
-
-    def addresses(self) -> frozenset[tuple[int, int]]:
-        a = self._addrs
-        if a is None:
-            a = self._addrs = frozenset(resolve(self.text))
-        return a
-
-    def matches(self, ip: str) -> bool:
-        v = ip_int(ip)
-        if v is None:
-            return ip.lower() == self.text.lower()
-        return v in self.addresses()
+@lru_cache(maxsize=1024)
+def _cached_net(text: str) -> Net | None:
+    return net_from_text(text)
 
 
-def resolve(name: str) -> set[tuple[int, int]]:
-    """Addresses of a host name as Kamailio's resolvehost gives them: the IPv4 ones,
-    or the IPv6 ones when there is no IPv4 address."""
-    for fam in (socket.AF_INET, socket.AF_INET6):
-        try:
-            infos = socket.getaddrinfo(name, None, fam, socket.SOCK_DGRAM)
-        except (OSError, UnicodeError):
-            continue
-        out = {v for info in infos if (v := ip_int(str(info[4][0]))) is not None}
-        if out:
-            return out
-    return set()
+def net_from_text(text: str) -> Net | None:
+    """A string constant as Kamailio 5.6.3 reads it after `src_ip ==`: an address or
+    `addr/prefix` / `addr/netmask` network (IPv6 in brackets or not), else None."""
+    addr, slash, mask = text.partition("/")
+    if ip_int(addr) is None:
+        return None
+    try:
+        return parse_net(addr, mask if slash else None)
+    except ValueError:
+        return None

@@ -19,7 +19,7 @@ from typing import Any
 from siprouter.cfg import ast
 from siprouter.cfg.errors import ConfigError
 
-from .ipmatch import HostRef, parse_net, same_ip
+from .ipmatch import net_from_text, parse_net, same_ip
 
 PROTO_NUMBERS = {"udp": 1, "tcp": 2, "tls": 3, "sctp": 4, "ws": 5, "wss": 6}
 CORE_VALUES: dict[str, int | str] = {
@@ -156,7 +156,10 @@ def address_compare(
         return None  # =~ / !~: regex over the address text
     if isinstance(right, ast.Ident) or (isinstance(right, ast.Literal) and right.kind == "str"):
         text = right.name if isinstance(right, ast.Ident) else str(right.value)
-        return f"({'not ' if _EQ[op] else ''}{const(HostRef(text), 'HOST')}.matches({ip}))", False
+        net = net_from_text(text)
+        if net is None:  # a name: compared as text with the address, not resolved
+            return f"({ip}.lower() {'!=' if _EQ[op] else '=='} {text.lower()!r})", False
+        return f"({'not ' if _EQ[op] else ''}{const(net, 'NET')}.contains({ip}))", False
     code, fail = value(right)
     neg = "not " if _EQ[op] else ""
     return f"({neg}{const(same_ip, 'SAMEIP')}({ip}, {code}))", fail

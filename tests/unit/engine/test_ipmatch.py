@@ -8,7 +8,7 @@ from conftest import REQUEST, compile_text
 
 from siprouter.cfg.errors import ConfigError
 from siprouter.engine.context import MsgContext, ReceiveInfo, ScriptState
-from siprouter.engine.ipmatch import HostRef, ip_int, parse_net, same_ip
+from siprouter.engine.ipmatch import ip_int, net_from_text, parse_net, same_ip
 from siprouter.sip.message import parse_message
 
 
@@ -52,12 +52,16 @@ def test_ip_int_and_same_ip() -> None:
     assert same_ip("::1", "[0::1]") and same_ip("127.0.0.1", "127.0.0.1")
     assert not same_ip("127.0.0.1", "localhost")  # runtime values are not resolved
     assert not same_ip("127.0.0.1", 2130706433)
+    assert same_ip("127.0.0.1", "127.0.0.0/8")  # a network in a runtime value
 
 
-def test_hostref_literal_and_name() -> None:
-    assert HostRef("0:0::1").matches("::1")
-    assert HostRef("localhost").matches("127.0.0.1")  # /etc/hosts
-    assert not HostRef("127.0.0.0/8").matches("127.0.0.1")  # quoted: a name, not a net
+def test_string_constants() -> None:
+    n = net_from_text("0:0::1")
+    assert n is not None and n.contains("::1")
+    n = net_from_text("127.0.0.0/8")  # quoted network: still a network
+    assert n is not None and n.contains("127.1.1.1")
+    assert net_from_text("localhost") is None
+    assert net_from_text("127.0.0.1/40") is None
 
 
 def _run(cond: str, src: str, dst: str = "127.0.0.1") -> bool:
@@ -83,7 +87,9 @@ def _run(cond: str, src: str, dst: str = "127.0.0.1") -> bool:
         ("src_ip eq 127.0.0.1", "127.0.0.1", True),
         ("src_ip ne 127.0.0.1", "127.0.0.1", False),
         ('src_ip == "0:0::1"', "::1", True),
-        ("src_ip == localhost", "127.0.0.1", True),
+        ("src_ip == localhost", "127.0.0.1", False),  # names are not resolved
+        ("src_ip != localhost", "127.0.0.1", True),
+        ('src_ip == "127.0.0.0/8"', "127.0.0.1", True),
         ('src_ip =~ "^127\\."', "127.0.0.1", True),
         ("dst_ip == 127.0.0.1/32", "::1", True),
     ],
