@@ -171,6 +171,27 @@ class SelfMatcher:
         return self.check(host, port)
 
 
+def is_myself(ctx: Any, text: str) -> bool:
+    """For modules (is_myself(), loose_route, registrar...): `text` is a SIP URI or a
+    `host[:port]`; True when it names this server under the running config."""
+    compiled = ctx.script.compiled
+    matcher: SelfMatcher | None = getattr(compiled, "myself", None)
+    if matcher is None:
+        return False
+    if text[:4].lower() in ("sip:", "sips", "tel:"):
+        return matcher.check_uri(text) is True
+    host, port = text, 0
+    if text.startswith("["):
+        end = text.find("]")
+        host, rest = text[: end + 1], text[end + 1 :]
+        port = int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else 0
+    elif text.count(":") == 1:
+        h, _, p = text.partition(":")
+        if p.isdigit():
+            host, port = h, int(p)
+    return matcher.check(host, port)
+
+
 # ---- building from the config -------------------------------------------------------
 
 

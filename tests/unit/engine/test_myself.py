@@ -9,7 +9,7 @@ from conftest import REQUEST, compile_text
 from siprouter.cfg.listen import parse_listen
 from siprouter.cfg.parser import parse_string
 from siprouter.engine.context import MsgContext, ReceiveInfo, ScriptState
-from siprouter.engine.myself import Alias, LocalSocket, SelfMatcher, build_matcher
+from siprouter.engine.myself import Alias, LocalSocket, SelfMatcher, build_matcher, is_myself
 from siprouter.options import Alias as OptAlias
 from siprouter.options import Options
 from siprouter.sip.message import parse_message
@@ -79,6 +79,25 @@ def test_options_listen_and_alias() -> None:
     assert not m.check_uri("sip:a@cli.example.com")
 
 
+def test_is_myself_helper() -> None:
+    cc = compile_text(CFG + "request_route { exit; }\n")
+    ctx = MsgContext(parse_message(REQUEST), script=ScriptState())
+    ctx.script.compiled = cc
+    assert is_myself(ctx, "sip:a@127.0.0.1:5070") and is_myself(ctx, "127.0.0.1:5070")
+    assert is_myself(ctx, "[0::1]:5070") and is_myself(ctx, "alias.example.com")
+    assert is_myself(ctx, "::1") and not is_myself(ctx, "127.0.0.1:5071")
+    assert not is_myself(ctx, "sip:a@127.0.0.1")
+
+
+def _hosts_has_loopback() -> bool:
+    try:
+        with open("/etc/hosts", encoding="utf-8") as fh:
+            return any(line.split()[:1] == ["127.0.0.1"] for line in fh)
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _hosts_has_loopback(), reason="no 127.0.0.1 line in /etc/hosts")
 def test_auto_aliases_from_hosts_file() -> None:
     # reverse lookup of 127.0.0.1 through /etc/hosts, with the socket's port
     m = build_matcher(parse_string("listen=udp:127.0.0.1:5077\n", "/t.cfg"))
