@@ -23,7 +23,8 @@ test_myself_kamailio.py):
   A URI that does not parse is neither myself nor not-myself (the condition is false
   both for `==` and `!=`); a URI without host (tel:) is not myself.
 
-Per check: one dict lookup of the lowered host (plus a port test).
+Per check: one dict lookup of the lowered host (plus a port test); URI verdicts are
+cached by URI text (bounded, cleared when full; not with `virtual` sockets).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from typing import Any
 from siprouter.cfg import ast
 from siprouter.cfg.listen import ListenSpec, parse_alias
 
+_MISSING: Any = object()
 DEFAULT_PORT = 5060
 TLS_PORT = 5061
 
@@ -95,6 +97,11 @@ class SelfMatcher:
         self._by_host: dict[str, list[tuple[int, int, str | None]]] = {}
         self._alias_ports: dict[str, set[int]] = {}
         self._auto_pending = auto_aliases
+        # URI text -> verdict (URIs repeat a lot); not with virtual sockets, whose
+        # verdict changes when the address moves
+        self._uri_cache: dict[str, bool | None] | None = (
+            None if any(s.virtual_ip for s in self.sockets) else {}
+        )
         for s in self.sockets:
             entry = (s.port, s.adv_port or 0, s.virtual_ip)
             for n in s.names:
@@ -155,12 +162,29 @@ class SelfMatcher:
         if uri is None:
             return None
         if isinstance(uri, str):
-            from siprouter.sip.uri import UriError, parse_uri
+            cache = self._uri_cache
+            if cache is None:
+                return self._check_uri_text(uri)
+            v = cache.get(uri, _MISSING)
+            if v is _MISSING:
+                if self._auto_pending:
+                    self._resolve_auto_aliases()
+                if len(cache) >= 4096:
+                    cache.clear()
+                v = cache[uri] = self._check_uri_text(uri)
+            return v  # type: ignore[return-value]
+        return self._check_parsed(uri)
 
-            try:
-                uri = parse_uri(uri)
-            except (UriError, ValueError):
-                return None
+    def _check_uri_text(self, text: str) -> bool | None:
+        from siprouter.sip.uri import UriError, parse_uri
+
+        try:
+            uri = parse_uri(text)
+        except (UriError, ValueError):
+            return None
+        return self._check_parsed(uri)
+
+    def _check_parsed(self, uri: Any) -> bool | None:
         host = getattr(uri, "host", "")
         if not host:
             return False

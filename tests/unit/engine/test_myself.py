@@ -167,3 +167,10 @@ def test_new_ruri_is_checked() -> None:
     cc.run("request", "", ctx)
     assert ctx.log == [("mark", "1")]
     assert cc.myself is not None and cc.myself.check("127.0.0.1", 5070)
+
+
+def test_cached_verdicts_stay_right(matcher: SelfMatcher) -> None:
+    for _ in range(3):
+        assert matcher.check_uri("sip:x@127.0.0.1:5070") is True
+        assert matcher.check_uri("sip:x@127.0.0.1:5071") is False
+        assert matcher.check_uri("sip:x@[::1") is None
