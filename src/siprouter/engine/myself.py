@@ -34,7 +34,7 @@ import fcntl
 import ipaddress
 import socket
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,6 +112,15 @@ class SelfMatcher:
                     self._by_host.setdefault(v6, []).append(entry)
         for a in self.aliases:
             self._add_alias(a)
+        self._extra: list[Callable[[str, int], bool]] = []
+
+    def register_check(self, fn: Callable[[str, int], bool]) -> None:
+        """Add a check asked when no socket or alias matched (Kamailio's
+        register_check_self_func: the domain module's `register_myself` makes its
+        domain table part of `myself`). `fn(host, port)`; URI verdicts are then no
+        longer cached, since such a table changes at run time."""
+        self._extra.append(fn)
+        self._uri_cache = None
 
     def _add_alias(self, a: Alias) -> None:
         self._alias_ports.setdefault(norm_host(a.host), set()).add(a.port)
@@ -154,7 +163,9 @@ class SelfMatcher:
                     continue
                 return True
         ports = self._alias_ports.get(h)
-        return ports is not None and (0 in ports or port == 0 or port in ports)
+        if ports is not None and (0 in ports or port == 0 or port in ports):
+            return True
+        return any(fn(h, port) for fn in self._extra) if self._extra else False
 
     def check_uri(self, uri: Any) -> bool | None:
         """`uri == myself` for URI text or a parsed SipUri; None when it does not parse

@@ -174,3 +174,13 @@ def test_cached_verdicts_stay_right(matcher: SelfMatcher) -> None:
         assert matcher.check_uri("sip:x@127.0.0.1:5070") is True
         assert matcher.check_uri("sip:x@127.0.0.1:5071") is False
         assert matcher.check_uri("sip:x@[::1") is None
+
+
+def test_registered_check_extends_myself() -> None:
+    m = SelfMatcher([LocalSocket(("127.0.0.1",), 5060)])
+    assert m.check_uri("sip:a@Domain.example") is False
+    table = {"domain.example"}
+    m.register_check(lambda host, port: host in table)
+    assert m.check_uri("sip:a@Domain.example") is True
+    table.clear()  # a table that changes: no stale cached verdict
+    assert m.check_uri("sip:a@Domain.example") is False
