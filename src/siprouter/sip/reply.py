@@ -31,7 +31,7 @@ from siprouter import __version__
 from . import headers as H
 from .message import SipMessage
 from .msg_apply import header_index
-from .via import reply_via1_edits, via_fix
+from .via import reply_via1_fix_edits
 
 __all__ = [
     "DEFAULT_SERVER_HEADER",
@@ -110,6 +110,8 @@ class SipWarning:
 
 
 _TAG_SOURCES = (H.VIA, H.FROM, H.CALL_ID, H.CSEQ)
+_VIA = H.VIA
+_TO = H.TO
 
 
 def sl_to_tag(req: SipMessage, prefix: str = SL_TAG_PREFIX) -> str:
@@ -118,14 +120,15 @@ def sl_to_tag(req: SipMessage, prefix: str = SL_TAG_PREFIX) -> str:
     The suffix is a CRC-32 of the first Via, From, Call-ID and CSeq header lines as written.
     """
     hids, starts = header_index(req)
-    data = req.data
+    return _tag(req.data, hids, starts, prefix)
+
+
+def _tag(data: bytes, hids: list[int], starts: list[int], prefix: str) -> str:
     crc = 0
     for hid in _TAG_SOURCES:
-        try:
+        if hid in hids:
             i = hids.index(hid)
-        except ValueError:
-            continue
-        crc = zlib.crc32(data[starts[i] : starts[i + 1]], crc)
+            crc = zlib.crc32(data[starts[i] : starts[i + 1]], crc)
     return f"{prefix}.{crc:08x}"
 
 
@@ -180,32 +183,29 @@ def build_reply(
     out = [_status_line(code, reason)]
     copy = _COPY_DIALOG if 180 <= code < 300 else _COPY_ALWAYS
     hids, starts = header_index(req)
-    via_lines = 0
     first_via = src is not None
-    for i, hid in enumerate(hids):
-        if hid not in copy:
-            continue
+    tag_to = code >= 180
+    for i in [i for i, h in enumerate(hids) if h in copy]:
         start = starts[i]
         end = starts[i + 1]
-        if hid == H.VIA:
-            via_lines += 1
-            if first_via:
-                first_via = False
-                via = req.via1
-                if via is not None:
-                    assert src is not None
-                    fix = via_fix(via, src[0], src[1], force_rport=force_rport)
-                    pos = start
-                    for s, e, new in reply_via1_edits(via, fix):
-                        out.append(data[pos:s])
-                        out.append(new)
-                        pos = e
-                    out.append(data[pos:end])
-                    continue
-        elif hid == H.TO and code >= 180:
+        hid = hids[i]
+        if first_via and hid == _VIA:
+            first_via = False
+            via = req.via1
+            if via is not None:
+                assert src is not None
+                pos = start
+                for s, e, new in reply_via1_fix_edits(via, src[0], src[1], force_rport=force_rport):
+                    out.append(data[pos:s])
+                    out.append(new)
+                    pos = e
+                out.append(data[pos:end])
+                continue
+        elif tag_to and hid == _TO:
+            tag_to = False
             to = req.to
             if to is not None and not to.tag:
-                tag = to_tag if to_tag is not None else sl_to_tag(req, tag_prefix)
+                tag = to_tag if to_tag is not None else _tag(data, hids, starts, tag_prefix)
                 if isinstance(tag, str):
                     tag = tag.encode("utf-8", "surrogateescape")
                 vend = end
@@ -226,7 +226,7 @@ def build_reply(
         out.append(server_header + b"\r\n")
     out.append(b"Content-Length: %d\r\n" % len(body))
     if sip_warning is not None:
-        out.append(sip_warning.line(req, via_lines))
+        out.append(sip_warning.line(req, hids.count(_VIA)))
     out.append(b"\r\n")
     if body:
         out.append(body)

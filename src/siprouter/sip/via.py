@@ -54,6 +54,7 @@ __all__ = [
     "host_matches_ip",
     "reply_address",
     "reply_via1_edits",
+    "reply_via1_fix_edits",
     "stateless_branch",
     "via_fix",
 ]
@@ -168,7 +169,10 @@ def _rport_received_spans(via: Via) -> tuple[tuple[int, int] | None, tuple[int, 
 
 def via_fix(via: Via, src_ip: str, src_port: int, *, force_rport: bool = False) -> ViaFix:
     """RFC 3261 18.2.1 + RFC 3581 as Kamailio applies them to a received request."""
-    has_rport = _rport_received_spans(via)[0] is not None
+    return _fix(via, _rport_received_spans(via)[0] is not None, src_ip, src_port, force_rport)
+
+
+def _fix(via: Via, has_rport: bool, src_ip: str, src_port: int, force_rport: bool) -> ViaFix:
     ip = src_ip[1:-1] if src_ip[:1] == "[" else src_ip
     received = ip if has_rport or not host_matches_ip(via.host, ip) else None
     rport = src_port if has_rport or force_rport else None
@@ -180,7 +184,12 @@ def _spans(via: Via, fix: ViaFix) -> tuple[tuple[int, int] | None, tuple[int, in
     rewrites in place (None for a param that is absent or that ``fix`` leaves alone)."""
     if fix.rport is None and fix.received is None:
         return None, None
-    rport, recv = _rport_received_spans(via)
+    return _wanted(fix, *_rport_received_spans(via))
+
+
+def _wanted(
+    fix: ViaFix, rport: tuple[int, int] | None, recv: tuple[int, int] | None
+) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
     return (rport if fix.rport is not None else None), (recv if fix.received is not None else None)
 
 
@@ -217,11 +226,28 @@ def add_via_fix_lumps(lumps: LumpList, via: Via, fix: ViaFix) -> None:
 
 def reply_via1_edits(via: Via, fix: ViaFix) -> list[tuple[int, int, bytes]]:
     """Edits (start, end, new bytes; offsets into the message) of the top Via for a local reply."""
-    edits: list[tuple[int, int, bytes]] = []
     if not fix:
-        return edits
+        return []
+    return _edits(via, fix, *_spans(via, fix))
+
+
+def reply_via1_fix_edits(
+    via: Via, src_ip: str, src_port: int, *, force_rport: bool = False
+) -> list[tuple[int, int, bytes]]:
+    """``reply_via1_edits(via, via_fix(via, src_ip, src_port, force_rport=...))`` with one
+    scan of the Via parameters (the stateless reply's hot path)."""
+    rport, recv = _rport_received_spans(via)
+    fix = _fix(via, rport is not None, src_ip, src_port, force_rport)
+    if not fix:
+        return []
+    return _edits(via, fix, *_wanted(fix, rport, recv))
+
+
+def _edits(
+    via: Via, fix: ViaFix, rport_span: tuple[int, int] | None, recv_span: tuple[int, int] | None
+) -> list[tuple[int, int, bytes]]:
+    edits: list[tuple[int, int, bytes]] = []
     tail: list[bytes] = []
-    rport_span, recv_span = _spans(via, fix)
     if fix.rport is not None:
         value = b";rport=%d" % fix.rport
         if rport_span is not None:
@@ -230,9 +256,8 @@ def reply_via1_edits(via: Via, fix: ViaFix) -> list[tuple[int, int, bytes]]:
             tail.append(value)
     if fix.received is not None:
         value = f";received={fix.received}".encode()
-        span = recv_span
-        if span is not None:
-            edits.append((span[0], span[1], value))
+        if recv_span is not None:
+            edits.append((recv_span[0], recv_span[1], value))
         else:
             tail.append(value)
     if tail:
