@@ -34,16 +34,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def program(head: str, conds: list[str], port: int) -> str:
-    """The cfg: listens on 127.0.0.1:port and [::1]:port; the first condition picks
-    200 yes / 404 no, the reason ends with one 0/1 per condition."""
+def program(head: str, conds: list[str], port: int, v6: bool = True) -> str:
+    """The cfg: listens on 127.0.0.1:port and (with `v6`) [::1]:port; the first
+    condition picks 200 yes / 404 no, the reason ends with one 0/1 per condition."""
     body = '$var(r) = "";\n'
     for c in conds:
         body += f'if ({c}) {{ $var(r) = $var(r) + "1"; }} else {{ $var(r) = $var(r) + "0"; }}\n'
     head = head.replace("PORT1", str(port + 1)).replace("PORT", str(port))
     return (
         "#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\n"
-        f"listen=udp:127.0.0.1:{port}\nlisten=udp:[::1]:{port}\n{head}\n"
+        f"listen=udp:127.0.0.1:{port}\n"
+        + (f"listen=udp:[::1]:{port}\n" if v6 else "")
+        + f"{head}\n"
         'loadmodule "pv.so"\nloadmodule "sl.so"\n'
         "request_route {\n" + body + f"if ({conds[0]}) {{\n"
         ' sl_send_reply("200", "yes $var(r)");\n} else {\n'
@@ -68,11 +70,11 @@ def status_line(data: bytes) -> str:
 class KamailioProbe:
     """Kamailio running `program(head, conds, port)` until `close()`."""
 
-    def __init__(self, tmp: Path, head: str, conds: list[str]) -> None:
+    def __init__(self, tmp: Path, head: str, conds: list[str], v6: bool = True) -> None:
         if shutil.which("kamailio") is None:
             pytest.skip("kamailio not installed")
         self.port = free_port()
-        self.text = program(head, conds, self.port)
+        self.text = program(head, conds, self.port, v6)
         cfg = tmp / "myself.cfg"
         cfg.write_text(self.text)
         self.err = tmp / "stderr"
@@ -191,3 +193,37 @@ def test_myself_matches_kamailio(kamailio_verdicts: tuple[str, int, list[str]], 
         text, port, uri.replace("PORT1", p1).replace("PORT", p), frm.replace("PORT", p), src
     )
     assert mine == theirs[i], f"{uri}: kamailio {theirs[i]!r}, siprouter {mine!r}"
+
+
+def _hosts_has_loopback() -> bool:
+    try:
+        with open("/etc/hosts", encoding="utf-8") as fh:
+            return any(line.split()[:1] == ["127.0.0.1"] for line in fh)
+    except OSError:
+        return False
+
+
+# auto_aliases=yes (the default): reverse look-up of the listen IPs. IPv4 loopback only,
+# answered by /etc/hosts (no DNS query); the second socket is given by host name.
+AUTO_CASES = [
+    "sip:x@localhost:PORT",
+    "sip:x@LOCALHOST:PORT1",
+    "sip:x@localhost",
+    "sip:x@localhost:9",
+    "sip:x@127.0.0.1:PORT1",
+]
+
+
+@pytest.mark.skipif(not _hosts_has_loopback(), reason="no 127.0.0.1 line in /etc/hosts")
+def test_auto_aliases_match_kamailio(tmp_path: Path) -> None:
+    head = "auto_aliases=yes\nlisten=udp:localhost:PORT1\n"
+    probe = KamailioProbe(tmp_path, head, ["uri==myself"], v6=False)
+    p, p1 = str(probe.port), str(probe.port + 1)
+    uris = [u.replace("PORT1", p1).replace("PORT", p) for u in AUTO_CASES]
+    try:
+        theirs = [probe.ask(u, FROM) for u in uris]
+    finally:
+        probe.close()
+    mine = [ours(probe.text, probe.port, u, FROM) for u in uris]
+    assert mine == theirs
+    assert theirs[0].startswith("200") and theirs[2].startswith("404")  # not vacuous
