@@ -8,11 +8,14 @@
 * collects the listen addresses of `listen=`, `socket = {bind=...}` and `-l`, resolves
   them (IP literal, interface name, host name) and binds one UDP socket per address and
   port; prints the socket list as Kamailio does ("Listening on ...");
-* runs the receive loop in the foreground (-D, -DD), one process for now;
+* runs in the foreground (-D, -DD): with children=1 (or -n 1) one process receives and
+  routes; with more, runtime/workers.py forks that many UDP workers (SO_REUSEPORT +
+  Call-ID owner hand-off, docs/process-model.md) and supervises them;
 * stops on SIGTERM/SIGINT, closes the sockets and returns 0.
 
-Not yet: daemonizing (no -D: a clear "not implemented" exit 3), worker processes
-(`children` is read but one process serves), TCP/TLS/SCTP listeners (a TCP listen is
+Not yet: daemonizing (no -D: a clear "not implemented" exit 3), restarting a dead
+worker (the server stops, saying which), socket_workers, the timer process,
+TCP/TLS/SCTP listeners (a TCP listen is
 logged as not served; TLS/SCTP are a start-up error), listening on every interface
 when no listen is given (a start-up error naming the fix).
 """
@@ -32,7 +35,7 @@ from siprouter.engine.context import ScriptState
 from siprouter.sip.reply import server_header_line
 
 from . import state
-from .logging import L_INFO, L_NOTICE, L_WARN, LOG, install_python_bridge
+from .logging import L_NOTICE, L_WARN, LOG, install_python_bridge
 from .pipeline import Pipeline
 from .udp import UdpLoop, bind_udp
 
@@ -160,37 +163,63 @@ def _run(
     loaded: Any, params: dict[str, Any], options: Any, eps: list[Endpoint], out: TextIO
 ) -> int:
     rcvbuf = options.maxbuffer or int(params.get("maxbuffer") or 0) or None
+    udp_eps = []
+    for ep in eps:
+        if ep.proto == "udp":
+            udp_eps.append(ep)
+        else:
+            LOG.core(
+                L_WARN,
+                f"main(): {ep.proto}:{ep.ip}:{ep.port} is not served: "
+                "only UDP is implemented in this version",
+            )
+    if not udp_eps:
+        raise StartupError("no UDP listen address: siprouter serves UDP only in this version")
+    children = int(options.children if options.children is not None else params["children"])
+    if children > 1:
+        return _run_workers(loaded, udp_eps, children, rcvbuf, out)
+    return _run_single(loaded, udp_eps, rcvbuf, out)
+
+
+def _listing(out: TextIO, eps: list[Endpoint]) -> None:
+    out.write("Listening on \n")
+    for ep in eps:
+        host = f"[{ep.ip}]" if ":" in ep.ip else ep.ip
+        out.write(f"             udp: {host}:{ep.port}\n")
+    out.flush()
+
+
+def _run_workers(loaded: Any, eps: list[Endpoint], n: int, rcvbuf: int | None, out: TextIO) -> int:
+    from .workers import run_workers
+
+    try:
+        probe = [bind_udp(ep.ip, ep.port, reuseport=True) for ep in eps]
+    except OSError as e:
+        raise StartupError(f"cannot bind: {e.strerror or e}") from None
+    for sock in probe:
+        sock.close()
+    _listing(out, eps)
+    try:
+        return run_workers(loaded.compiled, eps, n, rcvbuf)
+    except OSError as e:
+        raise StartupError(f"cannot start the workers: {e.strerror or e}") from None
+
+
+def _run_single(loaded: Any, eps: list[Endpoint], rcvbuf: int | None, out: TextIO) -> int:
     socks: list[state.LocalSocket] = []
     try:
         for ep in eps:
-            if ep.proto != "udp":
-                LOG.core(
-                    L_WARN,
-                    f"main(): {ep.proto}:{ep.ip}:{ep.port} is not served: "
-                    f"only UDP is implemented in this version",
-                )
-                continue
             try:
                 sock = bind_udp(ep.ip, ep.port, rcvbuf=rcvbuf)
             except OSError as e:
                 raise StartupError(
                     f"cannot bind udp:{ep.ip}:{ep.port}: {e.strerror or e}"
                 ) from None
-            ls = state.LocalSocket(
-                "udp", ep.ip, ep.port, 6 if ":" in ep.ip else 4, sock, ep.spec.name
-            )
+            af = 6 if ":" in ep.ip else 4
+            ls = state.LocalSocket("udp", ep.ip, ep.port, af, sock, ep.spec.name)
             socks.append(ls)
             state.register_socket(ls)
-        if not socks:
-            raise StartupError("no UDP listen address: siprouter serves UDP only in this version")
-        out.write("Listening on \n")
-        for ls in socks:
-            host = f"[{ls.ip}]" if ls.af == 6 else ls.ip
-            out.write(f"             udp: {host}:{ls.port}\n")
-        out.flush()
-        children = int(options.children if options.children is not None else params["children"])
-        if children != 1 and LOG.enabled(L_INFO):
-            LOG.core(L_INFO, f"main(): children={children}: one process serves in this version")
+        _listing(out, eps)
         pipeline = Pipeline(loaded.compiled, ScriptState(compiled=loaded.compiled))
         LOG.set_process(1)
         signo = UdpLoop(socks, pipeline.receive).run()

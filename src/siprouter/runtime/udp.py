@@ -5,6 +5,8 @@
 signal wake-up socket (no asyncio on the hot path, see docs/process-model.md); when a
 socket is readable it drains it with `recvfrom_into` until EAGAIN and hands every
 datagram to the pipeline callback with its source and the LocalSocket it arrived on.
+Other file descriptors (a worker's hand-off inbox) can be watched with their own
+callback.
 A SIGTERM/SIGINT writes to the wake-up socket (`signal.set_wakeup_fd`) so the loop
 returns at once, without interrupting a message in the middle of its routing.
 """
@@ -27,11 +29,16 @@ BATCH = 64
 Handler = Callable[[bytes, tuple[str, int], LocalSocket], None]
 
 
-def bind_udp(ip: str, port: int, *, rcvbuf: int | None = None) -> socket.socket:
-    """A bound, non-blocking UDP socket at ip:port (OSError when it cannot bind)."""
+def bind_udp(
+    ip: str, port: int, *, rcvbuf: int | None = None, reuseport: bool = False
+) -> socket.socket:
+    """A bound, non-blocking UDP socket at ip:port (OSError when it cannot bind);
+    `reuseport` sets SO_REUSEPORT (one socket per worker on the same address)."""
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     try:
+        if reuseport:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         if rcvbuf:
@@ -47,9 +54,15 @@ def bind_udp(ip: str, port: int, *, rcvbuf: int | None = None) -> socket.socket:
 class UdpLoop:
     """The receive loop over some UDP sockets; `run()` returns the signal that stopped it."""
 
-    def __init__(self, sockets: list[LocalSocket], handler: Handler) -> None:
+    def __init__(
+        self,
+        sockets: list[LocalSocket],
+        handler: Handler,
+        extra: dict[int, Callable[[], None]] | None = None,
+    ) -> None:
         self.sockets = sockets
         self.handler = handler
+        self.extra = extra or {}  # other readable fds (a worker's inbox) -> callback
         self.stop_signal = 0
 
     def run(self, stop_signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) -> int:
@@ -61,8 +74,9 @@ class UdpLoop:
         ep = select.epoll()
         by_fd = {ls.sock.fileno(): ls for ls in self.sockets}
         try:
-            for fd in by_fd:
+            for fd in [*by_fd, *self.extra]:
                 ep.register(fd, select.EPOLLIN)
+            extra = self.extra
             ep.register(wake_r.fileno(), select.EPOLLIN)
             wake_fd = wake_r.fileno()
             buf = bytearray(RECV_BUF)
@@ -77,6 +91,9 @@ class UdpLoop:
                                 self.stop_signal = s
                         if self.stop_signal:
                             return self.stop_signal
+                        continue
+                    if fd in extra:
+                        extra[fd]()
                         continue
                     ls = by_fd[fd]
                     recv = ls.sock.recvfrom_into

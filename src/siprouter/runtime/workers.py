@@ -1,0 +1,271 @@
+"""N worker processes for UDP, the design chosen in docs/process-model.md (model f):
+SO_REUSEPORT receive sockets, one owner worker per Call-ID, hand-off over socketpairs.
+
+`run_workers(compiled, endpoints, n, rcvbuf)` (main process):
+
+* binds, for every UDP endpoint, one SO_REUSEPORT socket per worker, and one AF_UNIX
+  datagram socketpair per worker (its inbox), all before forking;
+* forks the workers; each keeps only its own UDP sockets and inbox (plus the sending ends
+  of every inbox), so the kernel spreads peers over the workers' sockets;
+* waits for SIGTERM/SIGINT (stops the workers: SIGTERM, then SIGKILL after a grace
+  period) or SIGCHLD: a worker that dies while the server is not stopping stops the
+  whole server with a log line naming it (workers are not restarted yet), status 255.
+
+A worker (`Worker`) reads its UDP sockets; for each datagram it computes the owner
+`crc32(Call-ID) % n` (`owner_of`): its own messages go to the pipeline at once, the
+others are handed to the owner's inbox as a record (address family, endpoint index,
+source port, source address, then the datagram) with a non-blocking send: a full inbox
+drops the datagram and counts it, like a full UDP receive buffer. Messages without a
+Call-ID (keep-alives, garbage) are processed by the receiving worker. The owner processes
+the records from its inbox like datagrams received on its own socket of that endpoint
+(replies then leave from the same address and port). So the messages of one Call-ID
+are processed by one process, one at a time, in the order the receiving worker got them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+import zlib
+from typing import Any
+
+from siprouter.engine.context import ScriptState
+
+from . import state
+from .logging import L_CRIT, L_ERR, L_NOTICE, L_WARN, LOG
+from .pipeline import Pipeline
+from .udp import BATCH, UdpLoop, bind_udp
+
+_CALLID = re.compile(rb"\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)", re.IGNORECASE)
+_RECORD = struct.Struct("!BBH16s")  # af, endpoint index, source port, source address
+INBOX_SNDBUF = 1 << 20
+STOP_GRACE = 10.0
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
+def owner_of(data: bytes, n: int) -> int | None:
+    """The worker owning the message's Call-ID (crc32 % n), None without a Call-ID."""
+    end = data.find(b"\r\n\r\n")
+    m = _CALLID.search(data, 0, end if end >= 0 else len(data))
+    if m is None:
+        return None
+    callid = m.group(1).strip()
+    if not callid:
+        return None
+    return zlib.crc32(callid) % n
+
+
+class Worker:
+    """One worker's receive side: its sockets (one per endpoint), its inbox, and the
+    sending ends of every worker's inbox."""
+
+    def __init__(
+        self,
+        index: int,
+        sockets: list[state.LocalSocket],
+        inbox: socket.socket,
+        outboxes: list[socket.socket],
+        pipeline: Pipeline,
+    ) -> None:
+        self.index = index
+        self.n = len(outboxes)
+        self.sockets = sockets
+        self.ep_index = {id(ls): i for i, ls in enumerate(sockets)}
+        self.inbox = inbox
+        self.outboxes = outboxes
+        self.pipeline = pipeline
+        self.handed_off = 0
+        self.handoff_dropped = 0
+
+    def on_udp(self, data: bytes, src: tuple[Any, ...], ls: state.LocalSocket) -> None:
+        owner = owner_of(data, self.n)
+        if owner is None or owner == self.index:
+            self.pipeline.receive(data, src, ls)
+            return
+        family = socket.AF_INET6 if ls.af == 6 else socket.AF_INET
+        try:
+            packed = socket.inet_pton(family, src[0])
+        except OSError:
+            self.pipeline.receive(data, src, ls)
+            return
+        record = _RECORD.pack(ls.af, self.ep_index[id(ls)], src[1], packed) + data
+        try:
+            self.outboxes[owner].send(record)
+            self.handed_off += 1
+        except OSError as e:  # full inbox (EAGAIN) or a worker gone
+            self.handoff_dropped += 1
+            if LOG.enabled(L_WARN):
+                LOG.core(
+                    L_WARN,
+                    f"hand-off to worker {owner + 1} failed ({e}): datagram "
+                    f"from {src[0]}:{src[1]} dropped ({self.handoff_dropped} so far)",
+                )
+
+    def on_inbox(self) -> None:
+        recv = self.inbox.recv
+        size = _RECORD.size
+        for _ in range(BATCH):
+            try:
+                rec = recv(70000)
+            except BlockingIOError:
+                return
+            af, idx, port, packed = _RECORD.unpack_from(rec)
+            if af == 6:
+                ip = socket.inet_ntop(socket.AF_INET6, packed)
+            else:
+                ip = socket.inet_ntop(socket.AF_INET, packed[:4])
+            self.pipeline.receive(rec[size:], (ip, port), self.sockets[idx])
+
+
+def _bind_all(endpoints: list[Any], n: int, rcvbuf: int | None) -> list[list[state.LocalSocket]]:
+    per_worker: list[list[state.LocalSocket]] = []
+    try:
+        for _w in range(n):
+            socks = []
+            for ep in endpoints:
+                sock = bind_udp(ep.ip, ep.port, rcvbuf=rcvbuf, reuseport=True)
+                af = 6 if ":" in ep.ip else 4
+                socks.append(state.LocalSocket("udp", ep.ip, ep.port, af, sock, ep.spec.name))
+            per_worker.append(socks)
+    except OSError:
+        for socks in per_worker:
+            for ls in socks:
+                ls.sock.close()
+        raise
+    return per_worker
+
+
+def _inboxes(n: int) -> list[tuple[socket.socket, socket.socket]]:
+    pairs = []
+    for _ in range(n):
+        r, w = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        r.setblocking(False)
+        w.setblocking(False)
+        w.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, INBOX_SNDBUF)
+        pairs.append((r, w))
+    return pairs
+
+
+def _worker_main(
+    index: int,
+    compiled: Any,
+    per_worker: list[list[state.LocalSocket]],
+    pairs: list[tuple[socket.socket, socket.socket]],
+) -> int:
+    for w, socks in enumerate(per_worker):
+        if w != index:
+            for ls in socks:
+                ls.sock.close()
+    for w, (r, _s) in enumerate(pairs):
+        if w != index:
+            r.close()
+    LOG.set_process(index + 1)
+    state.clear_sockets()
+    own = per_worker[index]
+    for ls in own:
+        state.register_socket(ls)
+    pipeline = Pipeline(compiled, ScriptState(compiled=compiled))
+    worker = Worker(index, own, pairs[index][0], [s for _r, s in pairs], pipeline)
+    UdpLoop(own, worker.on_udp, {pairs[index][0].fileno(): worker.on_inbox}).run()
+    return 0
+
+
+def run_workers(compiled: Any, endpoints: list[Any], n: int, rcvbuf: int | None) -> int:
+    """Fork n UDP workers and supervise them until a stop signal; the exit status."""
+    per_worker = _bind_all(endpoints, n, rcvbuf)
+    pairs = _inboxes(n)
+    watched = {*_STOP_SIGNALS, signal.SIGCHLD}
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
+    pids: dict[int, int] = {}
+    try:
+        for w in range(n):
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:  # the worker
+                code = 255
+                try:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+                    code = _worker_main(w, compiled, per_worker, pairs)
+                except BaseException as e:  # the worker ends here, whatever happened
+                    LOG.core(
+                        L_CRIT,
+                        f"worker {w + 1}: {type(e).__name__}: {e}\n"
+                        + "".join(traceback.format_exc()),
+                    )
+                finally:
+                    sys.stderr.flush()
+                    os._exit(code)
+            pids[pid] = w
+    finally:
+        for socks in per_worker:
+            for ls in socks:
+                ls.sock.close()
+        for r, s in pairs:
+            r.close()
+            s.close()
+    try:
+        return _supervise(pids, watched)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+
+
+def _reap(pids: dict[int, int]) -> list[tuple[int, int, int]]:
+    """(pid, worker index, wait status) of every worker that ended."""
+    out = []
+    while pids:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            break
+        if pid in pids:
+            out.append((pid, pids.pop(pid), status))
+    return out
+
+
+def _describe(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"was killed by signal {os.WTERMSIG(status)}"
+    return f"exited with status {os.waitstatus_to_exitcode(status)}"
+
+
+def _supervise(pids: dict[int, int], watched: set[int]) -> int:
+    status = 0
+    stopping_since: float | None = None
+    while pids:
+        timeout = 1.0 if stopping_since is None else 0.2
+        info = signal.sigtimedwait(watched, timeout)
+        for pid, w, st in _reap(pids):
+            if stopping_since is None:
+                LOG.core(
+                    L_CRIT,
+                    f"main(): worker {w + 1} (pid {pid}) {_describe(st)}; "
+                    "workers are not restarted yet: stopping the server",
+                )
+                status = 255
+                stopping_since = _stop_all(pids)
+            elif os.WIFSIGNALED(st) and os.WTERMSIG(st) != signal.SIGTERM and LOG.enabled(L_ERR):
+                LOG.core(L_ERR, f"main(): worker {w + 1} (pid {pid}) {_describe(st)}")
+        if info is not None and info.si_signo in _STOP_SIGNALS and stopping_since is None:
+            if LOG.enabled(L_NOTICE):
+                LOG.core(L_NOTICE, f"main(): signal {info.si_signo} received, shutting down")
+            stopping_since = _stop_all(pids)
+        if stopping_since is not None and time.monotonic() - stopping_since > STOP_GRACE:
+            for pid in pids:
+                os.kill(pid, signal.SIGKILL)
+    return status
+
+
+def _stop_all(pids: dict[int, int]) -> float:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    return time.monotonic()
