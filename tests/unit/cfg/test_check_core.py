@@ -115,12 +115,12 @@ def test_flags_declared_by_name_are_accepted() -> None:
 
 
 def test_core_pvs() -> None:
-    assert set(CORE_PVS) == {"null", "rc", "retcode", "env", "envn", "def", "defn"}
+    assert set(CORE_PVS) == {"null", "rc", "retcode", "?", "env", "envn", "def", "defn"}
     assert all(pv.read_only for pv in CORE_PVS.values())
     assert CORE_PVS["env"].inner is InnerName.REQUIRED
     names = known_pvs(None)
     assert names.lookup("ru") is None and names.lookup("rc") is not None
-    assert _ours('request_route {\n if ($rc == 1 && $env(HOME) != "" && $null == 0) { drop; }\n}\n')
+    assert _ours('request_route {\n if ($rc == 1 && $? == 1 && $env(HOME) != "" && $null == 0) { drop; }\n}\n')
     with pytest.raises(ConfigError, match=r"\$env needs a name"):
         check(parse_string("request_route {\n if ($env == 1) { drop; }\n}\n", "c.cfg"))
 
