@@ -29,9 +29,10 @@ from .hdr_params import (
 )
 
 # The common shape in one match: ["display" | token display] <uri> followed by simple params
-# (no quotes, no folding). Anything else takes the general path below.
+# (no quotes, no folding). Anything else takes the general path below. A token display name
+# (group 2) keeps its trailing blanks here (no lazy repeat: faster); fast_nameaddr strips them.
 _FAST_RE = re.compile(
-    rb'(?:("[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*")[ \t]*|([^"<>;,\r\n]*?)[ \t]*)'
+    rb'(?:("[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*")[ \t]*|([^"<>;,\r\n]*))'
     rb"<([^<> \t\r\n]+)>"
     rb'((?:[ \t]*;[ \t]*[^ \t\r\n;=,"<>]+(?:[ \t]*=[ \t]*[^ \t\r\n;,"<>]*)?)*)[ \t]*\Z'
 )
@@ -184,7 +185,7 @@ def fast_nameaddr(data: bytes, s: int, e: int) -> NameAddr | None:
     us, ue = m.span(3)
     if data.find(b":", us, ue) < 0:
         return None
-    d = m.group(1) or m.group(2)
+    d = m.group(1) or m.group(2).rstrip(b" \t")
     pb = m.start(4)
     return NameAddr(
         d.decode("utf-8", "surrogateescape") if d else None,

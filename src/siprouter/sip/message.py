@@ -70,6 +70,14 @@ brief asked for): a Content-Length beyond the datagram is an error (Kamailio acc
 ``check_mandatory`` flags a CSeq number above 2**32-1 and a Max-Forwards that is not
 0..255 (Kamailio's core parser lets both through).
 
+Speed: the index is built with C-level bytes operations (``find``, ``split``, ``partition``,
+dict lookups; one ``re.findall`` over the block measured slower). The routing accessors try
+one compiled regex for the common shape of their header (``hdr_via.fast_via``,
+``hdr_nameaddr.fast_nameaddr``, the CSeq / Call-ID / Max-Forwards checks below) and fall back
+to the careful parsers otherwise, with the same result for what the fast path accepts
+(tests/unit/sip/test_message_fast.py). Numbers and where the time goes:
+``bench/sip_bench.py --breakdown``.
+
 Limits (fail fast, bounded memory): ``MAX_MESSAGE_BYTES`` (256 KiB) per message,
 ``MAX_HEADER_BYTES`` (64 KiB) before the empty line, ``MAX_HEADERS`` (512) header lines,
 ``MAX_LINE_BYTES`` (16 KiB) per line; exceeding one gives status 513 (message too large).
@@ -162,6 +170,7 @@ TO_ID = H.TO
 CALL_ID_ID = H.CALL_ID
 CSEQ_ID = H.CSEQ
 MAX_FORWARDS_ID = H.MAX_FORWARDS
+CONTENT_LENGTH_ID = H.CONTENT_LENGTH
 _WS = b" \t\r\n"
 _WSI = (32, 9, 13, 10)
 _BAD_NAME = re.compile(rb"[\x00-\x20\x7f\"(),/:;<=>?@\[\\\]{}]")
@@ -1061,7 +1070,7 @@ def parse_message(
         for hid in _UNIQUE:
             if hids.count(hid) > 1:
                 raise _fail(f"duplicate {H.ID_TO_NAME[hid]} header", 400, hstart)
-    elif hids.count(H.MAX_FORWARDS) > 1:
+    elif hids.count(MAX_FORWARDS_ID) > 1:
         # Kamailio 5.6 refuses a repeated Max-Forwards whatever sip_parser_mode says
         raise _fail("duplicate Max-Forwards header", 400, hstart)
     msg._lines = lines
@@ -1074,10 +1083,10 @@ def parse_message(
     msg.body_start = body_start
     msg.data = data
     cl: int | None = None
-    if H.CONTENT_LENGTH in hids:
-        ci = hids.index(H.CONTENT_LENGTH)
+    if CONTENT_LENGTH_ID in hids:
+        ci = hids.index(CONTENT_LENGTH_ID)
         v = lines[ci][len(names[ci]) + 1 :].strip(_WS)
-        if v.isdigit() and len(v) <= 10 and hids.count(H.CONTENT_LENGTH) == 1:
+        if v.isdigit() and len(v) <= 10 and hids.count(CONTENT_LENGTH_ID) == 1:
             cl = int(v)
         else:
             cl = _content_length(msg, ci)
