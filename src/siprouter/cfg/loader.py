@@ -66,7 +66,9 @@ def load_config(options: Options) -> LoadedConfig:
     check_listen_addresses(config, options)
     from ..engine.compiler import compile_routes
 
-    compiled = compile_routes(config, modules, defines=pre.defines, all_errors=options.all_errors)
+    compiled = compile_routes(
+        config, modules, defines=pre.defines, all_errors=options.all_errors, options=options
+    )
     return LoadedConfig(options.cfg_file, pre, config, modules, compiled)
 
 
