@@ -127,3 +127,18 @@ def test_listen_from_command_line(
     udp_client.send(port, options_req(udp_client.port, port, "dash-l"))
     data = udp_client.recv()
     assert data is not None and parse_message(data).status == 200
+
+
+def test_reply_that_cannot_be_built_is_logged_and_serving_goes_on(
+    servers: Any, udp_client: Any, options_req: Any
+) -> None:
+    srv = servers.siprouter(CFG)
+    bad = options_req(udp_client.port, srv.port, "bad-to").replace(
+        b"To: <sip:probe@127.0.0.1>", b"To: <sip:probe@127.0.0.1"
+    )
+    udp_client.send(srv.port, bad)
+    udp_client.send(srv.port, options_req(udp_client.port, srv.port, "good-after"))
+    data = udp_client.recv()
+    assert data is not None and parse_message(data).callid == "good-after"
+    assert "got OPTIONS bad-to" in srv.log()
+    assert "sl_send_reply: cannot build the 200 reply" in srv.log()

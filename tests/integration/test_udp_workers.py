@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -130,3 +131,16 @@ def test_dead_worker_stops_the_server_and_says_which(servers: Any) -> None:
         srv.log(),
     ), srv.log()
     assert all(_is_zombie_gone(w) for w in workers)
+
+
+def test_port_taken_by_another_process_is_a_startup_error(servers: Any, tmp_path: Path) -> None:
+    first = servers.siprouter(CFG)
+    cfg = tmp_path / "second.cfg"
+    cfg.write_text(CFG.replace("@PORT@", str(first.port)))
+    proc = subprocess.run(
+        [sys.executable, "-m", "siprouter", "-DD", "-E", "-f", str(cfg)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 255  # not a silent share of the first server's traffic
+    assert f"cannot bind udp:127.0.0.1:{first.port}: Address already in use" in proc.stderr
+    assert first.proc.poll() is None

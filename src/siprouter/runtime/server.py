@@ -192,12 +192,13 @@ def _listing(out: TextIO, eps: list[Endpoint]) -> None:
 def _run_workers(loaded: Any, eps: list[Endpoint], n: int, rcvbuf: int | None, out: TextIO) -> int:
     from .workers import run_workers
 
-    try:
-        probe = [bind_udp(ep.ip, ep.port, reuseport=True) for ep in eps]
-    except OSError as e:
-        raise StartupError(f"cannot bind: {e.strerror or e}") from None
-    for sock in probe:
-        sock.close()
+    # a bind without SO_REUSEPORT fails when any other socket holds the address, also
+    # one of another process's REUSEPORT group that would silently take a share of it
+    for ep in eps:
+        try:
+            bind_udp(ep.ip, ep.port).close()
+        except OSError as e:
+            raise StartupError(f"cannot bind udp:{ep.ip}:{ep.port}: {e.strerror or e}") from None
     _listing(out, eps)
     try:
         return run_workers(loaded.compiled, eps, n, rcvbuf)
