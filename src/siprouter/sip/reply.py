@@ -59,6 +59,8 @@ SL_TAG_PREFIX: str = hashlib.md5(b"siprouter stateless reply", usedforsecurity=F
 _COPY_ALWAYS = frozenset({H.VIA, H.FROM, H.TO, H.CALL_ID, H.CSEQ})
 _COPY_DIALOG = _COPY_ALWAYS | {H.RECORD_ROUTE}
 _STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
+#: server_header -> its line + "Content-Length: 0" + the empty line (replies without a body)
+_EMPTY_TAILS: dict[bytes | None, bytes] = {}
 _WS = frozenset(b" \t\r\n")
 
 
@@ -222,6 +224,17 @@ def build_reply(
         if isinstance(content_type, str):
             content_type = content_type.encode()
         out.append(b"Content-Type: " + content_type + b"\r\n")
+    if not body and sip_warning is None:
+        # the usual end (Server, Content-Length: 0, empty line) as one precomputed piece
+        tail = _EMPTY_TAILS.get(server_header)
+        if tail is None:
+            tail = (
+                server_header + b"\r\n" if server_header else b""
+            ) + b"Content-Length: 0\r\n\r\n"
+            if len(_EMPTY_TAILS) < 64:
+                _EMPTY_TAILS[server_header] = tail
+        out.append(tail)
+        return b"".join(out)
     if server_header:
         out.append(server_header + b"\r\n")
     out.append(b"Content-Length: %d\r\n" % len(body))
