@@ -176,8 +176,27 @@ def test_reply_route_drop_and_foreign_via(servers: Any, udp_client: Any, udp_pee
 
 @pytest.mark.kamailio
 @pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio not installed")
-def test_forwarded_bytes_match_kamailio(servers: Any, udp_client: Any, udp_peer: Any) -> None:
-    text = cfg(udp_peer.port, du=True)
+@pytest.mark.parametrize(
+    "how",
+    [
+        "du",
+        "rewrite",  # the R-URI changed by the script: forward() goes there
+        "rport",  # force_rport() + add_local_rport()
+    ],
+)
+def test_forwarded_bytes_match_kamailio(
+    servers: Any, udp_client: Any, udp_peer: Any, how: str
+) -> None:
+    if how == "du":
+        text = cfg(udp_peer.port, du=True)
+    elif how == "rewrite":
+        text = FWD_CFG.replace(
+            "@FORWARD@", f'rewritehostport("127.0.0.1:{udp_peer.port}"); forward();'
+        ).replace("@REPLY@", "")
+    else:
+        text = FWD_CFG.replace(
+            "@FORWARD@", f'force_rport(); add_local_rport(); forward("127.0.0.1", {udp_peer.port});'
+        ).replace("@REPLY@", "")
     ours = servers.siprouter(text)
     kam = servers.kamailio(text)
     results = []

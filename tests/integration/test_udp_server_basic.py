@@ -6,6 +6,8 @@ import re
 import signal
 from typing import Any
 
+import pytest
+
 from siprouter.sip.message import parse_message
 
 CFG = """\
@@ -142,3 +144,31 @@ def test_reply_that_cannot_be_built_is_logged_and_serving_goes_on(
     assert data is not None and parse_message(data).callid == "good-after"
     assert "got OPTIONS bad-to" in srv.log()
     assert "sl_send_reply: cannot build the 200 reply" in srv.log()
+
+
+def test_ipv6_listen(servers: Any, free_port: Any) -> None:
+    import socket
+
+    probe = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    try:
+        probe.bind(("::1", 0))
+    except OSError:
+        probe.close()
+        pytest.skip("no IPv6 loopback")
+    port = int(probe.getsockname()[1])
+    try:
+        srv = servers.siprouter(CFG.replace("127.0.0.1:@PORT@", "[::1]:@PORT@"), port=free_port())
+        assert f"udp: [::1]:{srv.port}" in srv.stdout()
+        req = (
+            f"OPTIONS sip:probe@[::1]:{srv.port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP [::1]:{port};branch=z9hG4bK-v6;rport\r\n"
+            "From: <sip:t@[::1]>;tag=1\r\nTo: <sip:probe@[::1]>\r\nCall-ID: v6\r\n"
+            "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+        probe.settimeout(5)
+        probe.sendto(req.encode(), ("::1", srv.port))
+        rpl = parse_message(probe.recv(65535))
+        assert rpl.status == 200 and rpl.via1 is not None and rpl.via1.rport == port
+        assert "got OPTIONS v6 from ::1" in srv.log()
+    finally:
+        probe.close()
