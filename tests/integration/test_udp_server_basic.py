@@ -172,3 +172,12 @@ def test_ipv6_listen(servers: Any, free_port: Any) -> None:
         assert "got OPTIONS v6 from ::1" in srv.log()
     finally:
         probe.close()
+
+
+@pytest.mark.parametrize("children", [1, 2])
+def test_pid_file_written_and_removed(servers: Any, tmp_path: Any, children: int) -> None:
+    pid_file = tmp_path / f"sr{children}.pid"
+    srv = servers.siprouter(CFG.replace("children=1", f"children={children}"), "-P", str(pid_file))
+    assert pid_file.read_text() == f"{srv.proc.pid}\n"
+    assert srv.stop() == 0
+    assert not pid_file.exists()

@@ -11,6 +11,8 @@
 * runs in the foreground (-D, -DD): with children=1 (or -n 1) one process receives and
   routes; with more, runtime/workers.py forks that many UDP workers (SO_REUSEPORT +
   Call-ID owner hand-off, docs/process-model.md) and supervises them;
+* writes the -P pid file (the main process's pid) once the sockets are bound, and
+  removes it at exit;
 * stops on SIGTERM/SIGINT, closes the sockets and returns 0.
 
 Not yet: daemonizing (no -D: a clear "not implemented" exit 3), restarting a dead
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import fcntl
 import ipaddress
+import os
 import socket
 import struct
 from dataclasses import dataclass
@@ -157,6 +160,17 @@ def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
     except StartupError as e:
         err.write(f"ERROR: {e}\n")
         return EXIT_ERROR
+    finally:
+        if options.pid_file and _pid_file_is_ours(options.pid_file):
+            os.unlink(options.pid_file)
+
+
+def _pid_file_is_ours(path: str) -> bool:
+    try:
+        with open(path) as fh:
+            return fh.read().strip() == str(os.getpid())
+    except OSError:
+        return False
 
 
 def _run(
@@ -177,19 +191,28 @@ def _run(
         raise StartupError("no UDP listen address: siprouter serves UDP only in this version")
     children = int(options.children if options.children is not None else params["children"])
     if children > 1:
-        return _run_workers(loaded, udp_eps, children, rcvbuf, out)
-    return _run_single(loaded, udp_eps, rcvbuf, out)
+        return _run_workers(loaded, udp_eps, children, rcvbuf, out, options)
+    return _run_single(loaded, udp_eps, rcvbuf, out, options)
 
 
-def _listing(out: TextIO, eps: list[Endpoint]) -> None:
+def _started(out: TextIO, eps: list[Endpoint], pid_file: str | None) -> None:
+    """The sockets are bound: list them as Kamailio does, write the -P pid file."""
     out.write("Listening on \n")
     for ep in eps:
         host = f"[{ep.ip}]" if ":" in ep.ip else ep.ip
         out.write(f"             udp: {host}:{ep.port}\n")
     out.flush()
+    if pid_file:
+        try:
+            with open(pid_file, "w") as fh:
+                fh.write(f"{os.getpid()}\n")
+        except OSError as e:
+            raise StartupError(f"cannot write pid file {pid_file}: {e.strerror or e}") from None
 
 
-def _run_workers(loaded: Any, eps: list[Endpoint], n: int, rcvbuf: int | None, out: TextIO) -> int:
+def _run_workers(
+    loaded: Any, eps: list[Endpoint], n: int, rcvbuf: int | None, out: TextIO, options: Any
+) -> int:
     from .workers import run_workers
 
     # a bind without SO_REUSEPORT fails when any other socket holds the address, also
@@ -199,14 +222,16 @@ def _run_workers(loaded: Any, eps: list[Endpoint], n: int, rcvbuf: int | None, o
             bind_udp(ep.ip, ep.port).close()
         except OSError as e:
             raise StartupError(f"cannot bind udp:{ep.ip}:{ep.port}: {e.strerror or e}") from None
-    _listing(out, eps)
+    _started(out, eps, options.pid_file)
     try:
         return run_workers(loaded.compiled, eps, n, rcvbuf)
     except OSError as e:
         raise StartupError(f"cannot start the workers: {e.strerror or e}") from None
 
 
-def _run_single(loaded: Any, eps: list[Endpoint], rcvbuf: int | None, out: TextIO) -> int:
+def _run_single(
+    loaded: Any, eps: list[Endpoint], rcvbuf: int | None, out: TextIO, options: Any
+) -> int:
     socks: list[state.LocalSocket] = []
     try:
         for ep in eps:
@@ -220,7 +245,7 @@ def _run_single(loaded: Any, eps: list[Endpoint], rcvbuf: int | None, out: TextI
             ls = state.LocalSocket("udp", ep.ip, ep.port, af, sock, ep.spec.name)
             socks.append(ls)
             state.register_socket(ls)
-        _listing(out, eps)
+        _started(out, eps, options.pid_file)
         pipeline = Pipeline(loaded.compiled, ScriptState(compiled=loaded.compiled))
         LOG.set_process(1)
         signo = UdpLoop(socks, pipeline.receive).run()
