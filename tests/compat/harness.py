@@ -15,8 +15,8 @@ next hop answers each forwarded request (Via/From/To/Call-ID/CSeq copied, To tag
 and the reply the server forwards back is observed by the client the same way.
 
 Observations are normalised so that only behaviour differences remain: ports become
-@PORT@/@NEXTHOP@/@CLIENT@, Via branches `z9hG4bK-BRANCH`, tag values `TAG`, Server and
-User-Agent values `AGENT`. See docs/compat.md.
+@PORT@/@NEXTHOP@/@CLIENT@, Via branches and tags the harness did not send itself become
+`z9hG4bK-BRANCH` and `;tag=TAG`, Server and User-Agent values `AGENT`. See docs/compat.md.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ _COMPACT = {
 }  # fmt: skip
 _BRANCH = re.compile(r"branch=z9hG4bK[^;,\s>]*", re.I)
 _TAG = re.compile(r";tag=[^;,\s>]+", re.I)
+_AGENT = re.compile(r"^(server|user-agent)\s*:.*", re.I)
 _NUM = re.compile(r"(?<![\d.])\d{4,5}(?![\d])")
 
 
@@ -280,6 +281,7 @@ class Server:
     proc: subprocess.Popen[bytes] | None = None
     client: Endpoint = field(default_factory=Endpoint)
     nexthop: Endpoint = field(default_factory=Endpoint)
+    own: set[str] = field(default_factory=lambda: {";tag=nexthop-tag"})
 
     def _cmd(self, cfg: Path) -> list[str]:
         common = ["-DD", "-E", "-n", "1", "-l", f"udp:127.0.0.1:{self.port}", "-f", str(cfg)]
@@ -362,8 +364,9 @@ class Server:
         at_client: list[Msg] = []
         at_nexthop: list[Msg] = []
         for i, req in enumerate(case.requests):
-            cid = f"{case.file}-{case.name}-{i}-{next(_counter)}"
-            self.client.send(self.port, self.subst(req.replace("@CALLID@", cid)).encode())
+            data = self.subst(req.replace("@CALLID@", f"{case.file}-{case.name}-{i}"))
+            self.own.update(_TAG.findall(data) + _BRANCH.findall(data))
+            self.client.send(self.port, data.encode())
             at_client += self._sync()
             fwd = [Msg.parse(d) for d in self.nexthop.drain()]
             at_nexthop += fwd
@@ -418,15 +421,17 @@ def normalise(text: str, srv: Server) -> str:
         str(srv.client.port): "@CLIENT@",
     }
     text = _NUM.sub(lambda m: names.get(m.group(0), m.group(0)), text)
-    text = _BRANCH.sub("branch=z9hG4bK-BRANCH", text)
-    return _TAG.sub(";tag=TAG", text)
+    own = srv.own
+    text = _BRANCH.sub(lambda m: m.group(0) if m.group(0) in own else "branch=z9hG4bK-BRANCH", text)
+    return _TAG.sub(lambda m: m.group(0) if m.group(0) in own else ";tag=TAG", text)
 
 
 def _part(msg: Msg, what: str, srv: Server) -> Any:
     if what == "status":
         return msg.first.split(" ", 2)[1] if msg.is_reply else None
     if what == "reason":
-        return msg.first.split(" ", 2)[2] if msg.is_reply and msg.first.count(" ") >= 2 else ""
+        reason = msg.first.split(" ", 2)[2] if msg.is_reply and msg.first.count(" ") >= 2 else ""
+        return normalise(reason, srv)
     if what in ("first", "ruri"):
         return normalise(msg.first if what == "first" else msg.first.split(" ")[1], srv)
     if what == "body":
@@ -436,9 +441,8 @@ def _part(msg: Msg, what: str, srv: Server) -> Any:
     if what.startswith("hdr:"):
         return [normalise(v, srv) for v in msg.values(what[4:])]
     if what == "all":
-        lines = [msg.first] + [
-            f"{n}: {'AGENT' if n in ('server', 'user-agent') else v}" for n, v in msg.headers
-        ]
+        head = msg.raw.partition("\r\n\r\n")[0].split("\r\n")
+        lines = [_AGENT.sub(r"\1: AGENT", line) for line in head]
         return [normalise(x, srv) for x in lines] + ["", normalise(msg.body, srv)]
     raise ValueError(f"unknown compare item {what!r}")
 
