@@ -1,0 +1,246 @@
+"""The `textops` module: text operations on the SIP message and on strings.
+
+The implementations are in textops_msg.py (search/replace/subst over the message and
+its body, has_body), textops_hdr.py (header presence, removal, insertion, search_hf,
+subst_hf), textops_str.py (string comparisons, is_method) and textops_re.py (regexes
+and subst expressions); each documents its semantics. This file holds the export table
+and the argument fix-ups: constant regexes and subst expressions are compiled once
+(a bad one is a config error); arguments Kamailio reads as formats may hold
+pseudo-variables ("$rU", "$var(x)") and are rendered per message; header names given
+as constants are resolved once (the *_pv variants render them per message).
+
+Registered (as Kamailio 5.6.3 names them): is_method, has_body, is_present_hf,
+is_present_hf_pv, is_present_hf_re, is_present_hf_re_pv, append_hf, insert_hf,
+append_urihf, remove_hf, remove_hf_pv, remove_hf_re, remove_hf_re_pv, remove_hf_exp,
+remove_hf_exp_pv, remove_hf_idx, search, search_body, search_append,
+search_append_body, search_hf, replace, replace_all, replace_body, replace_body_all,
+subst, subst_body, subst_hf, subst_uri, subst_user, starts_with, ends_with, cmp_str,
+cmp_istr, in_list, in_list_prefix, str_find, str_ifind.
+
+Not registered: append_to_reply, set_reply_body*, append_time (the sl module would have
+to add the stored headers/body to its replies), and the remaining body-part, privacy,
+hold and multipart functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from siprouter.cfg.errors import ConfigError
+from siprouter.engine.context import MsgContext
+from siprouter.modules.registry import ArgKind, FunctionSpec, ModuleExports, RouteType
+from siprouter.pv.format import Format, compile_format
+
+from . import textops_hdr as hdr
+from . import textops_msg as tm
+from . import textops_str as ts
+from .textops_re import compile_msg_re, parse_subst
+
+Arg = str | Format
+
+
+def _fmt(a: Any) -> Arg:
+    text = str(a)
+    if "$" not in text:
+        return text
+    try:
+        fmt = compile_format(text)
+    except ConfigError as e:
+        raise ValueError(e.message) from None
+    return fmt.constant if fmt.constant is not None else fmt
+
+
+def _val(ctx: MsgContext, a: Arg) -> str:
+    return a if isinstance(a, str) else a.render(ctx)
+
+
+def _re(a: Any) -> re.Pattern[bytes]:
+    return compile_msg_re(str(a))
+
+
+_FIX: dict[str, Callable[[Any], Any]] = {
+    "f": _fmt,  # a format (PVs allowed)
+    "s": str,  # literal text
+    "r": _re,  # a regex
+    "x": lambda a: parse_subst(str(a)),  # a subst expression
+    "h": lambda a: hdr.name_matcher(str(a)),  # a header name
+    "R": lambda a: hdr.re_matcher(_re(a)),  # a regex over header names
+    "i": lambda a: a if isinstance(a, int) else int(str(a).strip()),
+}
+
+
+def _fixup(kinds: str) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    def fix(args: Sequence[Any]) -> list[Any]:
+        return [_FIX[kinds[i]](a) for i, a in enumerate(args)]
+
+    return fix
+
+
+def _spec(
+    name: str,
+    func: Callable[..., int],
+    kinds: str,
+    counts: tuple[int, ...] | None = None,
+    routes: RouteType = RouteType.ANY,
+    doc: str = "",
+) -> FunctionSpec:
+    counts = counts if counts is not None else (len(kinds),)
+    return FunctionSpec(
+        name,
+        func,
+        counts,
+        tuple(ArgKind.STR for _ in kinds) if kinds else (),
+        route_types=routes,
+        fixup=_fixup(kinds) if kinds else None,
+        doc=doc,
+    )
+
+
+# ---- wrappers rendering format arguments ---------------------------------------------
+
+
+def _str2(f: Callable[[str, str], int]) -> Callable[[MsgContext, Arg, Arg], int]:
+    def call(ctx: MsgContext, a: Arg, b: Arg) -> int:
+        return f(_val(ctx, a), _val(ctx, b))
+
+    return call
+
+
+def _str3(f: Callable[[str, str, str], int]) -> Callable[[MsgContext, Arg, Arg, Arg], int]:
+    def call(ctx: MsgContext, a: Arg, b: Arg, c: Arg) -> int:
+        return f(_val(ctx, a), _val(ctx, b), _val(ctx, c))
+
+    return call
+
+
+def _append_hf(ctx: MsgContext, text: Arg, name: hdr.NameMatch | None = None) -> int:
+    return hdr.add_text(ctx, _val(ctx, text), name, append=True)
+
+
+def _insert_hf(ctx: MsgContext, text: Arg, name: hdr.NameMatch | None = None) -> int:
+    return hdr.add_text(ctx, _val(ctx, text), name, append=False)
+
+
+def _is_present_hf(ctx: MsgContext, name: hdr.NameMatch) -> int:
+    return hdr.is_present(ctx, name)
+
+
+def _is_present_hf_pv(ctx: MsgContext, name: Arg) -> int:
+    return hdr.is_present(ctx, hdr.name_matcher(_val(ctx, name)))
+
+
+def _dyn_re(ctx: MsgContext, a: Arg, fname: str) -> re.Pattern[bytes] | None:
+    try:
+        return compile_msg_re(_val(ctx, a))
+    except ValueError as e:
+        tm.log.error("%s: %s", fname, e)
+        return None
+
+
+def _is_present_hf_re_pv(ctx: MsgContext, a: Arg) -> int:
+    rx = _dyn_re(ctx, a, "is_present_hf_re_pv")
+    return -1 if rx is None else hdr.is_present(ctx, hdr.re_matcher(rx))
+
+
+def _remove_hf(ctx: MsgContext, name: hdr.NameMatch) -> int:
+    return hdr.remove(ctx, name)
+
+
+def _remove_hf_pv(ctx: MsgContext, name: Arg) -> int:
+    return hdr.remove(ctx, hdr.name_matcher(_val(ctx, name)), "remove_hf_pv")
+
+
+def _remove_hf_re_pv(ctx: MsgContext, a: Arg) -> int:
+    rx = _dyn_re(ctx, a, "remove_hf_re_pv")
+    return -1 if rx is None else hdr.remove(ctx, hdr.re_matcher(rx), "remove_hf_re_pv")
+
+
+def _remove_hf_exp(ctx: MsgContext, match: hdr.NameMatch, skip: hdr.NameMatch) -> int:
+    return hdr.remove_exp(ctx, match, skip)
+
+
+def _remove_hf_exp_pv(ctx: MsgContext, a: Arg, b: Arg) -> int:
+    rx1 = _dyn_re(ctx, a, "remove_hf_exp_pv")
+    rx2 = _dyn_re(ctx, b, "remove_hf_exp_pv")
+    if rx1 is None or rx2 is None:
+        return -1
+    return hdr.remove_exp(ctx, hdr.re_matcher(rx1), hdr.re_matcher(rx2))
+
+
+def _remove_hf_idx(ctx: MsgContext, name: hdr.NameMatch, idx: int) -> int:
+    return hdr.remove_idx(ctx, name, idx)
+
+
+def _search_hf(ctx: MsgContext, name: hdr.NameMatch, rx: re.Pattern[bytes], flags: str = "") -> int:
+    return hdr.search_hf(ctx, name, rx, flags)
+
+
+def _subst_hf(ctx: MsgContext, name: hdr.NameMatch, sub: Any, flags: str = "") -> int:
+    return hdr.subst_hf(ctx, name, sub, flags)
+
+
+def _search_append(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
+    return tm.search_append(ctx, rx, text)
+
+
+def _append_urihf(ctx: MsgContext, prefix: Arg, suffix: Arg) -> int:
+    return hdr.append_urihf(ctx, _val(ctx, prefix), _val(ctx, suffix))
+
+
+def _has_body(ctx: MsgContext, mime: str | None = None) -> int:
+    return tm.has_body(ctx, mime)
+
+
+_REQ_FAIL_BRANCH = RouteType.REQUEST | RouteType.FAILURE | RouteType.BRANCH
+
+FUNCTIONS = [
+    FunctionSpec(
+        "is_method",
+        ts.is_method,
+        (1,),
+        (ArgKind.STR,),
+        fixup=ts.fix_methods,
+        doc="method (CSeq's for replies) in a |-list",
+    ),
+    _spec("has_body", _has_body, "s", (0, 1), doc="message has a body [of this type]"),
+    _spec("is_present_hf", _is_present_hf, "h", doc="header present"),
+    _spec("is_present_hf_pv", _is_present_hf_pv, "f", doc="header present (name with PVs)"),
+    _spec("is_present_hf_re", lambda ctx, m: hdr.is_present(ctx, m), "R"),
+    _spec("is_present_hf_re_pv", _is_present_hf_re_pv, "f"),
+    _spec("append_hf", _append_hf, "fh", (1, 2), doc="add text after the last [such] header"),
+    _spec("insert_hf", _insert_hf, "fh", (1, 2), doc="add text before the first [such] header"),
+    _spec("append_urihf", _append_urihf, "ff", routes=_REQ_FAIL_BRANCH),
+    _spec("remove_hf", _remove_hf, "h", doc="remove every header of that name"),
+    _spec("remove_hf_pv", _remove_hf_pv, "f"),
+    _spec("remove_hf_re", lambda ctx, m: hdr.remove(ctx, m, "remove_hf_re"), "R"),
+    _spec("remove_hf_re_pv", _remove_hf_re_pv, "f"),
+    _spec("remove_hf_exp", _remove_hf_exp, "RR"),
+    _spec("remove_hf_exp_pv", _remove_hf_exp_pv, "ff"),
+    _spec("remove_hf_idx", _remove_hf_idx, "hi"),
+    _spec("search", tm.search, "r"),
+    _spec("search_body", tm.search_body, "r"),
+    _spec("search_append", _search_append, "rs"),
+    _spec("search_append_body", tm.search_append_body, "rs"),
+    _spec("search_hf", _search_hf, "hrs", (2, 3)),
+    _spec("replace", tm.replace, "rs"),
+    _spec("replace_all", tm.replace_all, "rs"),
+    _spec("replace_body", tm.replace_body, "rs"),
+    _spec("replace_body_all", tm.replace_body_all, "rs"),
+    _spec("subst", tm.subst, "x"),
+    _spec("subst_body", tm.subst_body, "x"),
+    _spec("subst_hf", _subst_hf, "hxs", (2, 3)),
+    _spec("subst_uri", tm.subst_uri, "x", routes=_REQ_FAIL_BRANCH),
+    _spec("subst_user", tm.subst_user, "x", routes=_REQ_FAIL_BRANCH),
+    _spec("starts_with", _str2(ts.starts_with), "ff"),
+    _spec("ends_with", _str2(ts.ends_with), "ff"),
+    _spec("cmp_str", _str2(ts.cmp_str), "ff"),
+    _spec("cmp_istr", _str2(ts.cmp_istr), "ff"),
+    _spec("in_list", _str3(ts.in_list), "fff"),
+    _spec("in_list_prefix", _str3(ts.in_list_prefix), "fff"),
+    _spec("str_find", _str2(ts.str_find), "ff"),
+    _spec("str_ifind", _str2(ts.str_ifind), "ff"),
+]
+
+EXPORTS = ModuleExports.of("textops", functions=FUNCTIONS)

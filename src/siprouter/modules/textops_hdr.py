@@ -1,0 +1,149 @@
+"""textops functions on header fields: presence, removal, insertion, search and subst.
+
+Header names match as Kamailio matches them: a known header by its type (so `v` and
+`Via` are the same header), any other by its name, case-insensitively. Regex variants
+match the header *name* as written (is_present_hf_re, remove_hf_re, remove_hf_exp) or
+the header *value* (search_hf, subst_hf), case-insensitively (subst_hf per its flags).
+
+Edits are lumps on `ctx.changes` (the message as received is what is searched, as in
+Kamailio). Return codes (checked against Kamailio 5.6.3):
+* is_present_hf*, remove_hf*, search_hf, subst_hf: 1 when something matched, else -1;
+* remove_hf_idx: 1 when the header at the index was removed, 2 when the index is out of
+  range (negative indexes count from the last one);
+* append_hf / insert_hf: 1. The text is inserted as given (it should end with CRLF).
+  append_hf(text) adds it after the last header, append_hf(text, name) after the last
+  `name` header; insert_hf(text) before the first header, insert_hf(text, name) before
+  the first `name` header; with no such header, the place of the one-argument form.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+from siprouter.engine.context import MsgContext
+from siprouter.sip import headers as H
+from siprouter.sip.lumps import LumpError
+from siprouter.sip.message import HeaderField
+
+from .textops_re import Subst, to_bytes
+
+log = logging.getLogger("siprouter.textops")
+
+NameMatch = Callable[[HeaderField], bool]
+
+
+def name_matcher(name: str) -> NameMatch:
+    """A test for header fields called `name` (type for known headers, else the name)."""
+    raw = name.strip()
+    hid = H.lookup(raw.encode("utf-8", "surrogateescape"))
+    if hid:
+        return lambda f: f.hid == hid
+    low = raw.lower()
+    return lambda f: f.hid == 0 and f.name.lower() == low
+
+
+def re_matcher(rx: re.Pattern[bytes]) -> NameMatch:
+    """A test for header fields whose name (as written) matches `rx`."""
+    return lambda f: rx.search(f.name.encode("utf-8", "surrogateescape")) is not None
+
+
+def fields(ctx: MsgContext, match: NameMatch) -> list[HeaderField]:
+    return [f for f in ctx.msg.header_fields if match(f)]
+
+
+def is_present(ctx: MsgContext, match: NameMatch) -> int:
+    return 1 if any(match(f) for f in ctx.msg.header_fields) else -1
+
+
+def _remove(ctx: MsgContext, found: list[HeaderField], fname: str) -> int:
+    if not found:
+        return -1
+    try:
+        for f in found:
+            ctx.changes.remove_header(f)
+    except LumpError as e:
+        log.error("%s: %s", fname, e)
+        return -1
+    return 1
+
+
+def remove(ctx: MsgContext, match: NameMatch, fname: str = "remove_hf") -> int:
+    return _remove(ctx, fields(ctx, match), fname)
+
+
+def remove_exp(ctx: MsgContext, keep_out: NameMatch, skip: NameMatch) -> int:
+    """remove_hf_exp: remove the headers matching the first regex and not the second."""
+    found = [f for f in ctx.msg.header_fields if keep_out(f) and not skip(f)]
+    return _remove(ctx, found, "remove_hf_exp")
+
+
+def remove_idx(ctx: MsgContext, match: NameMatch, idx: int) -> int:
+    found = fields(ctx, match)
+    if idx < 0:
+        idx += len(found)
+    if not 0 <= idx < len(found):
+        return 2
+    return _remove(ctx, [found[idx]], "remove_hf_idx")
+
+
+def add_text(ctx: MsgContext, text: str, match: NameMatch | None, *, append: bool) -> int:
+    """append_hf / insert_hf: `text` after the last / before the first matching header."""
+    msg = ctx.msg
+    offset = msg.headers_end if append else msg.headers_start
+    if match is not None:
+        found = fields(ctx, match)
+        if found:
+            offset = found[-1].end if append else found[0].start
+    what = "append_hf" if append else "insert_hf"
+    try:
+        ctx.changes.lumps.insert(offset, to_bytes(text), what=what)
+    except LumpError as e:
+        log.error("%s: %s", what, e)
+        return -1
+    return 1
+
+
+def _pick(found: list[HeaderField], flags: str) -> list[HeaderField]:
+    if not found:
+        return []
+    if "f" in flags:
+        return found[:1]
+    if "l" in flags:
+        return found[-1:]
+    return found
+
+
+def search_hf(ctx: MsgContext, match: NameMatch, rx: re.Pattern[bytes], flags: str) -> int:
+    data = ctx.msg.data
+    for f in _pick(fields(ctx, match), flags):
+        if rx.search(data, f.value_start, f.value_end):
+            return 1
+    return -1
+
+
+def subst_hf(ctx: MsgContext, match: NameMatch, sub: Subst, flags: str) -> int:
+    data = ctx.msg.data
+    done = 0
+    for f in _pick(fields(ctx, match), flags):
+        if sub.replace_all:
+            ms = [m for m in sub.regex.finditer(data, f.value_start, f.value_end)]
+        else:
+            m1 = sub.regex.search(data, f.value_start, f.value_end)
+            ms = [m1] if m1 is not None else []
+        for m in ms:
+            if m.end() == m.start():
+                continue
+            try:
+                ctx.changes.lumps.replace(m.start(), m.end(), sub.expand(ctx, m), what="subst_hf")
+            except LumpError as e:
+                log.error("subst_hf: %s", e)
+                return -1
+            done += 1
+    return 1 if done else -1
+
+
+def append_urihf(ctx: MsgContext, prefix: str, suffix: str) -> int:
+    """A header line prefix + current R-URI + suffix, after the last header."""
+    return add_text(ctx, prefix + ctx.ruri + suffix, None, append=True)

@@ -1,0 +1,244 @@
+"""textops functions over the message text and body: search, replace, subst, has_body.
+
+All of them match the message as received (`ctx.msg.data`, not earlier changes) and
+record their edits as lumps (`ctx.changes`), as Kamailio does; return 1 when they
+matched/changed something and -1 otherwise. Behaviour checked against Kamailio 5.6.3
+(tests/integration/test_mod_textops.py):
+
+* search/replace/replace_all/search_append work on the whole message (first line
+  included); subst on everything after the first line (headers and body); none of them
+  updates Content-Length, even when they change the body (Kamailio 5.6.3 does not);
+* the *_body functions work on the body only and keep Content-Length right: one
+  Content-Length lump per message carries the sum of their length changes;
+* regexes are case-insensitive and newline-sensitive (`^`/`$` at lines) POSIX EREs;
+  replacement texts of replace* and search_append* are literal, subst's may hold
+  `\\N` groups and pseudo-variables;
+* changes that overlap an earlier change are refused (-1, error log) instead of
+  producing a corrupt message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from siprouter.engine import core_actions
+from siprouter.engine.context import MsgContext
+from siprouter.sip import headers as H
+from siprouter.sip.lumps import LumpError
+from siprouter.sip.uri import UriError, parse_uri
+
+from .textops_re import Subst, to_bytes, to_text
+
+log = logging.getLogger("siprouter.textops")
+
+_CL_KEY = "textops_cl"
+
+
+def _body_span(ctx: MsgContext) -> tuple[int, int]:
+    msg = ctx.msg
+    return msg.body_start, len(msg.data)
+
+
+def _fix_content_length(ctx: MsgContext, delta: int) -> None:
+    """Record a body length change of `delta` bytes in the Content-Length value."""
+    if delta == 0:
+        return
+    st = ctx.module_state()
+    rec = st.get(_CL_KEY)
+    if rec is None:
+        found = [f for f in ctx.msg.header_fields if f.hid == H.CONTENT_LENGTH]
+        if not found:
+            return
+        f = found[0]
+        raw = ctx.msg.data[f.value_start : f.value_end]
+        if not raw.isdigit():
+            return
+        lump = ctx.changes.lumps.replace(f.value_start, f.value_end, raw, what="fix Content-Length")
+        rec = st[_CL_KEY] = [lump, int(raw), 0]
+    rec[2] += delta
+    rec[0].data = str(rec[1] + rec[2]).encode()
+
+
+def _edit(ctx: MsgContext, start: int, end: int, data: bytes, what: str) -> bool:
+    try:
+        ctx.changes.lumps.replace(start, end, data, what=what)
+    except LumpError as e:
+        log.error("%s: %s", what, e)
+        return False
+    return True
+
+
+def _search_in(ctx: MsgContext, rx: re.Pattern[bytes], start: int, end: int) -> int:
+    if start >= end:
+        return -1
+    return 1 if rx.search(ctx.msg.data, start, end) else -1
+
+
+def search(ctx: MsgContext, rx: re.Pattern[bytes]) -> int:
+    return _search_in(ctx, rx, 0, len(ctx.msg.data))
+
+
+def search_body(ctx: MsgContext, rx: re.Pattern[bytes]) -> int:
+    return _search_in(ctx, rx, *_body_span(ctx))
+
+
+def _append_at_match(
+    ctx: MsgContext, rx: re.Pattern[bytes], text: str, start: int, end: int, body: bool
+) -> int:
+    if start >= end:
+        return -1
+    m = rx.search(ctx.msg.data, start, end)
+    if m is None:
+        return -1
+    data = to_bytes(text)
+    if not _edit(ctx, m.end(), m.end(), data, "search_append"):
+        return -1
+    if body:
+        _fix_content_length(ctx, len(data))
+    return 1
+
+
+def search_append(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
+    return _append_at_match(ctx, rx, text, 0, len(ctx.msg.data), False)
+
+
+def search_append_body(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
+    return _append_at_match(ctx, rx, text, *_body_span(ctx), True)
+
+
+def _replace_in(
+    ctx: MsgContext,
+    rx: re.Pattern[bytes],
+    text: str,
+    start: int,
+    end: int,
+    *,
+    every: bool,
+    body: bool,
+    what: str,
+) -> int:
+    if start >= end:
+        return -1
+    data = to_bytes(text)
+    matches = list(rx.finditer(ctx.msg.data, start, end)) if every else []
+    if not every:
+        m = rx.search(ctx.msg.data, start, end)
+        matches = [m] if m is not None else []
+    done = 0
+    for m in matches:
+        if m.end() == m.start() and every:
+            continue  # an empty match replaces nothing (Kamailio stops there)
+        if not _edit(ctx, m.start(), m.end(), data, what):
+            return -1
+        done += 1
+        if body:
+            _fix_content_length(ctx, len(data) - (m.end() - m.start()))
+    return 1 if done else -1
+
+
+def replace(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
+    return _replace_in(ctx, rx, text, 0, len(ctx.msg.data), every=False, body=False, what="replace")
+
+
+def replace_all(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
+    return _replace_in(
+        ctx, rx, text, 0, len(ctx.msg.data), every=True, body=False, what="replace_all"
+    )
+
+
+def replace_body(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
+    return _replace_in(ctx, rx, text, *_body_span(ctx), every=False, body=True, what="replace_body")
+
+
+def replace_body_all(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
+    return _replace_in(
+        ctx, rx, text, *_body_span(ctx), every=True, body=True, what="replace_body_all"
+    )
+
+
+def _subst_in(ctx: MsgContext, sub: Subst, start: int, end: int, body: bool) -> int:
+    if start >= end:
+        return -1
+    data = ctx.msg.data
+    if sub.replace_all:
+        matches = [m for m in sub.regex.finditer(data, start, end) if m.end() > m.start()]
+    else:
+        m1 = sub.regex.search(data, start, end)
+        matches = [m1] if m1 is not None else []
+    if not matches:
+        return -1
+    for m in matches:
+        new = sub.expand(ctx, m)
+        if not _edit(ctx, m.start(), m.end(), new, "subst"):
+            return -1
+        if body:
+            _fix_content_length(ctx, len(new) - (m.end() - m.start()))
+    return 1
+
+
+def subst(ctx: MsgContext, sub: Subst) -> int:
+    return _subst_in(ctx, sub, ctx.msg.headers_start, len(ctx.msg.data), False)
+
+
+def subst_body(ctx: MsgContext, sub: Subst) -> int:
+    return _subst_in(ctx, sub, *_body_span(ctx), True)
+
+
+def subst_text(ctx: MsgContext, sub: Subst, text: str) -> str | None:
+    """`text` with the substitution applied, None when the regex does not match."""
+    data = to_bytes(text)
+    out: list[bytes] = []
+    pos = 0
+    for m in sub.regex.finditer(data):
+        if m.end() == m.start() and sub.replace_all:
+            continue
+        out.append(data[pos : m.start()])
+        out.append(sub.expand(ctx, m))
+        pos = m.end()
+        if not sub.replace_all:
+            break
+    if not out:
+        return None
+    out.append(data[pos:])
+    return to_text(b"".join(out))
+
+
+def subst_uri(ctx: MsgContext, sub: Subst) -> int:
+    new = subst_text(ctx, sub, ctx.ruri)
+    if new is None:
+        return -1
+    ctx.new_uri = new
+    return 1
+
+
+def subst_user(ctx: MsgContext, sub: Subst) -> int:
+    try:
+        user = parse_uri(ctx.ruri).user or ""
+    except UriError as e:
+        log.error("subst_user: bad R-URI %r: %s", ctx.ruri, e)
+        return -1
+    new = subst_text(ctx, sub, user)
+    if new is None:
+        return -1
+    return core_actions.rewriteuser(ctx, new)
+
+
+def _mime(ctx: MsgContext) -> str | None:
+    raw = ctx.msg.header("Content-Type")
+    if raw is None:
+        return None
+    return to_text(raw).split(";", 1)[0].strip().lower()
+
+
+def has_body(ctx: MsgContext, mime: str | None = None) -> int:
+    msg = ctx.msg
+    length = msg.content_length if msg.content_length is not None else len(msg.body)
+    if length <= 0:
+        return -1
+    if mime is None:
+        return 1
+    ctype = _mime(ctx)
+    if ctype is None:
+        return -1
+    return 1 if ctype == mime.strip().lower() else -1
