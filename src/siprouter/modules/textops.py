@@ -56,6 +56,13 @@ def _val(ctx: MsgContext, a: Arg) -> str:
     return a if isinstance(a, str) else a.render(ctx)
 
 
+def _group_refs(text: str) -> str:
+    """Undo the cfg lexer reading `\\1` as the octal escape chr(1): Kamailio 5.6.3 keeps
+    a backslash and one digit as they are (only 3-digit octal escapes are characters),
+    so in a subst expression they are group references."""
+    return "".join(f"\\{ord(c)}" if c < "\x08" else c for c in text)
+
+
 def _re(a: Any) -> re.Pattern[bytes]:
     return compile_msg_re(str(a))
 
@@ -64,7 +71,7 @@ _FIX: dict[str, Callable[[Any], Any]] = {
     "f": _fmt,  # a format (PVs allowed)
     "s": str,  # literal text
     "r": _re,  # a regex
-    "x": lambda a: parse_subst(str(a)),  # a subst expression
+    "x": lambda a: parse_subst(_group_refs(str(a))),  # a subst expression
     "h": lambda a: hdr.name_matcher(str(a)),  # a header name
     "R": lambda a: hdr.re_matcher(_re(a)),  # a regex over header names
     "i": lambda a: a if isinstance(a, int) else int(str(a).strip()),
@@ -149,7 +156,9 @@ def _remove_hf(ctx: MsgContext, name: hdr.NameMatch) -> int:
 
 
 def _remove_hf_pv(ctx: MsgContext, name: Arg) -> int:
-    return hdr.remove(ctx, hdr.name_matcher(_val(ctx, name)), "remove_hf_pv")
+    """Kamailio 5.6.3's remove_hf_pv returns 1 even when no header was there."""
+    hdr.remove(ctx, hdr.name_matcher(_val(ctx, name)), "remove_hf_pv")
+    return 1
 
 
 def _remove_hf_re_pv(ctx: MsgContext, a: Arg) -> int:
@@ -223,14 +232,14 @@ FUNCTIONS = [
     _spec("search_body", tm.search_body, "r"),
     _spec("search_append", _search_append, "rs"),
     _spec("search_append_body", tm.search_append_body, "rs"),
-    _spec("search_hf", _search_hf, "hrs", (2, 3)),
+    _spec("search_hf", _search_hf, "hrs"),
     _spec("replace", tm.replace, "rs"),
     _spec("replace_all", tm.replace_all, "rs"),
     _spec("replace_body", tm.replace_body, "rs"),
     _spec("replace_body_all", tm.replace_body_all, "rs"),
     _spec("subst", tm.subst, "x"),
     _spec("subst_body", tm.subst_body, "x"),
-    _spec("subst_hf", _subst_hf, "hxs", (2, 3)),
+    _spec("subst_hf", _subst_hf, "hxs"),
     _spec("subst_uri", tm.subst_uri, "x", routes=_REQ_FAIL_BRANCH),
     _spec("subst_user", tm.subst_user, "x", routes=_REQ_FAIL_BRANCH),
     _spec("starts_with", _str2(ts.starts_with), "ff"),

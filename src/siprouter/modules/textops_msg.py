@@ -6,10 +6,10 @@ matched/changed something and -1 otherwise. Behaviour checked against Kamailio 5
 (tests/integration/test_mod_textops.py):
 
 * search/replace/replace_all/search_append work on the whole message (first line
-  included); subst on everything after the first line (headers and body); none of them
-  updates Content-Length, even when they change the body (Kamailio 5.6.3 does not);
-* the *_body functions work on the body only and keep Content-Length right: one
-  Content-Length lump per message carries the sum of their length changes;
+  included); subst on everything after the first line (headers and body); the *_body
+  functions on the body only;
+* every edit inside the body updates Content-Length (Kamailio recomputes it when it
+  sends): one Content-Length lump per message carries the sum of the length changes;
 * regexes are case-insensitive and newline-sensitive (`^`/`$` at lines) POSIX EREs;
   replacement texts of replace* and search_append* are literal, subst's may hold
   `\\N` groups and pseudo-variables;
@@ -61,11 +61,14 @@ def _fix_content_length(ctx: MsgContext, delta: int) -> None:
 
 
 def _edit(ctx: MsgContext, start: int, end: int, data: bytes, what: str) -> bool:
+    """Record one edit; an edit inside the body also updates Content-Length."""
     try:
         ctx.changes.lumps.replace(start, end, data, what=what)
     except LumpError as e:
         log.error("%s: %s", what, e)
         return False
+    if start >= ctx.msg.body_start:
+        _fix_content_length(ctx, len(data) - (end - start))
     return True
 
 
@@ -84,7 +87,7 @@ def search_body(ctx: MsgContext, rx: re.Pattern[bytes]) -> int:
 
 
 def _append_at_match(
-    ctx: MsgContext, rx: re.Pattern[bytes], text: str, start: int, end: int, body: bool
+    ctx: MsgContext, rx: re.Pattern[bytes], text: str, start: int, end: int
 ) -> int:
     if start >= end:
         return -1
@@ -94,17 +97,15 @@ def _append_at_match(
     data = to_bytes(text)
     if not _edit(ctx, m.end(), m.end(), data, "search_append"):
         return -1
-    if body:
-        _fix_content_length(ctx, len(data))
     return 1
 
 
 def search_append(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
-    return _append_at_match(ctx, rx, text, 0, len(ctx.msg.data), False)
+    return _append_at_match(ctx, rx, text, 0, len(ctx.msg.data))
 
 
 def search_append_body(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
-    return _append_at_match(ctx, rx, text, *_body_span(ctx), True)
+    return _append_at_match(ctx, rx, text, *_body_span(ctx))
 
 
 def _replace_in(
@@ -115,7 +116,6 @@ def _replace_in(
     end: int,
     *,
     every: bool,
-    body: bool,
     what: str,
 ) -> int:
     if start >= end:
@@ -132,32 +132,26 @@ def _replace_in(
         if not _edit(ctx, m.start(), m.end(), data, what):
             return -1
         done += 1
-        if body:
-            _fix_content_length(ctx, len(data) - (m.end() - m.start()))
     return 1 if done else -1
 
 
 def replace(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
-    return _replace_in(ctx, rx, text, 0, len(ctx.msg.data), every=False, body=False, what="replace")
+    return _replace_in(ctx, rx, text, 0, len(ctx.msg.data), every=False, what="replace")
 
 
 def replace_all(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
-    return _replace_in(
-        ctx, rx, text, 0, len(ctx.msg.data), every=True, body=False, what="replace_all"
-    )
+    return _replace_in(ctx, rx, text, 0, len(ctx.msg.data), every=True, what="replace_all")
 
 
 def replace_body(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
-    return _replace_in(ctx, rx, text, *_body_span(ctx), every=False, body=True, what="replace_body")
+    return _replace_in(ctx, rx, text, *_body_span(ctx), every=False, what="replace_body")
 
 
 def replace_body_all(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
-    return _replace_in(
-        ctx, rx, text, *_body_span(ctx), every=True, body=True, what="replace_body_all"
-    )
+    return _replace_in(ctx, rx, text, *_body_span(ctx), every=True, what="replace_body_all")
 
 
-def _subst_in(ctx: MsgContext, sub: Subst, start: int, end: int, body: bool) -> int:
+def _subst_in(ctx: MsgContext, sub: Subst, start: int, end: int) -> int:
     if start >= end:
         return -1
     data = ctx.msg.data
@@ -172,17 +166,15 @@ def _subst_in(ctx: MsgContext, sub: Subst, start: int, end: int, body: bool) -> 
         new = sub.expand(ctx, m)
         if not _edit(ctx, m.start(), m.end(), new, "subst"):
             return -1
-        if body:
-            _fix_content_length(ctx, len(new) - (m.end() - m.start()))
     return 1
 
 
 def subst(ctx: MsgContext, sub: Subst) -> int:
-    return _subst_in(ctx, sub, ctx.msg.headers_start, len(ctx.msg.data), False)
+    return _subst_in(ctx, sub, ctx.msg.headers_start, len(ctx.msg.data))
 
 
 def subst_body(ctx: MsgContext, sub: Subst) -> int:
-    return _subst_in(ctx, sub, *_body_span(ctx), True)
+    return _subst_in(ctx, sub, *_body_span(ctx))
 
 
 def subst_text(ctx: MsgContext, sub: Subst, text: str) -> str | None:
