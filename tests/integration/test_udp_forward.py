@@ -108,8 +108,8 @@ REQ = (
 
 def _norm(data: bytes, ports: dict[int, str]) -> str:
     text = data.decode()
-    for port, name in ports.items():
-        text = text.replace(str(port), name)
+    for port, name in ports.items():  # whole numbers only: one port may contain another
+        text = re.sub(rf"(?<!\d){port}(?!\d)", name, text)
     return re.sub(r"branch=z9hG4bK[^;\r\n]*", "branch=BRANCH", text)
 
 
