@@ -282,6 +282,7 @@ class Server:
     client: Endpoint = field(default_factory=Endpoint)
     nexthop: Endpoint = field(default_factory=Endpoint)
     own: set[str] = field(default_factory=lambda: {";tag=nexthop-tag"})
+    dead: str = ""  # set when a sync probe went unanswered: later cases fail at once
 
     def _cmd(self, cfg: Path) -> list[str]:
         common = ["-DD", "-E", "-n", "1", "-l", f"udp:127.0.0.1:{self.port}", "-f", str(cfg)]
@@ -353,7 +354,11 @@ class Server:
             left = deadline - time.monotonic()
             data = self.client.recv(max(left, 0.001)) if left > 0 else None
             if data is None:
-                raise RuntimeError(f"{self.name}: no answer to the sync probe\n{self.log()}")
+                alive = self.proc is not None and self.proc.poll() is None
+                self.dead = (
+                    f"{self.name} ({'running' if alive else 'exited'}) did not answer a sync probe"
+                )
+                raise RuntimeError(f"{self.dead}\n{self.log()}")
             msg = Msg.parse(data)
             if msg.callid == cid:
                 return got
@@ -361,6 +366,8 @@ class Server:
 
     def play(self, case: Case) -> tuple[list[Msg], list[Msg]]:
         """Send the case's requests; (messages at the client, messages at the next hop)."""
+        if self.dead:
+            raise RuntimeError(f"{self.dead} earlier in this case file")
         at_client: list[Msg] = []
         at_nexthop: list[Msg] = []
         for i, req in enumerate(case.requests):
