@@ -151,6 +151,8 @@ def load_case_file(path: Path) -> CaseFile:
                 spec=c.get("spec", ""),
             )
         )
+    if re.search(r"^\s*children\s*=", data["cfg"], re.M):
+        raise ValueError(f"{path}: no children= here: the sync probe needs one worker (-n 1)")
     names = [c.name for c in cases]
     if len(set(names)) != len(names):
         raise ValueError(f"{path}: duplicate case names")
