@@ -171,6 +171,63 @@ CASES: dict[str, tuple[str, str, str]] = {
         "a$var(a) b$var(b) c$var(c) d$var(d) e$var(e) f$var(f) g$var(g)",
         "body",
     ),
+    "set_body": (
+        '$var(a)=set_body("hello $var(x)", "text/plain");',
+        "a$var(a)",
+        "body",
+    ),
+    "set_body_empty": (
+        '$var(a)=set_body("v=1\\r\\n", "application/sdp");',
+        "a$var(a)",
+        "nobody",
+    ),
+    "replace_body_atonce": (
+        '$var(a)=replace_body_atonce("y z\\r\\n$", "Q"); $var(b)=replace_body_atonce("^o", "Q");',
+        "a$var(a) b$var(b)",
+        "body",
+    ),
+    "replace_hdrs": (
+        '$var(a)=replace_hdrs("X-(A|B)", "Y"); $var(b)=replace_hdrs("^v=0", "Y");'
+        ' $var(c)=replace_hdrs("INVITE sip", "Y");',
+        "a$var(a) b$var(b) c$var(c)",
+        "body",
+    ),
+    "replace_hdrs_str": (
+        '$var(a)=replace_hdrs_str("X-A", "Y", "a"); $var(b)=replace_hdrs_str("x-b", "Z", "f");'
+        ' $var(c)=replace_hdrs_str("nothing", "Z", "f");',
+        "a$var(a) b$var(b) c$var(c)",
+        "body",
+    ),
+    "replace_body_str": (
+        '$var(a)=replace_body_str("x", "Q", "a"); $var(b)=replace_body_str("Y", "W", "f");'
+        ' $var(c)=replace_body_str("v=", "$var(x)", "f");',
+        "a$var(a) b$var(b) c$var(c)",
+        "body",
+    ),
+    "regex": (
+        '$var(a)=search_str("abcd", "b.d"); $var(b)=search_str("abcd", "^b");'
+        ' $var(c)=search_str("ABC", "b");'
+        ' $var(e)=regex_substring("foo123bar456", "([0-9]+)[a-z]+([0-9]+)", 1, 3, "$var(o1)");'
+        ' $var(f)=regex_substring("abc", "z", 0, 1, "$var(o2)");'
+        ' $var(g)=regex_substring("a1b22", "[0-9]+", 1, 2, "$var(o3)");'
+        ' $var(h)=regex_substring("foo123bar456", "([0-9]+)[a-z]+([0-9]+)", 2, 3, "$var(o4)");'
+        ' $var(i)=regex_substring("foo123bar456", "([0-9]+)[a-z]+([0-9]+)", 0, 1, "$var(o5)");'
+        ' $var(j)=regex_substring("AbC", "b", 0, 1, "$var(o6)");'
+        ' $var(k)=regex_substring("a1", "[0-9]", 1, 1, "$var(o7)");',
+        "a$var(a) b$var(b) c$var(c) e$var(e) [$var(o1)] f$var(f) [$var(o2)] g$var(g) [$var(o3)]"
+        " h$var(h) [$var(o4)] i$var(i) [$var(o5)] j$var(j) [$var(o6)] k$var(k) [$var(o7)]",
+        "body",
+    ),
+    "privacy": (
+        '$var(a)=is_privacy("id"); $var(b)=is_privacy("user"); $var(c)=is_privacy("header");',
+        "a$var(a) b$var(b) c$var(c)",
+        "privacy",
+    ),
+    "privacy_none": (
+        '$var(a)=is_privacy("id");',
+        "a$var(a)",
+        "body",
+    ),
 }
 
 BODY = "v=0\r\no=x y z\r\n"
@@ -184,7 +241,9 @@ def _request(kind: str, case: str, client_port: int) -> bytes:
         f"Call-ID: tx-{case}\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
         f"X-A: one\r\nX-B: two\r\nX-A: three\r\nX-Case: {case}\r\n"
     )
-    if kind == "body":
+    if kind == "privacy":
+        head += "Privacy: user; ID\r\n"
+    if kind in ("body", "privacy"):
         head += f"Content-Type: application/sdp\r\nContent-Length: {len(BODY)}\r\n\r\n{BODY}"
     else:
         head += "Content-Length: 0\r\n\r\n"

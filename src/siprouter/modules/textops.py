@@ -13,13 +13,18 @@ Registered (as Kamailio 5.6.3 names them): is_method, has_body, is_present_hf,
 is_present_hf_pv, is_present_hf_re, is_present_hf_re_pv, append_hf, insert_hf,
 append_urihf, remove_hf, remove_hf_pv, remove_hf_re, remove_hf_re_pv, remove_hf_exp,
 remove_hf_exp_pv, remove_hf_idx, search, search_body, search_append,
-search_append_body, search_hf, replace, replace_all, replace_body, replace_body_all,
-subst, subst_body, subst_hf, subst_uri, subst_user, starts_with, ends_with, cmp_str,
-cmp_istr, in_list, in_list_prefix, str_find, str_ifind.
+search_append_body, search_hf, search_str, replace, replace_all, replace_body,
+replace_body_all, replace_body_atonce, replace_body_str, replace_hdrs, replace_hdrs_str,
+regex_substring, set_body, is_privacy, subst, subst_body, subst_hf, subst_uri,
+subst_user, starts_with, ends_with, cmp_str, cmp_istr, in_list, in_list_prefix,
+str_find, str_ifind.
 
-Not registered: append_to_reply, set_reply_body*, append_time (the sl module would have
-to add the stored headers/body to its replies), and the remaining body-part, privacy,
-hold and multipart functions.
+Not registered: append_to_reply, set_reply_body, append_time (the sl module would have
+to add the stored headers/body to its replies); filter_body, get_body_part(_raw),
+remove_body_part, append_body_part(_hex), set_body_multipart (multipart bodies);
+is_audio_on_hold, remove_hf_match, append_time_to_request; set_body_hex,
+set_reply_body_hex, str_all_in, str_any_in, subst_v, via_param_rm, replace_str (not in
+Kamailio 5.6.3, so no reference to test against).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any
 from siprouter.cfg.errors import ConfigError
 from siprouter.engine.context import MsgContext
 from siprouter.modules.registry import ArgKind, FunctionSpec, ModuleExports, RouteType
+from siprouter.pv.access import compile_pv
 from siprouter.pv.format import Format, compile_format
 
 from . import textops_hdr as hdr
@@ -74,8 +80,23 @@ _FIX: dict[str, Callable[[Any], Any]] = {
     "x": lambda a: parse_subst(_group_refs(str(a))),  # a subst expression
     "h": lambda a: hdr.name_matcher(str(a)),  # a header name
     "R": lambda a: hdr.re_matcher(_re(a)),  # a regex over header names
+    "B": lambda a: compile_msg_re(str(a), newline=False),  # a regex over a whole body
     "i": lambda a: a if isinstance(a, int) else int(str(a).strip()),
+    "e": lambda a: compile_msg_re(str(a), icase=False, newline=False),  # plain ERE
+    "o": lambda a: _out_pv(a),  # an output pseudo-variable
 }
+
+
+def _out_pv(a: Any) -> Callable[[MsgContext, Any], Any]:
+    setter = getattr(a, "set", None)
+    if setter is None:
+        try:
+            setter = compile_pv(str(a).strip()).set
+        except ConfigError as e:
+            raise ValueError(e.message) from None
+    if setter is None:
+        raise ValueError(f"{a} is read-only")
+    return setter  # type: ignore[no-any-return]
 
 
 def _fixup(kinds: str) -> Callable[[Sequence[Any]], Sequence[Any]]:
@@ -118,6 +139,15 @@ def _str2(f: Callable[[str, str], int]) -> Callable[[MsgContext, Arg, Arg], int]
 def _str3(f: Callable[[str, str, str], int]) -> Callable[[MsgContext, Arg, Arg, Arg], int]:
     def call(ctx: MsgContext, a: Arg, b: Arg, c: Arg) -> int:
         return f(_val(ctx, a), _val(ctx, b), _val(ctx, c))
+
+    return call
+
+
+def _str_fn(f: Callable[..., int]) -> Callable[..., int]:
+    """A message function whose string arguments are formats."""
+
+    def call(ctx: MsgContext, *args: Arg) -> int:
+        return f(ctx, *(_val(ctx, a) for a in args))
 
     return call
 
@@ -198,6 +228,29 @@ def _append_urihf(ctx: MsgContext, prefix: Arg, suffix: Arg) -> int:
     return hdr.append_urihf(ctx, _val(ctx, prefix), _val(ctx, suffix))
 
 
+def _search_str(ctx: MsgContext, text: Arg, rx: re.Pattern[bytes]) -> int:
+    return ts.search_str(_val(ctx, text), rx)
+
+
+def _regex_substring(
+    ctx: MsgContext,
+    text: Arg,
+    rx: re.Pattern[bytes],
+    index: int,
+    mcount: int,
+    out: Callable[[MsgContext, Any], Any],
+) -> int:
+    return ts.regex_substring(_val(ctx, text), rx, index, mcount, lambda v: out(ctx, v))
+
+
+def _set_body(ctx: MsgContext, body: Arg, ctype: Arg) -> int:
+    return tm.set_body(ctx, _val(ctx, body), _val(ctx, ctype))
+
+
+def _is_privacy(ctx: MsgContext, kind: str) -> int:
+    return tm.is_privacy(ctx, kind)
+
+
 def _has_body(ctx: MsgContext, mime: str | None = None) -> int:
     return tm.has_body(ctx, mime)
 
@@ -237,6 +290,14 @@ FUNCTIONS = [
     _spec("replace_all", tm.replace_all, "rs"),
     _spec("replace_body", tm.replace_body, "rs"),
     _spec("replace_body_all", tm.replace_body_all, "rs"),
+    _spec("replace_body_atonce", tm.replace_body_atonce, "Bs"),
+    _spec("replace_hdrs", tm.replace_hdrs, "rs"),
+    _spec("replace_hdrs_str", _str_fn(tm.replace_hdrs_str), "fff"),
+    _spec("replace_body_str", _str_fn(tm.replace_body_str), "fff"),
+    _spec("set_body", _set_body, "ff", doc="replace the body, set Content-Type"),
+    _spec("is_privacy", _is_privacy, "s"),
+    _spec("search_str", _search_str, "fr"),
+    _spec("regex_substring", _regex_substring, "feiio"),
     _spec("subst", tm.subst, "x"),
     _spec("subst_body", tm.subst_body, "x"),
     _spec("subst_hf", _subst_hf, "hxs"),

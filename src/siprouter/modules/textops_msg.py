@@ -234,3 +234,84 @@ def has_body(ctx: MsgContext, mime: str | None = None) -> int:
     if ctype is None:
         return -1
     return 1 if ctype == mime.strip().lower() else -1
+
+
+def replace_body_atonce(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
+    """Every match over the whole body at once (`^`/`$` at the body's ends)."""
+    return _replace_in(ctx, rx, text, *_body_span(ctx), every=True, what="replace_body_atonce")
+
+
+def replace_hdrs(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:
+    """The first match inside the header fields (not the first line, not the body)."""
+    msg = ctx.msg
+    return _replace_in(
+        ctx, rx, text, msg.headers_start, msg.headers_end, every=False, what="replace_hdrs"
+    )
+
+
+def _replace_literal(
+    ctx: MsgContext, match: str, text: str, flags: str, start: int, end: int, what: str
+) -> int:
+    """replace_*_str: literal, case-sensitive; every occurrence with flag `a`, else the
+    first. Kamailio 5.6.3 returns 1 whether or not the text was found."""
+    if not match:
+        log.error("%s: empty match string", what)
+        return -1
+    if start >= end:
+        return 1
+    rx = re.compile(re.escape(to_bytes(match)))
+    rc = _replace_in(ctx, rx, text, start, end, every="a" in flags, what=what)
+    if rc < 0 and rx.search(ctx.msg.data, start, end):
+        return -1  # found but the edit was refused (overlap)
+    return 1
+
+
+def replace_hdrs_str(ctx: MsgContext, match: str, text: str, flags: str) -> int:
+    msg = ctx.msg
+    return _replace_literal(
+        ctx, match, text, flags, msg.headers_start, msg.headers_end, "replace_hdrs_str"
+    )
+
+
+def replace_body_str(ctx: MsgContext, match: str, text: str, flags: str) -> int:
+    return _replace_literal(ctx, match, text, flags, *_body_span(ctx), "replace_body_str")
+
+
+def set_body(ctx: MsgContext, body: str, ctype: str) -> int:
+    """Replace the body; the Content-Type headers go and `Content-Type: ctype` is added
+    after the last header; Content-Length follows (as Kamailio 5.6.3)."""
+    msg = ctx.msg
+    data = to_bytes(body)
+    if not data:
+        log.error("set_body: the new body is empty")
+        return -1
+    try:
+        for f in msg.header_fields:
+            if f.hid == H.CONTENT_TYPE:
+                ctx.changes.remove_header(f)
+    except LumpError as e:
+        log.error("set_body: %s", e)
+        return -1
+    start, end = _body_span(ctx)
+    if not _edit(ctx, start, end, data, "set_body"):
+        return -1
+    if ctype:
+        try:
+            ctx.changes.lumps.insert(
+                msg.headers_end, b"Content-Type: " + to_bytes(ctype) + b"\r\n", what="set_body"
+            )
+        except LumpError as e:
+            log.error("set_body: %s", e)
+            return -1
+    return 1
+
+
+def is_privacy(ctx: MsgContext, kind: str) -> int:
+    """1 when a Privacy header lists `kind` (header, session, user, none, critical, id,
+    history), case-insensitively."""
+    want = kind.strip().lower()
+    for raw in ctx.msg.headers("Privacy"):
+        tokens = [t.strip().lower() for t in to_text(raw).replace(",", ";").split(";")]
+        if want in tokens:
+            return 1
+    return -1

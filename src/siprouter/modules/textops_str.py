@@ -17,7 +17,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from siprouter.engine.context import MsgContext
@@ -125,3 +126,25 @@ def is_method(ctx: MsgContext, methods: frozenset[str]) -> int:
     if not m:
         return -1
     return 1 if m.upper() in methods else -1
+
+
+def search_str(s: str, rx: re.Pattern[bytes]) -> int:
+    """1 when the regex (case-insensitive) matches somewhere in `s`."""
+    return 1 if rx.search(s.encode("utf-8", "surrogateescape")) else -1
+
+
+def regex_substring(
+    s: str, rx: re.Pattern[bytes], index: int, mcount: int, out: Callable[[str], None]
+) -> int:
+    """Store group `index` of the first match (with `mcount` match slots: group 0 and
+    mcount-1 groups) in the output: 1 done, -1 bad index or no such group, -2 no match."""
+    if index >= mcount or index < 0:
+        log.error("regex_substring: matched_index cannot be bigger than match_count")
+        return -1
+    m = rx.search(s.encode("utf-8", "surrogateescape"))
+    if m is None:
+        return -2
+    if index > (rx.groups or 0) or m.group(index) is None:
+        return -1
+    out(m.group(index).decode("utf-8", "surrogateescape"))
+    return 1
