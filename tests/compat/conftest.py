@@ -1,6 +1,7 @@
 """Fixtures of the differential suite: `compat_pair(case_file)` gives Kamailio and
 siprouter running that case file's cfg. One pair runs at a time: asking for another file
-stops the previous pair, and the session's end stops the last one (also on failures).
+stops the previous pair, a file's last case stops its pair (`compat_pair.release`), and
+the session's end stops whatever still runs (also on failures).
 
 The harness module is loaded here under the name `compat_harness` (the test run uses
 --import-mode=importlib, so test modules cannot import neighbours by path).
@@ -47,6 +48,13 @@ def compat_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[
             current["key"] = key
         return current["pair"]
 
+    def release(case_file: Any) -> None:
+        """Stop the pair now if it runs this file (called after a file's last case)."""
+        if current.get("key") == str(case_file.path) and "pair" in current:
+            current.pop("pair").stop()
+            current.pop("key")
+
+    get.release = release  # type: ignore[attr-defined]
     try:
         yield get
     finally:
