@@ -16,10 +16,11 @@
   request arrived on when it has the destination's address family, else the first UDP
   socket of that family. Returns 1 when sent, -1 otherwise; the script goes on.
 
-`forward_reply(ctx)`: a reply whose top Via is ours (one of our sockets, or an
-advertised address) loses that Via and goes to the address of the next one
-(sip/via.forward_reply_address: received, rport, else its host and port); other
-replies are dropped with a log line, as Kamailio does.
+`forward_reply(ctx)`: a reply loses its top Via and goes to the address of the next one
+(sip/via.forward_reply_address: received, rport, else its host and port). As in
+Kamailio 5.6.3 the top Via is not checked to be ours (a reply to a
+set_advertised_address() Via or to another host's Via is forwarded too); a reply with
+one Via only is dropped.
 
 Every message sent is also appended to `ctx.sent` as ("request"|"reply", dest, bytes)
 when that list exists.
@@ -37,7 +38,7 @@ from siprouter.sip.errors import SipParseError
 from siprouter.sip.lumps import LumpError
 from siprouter.sip.msg_apply import MsgChanges
 from siprouter.sip.uri import UriError, parse_uri
-from siprouter.sip.via import build_via, forward_reply_address, host_matches_ip, stateless_branch
+from siprouter.sip.via import build_via, forward_reply_address, stateless_branch
 
 from . import state
 from .logging import L_DBG, L_ERR, LOG
@@ -179,13 +180,16 @@ def build_forwarded(ctx: MsgContext, ls: state.LocalSocket | None) -> bytes:
     changes.fix_top_via(rcv.src_ip, rcv.src_port, force_rport=force_rport)
     ip = ls.ip if ls is not None else rcv.dst_ip
     lport = ls.port if ls is not None else rcv.dst_port
-    adv_host = ctx.advertised_address or _advertised(ip, lport, 0)
-    adv_port = ctx.advertised_port or _advertised(ip, lport, 1)
+    host, port = via_address(ip, lport)
+    if ctx.advertised_address:
+        host = ctx.advertised_address
+    if ctx.advertised_port:
+        port = int(ctx.advertised_port)
     branch = stateless_branch(msg.via1, msg.callid, msg.cseq.num if msg.cseq else None, ctx.ruri)
     via = build_via(
         "UDP",
-        str(adv_host) if adv_host else ip,
-        int(adv_port) if adv_port else lport,
+        host,
+        port,
         branch,
         rport=bool(flags & MF_ADD_LOCAL_RPORT),
     )
@@ -209,31 +213,19 @@ def _copy_changes(ctx: MsgContext) -> MsgChanges:
     return out
 
 
-def _advertised(ip: str, port: int, which: int) -> str | int | None:
-    adv = state.SETTINGS.advertised.get((ip, port))
-    return adv[which] if adv else None
-
-
-def is_local_via(host: str, port: int | None, transport: str) -> bool:
-    """Whether a Via sent-by names one of our sockets (or its advertised address)."""
-    p = port if port is not None else 5060
-    for ls in state.SOCKETS.values():
-        if ls.port == p and host_matches_ip(host, ls.ip):
-            return True
-    for (_ip, _port), (ahost, aport) in state.SETTINGS.advertised.items():
-        if (aport or 5060) == p and host.lower().strip("[]") == str(ahost).lower().strip("[]"):
-            return True
-    return False
+def via_address(ip: str, port: int) -> tuple[str, int]:
+    """The host and port our Via names for the socket ip:port: its own advertise, else
+    the advertised_address/advertised_port core parameters, else the socket's."""
+    settings = state.SETTINGS
+    adv = settings.advertised.get((ip, port))
+    if adv is not None:
+        return adv[0], adv[1] or port
+    return settings.advertised_address or ip, settings.advertised_port or port
 
 
 def forward_reply(ctx: MsgContext) -> None:
     """Forward a received reply by its second Via (see the module docstring)."""
     msg = ctx.msg
-    via1 = msg.via1
-    if via1 is None or not is_local_via(via1.host_bare, via1.port, via1.transport):
-        if LOG.enabled(L_DBG):
-            LOG.core(L_DBG, "forward_reply(): host in first via != me : dropped")
-        return
     via2 = msg.via2
     if via2 is None:
         if LOG.enabled(L_DBG):

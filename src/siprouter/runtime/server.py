@@ -135,6 +135,10 @@ def _configure(params: dict[str, Any], options: Any) -> None:
     s.sip_parser_mode = int(params.get("sip_parser_mode", 1))
     s.reply_to_via = bool(params.get("reply_to_via"))
     s.force_rport = bool(params.get("force_rport"))
+    adv = params.get("advertised_address")
+    s.advertised_address = str(adv) if adv else None
+    aport = params.get("advertised_port")
+    s.advertised_port = int(aport) if aport else None
 
 
 def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
@@ -189,6 +193,12 @@ def _run(
             )
     if not udp_eps:
         raise StartupError("no UDP listen address: siprouter serves UDP only in this version")
+    for ep in udp_eps:
+        if ep.spec.advertise_host:
+            state.SETTINGS.advertised[(ep.ip, ep.port)] = (
+                ep.spec.advertise_host,
+                ep.spec.advertise_port,
+            )
     children = int(options.children if options.children is not None else params["children"])
     if children > 1:
         return _run_workers(loaded, udp_eps, children, rcvbuf, out, options)

@@ -30,7 +30,11 @@ class RuntimeSettings:
     reply_to_via: bool = False
     force_rport: bool = False
     max_udp_size: int = 65535
-    advertised: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
+    # per socket (ip, port) -> (host, port or None): `listen=... advertise host[:port]`
+    advertised: dict[tuple[str, int], tuple[str, int | None]] = field(default_factory=dict)
+    # advertised_address / advertised_port core parameters (sockets without their own)
+    advertised_address: str | None = None
+    advertised_port: int | None = None
 
 
 SETTINGS = RuntimeSettings()
