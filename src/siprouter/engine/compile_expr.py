@@ -20,7 +20,7 @@ from siprouter.cfg import ast
 
 from . import ops
 from .compile_base import Emitter, err
-from .keywords import address_compare
+from .keywords import address_compare, text_compare
 from .posix_regex import compile_posix
 
 
@@ -250,6 +250,9 @@ class ExprCompiler:
         hooked = address_compare(node, self.em.const, self.myself, self._operand_value)
         if hooked is not None:  # `uri == myself`, `src_ip == 10.0.0.0/8`, ...
             return E(hooked[0], "bool", hooked[1])
+        hooked = text_compare(node, self.em.const, self._operand_value)
+        if hooked is not None:  # `method == "invite"`: case-insensitive
+            return E(hooked[0], "bool", hooked[1])
         if node.op in ("=~", "!~"):
             return self.regex_match(node)
         a, b = self.expr(node.left), self.expr(node.right)
@@ -299,6 +302,10 @@ class ExprCompiler:
     def regex_match(self, node: ast.BinOp) -> E:
         a = self.expr(node.left)
         neg = "not " if node.op == "!~" else ""
+        if isinstance(node.right, ast.Ident):  # `method =~ INVITE`: the name is the pattern
+            node = ast.BinOp(
+                node.op, node.left, ast.Literal(node.right.name, "str", node.right.pos), node.pos
+            )
         if isinstance(node.right, ast.Literal) and node.right.kind == "str":
             try:
                 rx = compile_posix(str(node.right.value), icase=True)

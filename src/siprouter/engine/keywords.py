@@ -4,7 +4,9 @@ Each keyword compiles to a getter over the context; comparisons then follow the
 normal operator rules (engine/ops.py), except two kinds that `address_compare` turns
 into their own code: `myself` comparisons (`uri == myself`, `myself != src_ip`, see
 engine/myself.py) and `src_ip`/`dst_ip` compared with an address, a network, a host
-name or a runtime value (engine/ipmatch.py). Not here yet (a ConfigError names them):
+name or a runtime value (engine/ipmatch.py). The text keywords (`method`, `uri`,
+`from_uri`, `to_uri`) compared with `==`, `!=`, `eq`, `ne` ignore ASCII case, like
+Kamailio 5.6.3 (`method == "invite"` is true for an INVITE): `text_compare`. Not here yet (a ConfigError names them):
 the onsend_route keywords (snd_*, to_ip, to_port).
 
 Protocol and address family values are Kamailio's numbers (PROTO_UDP = 1 ...,
@@ -13,6 +15,7 @@ AF_INET = 2, AF_INET6 = 10), so `proto == UDP` and `af == INET` compare ints.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +23,7 @@ from siprouter.cfg import ast
 from siprouter.cfg.errors import ConfigError
 
 from .ipmatch import net_from_text, parse_net, same_ip
+from .ops import to_str
 
 PROTO_NUMBERS = {"udp": 1, "tcp": 2, "tls": 3, "sctp": 4, "ws": 5, "wss": 6}
 CORE_VALUES: dict[str, int | str] = {
@@ -163,3 +167,42 @@ def address_compare(
     code, fail = value(right)
     neg = "not " if _EQ[op] else ""
     return f"({neg}{const(same_ip, 'SAMEIP')}({ip}, {code}))", fail
+
+
+# ---- text keywords: case-insensitive equality ------------------------------------------
+
+TEXT_KEYWORDS = frozenset({"method", "uri", "from_uri", "to_uri"})
+_ASCII_FOLD = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def text_equal(keyword_value: Any, value: Any) -> bool:
+    """Kamailio's equality of a text keyword with a value: the value as a string, same
+    length, ASCII letters compared without case (an int or undef value is its text)."""
+    return to_str(keyword_value).translate(_ASCII_FOLD) == to_str(value).translate(_ASCII_FOLD)
+
+
+def text_compare(
+    node: ast.BinOp,
+    const: Callable[[Any, str], str],
+    value: Callable[[Any], tuple[str, bool]],
+) -> tuple[str, bool] | None:
+    """(Python code of a bool expression, whether it can fail) for `method`/`uri`/
+    `from_uri`/`to_uri` compared with ==, !=, eq or ne (case-insensitive, checked with
+    Kamailio 5.6.3); None for other nodes. `method == INVITE` compares with the name."""
+    left, right, op = node.left, node.right, node.op
+    if not (isinstance(left, ast.Keyword) and left.name in TEXT_KEYWORDS and op in _EQ):
+        return None
+    getter, typ = KEYWORDS[left.name]
+    get = f"{const(getter, 'W')}(ctx)"
+    neg = _EQ[op]
+    text: str | None = None
+    if isinstance(right, ast.Ident):
+        text = right.name
+    elif isinstance(right, ast.Literal) and right.kind == "str":
+        text = str(right.value)
+    if text is not None and typ == "str":
+        fold = const(_ASCII_FOLD, "FOLD")
+        pyop = "!=" if neg else "=="
+        return f"({get}.translate({fold}) {pyop} {text.translate(_ASCII_FOLD)!r})", False
+    code, fail = (repr(text), False) if text is not None else value(right)
+    return f"({'not ' if neg else ''}{const(text_equal, 'TEQ')}({get}, {code}))", fail
