@@ -4,9 +4,15 @@ siprouter; the replies (return codes in the reason) and the forwarded bytes must
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from siprouter.cfg.errors import ConfigError
+from siprouter.cfg.parser import parse_string
+from siprouter.engine.compiler import compile_config
 
 from .conftest import HAS_KAMAILIO, UdpClient
 
@@ -133,3 +139,35 @@ def test_483_reply_same_as_kamailio(servers: Any) -> None:
     theirs = _run(servers.kamailio, _cfg(), cases, extra="X-483: yes\r\n")
     assert ours == theirs
     assert ours[0] == ("SIP/2.0 483 Too Many Hops", None)
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
+def test_route_types_and_modparam_same_as_kamailio_check(tmp_path: Path) -> None:
+    calls = [f'{f}("10")' for f in ("mf_process_maxfwd_header", "process_maxfwd",
+             "maxfwd_process", "is_maxfwd_lt", "maxfwd_at_least", "mf_lowlimit")]  # fmt: skip
+    routes = ["request_route", "reply_route", "onreply_route[x]", "failure_route[x]",
+              "branch_route[x]", "onsend_route"]  # fmt: skip
+    params = ["", 'modparam("maxfwd", "max_limit", 10)', 'modparam("maxfwd", "max_limit", "10")']
+    cfg = tmp_path / "rt.cfg"
+    diff = []
+    for call in calls:
+        for route in routes:
+            for param in params:
+                # listen on loopback only: else kamailio -c reverse-resolves every address
+                text = (
+                    f'listen=udp:127.0.0.1:5060\nloadmodule "maxfwd"\n{param}\n'
+                    f"request_route {{ exit; }}\n{route} {{ {call}; }}\n"
+                )
+                cfg.write_text(text)
+                kam = subprocess.run(
+                    ["kamailio", "-c", "-f", str(cfg)], capture_output=True, timeout=30
+                )
+                try:
+                    compile_config(parse_string(text, "rt.cfg"))
+                    ours = True
+                except ConfigError:
+                    ours = False
+                if (kam.returncode == 0) != ours:
+                    diff.append(f"{call} in {route} {param}: kamailio rc {kam.returncode}")
+    assert not diff, "\n".join(diff)

@@ -5,9 +5,15 @@ forwarded bytes (branch and ports normalised) must be the same."""
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from siprouter.cfg.errors import ConfigError
+from siprouter.cfg.parser import parse_string
+from siprouter.engine.compiler import compile_config
 
 from .conftest import HAS_KAMAILIO, UdpClient
 
@@ -311,3 +317,88 @@ def test_same_as_kamailio(servers: Any) -> None:
     theirs = _run(servers.kamailio)
     diff = {k: (ours[k], theirs[k]) for k in CASES if ours[k] != theirs[k]}
     assert not diff, "\n".join(f"{k}:\n  ours  {a}\n  kam.  {b}" for k, (a, b) in diff.items())
+
+
+# one call of every registered function, checked in every route type by `-c`
+CALLS = [
+    'is_method("INVITE")',
+    "has_body()",
+    'is_present_hf("X")',
+    'is_present_hf_pv("X")',
+    'is_present_hf_re("X")',
+    'is_present_hf_re_pv("X")',
+    'append_hf("X: 1\\r\\n")',
+    'insert_hf("X: 1\\r\\n")',
+    'append_urihf("a","b")',
+    'remove_hf("X")',
+    'remove_hf_pv("X")',
+    'remove_hf_re("X")',
+    'remove_hf_re_pv("X")',
+    'remove_hf_exp("X","Y")',
+    'remove_hf_exp_pv("X","Y")',
+    'remove_hf_idx("X","1")',
+    'search("a")',
+    'search_body("a")',
+    'search_append("a","b")',
+    'search_append_body("a","b")',
+    'search_hf("X","a","a")',
+    'replace("a","b")',
+    'replace_all("a","b")',
+    'replace_body("a","b")',
+    'replace_body_all("a","b")',
+    'replace_body_atonce("a","b")',
+    'replace_hdrs("a","b")',
+    'replace_hdrs_str("a","b","a")',
+    'replace_body_str("a","b","a")',
+    'set_body("a","b")',
+    'is_privacy("id")',
+    'search_str("a","b")',
+    'regex_substring("a","b",0,1,"$var(x)")',
+    'subst("/a/b/")',
+    'subst_body("/a/b/")',
+    'subst_hf("X","/a/b/","a")',
+    'subst_uri("/a/b/")',
+    'subst_user("/a/b/")',
+    'starts_with("a","b")',
+    'ends_with("a","b")',
+    'cmp_str("a","b")',
+    'cmp_istr("a","b")',
+    'in_list("a","b",",")',
+    'in_list_prefix("a","b",",")',
+    'str_find("a","b")',
+    'str_ifind("a","b")',
+]
+ROUTES = ["reply_route", "onreply_route[x]", "failure_route[x]", "branch_route[x]", "onsend_route"]
+
+
+def _route_cfg(route: str, call: str) -> str:
+    # listen on loopback only: without it kamailio -c reverse-resolves every address
+    return (
+        'listen=udp:127.0.0.1:5060\nloadmodule "pv"\nloadmodule "textops"\n'
+        f"request_route {{ exit; }}\n{route} {{ {call}; }}\n"
+    )
+
+
+def _ours_ok(text: str) -> bool:
+    try:
+        compile_config(parse_string(text, "rt.cfg"))
+    except ConfigError:
+        return False
+    return True
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
+def test_route_types_same_as_kamailio_check(tmp_path: Path) -> None:
+    cfg = tmp_path / "rt.cfg"
+    diff = []
+    for call in CALLS:
+        for route in ROUTES:
+            text = _route_cfg(route, call)
+            cfg.write_text(text)
+            kam = subprocess.run(
+                ["kamailio", "-c", "-f", str(cfg)], capture_output=True, timeout=30
+            )
+            if (kam.returncode == 0) != _ours_ok(text):
+                diff.append(f"{call} in {route}: kamailio rc {kam.returncode}")
+    assert not diff, "\n".join(diff)

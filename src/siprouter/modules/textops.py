@@ -256,6 +256,7 @@ def _has_body(ctx: MsgContext, mime: str | None = None) -> int:
 
 
 _REQ_FAIL_BRANCH = RouteType.REQUEST | RouteType.FAILURE | RouteType.BRANCH
+_NOT_ONSEND = RouteType.ANY & ~RouteType.ONSEND
 
 FUNCTIONS = [
     FunctionSpec(
@@ -294,15 +295,15 @@ FUNCTIONS = [
     _spec("replace_hdrs", tm.replace_hdrs, "rs"),
     _spec("replace_hdrs_str", _str_fn(tm.replace_hdrs_str), "fff"),
     _spec("replace_body_str", _str_fn(tm.replace_body_str), "fff"),
-    _spec("set_body", _set_body, "ff", doc="replace the body, set Content-Type"),
+    _spec("set_body", _set_body, "ff", routes=_NOT_ONSEND, doc="replace the body, set Content-Type"),
     _spec("is_privacy", _is_privacy, "s"),
     _spec("search_str", _search_str, "fr"),
-    _spec("regex_substring", _regex_substring, "feiio"),
+    _spec("regex_substring", _regex_substring, "feiio", routes=_NOT_ONSEND),
     _spec("subst", tm.subst, "x"),
     _spec("subst_body", tm.subst_body, "x"),
     _spec("subst_hf", _subst_hf, "hxs"),
-    _spec("subst_uri", tm.subst_uri, "x", routes=_REQ_FAIL_BRANCH),
-    _spec("subst_user", tm.subst_user, "x", routes=_REQ_FAIL_BRANCH),
+    _spec("subst_uri", tm.subst_uri, "x", routes=_NOT_ONSEND),
+    _spec("subst_user", tm.subst_user, "x", routes=_NOT_ONSEND),
     _spec("starts_with", _str2(ts.starts_with), "ff"),
     _spec("ends_with", _str2(ts.ends_with), "ff"),
     _spec("cmp_str", _str2(ts.cmp_str), "ff"),
