@@ -234,7 +234,28 @@ CASES: dict[str, tuple[str, str, str]] = {
         "a$var(a)",
         "body",
     ),
+    "time": ("$var(a)=append_time_to_request();", "a$var(a)", "body"),
 }
+SDP = {
+    "c0": "c=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n",
+    "sendonly": "c=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=sendonly\r\n",
+    "media_c0": "c=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 0.0.0.0\r\n",
+    "inactive": "c=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=inactive\r\n",
+    "video_c0": "c=IN IP4 0.0.0.0\r\nt=0 0\r\nm=video 4000 RTP/AVP 0\r\n",
+    "recvonly": "c=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n",
+    "session_sendonly": "c=IN IP4 1.2.3.4\r\nt=0 0\r\na=sendonly\r\nm=audio 4000 RTP/AVP 0\r\n",
+    "media_c_over_session": (
+        "c=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 1.2.3.4\r\n"
+    ),
+    "second_stream": (
+        "c=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+        "m=audio 4002 RTP/AVP 0\r\na=sendonly\r\n"
+    ),
+    "ipv6_any": "c=IN IP6 ::\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n",
+}
+for _k in SDP:
+    CASES[f"hold_{_k}"] = ("$var(a)=is_audio_on_hold();", "a$var(a)", f"sdp:{_k}")
+CASES["hold_no_body"] = ("$var(a)=is_audio_on_hold();", "a$var(a)", "nobody")
 
 BODY = "v=0\r\no=x y z\r\n"
 
@@ -249,7 +270,10 @@ def _request(kind: str, case: str, client_port: int) -> bytes:
     )
     if kind == "privacy":
         head += "Privacy: user; ID\r\n"
-    if kind in ("body", "privacy"):
+    if kind.startswith("sdp:"):
+        sdp = "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\n" + SDP[kind[4:]]
+        head += f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}"
+    elif kind in ("body", "privacy"):
         head += f"Content-Type: application/sdp\r\nContent-Length: {len(BODY)}\r\n\r\n{BODY}"
     else:
         head += "Content-Length: 0\r\n\r\n"
@@ -273,6 +297,11 @@ def _norm(data: bytes | None, ports: dict[int, str]) -> str | None:
     text = data.decode(errors="replace")
     for port, name in ports.items():
         text = text.replace(str(port), name)
+    text = re.sub(
+        r"\r\nDate: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT\r\n",
+        "\r\nDate: DATE\r\n",
+        text,
+    )
     return re.sub(r"branch=z9hG4bK[^;\r\n]*", "branch=BRANCH", text, count=1)
 
 
@@ -367,6 +396,8 @@ CALLS = [
     'in_list_prefix("a","b",",")',
     'str_find("a","b")',
     'str_ifind("a","b")',
+    "is_audio_on_hold()",
+    "append_time_to_request()",
 ]
 ROUTES = ["reply_route", "onreply_route[x]", "failure_route[x]", "branch_route[x]", "onsend_route"]
 

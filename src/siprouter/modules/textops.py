@@ -2,7 +2,8 @@
 
 The implementations are in textops_msg.py (search/replace/subst over the message and
 its body, has_body), textops_hdr.py (header presence, removal, insertion, search_hf,
-subst_hf), textops_str.py (string comparisons, is_method) and textops_re.py (regexes
+subst_hf), textops_str.py (string comparisons, is_method), textops_sdp.py
+(is_audio_on_hold, append_time_to_request) and textops_re.py (regexes
 and subst expressions); each documents its semantics. This file holds the export table
 and the argument fix-ups: constant regexes and subst expressions are compiled once
 (a bad one is a config error); arguments Kamailio reads as formats may hold
@@ -15,16 +16,15 @@ append_urihf, remove_hf, remove_hf_pv, remove_hf_re, remove_hf_re_pv, remove_hf_
 remove_hf_exp_pv, remove_hf_idx, search, search_body, search_append,
 search_append_body, search_hf, search_str, replace, replace_all, replace_body,
 replace_body_all, replace_body_atonce, replace_body_str, replace_hdrs, replace_hdrs_str,
-regex_substring, set_body, is_privacy, subst, subst_body, subst_hf, subst_uri,
-subst_user, starts_with, ends_with, cmp_str, cmp_istr, in_list, in_list_prefix,
-str_find, str_ifind.
+regex_substring, set_body, is_privacy, is_audio_on_hold, append_time_to_request,
+subst, subst_body, subst_hf, subst_uri, subst_user, starts_with, ends_with, cmp_str,
+cmp_istr, in_list, in_list_prefix, str_find, str_ifind.
 
 Not registered: append_to_reply, set_reply_body, append_time (the sl module would have
 to add the stored headers/body to its replies); filter_body, get_body_part(_raw),
 remove_body_part, append_body_part(_hex), set_body_multipart (multipart bodies);
-is_audio_on_hold, remove_hf_match, append_time_to_request; set_body_hex,
-set_reply_body_hex, str_all_in, str_any_in, subst_v, via_param_rm, replace_str (not in
-Kamailio 5.6.3, so no reference to test against).
+remove_hf_match; set_body_hex, set_reply_body_hex, str_all_in, str_any_in, subst_v,
+via_param_rm, replace_str (not in Kamailio 5.6.3, so no reference to test against).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from siprouter.pv.format import Format, compile_format
 
 from . import textops_hdr as hdr
 from . import textops_msg as tm
+from . import textops_sdp as sdp
 from . import textops_str as ts
 from .textops_re import compile_msg_re, parse_subst
 
@@ -295,10 +296,14 @@ FUNCTIONS = [
     _spec("replace_hdrs", tm.replace_hdrs, "rs"),
     _spec("replace_hdrs_str", _str_fn(tm.replace_hdrs_str), "fff"),
     _spec("replace_body_str", _str_fn(tm.replace_body_str), "fff"),
-    _spec("set_body", _set_body, "ff", routes=_NOT_ONSEND, doc="replace the body, set Content-Type"),
+    _spec(
+        "set_body", _set_body, "ff", routes=_NOT_ONSEND, doc="replace the body, set Content-Type"
+    ),
     _spec("is_privacy", _is_privacy, "s"),
     _spec("search_str", _search_str, "fr"),
     _spec("regex_substring", _regex_substring, "feiio", routes=_NOT_ONSEND),
+    _spec("is_audio_on_hold", sdp.is_audio_on_hold, "", (0,)),
+    _spec("append_time_to_request", sdp.append_time_to_request, "", (0,)),
     _spec("subst", tm.subst, "x"),
     _spec("subst_body", tm.subst_body, "x"),
     _spec("subst_hf", _subst_hf, "hxs"),
