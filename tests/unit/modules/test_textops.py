@@ -182,3 +182,78 @@ def test_parse_subst() -> None:
 def test_bad_regex_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         run('search("a(");')
+
+
+def test_set_body_replaces_body_and_content_type() -> None:
+    ctx, out = run('$var(x) = "pv"; $var(a) = set_body("hello $var(x)", "text/plain");')
+    assert codes(ctx, "a") == [1]
+    head, body = out.split(b"\r\n\r\n")
+    assert body == b"hello pv"
+    assert head.endswith(b"Content-Length: 8\r\nContent-Type: text/plain")
+    assert head.count(b"Content-Type") == 1
+
+
+def test_set_body_on_empty_body() -> None:
+    _ctx, out = run('set_body("v=1", "application/sdp");', NOBODY)
+    assert out.endswith(b"Content-Length: 3\r\nContent-Type: application/sdp\r\n\r\nv=1")
+
+
+def test_replace_variants() -> None:
+    ctx, out = run(
+        '$var(a)=replace_body_atonce("y z\\r\\n$", "Q"); $var(b)=replace_hdrs("X-(A|B)", "Y");'
+        ' $var(c)=replace_hdrs("^v=0", "W"); $var(d)=replace_hdrs_str("X-A", "Z", "a");'
+        ' $var(e)=replace_hdrs_str("nothing", "Z", "f");'
+    )
+    assert codes(ctx, "abcde") == [1, 1, -1, -1, 1]  # d overlaps b's edit: refused
+    assert b"\r\nY: one\r\nX-B: two\r\nX-A: three\r\n" in out
+    assert out.endswith(b"Content-Length: 10\r\n\r\nv=0\r\no=x Q")
+
+
+def test_replace_body_str_is_case_sensitive_and_returns_1() -> None:
+    ctx, out = run(
+        '$var(a)=replace_body_str("X", "Q", "a"); $var(b)=replace_body_str("x", "Q", "a");'
+    )
+    assert codes(ctx, "ab") == [1, 1]
+    assert out.endswith(b"\r\n\r\nv=0\r\no=Q y z\r\n")
+
+
+def test_regex_substring_and_search_str() -> None:
+    ctx, _ = run(
+        '$var(a)=regex_substring("foo123bar456", "([0-9]+)[a-z]+([0-9]+)", 2, 3, "$var(o)");'
+        ' $var(b)=regex_substring("abc", "z", 0, 1, "$var(p)");'
+        ' $var(c)=regex_substring("a1", "[0-9]", 1, 1, "$var(q)");'
+        ' $var(d)=search_str("ABC", "b"); $var(e)=search_str("abcd", "^b");'
+    )
+    assert codes(ctx, "abcdeo") == [1, -2, -1, 1, -1, "456"]
+    assert ctx.script.vars.get("p") is None
+
+
+@pytest.mark.parametrize(
+    ("sdp", "code"),
+    [
+        ("c=IN IP4 0.0.0.0\r\nm=audio 4000 RTP/AVP 0\r\n", 1),
+        ("c=IN IP4 1.2.3.4\r\nm=audio 4000 RTP/AVP 0\r\na=sendonly\r\n", 2),
+        ("c=IN IP4 1.2.3.4\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n", -1),
+        ("c=IN IP4 0.0.0.0\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 1.2.3.4\r\n", -1),
+        ("c=IN IP4 0.0.0.0\r\nm=video 4000 RTP/AVP 0\r\n", -1),
+        ("a=inactive\r\nm=audio 4000 RTP/AVP 0\r\n", 2),
+    ],
+)
+def test_is_audio_on_hold(sdp: str, code: int) -> None:
+    body = ("v=0\r\ns=-\r\n" + sdp).encode()
+    data = REQ.split(b"Content-Length")[0] + b"Content-Length: %d\r\n\r\n" % len(body) + body
+    ctx, _ = run("$var(a) = is_audio_on_hold();", data)
+    assert codes(ctx, "a") == [code]
+
+
+def test_append_time_after_first_via_and_privacy() -> None:
+    data = REQ.replace(b"Max-Forwards: 70\r\n", b"Max-Forwards: 70\r\nPrivacy: user; id\r\n")
+    ctx, out = run(
+        '$var(a) = append_time_to_request(); $var(b) = is_privacy("ID");'
+        ' $var(c) = is_privacy("header");',
+        data,
+    )
+    assert codes(ctx, "abc") == [1, 1, -1]
+    lines = out.split(b"\r\n")
+    assert lines[1].startswith(b"Via: ") and lines[2].startswith(b"Date: ")
+    assert lines[2].endswith(b" GMT")
