@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,16 @@ request_route {
 _LINE = re.compile(r"^\s*(\d+)\((\d+)\) INFO: <script>: pid=(\d+) ci=(\S+) cs=(\d+)$", re.M)
 
 
-def _workers(pid: int) -> list[int]:
+def _workers(pid: int, n: int = 3) -> list[int]:
+    """The worker pids of server `pid`, once all n are forked (bounded wait: the socket
+    list is printed before the fork)."""
     path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(x) for x in path.read_text().split()]
+    deadline = time.monotonic() + 15
+    while True:
+        pids = [int(x) for x in path.read_text().split()]
+        if len(pids) >= n or time.monotonic() > deadline:
+            return pids
+        time.sleep(0.05)
 
 
 def _routed(log: str) -> list[tuple[int, int, str, int]]:

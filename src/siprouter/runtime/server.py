@@ -206,18 +206,19 @@ def _run(
 
 
 def _started(out: TextIO, eps: list[Endpoint], pid_file: str | None) -> None:
-    """The sockets are bound: list them as Kamailio does, write the -P pid file."""
-    out.write("Listening on \n")
-    for ep in eps:
-        host = f"[{ep.ip}]" if ":" in ep.ip else ep.ip
-        out.write(f"             udp: {host}:{ep.port}\n")
-    out.flush()
+    """The sockets are bound: write the -P pid file, then list the sockets as Kamailio
+    does (a reader seeing the list finds the pid file written)."""
     if pid_file:
         try:
             with open(pid_file, "w") as fh:
                 fh.write(f"{os.getpid()}\n")
         except OSError as e:
             raise StartupError(f"cannot write pid file {pid_file}: {e.strerror or e}") from None
+    out.write("Listening on \n")
+    for ep in eps:
+        host = f"[{ep.ip}]" if ":" in ep.ip else ep.ip
+        out.write(f"             udp: {host}:{ep.port}\n")
+    out.flush()
 
 
 def _run_workers(
@@ -232,9 +233,10 @@ def _run_workers(
             bind_udp(ep.ip, ep.port).close()
         except OSError as e:
             raise StartupError(f"cannot bind udp:{ep.ip}:{ep.port}: {e.strerror or e}") from None
-    _started(out, eps, options.pid_file)
     try:
-        return run_workers(loaded.compiled, eps, n, rcvbuf)
+        return run_workers(
+            loaded.compiled, eps, n, rcvbuf, lambda: _started(out, eps, options.pid_file)
+        )
     except OSError as e:
         raise StartupError(f"cannot start the workers: {e.strerror or e}") from None
 

@@ -34,6 +34,7 @@ import sys
 import time
 import traceback
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from siprouter.engine.context import ScriptState
@@ -177,10 +178,28 @@ def _worker_main(
     return 0
 
 
-def run_workers(compiled: Any, endpoints: list[Any], n: int, rcvbuf: int | None) -> int:
-    """Fork n UDP workers and supervise them until a stop signal; the exit status."""
+def run_workers(
+    compiled: Any,
+    endpoints: list[Any],
+    n: int,
+    rcvbuf: int | None,
+    started: Callable[[], None] | None = None,
+) -> int:
+    """Fork n UDP workers and supervise them until a stop signal; the exit status.
+    `started` runs once every socket is bound, before the fork (the socket listing)."""
     per_worker = _bind_all(endpoints, n, rcvbuf)
     pairs = _inboxes(n)
+    if started is not None:
+        try:
+            started()
+        except BaseException:
+            for socks in per_worker:
+                for ls in socks:
+                    ls.sock.close()
+            for r, w in pairs:
+                r.close()
+                w.close()
+            raise
     watched = {*_STOP_SIGNALS, signal.SIGCHLD}
     old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
     pids: dict[int, int] = {}
