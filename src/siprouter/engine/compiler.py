@@ -15,6 +15,11 @@ file/line/route for $cfg(...) from the running frame. `route(NAME)` with a const
 name is a direct call of the target's function (a module global); with a dynamic name
 it looks the block up at runtime. `dump_python()` shows the generated source.
 
+Kamailio has one core reply route: the bodies of `reply_route`, the unnamed
+`onreply_route` and `onreply_route[0]` are appended in cfg order (verified with 5.6.3:
+an exit, drop or return in the first part ends the whole route). When a config has
+both kinds they compile to one function, registered as "reply" and as "onreply" "".
+
 `run()` catches the exit/drop signals: exit (and a top-level `return`) gives the code,
 drop sets `ctx.dropped`; what a drop means (discard the branch, drop the reply, ...)
 is for the caller running the block to decide, see `drop_applies`.
@@ -181,6 +186,10 @@ def compile_routes(
     info = CompileInfo(flags=flag_table(config.flags))
     myself = build_matcher(config, options)
     blocks = [b for kind in config.routes.values() for b in kind.values()]
+    core_reply = _join_core_reply(config)
+    if core_reply is not None:
+        joined = {id(config.routes["reply"][""]), id(config.routes["onreply"][""])}
+        blocks = [b for b in blocks if id(b) not in joined] + [core_reply]
     names: dict[int, str] = {id(b): _fn_name(b, i) for i, b in enumerate(blocks)}
     sub_names = {b.name: names[id(b)] for b in config.routes.get("route", {}).values()}
     emitters: dict[str, Emitter] = {}
@@ -225,7 +234,27 @@ def compile_routes(
         label = f"{blk.keyword or blk.kind}[{blk.name}]" if blk.name else (blk.keyword or blk.kind)
         ROUTE_CODE_NAMES[fn.__code__] = blk.name or label
         _register_nested(fn.__code__, blk.name or label)
+    if core_reply is not None:
+        fn = all_fns[names[id(core_reply)]]
+        out.routes.setdefault("reply", {})[""] = fn
+        out.routes.setdefault("onreply", {})[""] = fn
     return out
+
+
+def _join_core_reply(config: ast.Config) -> ast.RouteBlock | None:
+    """One block for a config with both `reply_route` and an unnamed `onreply_route`:
+    every such block's statements in cfg order (as Kamailio appends them); None when
+    the config has at most one of the two kinds."""
+    reply = config.routes.get("reply", {}).get("")
+    onreply = config.routes.get("onreply", {}).get("")
+    if reply is None or onreply is None:
+        return None
+    parts = [b for b in config.route_list if b.name == "" and b.kind in ("reply", "onreply")]
+    if not any(b.kind == "reply" for b in parts) or not any(b.kind == "onreply" for b in parts):
+        parts = sorted((reply, onreply), key=lambda b: (b.pos.line, b.pos.col))  # no route_list
+    first = parts[0]
+    body = [stmt for b in parts for stmt in b.body]
+    return ast.RouteBlock(first.kind, "", body, first.pos, first.keyword, first.name_pos)
 
 
 def _register_nested(code: Any, name: str) -> None:
