@@ -39,6 +39,20 @@ def free_udp_port() -> int:
         return int(s.getsockname()[1])
 
 
+def udp_port_bound(port: int) -> bool:
+    """Whether some UDP socket of this network namespace is bound to `port`."""
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local = line.split()[1]
+            if int(local.rsplit(":", 1)[1], 16) == port:
+                return True
+    return False
+
+
 def siprouter_cmd() -> list[str]:
     exe = Path(sys.executable).parent / "siprouter"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "siprouter"]
@@ -99,6 +113,11 @@ class Servers:
                 raise AssertionError(f"{name} exited {proc.returncode}: {running.log()}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"{name} did not start: {running.log()}")
+            time.sleep(0.05)
+        # Kamailio prints its socket list before it binds: wait for the port to be bound
+        while not udp_port_bound(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{name}: port {port} not bound: {running.log()}")
             time.sleep(0.05)
         return running
 
