@@ -226,12 +226,27 @@ def revert_uri(ctx: MsgContext) -> int:
 
 
 def userphone(ctx: MsgContext) -> int:
-    def make(u: SipUri) -> SipUri:
-        plist = [p for p in u.sip_param_list if p[0].lower() != "user"]
-        plist.append(("user", "phone"))
-        return u.replace(params=plist)
-
-    return _set_uri(ctx, make)
+    """Append `;user=phone` to the parameters of a sip/sips R-URI (before `?headers`),
+    unless its last `user` URI parameter (name in any case) is exactly `phone`; the
+    user part does not count, tel/tels/urn URIs stay. As Kamailio 5.6.3 builds it: the
+    scheme lower-cased, everything else as written (`user=ip` stays in front)."""
+    u = _cur_uri(ctx)
+    if u is None:
+        return -1
+    if u.scheme not in ("sip", "sips"):
+        return 1
+    last = None
+    for name, value in u.sip_param_list:
+        if name.lower() == "user":
+            last = value
+    if last == "phone":
+        return 1
+    text = str(u)
+    _colon, tail = u._after_host()  # ";params?headers" as written
+    head = u.scheme + text[len(u.scheme_text) : len(text) - len(tail)]
+    params, q, headers = tail.partition("?")
+    ctx.new_uri = f"{head}{params};user=phone{q}{headers}"
+    return 1
 
 
 # ---- Via / sockets / connections ---------------------------------------------------------
