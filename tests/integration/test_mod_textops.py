@@ -234,6 +234,24 @@ CASES: dict[str, tuple[str, str, str]] = {
         "a$var(a)",
         "body",
     ),
+    "has_body_types": (
+        '$var(a)=has_body("application/SDP"); $var(b)=has_body("application/sdp;x=1");'
+        ' $var(c)=has_body(""); $var(d)=has_body("text/*");',
+        "a$var(a) b$var(b) c$var(c) d$var(d)",
+        "body",
+    ),
+    "has_body_no_content_type": (
+        '$var(a)=has_body("application/sdp"); $var(b)=has_body(); $var(c)=is_audio_on_hold();'
+        ' $var(d)=has_body("text/plain");',
+        "a$var(a) b$var(b) c$var(c) d$var(d)",
+        "noct",
+    ),
+    "has_body_multipart": (
+        '$var(a)=has_body("application/sdp"); $var(b)=has_body("multipart/mixed");'
+        ' $var(c)=has_body("text/plain");',
+        "a$var(a) b$var(b) c$var(c)",
+        "multipart",
+    ),
     "time": ("$var(a)=append_time_to_request();", "a$var(a)", "body"),
 }
 SDP = {
@@ -270,7 +288,17 @@ def _request(kind: str, case: str, client_port: int) -> bytes:
     )
     if kind == "privacy":
         head += "Privacy: user; ID\r\n"
-    if kind.startswith("sdp:"):
+    if kind == "noct":
+        head += f"Content-Length: {len(BODY)}\r\n\r\n{BODY}"
+    elif kind == "multipart":
+        mp = (
+            "--XX\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n"
+            "--XX\r\nContent-Type: text/plain\r\n\r\nhi\r\n--XX--\r\n"
+        )
+        head += (
+            f"Content-Type: multipart/mixed;boundary=XX\r\nContent-Length: {len(mp)}\r\n\r\n{mp}"
+        )
+    elif kind.startswith("sdp:"):
         sdp = "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\n" + SDP[kind[4:]]
         head += f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}"
     elif kind in ("body", "privacy"):

@@ -81,6 +81,7 @@ _FIX: dict[str, Callable[[Any], Any]] = {
     "x": lambda a: parse_subst(_group_refs(str(a))),  # a subst expression
     "h": lambda a: hdr.name_matcher(str(a)),  # a header name
     "R": lambda a: hdr.re_matcher(_re(a)),  # a regex over header names
+    "m": tm.fix_mime,  # a content type
     "B": lambda a: compile_msg_re(str(a), newline=False),  # a regex over a whole body
     "i": lambda a: a if isinstance(a, int) else int(str(a).strip()),
     "e": lambda a: compile_msg_re(str(a), icase=False, newline=False),  # plain ERE
@@ -268,7 +269,7 @@ FUNCTIONS = [
         fixup=ts.fix_methods,
         doc="method (CSeq's for replies) in a |-list",
     ),
-    _spec("has_body", _has_body, "s", (0, 1), doc="message has a body [of this type]"),
+    _spec("has_body", _has_body, "m", (0, 1), doc="message has a body [of this type]"),
     _spec("is_present_hf", _is_present_hf, "h", doc="header present"),
     _spec("is_present_hf_pv", _is_present_hf_pv, "f", doc="header present (name with PVs)"),
     _spec("is_present_hf_re", lambda ctx, m: hdr.is_present(ctx, m), "R"),

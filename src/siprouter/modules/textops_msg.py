@@ -223,17 +223,29 @@ def _mime(ctx: MsgContext) -> str | None:
     return to_text(raw).split(";", 1)[0].strip().lower()
 
 
+def fix_mime(arg: object) -> str | None:
+    """has_body's argument: "type/subtype" (parameters ignored, any case), "" for any."""
+    text = str(arg).split(";", 1)[0].strip().lower()
+    if not text:
+        return None
+    main, sep, sub = text.partition("/")
+    if not sep or not main or not sub:
+        raise ValueError(f"bad content type {arg!r}: expected type/subtype")
+    return text
+
+
 def has_body(ctx: MsgContext, mime: str | None = None) -> int:
+    """1 when there is a body (of that content type: a message without Content-Type
+    counts as application/sdp, as in Kamailio 5.6.3; a multipart body is its
+    multipart type, not its parts)."""
     msg = ctx.msg
     length = msg.content_length if msg.content_length is not None else len(msg.body)
     if length <= 0:
         return -1
     if mime is None:
         return 1
-    ctype = _mime(ctx)
-    if ctype is None:
-        return -1
-    return 1 if ctype == mime.strip().lower() else -1
+    ctype = _mime(ctx) or "application/sdp"
+    return 1 if ctype == mime else -1
 
 
 def replace_body_atonce(ctx: MsgContext, rx: re.Pattern[bytes], text: str) -> int:

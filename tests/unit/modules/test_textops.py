@@ -257,3 +257,11 @@ def test_append_time_after_first_via_and_privacy() -> None:
     lines = out.split(b"\r\n")
     assert lines[1].startswith(b"Via: ") and lines[2].startswith(b"Date: ")
     assert lines[2].endswith(b" GMT")
+
+
+def test_has_body_without_content_type_is_sdp_and_bad_type_is_a_config_error() -> None:
+    data = REQ.replace(b"Content-Type: application/sdp\r\n", b"")
+    ctx, _ = run('$var(a)=has_body("application/sdp;x=1"); $var(b)=has_body("text/plain");', data)
+    assert codes(ctx, "ab") == [1, -1]
+    with pytest.raises(ConfigError):
+        run('has_body("application");')
