@@ -461,3 +461,69 @@ def test_route_types_same_as_kamailio_check(tmp_path: Path) -> None:
             if (kam.returncode == 0) != _ours_ok(text):
                 diff.append(f"{call} in {route}: kamailio rc {kam.returncode}")
     assert not diff, "\n".join(diff)
+
+
+REPLY_CFG = """\
+#!KAMAILIO
+debug=2
+children=1
+listen=udp:127.0.0.1:@PORT@
+loadmodule "pv"
+loadmodule "xlog"
+loadmodule "sl"
+loadmodule "textops"
+request_route {
+    forward("127.0.0.1", @UAS@);
+}
+reply_route {
+    $var(a) = is_method("INVITE");
+    $var(b) = is_present_hf("X-B");
+    $var(c) = search("^SIP/2.0 180");
+    append_hf("X-R: $rs $var(a) $var(b) $var(c)\\r\\n");
+    remove_hf("X-B");
+    $var(d) = subst("/^(X-A: )([a-z]+)/\\\\1<\\\\2>/g");
+    $var(e) = replace_body("hello", "bye");
+    insert_hf("X-D: $var(d) $var(e)\\r\\n", "X-A");
+}
+"""
+
+
+def _reply_run(start: Any) -> tuple[str | None, str | None]:
+    client, uas = UdpClient(), UdpClient()
+    try:
+        srv = start(REPLY_CFG.replace("@UAS@", str(uas.port)))
+        ports = {srv.port: "SRV", client.port: "CLIENT", uas.port: "UAS"}
+        client.send(srv.port, _request("body", "reply", client.port))
+        fwd = uas.recv()
+        assert fwd is not None, srv.log()[-2000:]
+        vias = [ln for ln in fwd.split(b"\r\n\r\n")[0].split(b"\r\n") if ln.startswith(b"Via:")]
+        body = b"hello world\r\n"
+        reply = (
+            b"SIP/2.0 180 Ringing\r\n" + b"\r\n".join(vias) + b"\r\n"
+            b"From: <sip:a@example.com>;tag=1\r\nTo: <sip:bob@example.org>;tag=2\r\n"
+            b"Call-ID: tx-reply\r\nCSeq: 1 INVITE\r\nX-A: one\r\nX-B: two\r\nX-A: three\r\n"
+            b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+        )
+        uas.send(srv.port, reply)
+        back = client.recv()
+        assert back is not None, srv.log()[-2000:]
+        return _norm(fwd, ports), _norm(back, ports)
+    finally:
+        client.close()
+        uas.close()
+
+
+def test_reply_route_edits_forwarded_reply(servers: Any) -> None:
+    _fwd, back = _reply_run(servers.siprouter)
+    assert back is not None
+    # the insertion at the start of subst's replaced range comes after the new text,
+    # exactly as Kamailio 5.6.3 orders them
+    assert "\r\nX-A: <one>X-D: 1 1\r\n\r\nX-A: <three>\r\n" in back
+    assert "X-B" not in back and "\r\nX-R: 180 1 1 1\r\n" in back
+    assert back.endswith("Content-Length: 11\r\nX-R: 180 1 1 1\r\n\r\nbye world\r\n")
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
+def test_reply_route_same_as_kamailio(servers: Any) -> None:
+    assert _reply_run(servers.siprouter) == _reply_run(servers.kamailio)
