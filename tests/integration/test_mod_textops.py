@@ -252,6 +252,24 @@ CASES: dict[str, tuple[str, str, str]] = {
         "a$var(a) b$var(b) c$var(c)",
         "multipart",
     ),
+    "remove_match_eq": (
+        '$var(a)=remove_hf_match("X-A", "eq", "one"); $var(b)=remove_hf_match("X-Z", "eq", "one");'
+        ' $var(c)=remove_hf_match("X-B", "eq", "zzz");',
+        "a$var(a) b$var(b) c$var(c)",
+        "body",
+    ),
+    "remove_match_ne": ('$var(a)=remove_hf_match("X-A", "ne", "one");', "a$var(a)", "body"),
+    "remove_match_in": (
+        '$var(a)=remove_hf_match("X-A", "in", "hre"); $var(b)=remove_hf_match("X-B", "in", "xtwox");',
+        "a$var(a) b$var(b)",
+        "body",
+    ),
+    "remove_match_re": (
+        '$var(a)=remove_hf_match("X-A", "re", "^T"); $var(b)=remove_hf_match("X-B", "xx", "two");'
+        ' $var(c)=remove_hf_match("$var(x)-none", "re", ".");',
+        "a$var(a) b$var(b) c$var(c)",
+        "body",
+    ),
     "time": ("$var(a)=append_time_to_request();", "a$var(a)", "body"),
 }
 SDP = {
@@ -426,6 +444,7 @@ CALLS = [
     'str_ifind("a","b")',
     "is_audio_on_hold()",
     "append_time_to_request()",
+    'remove_hf_match("X","eq","a")',
 ]
 ROUTES = ["reply_route", "onreply_route[x]", "failure_route[x]", "branch_route[x]", "onsend_route"]
 

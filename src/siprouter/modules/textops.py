@@ -13,7 +13,7 @@ as constants are resolved once (the *_pv variants render them per message).
 Registered (as Kamailio 5.6.3 names them): is_method, has_body, is_present_hf,
 is_present_hf_pv, is_present_hf_re, is_present_hf_re_pv, append_hf, insert_hf,
 append_urihf, remove_hf, remove_hf_pv, remove_hf_re, remove_hf_re_pv, remove_hf_exp,
-remove_hf_exp_pv, remove_hf_idx, search, search_body, search_append,
+remove_hf_exp_pv, remove_hf_idx, remove_hf_match, search, search_body, search_append,
 search_append_body, search_hf, search_str, replace, replace_all, replace_body,
 replace_body_all, replace_body_atonce, replace_body_str, replace_hdrs, replace_hdrs_str,
 regex_substring, set_body, is_privacy, is_audio_on_hold, append_time_to_request,
@@ -23,7 +23,7 @@ cmp_istr, in_list, in_list_prefix, str_find, str_ifind.
 Not registered: append_to_reply, set_reply_body, append_time (the sl module would have
 to add the stored headers/body to its replies); filter_body, get_body_part(_raw),
 remove_body_part, append_body_part(_hex), set_body_multipart (multipart bodies);
-remove_hf_match; set_body_hex, set_reply_body_hex, str_all_in, str_any_in, subst_v,
+set_body_hex, set_reply_body_hex, str_all_in, str_any_in, subst_v,
 via_param_rm, replace_str (not in Kamailio 5.6.3, so no reference to test against).
 """
 
@@ -210,6 +210,11 @@ def _remove_hf_exp_pv(ctx: MsgContext, a: Arg, b: Arg) -> int:
     return hdr.remove_exp(ctx, hdr.re_matcher(rx1), hdr.re_matcher(rx2))
 
 
+def _remove_hf_match(ctx: MsgContext, name: Arg, op: Arg, expr: Arg) -> int:
+    matcher = hdr.name_matcher(_val(ctx, name))
+    return hdr.remove_match(ctx, matcher, _val(ctx, op), _val(ctx, expr))
+
+
 def _remove_hf_idx(ctx: MsgContext, name: hdr.NameMatch, idx: int) -> int:
     return hdr.remove_idx(ctx, name, idx)
 
@@ -284,6 +289,7 @@ FUNCTIONS = [
     _spec("remove_hf_exp", _remove_hf_exp, "RR"),
     _spec("remove_hf_exp_pv", _remove_hf_exp_pv, "ff"),
     _spec("remove_hf_idx", _remove_hf_idx, "hi"),
+    _spec("remove_hf_match", _remove_hf_match, "fff"),
     _spec("search", tm.search, "r"),
     _spec("search_body", tm.search_body, "r"),
     _spec("search_append", _search_append, "rs"),

@@ -10,6 +10,7 @@ Kamailio). Return codes (checked against Kamailio 5.6.3):
 * is_present_hf*, remove_hf*, search_hf, subst_hf: 1 when something matched, else -1;
 * remove_hf_idx: 1 when the header at the index was removed, 2 when the index is out of
   range (negative indexes count from the last one);
+* remove_hf_match(name, op, expr): see remove_match(); 1, -2 when nothing matched;
 * append_hf / insert_hf: 1. The text is inserted as given (it should end with CRLF).
   append_hf(text) adds it after the last header, append_hf(text, name) after the last
   `name` header; insert_hf(text) before the first header, insert_hf(text, name) before
@@ -18,6 +19,7 @@ Kamailio). Return codes (checked against Kamailio 5.6.3):
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -147,3 +149,41 @@ def subst_hf(ctx: MsgContext, match: NameMatch, sub: Subst, flags: str) -> int:
 def append_urihf(ctx: MsgContext, prefix: str, suffix: str) -> int:
     """A header line prefix + current R-URI + suffix, after the last header."""
     return add_text(ctx, prefix + ctx.ruri + suffix, None, append=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _value_re(expr: str) -> re.Pattern[bytes] | None:
+    from .textops_re import compile_msg_re
+
+    try:
+        return compile_msg_re(expr)
+    except ValueError as e:
+        log.error("remove_hf_match: %s", e)
+        return None
+
+
+def remove_match(ctx: MsgContext, match: NameMatch, op: str, expr: str) -> int:
+    """remove_hf_match: remove the `match` headers whose value satisfies `op expr`:
+    eq (equal), ne (not equal), in (expr occurs in the value; all case-sensitive) or re
+    (the case-insensitive regex matches the value). 1 when some were removed, -2 when
+    none (or no such header), -1 for an unknown operator or a bad regex."""
+    ex = to_bytes(expr)
+    test: Callable[[bytes], bool]
+    if op == "eq":
+        test = ex.__eq__
+    elif op == "ne":
+        test = ex.__ne__
+    elif op == "in":
+        test = lambda v: ex in v  # noqa: E731
+    elif op == "re":
+        rx = _value_re(expr)
+        if rx is None:
+            return -1
+        test = lambda v: rx.search(v) is not None  # noqa: E731
+    else:
+        log.error("remove_hf_match: unknown operator %r", op)
+        return -1
+    found = [f for f in fields(ctx, match) if test(f.value)]
+    if not found:
+        return -2
+    return _remove(ctx, found, "remove_hf_match")

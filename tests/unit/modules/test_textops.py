@@ -265,3 +265,20 @@ def test_has_body_without_content_type_is_sdp_and_bad_type_is_a_config_error() -
     assert codes(ctx, "ab") == [1, -1]
     with pytest.raises(ConfigError):
         run('has_body("application");')
+
+
+@pytest.mark.parametrize(
+    ("op", "expr", "code", "left"),
+    [
+        ("eq", "one", 1, [b"three"]),
+        ("ne", "one", 1, [b"one"]),
+        ("in", "hre", 1, [b"one"]),
+        ("re", "^T", 1, [b"one"]),
+        ("eq", "ONE", -2, [b"one", b"three"]),
+        ("xx", "one", -1, [b"one", b"three"]),
+    ],
+)
+def test_remove_hf_match(op: str, expr: str, code: int, left: list[bytes]) -> None:
+    ctx, out = run(f'$var(r) = remove_hf_match("X-A", "{op}", "{expr}");')
+    assert codes(ctx, "r") == [code]
+    assert [ln[5:] for ln in out.split(b"\r\n") if ln.startswith(b"X-A: ")] == left
