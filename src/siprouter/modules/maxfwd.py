@@ -45,9 +45,11 @@ from siprouter.modules.registry import (
 )
 from siprouter.pv.access import compile_pv
 from siprouter.sip import headers as H
-from siprouter.sip.message import HeaderField, SipMessage, parse_message
+from siprouter.sip.message import SipMessage, parse_message
 
 log = logging.getLogger("siprouter.maxfwd")
+
+_BLANKS = b" \t\r\n"
 
 #: modparam values (process-wide, one config per process)
 PARAMS: dict[str, int] = {"max_limit": 70}
@@ -100,16 +102,28 @@ def _int_arg(ctx: MsgContext, arg: int | IntPV, fname: str) -> int | None:
     return None
 
 
-def _field(msg: SipMessage) -> HeaderField | None:
-    for f in msg.header_fields:
-        if f.hid == H.MAX_FORWARDS:
-            return f
-    return None
+def _field(msg: SipMessage) -> tuple[int, int] | None:
+    """The value span of the first Max-Forwards header, from the header index (no
+    per-header objects)."""
+    ids = msg.header_ids
+    try:
+        i = ids.index(H.MAX_FORWARDS)
+    except ValueError:
+        return None
+    offsets = msg.header_offsets()
+    data = msg.data
+    start, end = offsets[i], offsets[i + 1]
+    vs = data.index(b":", start, end) + 1
+    while vs < end and data[vs] in _BLANKS:
+        vs += 1
+    while end > vs and data[end - 1] in _BLANKS:
+        end -= 1
+    return vs, end
 
 
-def _value(f: HeaderField, data: bytes) -> int | None:
+def _value(span: tuple[int, int], data: bytes) -> int | None:
     """The current value (1..5 digits, as Kamailio 5.6.3 reads it), None if bad."""
-    raw = data[f.value_start : f.value_end]
+    raw = data[span[0] : span[1]]
     if not raw or len(raw) > 5 or not raw.isdigit():
         return None
     return int(raw)
@@ -155,8 +169,8 @@ def process_maxfwd(ctx: MsgContext, limit_arg: int | IntPV) -> int:
     max_limit = PARAMS["max_limit"]
     if val > max_limit:
         val = max_limit + 1
-    new = _written(val - 1, f.value_end - f.value_start)
-    _rewrite_in_place(ctx, f.value_start, f.value_end, new)
+    new = _written(val - 1, f[1] - f[0])
+    _rewrite_in_place(ctx, f[0], f[1], new)
     return 1
 
 

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from siprouter.engine.context import MsgContext
 from siprouter.sip import headers as H
 from siprouter.sip.lumps import LumpError
-from siprouter.sip.message import HeaderField
+from siprouter.sip.message import HeaderField, SipMessage
 
 from .textops_re import Subst, to_bytes
 
@@ -36,14 +36,29 @@ log = logging.getLogger("siprouter.textops")
 NameMatch = Callable[[HeaderField], bool]
 
 
+class NameMatcher:
+    """A test for header fields called `name` (type for known headers, else the name);
+    `present(msg)` answers from the message's header index without field objects."""
+
+    __slots__ = ("hid", "low", "raw")
+
+    def __init__(self, name: str) -> None:
+        self.raw = name.strip().encode("utf-8", "surrogateescape")
+        self.hid = H.lookup(self.raw)
+        self.low = self.raw.decode("utf-8", "surrogateescape").lower()
+
+    def __call__(self, f: HeaderField) -> bool:
+        if self.hid:
+            return f.hid == self.hid
+        return f.hid == 0 and f.name.lower() == self.low
+
+    def present(self, msg: SipMessage) -> bool:
+        return msg.has_header(self.hid if self.hid else self.raw)
+
+
 def name_matcher(name: str) -> NameMatch:
-    """A test for header fields called `name` (type for known headers, else the name)."""
-    raw = name.strip()
-    hid = H.lookup(raw.encode("utf-8", "surrogateescape"))
-    if hid:
-        return lambda f: f.hid == hid
-    low = raw.lower()
-    return lambda f: f.hid == 0 and f.name.lower() == low
+    """A test for header fields called `name`."""
+    return NameMatcher(name)
 
 
 def re_matcher(rx: re.Pattern[bytes]) -> NameMatch:
@@ -56,6 +71,8 @@ def fields(ctx: MsgContext, match: NameMatch) -> list[HeaderField]:
 
 
 def is_present(ctx: MsgContext, match: NameMatch) -> int:
+    if isinstance(match, NameMatcher):
+        return 1 if match.present(ctx.msg) else -1
     return 1 if any(match(f) for f in ctx.msg.header_fields) else -1
 
 
