@@ -76,19 +76,31 @@ def is_present(ctx: MsgContext, match: NameMatch) -> int:
     return 1 if any(match(f) for f in ctx.msg.header_fields) else -1
 
 
-def _remove(ctx: MsgContext, found: list[HeaderField], fname: str) -> int:
-    if not found:
+def _remove_spans(ctx: MsgContext, spans: list[tuple[int, int]], fname: str) -> int:
+    if not spans:
         return -1
     try:
-        for f in found:
-            ctx.changes.remove_header(f)
+        lumps = ctx.changes.lumps
+        for start, end in spans:
+            lumps.remove_span(start, end, what=fname)
     except LumpError as e:
         log.error("%s: %s", fname, e)
         return -1
     return 1
 
 
+def _remove(ctx: MsgContext, found: list[HeaderField], fname: str) -> int:
+    return _remove_spans(ctx, [(f.start, f.end) for f in found], fname)
+
+
 def remove(ctx: MsgContext, match: NameMatch, fname: str = "remove_hf") -> int:
+    if isinstance(match, NameMatcher) and match.hid:
+        # a known header: its lines straight from the header index
+        msg = ctx.msg
+        offsets = msg.header_offsets()
+        hid = match.hid
+        spans = [(offsets[i], offsets[i + 1]) for i, h in enumerate(msg.header_ids) if h == hid]
+        return _remove_spans(ctx, spans, fname)
     return _remove(ctx, fields(ctx, match), fname)
 
 
