@@ -9,4 +9,5 @@ if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q -e .
-exec .venv/bin/siprouter -f etc/siprouter.cfg "$@"
+# In the foreground (-DD) with logs on stderr (-E); Ctrl-C stops it.
+exec .venv/bin/siprouter -DD -E -f etc/siprouter.cfg "$@"
