@@ -185,7 +185,9 @@ def build_forwarded(ctx: MsgContext, ls: state.LocalSocket | None) -> bytes:
         host = ctx.advertised_address
     if ctx.advertised_port:
         port = int(ctx.advertised_port)
-    branch = stateless_branch(msg.via1, msg.callid, msg.cseq.num if msg.cseq else None, ctx.ruri)
+    branch = stateless_branch(
+        msg.via1, _callid_text(msg), msg.cseq.num if msg.cseq else None, ctx.ruri
+    )
     via = build_via(
         "UDP",
         host,
@@ -195,6 +197,16 @@ def build_forwarded(ctx: MsgContext, ls: state.LocalSocket | None) -> bytes:
     )
     changes.add_via(via)
     return changes.apply()
+
+
+def _callid_text(msg: Any) -> str | None:
+    """The Call-ID for the branch seed: as parsed, else the header's text as it is (a
+    Call-ID with spaces is forwarded, as Kamailio 5.6.3 does; only the branch uses it)."""
+    try:
+        return msg.callid  # type: ignore[no-any-return]
+    except SipParseError:
+        raw = msg.header("Call-ID")
+        return None if raw is None else raw.decode("utf-8", "surrogateescape").strip()
 
 
 def _copy_changes(ctx: MsgContext) -> MsgChanges:
