@@ -144,6 +144,8 @@ class RouteCompiler(ExprCompiler):
             # in a top-level block a plain return ends the script just as well, and
             # costs far less than raising (docs/engine.md)
             code = self.code_arg(s.value)
+            if s.value is None:
+                self.em.emit("ctx.exited = True", s.pos.line)
             self.em.emit(f"return {code}" if self.top else f"raise _Exit({code})", s.pos.line)
         elif isinstance(s, ast.Drop):
             code = self.code_arg(s.value)

@@ -49,6 +49,9 @@ sent        list of what the routes asked to send (replies, forwards), recorded 
             the functions that send; read by the offline runner and tests.
 dropped     True once `drop` ran (CompiledConfig.run sets it; what it means depends on
             the block type, see compiler.drop_applies).
+exited      True once a bare `exit` (no value) ran: Kamailio 5.6.3 then forwards a
+            reply from the core reply route although run() gives 0, as for exit(0)
+            or return(0), which do not forward it (runtime/pipeline).
 
 The current cfg file / line / route name ($cfg(file), $cfg(line), $cfg(route)) are
 not stored per statement: compiled route code runs with the cfg file name and cfg
@@ -134,6 +137,7 @@ class MsgContext:
         "branches",
         "dropped",
         "dst_uri",
+        "exited",
         "flags",
         "force_socket",
         "log",
@@ -178,6 +182,7 @@ class MsgContext:
         self.log: list[tuple[str, str]] | None = None
         self.sent: list[Any] | None = None
         self.dropped = False
+        self.exited = False
 
     # ---- lazily created parts ------------------------------------------------------
 

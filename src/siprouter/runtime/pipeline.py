@@ -10,8 +10,11 @@ For each datagram (`Pipeline.receive`):
 4. a request runs request_route with a fresh MsgContext and ReceiveInfo; what the
    route does not send explicitly is dropped (the implicit end of request_route);
 5. a reply runs the core reply route (`reply_route` or the unnamed `onreply_route`);
-   unless that dropped it, it is forwarded statelessly by the second Via
-   (runtime/forward.forward_reply; replies whose top Via is not ours are dropped).
+   it is forwarded statelessly by the second Via (runtime/forward.forward_reply)
+   unless the route dropped it or ended with a value of 0 or less, as Kamailio 5.6.3
+   does: `return(0)`, `return(-1)`, `exit(0)`, `exit(-1)`, `return(0)` or `exit(0)` in a
+   sub-route, or a last statement whose value is negative (a function that failed);
+   a bare `exit` forwards it (ctx.exited), as does a last statement that succeeded.
 
 A Python exception escaping route code (a bug, or a header that fails to parse late)
 is logged with the cfg location and the message is dropped; the loop goes on.
@@ -100,10 +103,10 @@ class Pipeline:
         ctx = MsgContext(msg, rcv, self.script, RouteType.CORE_ONREPLY)
         blk = self.reply_block
         if blk is not None:
-            self.compiled.run(blk[0], blk[1], ctx)
-            if ctx.dropped:
+            rc = self.compiled.run(blk[0], blk[1], ctx)
+            if ctx.dropped or (rc <= 0 and not ctx.exited):
                 if LOG.enabled(L_DBG):
-                    LOG.core(L_DBG, "receive_msg(): reply dropped by the reply route")
+                    LOG.core(L_DBG, f"receive_msg(): reply dropped by the reply route ({rc})")
                 return
         fwd = self.forward_reply
         if fwd is not None:
