@@ -6,7 +6,9 @@ FAILURE and ONREPLY routes):
 * `sl_send_reply(code, reason)`: code 100..699 or one pseudo-variable holding an int
   (a PV with a string value, e.g. $hdr(..), gives the `default_code` modparam, 500, as in
   Kamailio 5.6.3); the reason may hold pseudo-variables
-  (`sl_send_reply("404", "No $rU here")`); `sl_reply(...)` is the same function;
+  (`sl_send_reply("404", "No $rU here")`), but a reason that starts with one is that
+  PV alone, the rest dropped (`"$var(a) then text"` -> the value of $var(a), as
+  Kamailio 5.6.3 does); `sl_reply(...)` is the same function;
 * `send_reply(code, reason)`: the same while siprouter has no tm (Kamailio sends it
   statefully when a transaction exists);
 * `sl_reply_error()`: a reply for the last internal error; with none recorded, Kamailio's
@@ -41,7 +43,7 @@ from siprouter.modules.registry import (
     RouteType,
 )
 from siprouter.pv.access import compile_pv
-from siprouter.pv.format import Format, compile_format
+from siprouter.pv.format import Format, compile_format, split_format
 from siprouter.runtime import state
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.reply import build_reply
@@ -103,6 +105,12 @@ def _fix_reason(arg: Any) -> str | Format:
         return text
     try:
         fmt = compile_format(text)
+        if text.startswith("$") and not text.startswith("$$"):
+            # Kamailio 5.6.3 takes a reason that starts with a pseudo-variable as that
+            # one PV: "$var(a) then text" gives the value of $var(a) only
+            first_is_pv, first = split_format(text)[0]
+            if first_is_pv and first != text:
+                fmt = compile_format(first)
     except ConfigError as e:
         raise ValueError(e.message) from None
     return fmt.constant if fmt.constant is not None else fmt
