@@ -48,8 +48,11 @@ _SELECT_RE = re.compile(
 )
 _PV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\?")
 
-_ESCAPES = {"n": "\n", "r": "\r", "a": "\a", "t": "\t", '"': '"', "\\": "\\", "'": "'"}
-_CLOSERS = {"(": ")", "[": "]", "{": "}"}
+# Escapes in double-quoted strings, as kamailio 5.6.3's lexer: \n \r \a \t \" \\,
+# \xH / \xHH (hex), \OO / \OOO (octal, two or three digits, value & 0xFF) and an
+# escaped newline (line continuation).  Anything else, \' and a one-digit \1 included
+# (subst back-references), keeps its backslash.
+_ESCAPES = {"n": "\n", "r": "\r", "a": "\a", "t": "\t", '"': '"', "\\": "\\"}
 
 # Hard limit on the number of tokens, a guard against pathological inputs.
 MAX_TOKENS = 2_000_000
@@ -307,7 +310,7 @@ class Lexer:
                     k += 1
                 buf.append(chr(int(text[j + 2 : k], 16)))
                 i = k
-            elif nxt and nxt in "01234567":
+            elif nxt and nxt in "01234567" and j + 2 < self.n and text[j + 2] in "01234567":
                 k = j + 1
                 while k < self.n and k < j + 4 and text[k] in "01234567":
                     k += 1
@@ -322,7 +325,7 @@ class Lexer:
         text = self.text
         i = start + 1
         if i < self.n and text[i] == "(":
-            end = self._balanced(i)
+            end = self._balanced(i, full=True)
             self.i = end
             return self._tok("PV", text[start:end], start)
         m = _PV_NAME_RE.match(text, i)
@@ -338,22 +341,29 @@ class Lexer:
         self.i = i
         return self._tok("PV", text[start:i], start)
 
-    def _balanced(self, i: int) -> int:
-        """Offset just after the bracket group opening at `i` (nesting (), [], {})."""
+    def _balanced(self, i: int, full: bool = False) -> int:
+        """Offset just after the '(' group opening at `i`. Only parentheses nest, as in
+        kamailio 5.6.3's lexer (`$(ru{s.after,[})` is one token, `$(ru{s.before,(})` is
+        not closed). In a `$(...)` (`full`), the {transformation} braces at its own level
+        must pair up (kamailio's PV parser refuses `$(ru{s.len)` and `$(ru{s.a,}})`)."""
         text = self.text
-        stack = [_CLOSERS[text[i]]]
         open_at = i
-        i += 1
+        depth = 0
+        braces = 0
         while i < self.n:
             c = text[i]
-            if c in _CLOSERS:
-                stack.append(_CLOSERS[c])
-            elif c in ")]}":
-                if c != stack[-1]:
-                    raise self.error(f"bad pseudo-variable: expected '{stack[-1]}', got '{c}'", i)
-                stack.pop()
-                if not stack:
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+                if depth == 0:
+                    if braces:
+                        raise self.error("bad pseudo-variable: expected '}', got ')'", i)
                     return i + 1
+            elif full and depth == 1 and c in "{}":
+                braces += 1 if c == "{" else -1
+                if braces < 0:
+                    raise self.error("bad pseudo-variable: unexpected '}'", i)
             elif c == "\n":
                 break
             i += 1

@@ -9,9 +9,12 @@ Forms accepted (checked against Kamailio 5.6.3):
 
 where ``addr_lst`` is one address or a parenthesised list ``(addr, addr, ...)`` and an
 address is a hostname, an interface name, an IPv4 address, a bracketed IPv6 address
-``[::1]`` or (config form) a quoted string. ``proto`` is udp, tcp, tls or sctp
-(case-insensitive). A port of 0 or ``*`` means "the default port". Keywords are
-lowercase, in the order advertise, name, virtual, as Kamailio's grammar requires.
+``[::1]``, an IPv6 address without brackets (the longest valid one is taken, so
+``0:0::3:5060`` is an address, not ``0:0::3`` port 5060) or (config form) a quoted
+string. ``proto`` is udp, tcp, tls or sctp (case-insensitive). A port of 0 or ``*``
+means "the default port". Keywords come in the order advertise, name, virtual, as
+Kamailio's grammar requires; its lexer also knows ``ADVERTISE`` and ``NAME`` (not
+``VIRTUAL``, nor mixed case).
 
 Where Kamailio silently wraps an out-of-range port (``:70000`` listens on 4464) we
 reject it: a config error is better than a socket on a port nobody asked for.
@@ -29,6 +32,12 @@ PROTOS: tuple[str, ...] = ("udp", "tcp", "tls", "sctp")
 
 _TOKEN = re.compile(r"[A-Za-z0-9_.\-]+")
 _DOTTED_NUMERIC = re.compile(r"[0-9.]+")
+_IPV6_CHARS = re.compile(r"[0-9A-Fa-f:.]+")
+# Keyword spellings kamailio 5.6.3's lexer knows, mapped to the keyword.
+_KEYWORDS = {
+    "advertise": "advertise", "ADVERTISE": "advertise", "name": "name", "NAME": "name",
+    "virtual": "virtual",
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +94,12 @@ def parse_listen_line(text: str, cli: bool = False) -> tuple[ListenSpec, ...]:
     if not tokens:
         raise ValueError("empty listen address")
     keywords = ("advertise", "name", "virtual")
+    tokens = [_KEYWORDS.get(t, t) for t in tokens]
     i = 0
     sockets: list[str] = []
     while i < len(tokens) and tokens[i] not in keywords:
         if tokens[i].lower() in keywords:
-            raise ValueError(
-                f"listen keywords are lowercase: use {tokens[i].lower()!r}, not {tokens[i]!r}"
-            )
+            raise ValueError(_keyword_case(tokens[i]))
         sockets.append(tokens[i])
         i += 1
     if not sockets:
@@ -116,7 +124,7 @@ def parse_listen_line(text: str, cli: bool = False) -> tuple[ListenSpec, ...]:
     if i < len(tokens):
         extra = tokens[i]
         if extra.lower() in keywords and extra not in keywords:
-            raise ValueError(f"listen keywords are lowercase: use {extra.lower()!r}, not {extra!r}")
+            raise ValueError(_keyword_case(extra))
         if extra in keywords:
             raise ValueError(
                 f"misplaced {extra!r} in {text!r}: the order is advertise, name, virtual"
@@ -136,15 +144,16 @@ def parse_listen_line(text: str, cli: bool = False) -> tuple[ListenSpec, ...]:
             if adv_host is not None or len(sockets) > 1:
                 raise ValueError(f"use either '/advaddr' or 'advertise', not both, in {text!r}")
             a_host, a_port = parse_hostport(slash_adv, what="advertise address")
-        proto, addrs, port = _parse_phostport(bind)
+        proto, addrs, port = _parse_phostport(bind, bare_ipv6=not cli)
         specs.append(ListenSpec(proto, addrs, port, a_host, a_port, name, virtual))
     return tuple(specs)
 
 
-def parse_alias(text: str) -> tuple[str, int | None, str | None]:
+def parse_alias(text: str, cli: bool = False) -> tuple[str, int | None, str | None]:
     """Parse an alias `[proto:]hostname[:port]` (-a is the auto-alias switch; this is for
-    --alias and alias=). Returns (host, port or None for any, proto or None for any)."""
-    proto, addrs, port = _parse_phostport(text.strip(), allow_list=False)
+    --alias and alias=). Returns (host, port or None for any, proto or None for any).
+    With `cli` (--alias), an IPv6 address needs brackets, as in kamailio 5.6.3."""
+    proto, addrs, port = _parse_phostport(text.strip(), allow_list=False, bare_ipv6=not cli)
     return addrs[0], port, proto
 
 
@@ -252,14 +261,15 @@ def _split_slash(sock: str) -> tuple[str, str | None]:
 
 
 def _parse_phostport(
-    text: str, allow_list: bool = True
+    text: str, allow_list: bool = True, bare_ipv6: bool = True
 ) -> tuple[str | None, tuple[str, ...], int | None]:
-    """`[proto:]addr_lst[:port]` -> (proto, addrs, port)."""
+    """`[proto:]addr_lst[:port]` -> (proto, addrs, port). `bare_ipv6`: an IPv6 address
+    may come without brackets (the config grammar; the command line wants them)."""
     if not text:
         raise ValueError("empty listen address")
     proto: str | None = None
     rest = text
-    if text[0] not in "([\"'":
+    if text[0] not in "([\"'" and not (bare_ipv6 and _take_ipv6(text)):
         m = _TOKEN.match(text)
         first = m.group(0) if m else ""
         after = text[len(first) :]
@@ -271,6 +281,8 @@ def _parse_phostport(
             rest = after[1:]
             if not rest:
                 raise ValueError(f"no address after {first + ':'!r} in {text!r}")
+            if rest[0] == ":":  # kamailio's lexer reads `udp:::1` as udp, `::`, `1`
+                raise ValueError(_bad_addr(rest))
     if rest[0] == "(":
         if not allow_list:
             raise ValueError(f"an address list is not allowed here: {text!r}")
@@ -282,7 +294,7 @@ def _parse_phostport(
         for item in items:
             if not item:
                 continue  # Kamailio tolerates empty list elements: "(a,)"
-            host, extra = _take_addr(item, "address")
+            host, extra = _take_addr(item, "address", bare_ipv6)
             if extra:
                 raise ValueError(f"unexpected {extra!r} after {host!r} in the list of {text!r}")
             addrs.append(host)
@@ -290,7 +302,7 @@ def _parse_phostport(
             raise ValueError(f"empty address list in {text!r}")
         tail = rest[end + 1 :]
     else:
-        host, tail = _take_addr(rest, "address")
+        host, tail = _take_addr(rest, "address", bare_ipv6)
         addrs = [host]
     port: int | None = None
     if tail:
@@ -300,7 +312,7 @@ def _parse_phostport(
     return proto, tuple(addrs), port
 
 
-def _take_addr(text: str, what: str) -> tuple[str, str]:
+def _take_addr(text: str, what: str, bare_ipv6: bool = True) -> tuple[str, str]:
     """Read one address at the start of `text`; return (address, remaining text)."""
     if text[0] == "[":
         end = text.find("]")
@@ -320,6 +332,9 @@ def _take_addr(text: str, what: str) -> tuple[str, str]:
         if not inner:
             raise ValueError(f"empty quoted {what} in {text!r}")
         return inner, text[end + 1 :]
+    v6 = _take_ipv6(text) if bare_ipv6 else None
+    if v6 is not None:
+        return v6
     m = _TOKEN.match(text)
     if not m:
         raise ValueError(_bad_addr(text))
@@ -335,6 +350,28 @@ def _take_addr(text: str, what: str) -> tuple[str, str]:
             f"too many ':' in {text!r}; an IPv6 address must be in brackets, e.g. [::1]:5060"
         )
     return host, rest
+
+
+def _take_ipv6(text: str) -> tuple[str, str] | None:
+    """The longest IPv6 address (without brackets) at the start of `text`, cut at a
+    ':', and the text after it; None if `text` does not start with one."""
+    m = _IPV6_CHARS.match(text)
+    cand = m.group(0) if m else ""
+    while cand.count(":") >= 2:
+        try:
+            ipaddress.IPv6Address(cand)
+        except ValueError:
+            cand = cand[: cand.rfind(":")]
+            continue
+        return cand, text[len(cand) :]
+    return None
+
+
+def _keyword_case(word: str) -> str:
+    return (
+        f"{word!r} is not a listen keyword (kamailio knows advertise/ADVERTISE, "
+        f"name/NAME and virtual): use {word.lower()!r}"
+    )
 
 
 def _bad_addr(text: str) -> str:

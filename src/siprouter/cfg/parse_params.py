@@ -58,7 +58,11 @@ class ParamParser(StmtParser):
 
     # ------------------------------------------------------------------ parameters
 
-    def parse_param(self) -> ast.Param:
+    def parse_param(self) -> ast.Param | list[ast.Listen]:
+        if self.tok.value == "domain":
+            # the spec's alias of `alias=`: the same alias entries (kamailio 5.6.3 itself
+            # rejects `domain=` as an unknown config variable)
+            return self.parse_listen()
         name_tok = self.advance()
         self.advance()  # '='
         return self._finish_param(str(name_tok.value), name_tok)
@@ -175,7 +179,8 @@ class ParamParser(StmtParser):
     def parse_listen(self) -> list[ast.Listen]:
         name_tok = self.advance()
         self.advance()  # '='
-        param = str(name_tok.value)
+        word = str(name_tok.value)
+        param = "alias" if word == "domain" else word
         vtok = self.tok
         start, end = self.value_extent()
         raw = self.raw(start, end)
@@ -184,11 +189,11 @@ class ParamParser(StmtParser):
             # Kamailio's grammar takes the group name as one more address of the list
             raise self.error_at(
                 nxt,
-                f"'{nxt.value}.{self.peek(2).value}' is read as part of the {param} value "
+                f"'{nxt.value}.{self.peek(2).value}' is read as part of the {word} value "
                 f"started at {name_tok.pos}",
-                hint=f"end the {param} value with ';'",
+                hint=f"end the {word} value with ';'",
             )
-        self.end_top_item(f"the value of '{param}'")
+        self.end_top_item(f"the value of '{word}'")
         out: list[ast.Listen] = []
         try:
             if param == "listen":
@@ -198,7 +203,7 @@ class ParamParser(StmtParser):
                 for part in _split_words(raw):
                     out.append(ast.Listen(param, part, vtok.pos, _listen.parse_alias(part)))
         except ValueError as exc:
-            raise self.error_at(vtok, f"bad {param} value: {exc}") from None
+            raise self.error_at(vtok, f"bad {word} value: {exc}") from None
         return out
 
     def parse_socket(self) -> ast.SocketBlock:

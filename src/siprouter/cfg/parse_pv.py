@@ -11,19 +11,18 @@ from .parse_base import ParserBase
 
 
 def _close(text: str, i: int) -> int:
-    """Index just after the bracket group opening at text[i]; -1 if unbalanced."""
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    stack = [pairs[text[i]]]
-    i += 1
+    """Index just after the group opening at text[i]; -1 if it is not closed. Only the
+    opening bracket's own kind nests (as kamailio 5.6.3: `$(ru{s.after,[})` is fine)."""
+    opener = text[i]
+    closer = {"(": ")", "[": "]", "{": "}"}[opener]
+    depth = 0
     while i < len(text):
         c = text[i]
-        if c in pairs:
-            stack.append(pairs[c])
-        elif c in ")]}":
-            if c != stack[-1]:
-                return -1
-            stack.pop()
-            if not stack:
+        if c == opener:
+            depth += 1
+        elif c == closer:
+            depth -= 1
+            if depth == 0:
                 return i + 1
         i += 1
     return -1

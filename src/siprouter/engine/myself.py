@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from siprouter.cfg import ast
-from siprouter.cfg.listen import ListenSpec, parse_alias
+from siprouter.cfg.listen import ListenSpec
 
 _MISSING: Any = object()
 DEFAULT_PORT = 5060
@@ -249,15 +249,7 @@ def _config_aliases(config: ast.Config) -> list[Alias]:
         if item.param == "alias" and isinstance(item.spec, tuple):
             host, port, _proto = item.spec
             out.append(Alias(_alias_host(host), port or 0))
-    for p in config.params:  # `domain=` (alias of alias=) kept as a plain parameter
-        if p.name in ("alias", "domain") and p.raw:
-            for part in p.raw.split():
-                try:
-                    host, port, _proto = parse_alias(part.strip("\"'"))
-                except ValueError:
-                    continue
-                out.append(Alias(_alias_host(host), port or 0))
-    return out
+    return out  # `domain=` is parsed into the same alias entries
 
 
 def _alias_host(host: str) -> str:
