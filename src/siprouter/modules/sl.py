@@ -16,7 +16,9 @@ FAILURE and ONREPLY routes):
 
 The reply is built by sip/reply.build_reply: the Server line from the server_header /
 server_signature core parameters, received/rport on the top Via, a To tag that is stable
-across retransmissions (sl_to_tag) for code >= 180. It goes to sip/via.reply_address
+across retransmissions (sl_to_tag) for code >= 180, and the header text and body that
+textops' append_to_reply / set_reply_body / append_time stored for this message
+(runtime/reply_lumps; after the copied headers, before Server, in every reply sent). It goes to sip/via.reply_address
 (source IP, rport or Via port) from the socket the request arrived on
 (runtime/state.send_udp). A reply to ACK is refused (-1) as in Kamailio. Every reply sent
 is also appended to `ctx.sent` as ("reply", (host, port), bytes) when that list exists
@@ -45,6 +47,7 @@ from siprouter.modules.registry import (
 from siprouter.pv.access import compile_pv
 from siprouter.pv.format import Format, compile_format, split_format
 from siprouter.runtime import state
+from siprouter.runtime.reply_lumps import reply_lumps
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.reply import build_reply
 from siprouter.sip.via import reply_address
@@ -138,11 +141,18 @@ def send_sl_reply(ctx: MsgContext, code: int, reason: str) -> int:
         via = msg.via1
         if via is None:
             raise SipParseError("no Via header")
+        extra, body = reply_lumps(ctx)
+        server = settings.server_header
+        if extra and server and not extra.endswith(b"\n"):
+            # build_reply ends extra header text with CRLF; Kamailio adds nothing
+            extra, server = b"", extra + server
         data = build_reply(
             msg,
             code,
             reason,
-            server_header=settings.server_header,
+            extra_headers=extra,
+            body=body,
+            server_header=server,
             src=(rcv.src_ip, rcv.src_port),
             force_rport=force_rport,
         )

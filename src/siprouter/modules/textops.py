@@ -3,7 +3,8 @@
 The implementations are in textops_msg.py (search/replace/subst over the message and
 its body, has_body), textops_hdr.py (header presence, removal, insertion, search_hf,
 subst_hf), textops_str.py (string comparisons, is_method), textops_sdp.py
-(is_audio_on_hold, append_time_to_request) and textops_re.py (regexes
+(is_audio_on_hold, append_time_to_request), textops_reply.py (what goes into the
+replies) and textops_re.py (regexes
 and subst expressions); each documents its semantics. This file holds the export table
 and the argument fix-ups: constant regexes and subst expressions are compiled once
 (a bad one is a config error); arguments Kamailio reads as formats may hold
@@ -18,10 +19,11 @@ search_append_body, search_hf, search_str, replace, replace_all, replace_body,
 replace_body_all, replace_body_atonce, replace_body_str, replace_hdrs, replace_hdrs_str,
 regex_substring, set_body, is_privacy, is_audio_on_hold, append_time_to_request,
 subst, subst_body, subst_hf, subst_uri, subst_user, starts_with, ends_with, cmp_str,
-cmp_istr, in_list, in_list_prefix, str_find, str_ifind.
+cmp_istr, in_list, in_list_prefix, str_find, str_ifind; append_to_reply,
+set_reply_body, append_time (textops_reply.py: stored per message, sl adds them to
+its replies).
 
-Not registered: append_to_reply, set_reply_body, append_time (the sl module would have
-to add the stored headers/body to its replies); filter_body, get_body_part(_raw),
+Not registered: filter_body, get_body_part(_raw),
 remove_body_part, append_body_part(_hex), set_body_multipart (multipart bodies);
 set_body_hex, set_reply_body_hex, str_all_in, str_any_in, subst_v,
 via_param_rm, replace_str (not in Kamailio 5.6.3, so no reference to test against).
@@ -41,6 +43,7 @@ from siprouter.pv.format import Format, compile_format
 
 from . import textops_hdr as hdr
 from . import textops_msg as tm
+from . import textops_reply as trpl
 from . import textops_sdp as sdp
 from . import textops_str as ts
 from .textops_re import compile_msg_re, parse_subst
@@ -264,6 +267,7 @@ def _has_body(ctx: MsgContext, mime: str | None = None) -> int:
 
 _REQ_FAIL_BRANCH = RouteType.REQUEST | RouteType.FAILURE | RouteType.BRANCH
 _NOT_ONSEND = RouteType.ANY & ~RouteType.ONSEND
+_TO_REPLY = _REQ_FAIL_BRANCH | RouteType.ERROR
 
 FUNCTIONS = [
     FunctionSpec(
@@ -311,6 +315,9 @@ FUNCTIONS = [
     _spec("regex_substring", _regex_substring, "feiio", routes=_NOT_ONSEND),
     _spec("is_audio_on_hold", sdp.is_audio_on_hold, "", (0,)),
     _spec("append_time_to_request", sdp.append_time_to_request, "", (0,)),
+    _spec("append_to_reply", _str_fn(trpl.append_to_reply), "f", routes=_TO_REPLY),
+    _spec("set_reply_body", _str_fn(trpl.set_reply_body), "ff", routes=_TO_REPLY),
+    _spec("append_time", trpl.append_time, "", (0,), routes=_TO_REPLY),
     _spec("subst", tm.subst, "x"),
     _spec("subst_body", tm.subst_body, "x"),
     _spec("subst_hf", _subst_hf, "hxs"),
