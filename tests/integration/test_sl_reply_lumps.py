@@ -38,6 +38,8 @@ CASES: list[tuple[str, int]] = [
     ('$var(t) = append_time(); append_to_reply("X-T: $var(t)\\r\\n");', 1),
     ('append_to_reply(""); $var(e) = $rc; append_to_reply("X-E: $var(e)\\r\\n");', 1),
     ("$var(n) = 1;", 1),
+    # unlike sl's reason, a text that starts with a PV is rendered whole
+    ('$var(a) = "X-V: 1"; append_to_reply("$var(a) tail\\r\\n");', 1),
 ]
 
 
@@ -93,6 +95,7 @@ def test_reply_lumps_in_replies(servers: Any) -> None:
     assert b"\r\nX-T: 1\r\n" in got[6][0]
     assert b"\r\nX-E: -1\r\n" in got[7][0]
     assert b"X-" not in got[8][0]
+    assert b"\r\nX-V: 1 tail\r\n" in got[9][0]
 
 
 @pytest.mark.kamailio
