@@ -257,7 +257,7 @@ def _listen(value: str) -> ListenSpec:
 
 def _alias(value: str) -> Alias:
     try:
-        host, port, proto = parse_alias(value)
+        host, port, proto = parse_alias(value, cli=True)
     except ValueError as exc:
         raise UsageError(f"bad --alias value: {value}: {exc}") from None
     return Alias(host, port, proto)

@@ -191,6 +191,7 @@ INVALID: list[tuple[list[str], str]] = [
     (["--modparam=a:b:c:d"], "invalid type 'c'"),
     (["--modparam=a:b:i:x"], "invalid integer value"),
     (["--modparam=:b:s:x"], "invalid format"),
+    (["--alias=0:0::3"], "must be in brackets"),
     (["-M", "abc"], "bad private mem size number: -M abc"),
     (["-n", "abc"], "bad process number: -n abc"),
     (["-n", "5x"], "bad process number: -n 5x"),

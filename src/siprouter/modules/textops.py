@@ -66,13 +66,6 @@ def _val(ctx: MsgContext, a: Arg) -> str:
     return a if isinstance(a, str) else a.render(ctx)
 
 
-def _group_refs(text: str) -> str:
-    """Undo the cfg lexer reading `\\1` as the octal escape chr(1): Kamailio 5.6.3 keeps
-    a backslash and one digit as they are (only 3-digit octal escapes are characters),
-    so in a subst expression they are group references."""
-    return "".join(f"\\{ord(c)}" if c < "\x08" else c for c in text)
-
-
 def _re(a: Any) -> re.Pattern[bytes]:
     return compile_msg_re(str(a))
 
@@ -81,7 +74,7 @@ _FIX: dict[str, Callable[[Any], Any]] = {
     "f": _fmt,  # a format (PVs allowed)
     "s": str,  # literal text
     "r": _re,  # a regex
-    "x": lambda a: parse_subst(_group_refs(str(a))),  # a subst expression
+    "x": lambda a: parse_subst(str(a)),  # a subst expression
     "h": lambda a: hdr.name_matcher(str(a)),  # a header name
     "R": lambda a: hdr.re_matcher(_re(a)),  # a regex over header names
     "m": tm.fix_mime,  # a content type

@@ -587,9 +587,6 @@ STRICTER = {
     "/* open comment\n" + RR.format("drop;"): "unterminated block comment",
     # listen.py: kamailio wraps ports above 65535 around (70000 listens on 4464)
     "listen=udp:127.0.0.1:99999\n" + RR.format("drop;"): "listen port out of range",
-    # listen.py wants the keywords in lower case; kamailio 5.6.3 also takes ADVERTISE
-    # (reported: that is listen.py's call, not the parser's)
-    "listen=udp:127.0.0.1:5077 ADVERTISE 127.0.0.1:5080\n" + RR.format("drop;"): "ADVERTISE",
     # kamailio's grammar allows blanks inside a select; ours is one token
     RR.format("$var(x) = @ via;"): "space after '@' in a select",
 }
