@@ -34,6 +34,7 @@ def sub(expr: str, text: str, **kw: object) -> str:
     ("/\\//-/", ("/", "-", "")),
     ("/a\\.b/\\1\\n/", ("a\\.b", "\\1\\n", "")),  # other escapes are kept for the next stage
     ("/a//", ("a", "", "")),
+    ("///", ("", "", "")),
     ("/a/b/c/d", ("a", "b", "c/d")),  # everything after the third delimiter is the flags
 ])
 def test_split(expr: str, parts: tuple[str, str, str]) -> None:
@@ -41,7 +42,8 @@ def test_split(expr: str, parts: tuple[str, str, str]) -> None:
 
 
 @pytest.mark.parametrize(("expr", "fragment"), [
-    ("/a/", "too short"),
+    ("//", "too short"),
+    ("/a/", "not closed"),
     ("", "too short"),
     ("/abc", "not closed"),
     ("/a\\/b/", "not closed"),
