@@ -202,8 +202,13 @@ def parse_subst(
         pattern = compile(regex, flags)
     except SubstError:
         raise
-    except (ValueError, re.error) as e:
+    except re.error as e:
         raise SubstError(f"bad regular expression {regex!r} in subst: {e}") from None
+    except ValueError as e:  # the caller's compile already names the regex
+        msg = str(e)
+        if "regular expression" not in msg:
+            msg = f"bad regular expression {regex!r}: {msg}"
+        raise SubstError(f"{msg} (in subst {expr!r})") from None
     if prepare is not None:
         repl = prepare(repl)
     parts = _replacement(repl, pv, warn_escapes, expr)
