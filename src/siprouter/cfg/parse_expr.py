@@ -75,6 +75,12 @@ NAME_ARG_FUNCTIONS = frozenset(
     }
 )  # fmt: skip
 
+# Boolean words as Kamailio's lexer reads them in expressions (lower case only).
+_BOOL_WORDS = {
+    "yes": True, "true": True, "on": True, "enable": True,
+    "no": False, "false": False, "off": False, "disable": False,
+}  # fmt: skip
+
 
 class ExprParser(ParserBase):
     """Parses expressions; expects ParserBase's cursor."""
@@ -260,6 +266,9 @@ class ExprParser(ParserBase):
                     hint=f"e.g. if (proto == {word}) ...",
                 )
             return ast.CoreValue(PROTO_VALUES[word], tok.pos)
+        if word in _BOOL_WORDS and not self.at_op("("):
+            # Kamailio's lexer reads these words as the numbers 1 and 0 everywhere
+            return ast.BoolLit(_BOOL_WORDS[word], word, tok.pos)
         if self.at_op("("):
             return self.parse_call(tok)
         if not allow_ident:
