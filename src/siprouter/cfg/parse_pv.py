@@ -10,7 +10,7 @@ from .lexer import Token
 from .parse_base import ParserBase
 
 
-def _close(text: str, i: int) -> int:
+def close_group(text: str, i: int) -> int:
     """Index just after the group opening at text[i]; -1 if it is not closed. Only the
     opening bracket's own kind nests (as kamailio 5.6.3: `$(ru{s.after,[})` is fine)."""
     opener = text[i]
@@ -60,14 +60,14 @@ def parse_pv(tok: Token, p: ParserBase) -> ast.PV:
     transforms: list[str] = []
     i = end
     if i < len(body) and body[i] == "(":
-        j = _close(body, i)
+        j = close_group(body, i)
         if j < 0:
             raise bad("unbalanced parentheses")
         inner = body[i + 1 : j - 1]
         i = j
     if full:
         if i < len(body) and body[i] == "[":
-            j = _close(body, i)
+            j = close_group(body, i)
             if j < 0:
                 raise bad("unbalanced brackets")
             index = body[i + 1 : j - 1].strip()
@@ -75,7 +75,7 @@ def parse_pv(tok: Token, p: ParserBase) -> ast.PV:
                 raise bad("empty index")
             i = j
         while i < len(body) and body[i] == "{":
-            j = _close(body, i)
+            j = close_group(body, i)
             if j < 0:
                 raise bad("unbalanced braces")
             tr = body[i + 1 : j - 1]

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from siprouter.cfg import ast
 from siprouter.cfg.errors import ConfigError, Pos
+from siprouter.cfg.parse_pv import close_group
 from siprouter.modules.registry import InnerName, PVSpec
 
 from .impl_core import core_pvs
@@ -109,19 +110,10 @@ def split_pv_text(text: str, pos: Pos | None = None) -> ast.PV:
 
 
 def _close(text: str, i: int) -> int:
-    """Offset after the bracket group opening at i; ValueError-free: ConfigError on
-    imbalance is raised by the caller's `unexpected` check."""
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    stack = [pairs[text[i]]]
-    j = i + 1
-    while j < len(text) and stack:
-        c = text[j]
-        if c in pairs:
-            stack.append(pairs[c])
-        elif c == stack[-1]:
-            stack.pop()
-        j += 1
-    if stack:
+    """Offset after the bracket group opening at i, with the parser's nesting rule (only
+    the opening bracket's own kind nests); ConfigError when it is never closed."""
+    j = close_group(text, i)
+    if j < 0:
         raise ConfigError(f"bad pseudo-variable: unbalanced '{text[i]}' in {text}", _NOWHERE)
     return j
 

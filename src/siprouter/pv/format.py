@@ -28,22 +28,20 @@ if TYPE_CHECKING:
 
 NULL_TEXT = "<null>"
 _NAME = re.compile(r"[A-Za-z0-9_.]+|\?")
-_PAIRS = {"(": ")", "[": "]", "{": "}"}
 
 
 def _close(text: str, i: int) -> int:
-    """Offset after the bracket group opening at i, or -1 when it is never closed."""
-    stack = [_PAIRS[text[i]]]
-    j = i + 1
-    while j < len(text):
+    """Offset after the parenthesis group opening at i, or -1 when it is never closed.
+    Only parentheses nest, as in Kamailio: `$(ru{s.after,[})` is one PV."""
+    depth = 0
+    for j in range(i, len(text)):
         c = text[j]
-        if c in _PAIRS:
-            stack.append(_PAIRS[c])
-        elif c == stack[-1]:
-            stack.pop()
-            if not stack:
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
                 return j + 1
-        j += 1
     return -1
 
 

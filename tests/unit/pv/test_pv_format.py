@@ -22,6 +22,8 @@ from siprouter.pv.format import compile_format, split_format
         ("$var(x)$var(y)", [(True, "$var(x)"), (True, "$var(y)")]),
         ("a$(hdr(X)[1]{s.len})b", [(False, "a"), (True, "$(hdr(X)[1]{s.len})"), (False, "b")]),
         ("$ru.", [(True, "$ru.")]),  # '.' belongs to names in Kamailio ($err.class)
+        # only parentheses nest in a PV, as in Kamailio: '[' and '{' may stand alone
+        ("$(ru{s.after,[}) x", [(True, "$(ru{s.after,[})"), (False, " x")]),
         ("", []),
     ],
 )  # fmt: skip
@@ -47,3 +49,9 @@ def test_render(pvt: Any) -> None:
     f = compile_format("constant")
     assert f.constant == "constant" and f.render(ctx) == "constant"
     assert compile_format("$ci").constant is None
+
+
+def test_lone_brackets_inside_a_transformation_compile() -> None:
+    # kamailio -c accepts xlog("$(ru{s.after,[}) x\n"): only parentheses nest in a PV
+    fmt = compile_format("$(ru{s.after,[}) x", pos=Pos("f.cfg", 1, 1))
+    assert fmt is not None
