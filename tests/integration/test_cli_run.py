@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -148,11 +149,17 @@ def test_check_broken_config_names_file_and_line(tmp_path: Path) -> None:
     assert "ERROR: bad config file" in proc.stderr
 
 
-def test_start_without_check_says_runtime_missing(tmp_path: Path) -> None:
-    cfg = write(tmp_path, "good.cfg", GOOD)
-    proc = siprouter("-f", str(cfg))
-    assert proc.returncode == 3
-    assert "not implemented" in proc.stderr
+def test_start_without_D_daemonizes_and_reports_a_failed_startup(tmp_path: Path) -> None:
+    # daemon mode (no -D): the command's status is the daemon's start-up status; the
+    # config's port is held here, so the start-up fails (daemon tests: test_daemon.py)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        port = holder.getsockname()[1]
+        cfg = write(tmp_path, "good.cfg", GOOD.replace("127.0.0.1:5060", f"127.0.0.1:{port}"))
+        proc = siprouter("-f", str(cfg), "-P", str(tmp_path / "s.pid"))
+    assert proc.returncode == 255
+    assert f"cannot bind udp:127.0.0.1:{port}" in proc.stderr
+    assert not (tmp_path / "s.pid").exists()
     # a broken config is still reported as such, with Kamailio's status
     assert siprouter("-f", str(write(tmp_path, "b.cfg", BROKEN))).returncode == 255
 

@@ -8,14 +8,18 @@
 * collects the listen addresses of `listen=`, `socket = {bind=...}` and `-l`, resolves
   them (IP literal, interface name, host name) and binds one UDP socket per address and
   port; prints the socket list as Kamailio does ("Listening on ...");
-* runs in the foreground (-D, -DD): with children=1 (or -n 1) one process receives and
+* without -D (or with -DDD) daemonizes first (runtime/daemon.py: fork, setsid, fork,
+  chdir to -w or '/'); the command returns 0 once the daemon has bound its sockets, or
+  the daemon's start-up error status; the daemon's stdin/stdout (and stderr unless
+  -E / log_stderror) then point at /dev/null, and it logs to syslog unless -E;
+* runs in the foreground with -D or -DD: with children=1 (or -n 1) one process receives and
   routes; with more, runtime/workers.py forks that many UDP workers (SO_REUSEPORT +
   Call-ID owner hand-off, docs/process-model.md) and supervises them;
-* writes the -P pid file (the main process's pid) once the sockets are bound, and
-  removes it at exit;
+* writes the -P pid file (the main process's pid) and the -G process group file once
+  the sockets are bound, and removes them at exit;
 * stops on SIGTERM/SIGINT, closes the sockets and returns 0.
 
-Not yet: daemonizing (no -D: a clear "not implemented" exit 3), restarting a dead
+Not yet: -D running a single process (it forks workers like -DD), restarting a dead
 worker (the server stops, saying which), socket_workers, the timer process,
 TCP/TLS/SCTP listeners (a TCP listen is
 logged as not served; TLS/SCTP are a start-up error), listening on every interface
@@ -24,11 +28,15 @@ when no listen is given (a start-up error naming the fix).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import fcntl
 import ipaddress
 import os
 import socket
 import struct
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -45,6 +53,8 @@ from .udp import UdpLoop, bind_udp
 EXIT_OK = 0
 EXIT_ERROR = 255
 EXIT_NOT_IMPLEMENTED = 3
+
+_WRITTEN: dict[str, int] = {}  # pid/pgid file -> the pid of the process that wrote it
 
 
 class StartupError(Exception):
@@ -143,14 +153,6 @@ def _configure(params: dict[str, Any], options: Any) -> None:
 
 def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
     """Run the server for a loaded config until SIGTERM/SIGINT; the exit status."""
-    if options.dont_fork_level == 0:
-        err.write(
-            f"config file {loaded.path} ok, but siprouter cannot run as a daemon yet: "
-            "daemon mode is not implemented in this version.\n"
-            "Run it in the foreground with -DD (add -E to log to stderr), or use -c to "
-            "check a config.\n"
-        )
-        return EXIT_NOT_IMPLEMENTED
     try:
         params = effective_params(loaded.config)
         _configure(params, options)
@@ -160,25 +162,70 @@ def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
                 "no listen address: listening on every interface is not implemented yet; "
                 "add listen=udp:ADDRESS:PORT to the config or -l ADDRESS on the command line"
             )
+        if options.dont_fork_level == 0 or options.dont_fork_level >= 3:
+            return _serve_daemon(loaded, params, options, eps, out, err)
         return _run(loaded, params, options, eps, out)
     except StartupError as e:
         err.write(f"ERROR: {e}\n")
         return EXIT_ERROR
     finally:
-        if options.pid_file and _pid_file_is_ours(options.pid_file):
-            os.unlink(options.pid_file)
+        _remove_own_files()
 
 
-def _pid_file_is_ours(path: str) -> bool:
+def _remove_own_files() -> None:
+    for path, pid in list(_WRITTEN.items()):
+        if pid == os.getpid():
+            del _WRITTEN[path]
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def _serve_daemon(
+    loaded: Any,
+    params: dict[str, Any],
+    options: Any,
+    eps: list[Endpoint],
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Daemonize; the original process returns the daemon's start-up status, the daemon
+    serves and ends with os._exit (it never returns into the caller)."""
+    from .daemon import daemonize
+
+    # the daemon changes directory: relative pid file names mean the caller's directory
+    options = dataclasses.replace(
+        options,
+        pid_file=os.path.abspath(options.pid_file) if options.pid_file else None,
+        pgid_file=os.path.abspath(options.pgid_file) if options.pgid_file else None,
+    )
+    status, handle = daemonize(options.working_dir)
+    if handle is None:
+        return EXIT_ERROR if status is None else status
+    code = EXIT_ERROR
     try:
-        with open(path) as fh:
-            return fh.read().strip() == str(os.getpid())
-    except OSError:
-        return False
+        LOG.set_process(0)
+        keep_stderr = LOG.stream is not None
+        code = _run(loaded, params, options, eps, out, lambda: handle.ready(keep_stderr))
+    except StartupError as e:
+        err.write(f"ERROR: {e}\n")
+    except BaseException as e:  # the daemon ends here, whatever happened
+        err.write(f"ERROR: {type(e).__name__}: {e}\n" + traceback.format_exc())
+    finally:
+        handle.failed(code)
+        _remove_own_files()
+        for stream in (out, err):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
 
 
 def _run(
-    loaded: Any, params: dict[str, Any], options: Any, eps: list[Endpoint], out: TextIO
+    loaded: Any,
+    params: dict[str, Any],
+    options: Any,
+    eps: list[Endpoint],
+    out: TextIO,
+    ready: Callable[[], None] | None = None,
 ) -> int:
     rcvbuf = options.maxbuffer or int(params.get("maxbuffer") or 0) or None
     udp_eps = []
@@ -201,28 +248,46 @@ def _run(
             )
     children = int(options.children if options.children is not None else params["children"])
     if children > 1:
-        return _run_workers(loaded, udp_eps, children, rcvbuf, out, options)
-    return _run_single(loaded, udp_eps, rcvbuf, out, options)
+        return _run_workers(loaded, udp_eps, children, rcvbuf, out, options, ready)
+    return _run_single(loaded, udp_eps, rcvbuf, out, options, ready)
 
 
-def _started(out: TextIO, eps: list[Endpoint], pid_file: str | None) -> None:
-    """The sockets are bound: write the -P pid file, then list the sockets as Kamailio
-    does (a reader seeing the list finds the pid file written)."""
-    if pid_file:
-        try:
-            with open(pid_file, "w") as fh:
-                fh.write(f"{os.getpid()}\n")
-        except OSError as e:
-            raise StartupError(f"cannot write pid file {pid_file}: {e.strerror or e}") from None
+def _write_id_file(path: str, value: int, what: str) -> None:
+    try:
+        with open(path, "w") as fh:
+            fh.write(f"{value}\n")
+    except OSError as e:
+        raise StartupError(f"cannot write {what} file {path}: {e.strerror or e}") from None
+    _WRITTEN[path] = os.getpid()
+
+
+def _started(
+    out: TextIO, eps: list[Endpoint], options: Any, ready: Callable[[], None] | None
+) -> None:
+    """The sockets are bound: write the -P pid file and the -G pgid file, then list the
+    sockets as Kamailio does (a reader seeing the list finds the pid file written), then
+    `ready` (the daemon detaches and reports success)."""
+    if options.pid_file:
+        _write_id_file(options.pid_file, os.getpid(), "pid")
+    if options.pgid_file:
+        _write_id_file(options.pgid_file, os.getpgrp(), "pgid")
     out.write("Listening on \n")
     for ep in eps:
         host = f"[{ep.ip}]" if ":" in ep.ip else ep.ip
         out.write(f"             udp: {host}:{ep.port}\n")
     out.flush()
+    if ready is not None:
+        ready()
 
 
 def _run_workers(
-    loaded: Any, eps: list[Endpoint], n: int, rcvbuf: int | None, out: TextIO, options: Any
+    loaded: Any,
+    eps: list[Endpoint],
+    n: int,
+    rcvbuf: int | None,
+    out: TextIO,
+    options: Any,
+    ready: Callable[[], None] | None,
 ) -> int:
     from .workers import run_workers
 
@@ -235,14 +300,19 @@ def _run_workers(
             raise StartupError(f"cannot bind udp:{ep.ip}:{ep.port}: {e.strerror or e}") from None
     try:
         return run_workers(
-            loaded.compiled, eps, n, rcvbuf, lambda: _started(out, eps, options.pid_file)
+            loaded.compiled, eps, n, rcvbuf, lambda: _started(out, eps, options, ready)
         )
     except OSError as e:
         raise StartupError(f"cannot start the workers: {e.strerror or e}") from None
 
 
 def _run_single(
-    loaded: Any, eps: list[Endpoint], rcvbuf: int | None, out: TextIO, options: Any
+    loaded: Any,
+    eps: list[Endpoint],
+    rcvbuf: int | None,
+    out: TextIO,
+    options: Any,
+    ready: Callable[[], None] | None,
 ) -> int:
     socks: list[state.LocalSocket] = []
     try:
@@ -257,7 +327,7 @@ def _run_single(
             ls = state.LocalSocket("udp", ep.ip, ep.port, af, sock, ep.spec.name)
             socks.append(ls)
             state.register_socket(ls)
-        _started(out, eps, options.pid_file)
+        _started(out, eps, options, ready)
         pipeline = Pipeline(loaded.compiled, ScriptState(compiled=loaded.compiled))
         LOG.set_process(1)
         signo = UdpLoop(socks, pipeline.receive).run()
