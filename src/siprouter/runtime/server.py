@@ -52,7 +52,6 @@ from .udp import UdpLoop, bind_udp
 
 EXIT_OK = 0
 EXIT_ERROR = 255
-EXIT_NOT_IMPLEMENTED = 3
 
 _WRITTEN: dict[str, int] = {}  # pid/pgid file -> the pid of the process that wrote it
 
