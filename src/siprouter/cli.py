@@ -31,7 +31,6 @@ from .options import (
 
 EXIT_OK = 0
 EXIT_ERROR = 255  # Kamailio exits with -1 on any start-up or config error
-EXIT_NOT_IMPLEMENTED = 3  # the config is fine but the runtime it needs does not exist yet
 
 
 class UsageError(Exception):
