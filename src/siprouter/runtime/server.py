@@ -30,11 +30,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import ipaddress
 import os
 import socket
-import struct
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +41,7 @@ from typing import Any, TextIO
 from siprouter.cfg.core_params import effective_params
 from siprouter.cfg.listen import ListenSpec
 from siprouter.engine.context import ScriptState
+from siprouter.engine.myself import interface_addresses
 from siprouter.sip.reply import server_header_line
 
 from . import state
@@ -84,13 +83,9 @@ def listen_specs(config: Any, options: Any) -> list[ListenSpec]:
 
 
 def _interface_ipv4(name: str) -> str | None:
-    """The IPv4 address of network interface `name` (SIOCGIFADDR), None if it has none."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            packed = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", name.encode()[:15]))
-        return socket.inet_ntoa(packed[20:24])
-    except OSError:
-        return None
+    """The first IPv4 address of network interface `name`, None if it has none."""
+    v4 = [a for a in interface_addresses().get(name, []) if "." in a]
+    return v4[0] if v4 else None
 
 
 def resolve_addr(addr: str) -> str:
