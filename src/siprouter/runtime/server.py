@@ -45,6 +45,7 @@ from siprouter.engine.myself import interface_addresses
 from siprouter.sip.reply import server_header_line
 
 from . import state
+from .lifecycle import ModuleInitError, child_init_modules, init_modules
 from .logging import L_NOTICE, L_WARN, LOG, install_python_bridge
 from .pipeline import Pipeline
 from .udp import UdpLoop, bind_udp
@@ -241,6 +242,10 @@ def _run(
                 ep.spec.advertise_port,
             )
     children = int(options.children if options.children is not None else params["children"])
+    try:
+        init_modules(loaded.modules)
+    except ModuleInitError as e:
+        raise StartupError(str(e)) from None
     if children > 1:
         return _run_workers(loaded, udp_eps, children, rcvbuf, out, options, ready)
     return _run_single(loaded, udp_eps, rcvbuf, out, options, ready)
@@ -294,7 +299,12 @@ def _run_workers(
             raise StartupError(f"cannot bind udp:{ep.ip}:{ep.port}: {e.strerror or e}") from None
     try:
         return run_workers(
-            loaded.compiled, eps, n, rcvbuf, lambda: _started(out, eps, options, ready)
+            loaded.compiled,
+            eps,
+            n,
+            rcvbuf,
+            lambda: _started(out, eps, options, ready),
+            lambda rank: child_init_modules(loaded.modules, rank),
         )
     except OSError as e:
         raise StartupError(f"cannot start the workers: {e.strerror or e}") from None
@@ -322,6 +332,10 @@ def _run_single(
             socks.append(ls)
             state.register_socket(ls)
         _started(out, eps, options, ready)
+        try:
+            child_init_modules(loaded.modules, 0)
+        except ModuleInitError as e:
+            raise StartupError(str(e)) from None
         pipeline = Pipeline(loaded.compiled, ScriptState(compiled=loaded.compiled))
         LOG.set_process(1)
         signo = UdpLoop(socks, pipeline.receive).run()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass, field
+from typing import Any
 
 from siprouter.sip.reply import DEFAULT_SERVER_HEADER
 
@@ -76,3 +77,21 @@ def send_udp(local_ip: str, local_port: int, dest: tuple[str, int], data: bytes)
             LOG.core(L_ERR, f"udp_send(): sendto({dest[0]}:{dest[1]}) failed: {e.strerror or e}")
         return False
     return True
+
+
+# Senders of the connection-oriented transports, registered by their runtime (tcp, ...):
+# sender(local_ip, local_port, dest, data) -> bool.
+SENDERS: dict[str, Any] = {}
+
+
+def send(proto: str, local_ip: str, local_port: int, dest: tuple[str, int], data: bytes) -> bool:
+    """Send `data` to dest over `proto` ("udp", "tcp", ...) from the local socket
+    local_ip:local_port; False when the transport has no socket or the send failed."""
+    if proto == "udp":
+        return send_udp(local_ip, local_port, dest, data)
+    sender = SENDERS.get(proto)
+    if sender is None:
+        if LOG.enabled(L_ERR):
+            LOG.core(L_ERR, f"send(): no {proto} transport in this server")
+        return False
+    return bool(sender(local_ip, local_port, dest, data))

@@ -159,6 +159,7 @@ def _worker_main(
     compiled: Any,
     per_worker: list[list[state.LocalSocket]],
     pairs: list[tuple[socket.socket, socket.socket]],
+    child_init: Callable[[int], None] | None = None,
 ) -> int:
     for w, socks in enumerate(per_worker):
         if w != index:
@@ -172,6 +173,8 @@ def _worker_main(
     own = per_worker[index]
     for ls in own:
         state.register_socket(ls)
+    if child_init is not None:
+        child_init(index + 1)
     pipeline = Pipeline(compiled, ScriptState(compiled=compiled))
     worker = Worker(index, own, pairs[index][0], [s for _r, s in pairs], pipeline)
     UdpLoop(own, worker.on_udp, {pairs[index][0].fileno(): worker.on_inbox}).run()
@@ -184,9 +187,11 @@ def run_workers(
     n: int,
     rcvbuf: int | None,
     started: Callable[[], None] | None = None,
+    child_init: Callable[[int], None] | None = None,
 ) -> int:
     """Fork n UDP workers and supervise them until a stop signal; the exit status.
-    `started` runs once every socket is bound, before the fork (the socket listing)."""
+    `started` runs once every socket is bound, before the fork (the socket listing);
+    `child_init(rank)` runs in each worker (rank 1..n) before it serves."""
     per_worker = _bind_all(endpoints, n, rcvbuf)
     pairs = _inboxes(n)
     if started is not None:
@@ -211,7 +216,7 @@ def run_workers(
                 code = 255
                 try:
                     signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-                    code = _worker_main(w, compiled, per_worker, pairs)
+                    code = _worker_main(w, compiled, per_worker, pairs, child_init)
                 except BaseException as e:  # the worker ends here, whatever happened
                     LOG.core(
                         L_CRIT,

@@ -1,0 +1,43 @@
+"""Module life-cycle hooks of a running server, as Kamailio's mod_init/child_init.
+
+`init_modules` runs once in the main process after the config is compiled and before
+any worker is forked: a module creates its shared state there (shared tables, counters,
+lock sets) so every worker inherits it. `child_init_modules` runs in each process that
+will handle messages, right after the fork, with that process's rank (1..N for the
+workers; 0 for the main process of a single-process server): a module opens its
+per-process handles there (a database connection, a per-process counter column).
+
+A hook fails start-up by raising `ModuleInitError` (or any exception): the server then
+stops with the module's name and the reason, as Kamailio does for a failing mod_init.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ModuleInitError(Exception):
+    """A module could not initialise; the message says why."""
+
+
+def _call(hook: Any, what: str, name: str, *args: Any) -> None:
+    try:
+        hook(*args)
+    except ModuleInitError as e:
+        raise ModuleInitError(f"{what} of module {name} failed: {e}") from None
+    except Exception as e:  # a hook bug must stop start-up with its cause
+        raise ModuleInitError(f"{what} of module {name} failed: {type(e).__name__}: {e}") from e
+
+
+def init_modules(modules: Any) -> None:
+    """Run every loaded module's `init(loaded_module)` in load order (main process)."""
+    for lm in modules.modules.values():
+        if lm.exports.init is not None:
+            _call(lm.exports.init, "mod_init", lm.name, lm)
+
+
+def child_init_modules(modules: Any, rank: int) -> None:
+    """Run every loaded module's `child_init(loaded_module, rank)` in a new process."""
+    for lm in modules.modules.values():
+        if lm.exports.child_init is not None:
+            _call(lm.exports.child_init, "child_init", lm.name, lm, rank)
