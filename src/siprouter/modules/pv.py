@@ -87,4 +87,5 @@ EXPORTS = ModuleExports.of(
         ),
     ],
     pvs=_pvs(),
+    init=lambda _lm: stores.share_across_processes(),
 )

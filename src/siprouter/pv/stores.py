@@ -10,8 +10,9 @@
   the variables themselves live in `ctx.script.vars` (per worker process).
 * `SharedVars`: $shv variables, shared by every worker in Kamailio. `SharedStore` is
   the small interface the network runtime backs with state shared across worker
-  processes; `LocalSharedStore` is the single-process implementation used now (a dict
-  in this process: correct for one worker and for tests, not yet across processes).
+  processes; `LocalSharedStore` is the single-process implementation (a dict, for
+  tests and `-c`); a running server switches to `share_across_processes()` (the pv
+  module's init hook): a map in the shared database (siprouter/shared/kv.py).
 """
 
 from __future__ import annotations
@@ -220,6 +221,16 @@ class SharedVars:
         """modparam("pv", "shvset", "name=i:1")."""
         name, value = parse_typed_assignment(text)
         self.store.set(name, value)
+
+
+def share_across_processes() -> None:
+    """Move the $shv values into a map of the server's shared database (before fork)."""
+    from siprouter.shared.kv import SharedMap
+
+    shared = SharedMap("shv")
+    for name in SHARED_VARS.store.names():
+        shared.set(name, SHARED_VARS.store.get(name))
+    SHARED_VARS.store = shared
 
 
 # Process-level instances: one config runs per process (tests reset them with reset()).

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from siprouter.shared import counters as shared_counters
+from siprouter.shared import space as shared_space
+
 
 class ModuleInitError(Exception):
     """A module could not initialise; the message says why."""
@@ -30,14 +33,18 @@ def _call(hook: Any, what: str, name: str, *args: Any) -> None:
 
 
 def init_modules(modules: Any) -> None:
-    """Run every loaded module's `init(loaded_module)` in load order (main process)."""
+    """Run every loaded module's `init(loaded_module)` in load order (main process),
+    then close the main process's shared database connection before the fork."""
     for lm in modules.modules.values():
         if lm.exports.init is not None:
             _call(lm.exports.init, "mod_init", lm.name, lm)
+    shared_space.before_fork()
 
 
 def child_init_modules(modules: Any, rank: int) -> None:
-    """Run every loaded module's `child_init(loaded_module, rank)` in a new process."""
+    """Give the new process its row of the shared counters, then run every loaded
+    module's `child_init(loaded_module, rank)`."""
+    shared_counters.set_rank(rank)
     for lm in modules.modules.values():
         if lm.exports.child_init is not None:
             _call(lm.exports.child_init, "child_init", lm.name, lm, rank)

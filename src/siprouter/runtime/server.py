@@ -42,6 +42,7 @@ from siprouter.cfg.core_params import effective_params
 from siprouter.cfg.listen import ListenSpec
 from siprouter.engine.context import ScriptState
 from siprouter.engine.myself import interface_addresses
+from siprouter.shared import space as shared_space
 from siprouter.sip.reply import server_header_line
 
 from . import state
@@ -168,6 +169,7 @@ def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
 
 
 def _remove_own_files() -> None:
+    shared_space.remove_if_owner()
     for path, pid in list(_WRITTEN.items()):
         if pid == os.getpid():
             del _WRITTEN[path]
