@@ -32,9 +32,17 @@ def _call(hook: Any, what: str, name: str, *args: Any) -> None:
         raise ModuleInitError(f"{what} of module {name} failed: {type(e).__name__}: {e}") from e
 
 
-def init_modules(modules: Any) -> None:
+# The compiled config of the running server (engine.compiler.CompiledConfig), set before
+# the init hooks run: a module that runs an event route at init time (htable:mod-init)
+# finds the block with COMPILED.get("event", "htable:mod-init").
+COMPILED: Any = None
+
+
+def init_modules(modules: Any, compiled: Any = None) -> None:
     """Run every loaded module's `init(loaded_module)` in load order (main process),
     then close the main process's shared database connection before the fork."""
+    global COMPILED
+    COMPILED = compiled
     for lm in modules.modules.values():
         if lm.exports.init is not None:
             _call(lm.exports.init, "mod_init", lm.name, lm)

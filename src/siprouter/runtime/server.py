@@ -245,7 +245,7 @@ def _run(
             )
     children = int(options.children if options.children is not None else params["children"])
     try:
-        init_modules(loaded.modules)
+        init_modules(loaded.modules, loaded.compiled)
     except ModuleInitError as e:
         raise StartupError(str(e)) from None
     if children > 1:
