@@ -1,0 +1,160 @@
+"""The `corex` module: core functions with dynamic arguments and core internals
+(Kamailio's corex), checked against Kamailio 5.6.3 in tests/compat/cases/corex.toml.
+
+Functions (implementations and semantics in the files named):
+* corex_branch.py: append_branch([uri [, q]]) (REQUEST, FAILURE routes);
+* corex_send.py: send_udp([dest]), send_tcp([dest]) (REQUEST, FAILURE), send_data(uri,
+  data), sendx(uri, sock, data), forward_reply() (core reply route);
+* corex_sock.py: set_send_socket, set_send_socket_name, set_recv_socket,
+  set_recv_socket_name, set_source_address, is_socket_name; $lsock(..);
+* corex_flags.py: setxflag, resetxflag, isxflagset, msg_iflag_set, msg_iflag_reset,
+  msg_iflag_is_set;
+* corex_file.py: file_read(path, var), file_write(path, content);
+* here: is_faked_msg() (1 for a message marked with `mark_faked`, the internal message
+  event routes run with; -1 for messages from the network).
+
+Pseudo-variables: $cfg(line|name|file|route) (pv/impl_time.CfgPV: the running cfg
+line, file and route block name, read from the compiled route's code), $lsock(..).
+
+Parameter: alias_subdomains (corex_alias.py), added to `myself` at module init.
+
+Not provided: msg_vbflag_* and $atkv (not in Kamailio
+5.6.3), forward_uac/forward_uac_uri, via_add_srvid, via_add_xavp_params,
+via_use_xavp_fields, via_reply_add_xavp_params, add_tcp_alias, is_incoming and the
+nio_*, dns_cache, dns_file and evcb_reply_out parameters: they need hooks in the
+forwarding and receive paths that siprouter does not have yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from siprouter.engine.context import MsgContext
+from siprouter.modules.registry import (
+    ArgKind,
+    FunctionSpec,
+    ModuleExports,
+    ParamSpec,
+    ParamType,
+    RouteType,
+)
+from siprouter.pv.impl_time import CFG
+from siprouter.runtime import lifecycle
+
+from . import corex_branch as branch
+from . import corex_file as cfile
+from . import corex_flags as flags
+from . import corex_send as send
+from . import corex_sock as sock
+from .corex_alias import SubdomainAlias, SubdomainMatcher, parse_alias
+from .kex_args import fix_format, fix_int_or_pv, fix_out_pv
+
+FAKED_KEY = "core.faked"
+
+#: alias_subdomains values of the loaded config (process-wide, one config per process)
+ALIASES: list[SubdomainAlias] = []
+
+
+def mark_faked(ctx: MsgContext) -> None:
+    """Mark ctx as running the internal (faked) message, for is_faked_msg()."""
+    ctx.module_state()[FAKED_KEY] = True
+
+
+def is_faked_msg(ctx: MsgContext) -> int:
+    m = ctx.mod
+    return 1 if m and m.get(FAKED_KEY) else -1
+
+
+def _add_alias(value: str) -> None:
+    ALIASES.append(parse_alias(value))
+
+
+def _check_alias(value: str) -> str:
+    parse_alias(value)  # ValueError: a config error at the modparam
+    return value
+
+
+def reset() -> None:
+    """Forget modparam values (tests, reloading a config)."""
+    ALIASES.clear()
+
+
+def _init(_lm: Any) -> None:
+    matcher = getattr(lifecycle.COMPILED, "myself", None)
+    if ALIASES and matcher is not None:
+        matcher.register_check(SubdomainMatcher(list(ALIASES)))
+
+
+_FIX: dict[str, Callable[[Any], Any]] = {
+    "i": fix_int_or_pv,
+    "f": fix_format,
+    "o": fix_out_pv,
+}
+
+
+def _fixup(kinds: str) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    def fix(args: Sequence[Any]) -> list[Any]:
+        return [_FIX[kinds[i]](a) for i, a in enumerate(args)]
+
+    return fix
+
+
+_REQ_FAIL = RouteType.REQUEST | RouteType.FAILURE
+
+
+def _spec(
+    name: str,
+    func: Callable[..., int],
+    kinds: str,
+    counts: tuple[int, ...] | None = None,
+    routes: RouteType = RouteType.ANY,
+) -> FunctionSpec:
+    return FunctionSpec(
+        name,
+        func,
+        counts if counts is not None else (len(kinds),),
+        tuple(ArgKind.STR for _ in kinds),
+        route_types=routes,
+        fixup=_fixup(kinds) if kinds else None,
+    )
+
+
+EXPORTS = ModuleExports.of(
+    "corex",
+    functions=[
+        _spec("append_branch", branch.append_branch, "ff", (0, 1, 2), _REQ_FAIL),
+        _spec("send_udp", send.send_udp, "f", (0, 1), _REQ_FAIL),
+        _spec("send_tcp", send.send_tcp, "f", (0, 1), _REQ_FAIL),
+        _spec("send_data", send.send_data, "ff"),
+        _spec("sendx", send.sendx, "fff"),
+        _spec("forward_reply", send.forward_reply, "", routes=RouteType.CORE_ONREPLY),
+        _spec("set_send_socket", sock.set_send_socket, "f"),
+        _spec("set_send_socket_name", sock.set_send_socket_name, "f"),
+        _spec("set_recv_socket", sock.set_recv_socket, "f"),
+        _spec("set_recv_socket_name", sock.set_recv_socket_name, "f"),
+        _spec("set_source_address", sock.set_source_address, "f"),
+        _spec("is_socket_name", sock.is_socket_name, "f"),
+        _spec("is_faked_msg", is_faked_msg, ""),
+        _spec("setxflag", flags.setxflag, "i"),
+        _spec("resetxflag", flags.resetxflag, "i"),
+        _spec("isxflagset", flags.isxflagset, "i"),
+        _spec("msg_iflag_set", flags.msg_iflag_set, "f"),
+        _spec("msg_iflag_reset", flags.msg_iflag_reset, "f"),
+        _spec("msg_iflag_is_set", flags.msg_iflag_is_set, "f"),
+        _spec("file_read", cfile.file_read, "fo"),
+        _spec("file_write", cfile.file_write, "ff"),
+    ],
+    params=[
+        ParamSpec(
+            "alias_subdomains",
+            ParamType.STR,
+            validator=_check_alias,
+            setter=_add_alias,
+            multi=True,
+            doc="[proto:]domain[:port]: the domain and its sub-domains are myself",
+        ),
+    ],
+    pvs=[CFG.spec(), sock.LSOCK.spec()],
+    init=_init,
+)

@@ -1,0 +1,78 @@
+"""The `kex` module: core extensions with dynamic arguments (Kamailio's kex).
+
+Functions (ANY route; implementations in kex_flags.py and kex_core.py, which document
+their semantics; checked against Kamailio 5.6.3 in tests/compat/cases/kex.toml):
+setsflag, resetsflag, issflagset (script flags), setbflag, resetbflag, isbflagset
+(branch flags, optional branch index), setdsturi, resetdsturi, isdsturiset, pv_printf
+and its alias avp_printf, is_myself, is_myhost, setdebug, resetdebug.
+
+Flag, branch and level arguments are an int, a numeric string or one pseudo-variable
+holding an int ("$var(f)"); URI and format arguments may hold pseudo-variables; the
+first argument of pv_printf is a writable pseudo-variable.
+
+Pseudo-variable: $sruid (kex_sruid.py), a new unique id at each read.
+
+Not here: kex's RPC commands (core.*, stats.*, pkg.*, mod.*, system.*) and statistics,
+which need the shared counters and the RPC registry of other parts of siprouter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from siprouter.modules.registry import ArgKind, FunctionSpec, ModuleExports, PVSpec
+
+from . import kex_core as core
+from . import kex_flags as flags
+from .kex_args import fix_format, fix_int_or_pv, fix_out_pv
+from .kex_sruid import get_sruid
+
+_FIX: dict[str, Callable[[Any], Any]] = {
+    "i": fix_int_or_pv,
+    "f": fix_format,
+    "o": fix_out_pv,
+}
+
+
+def _fixup(kinds: str) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    def fix(args: Sequence[Any]) -> list[Any]:
+        return [_FIX[kinds[i]](a) for i, a in enumerate(args)]
+
+    return fix
+
+
+def _spec(
+    name: str, func: Callable[..., int], kinds: str, counts: tuple[int, ...] | None = None
+) -> FunctionSpec:
+    return FunctionSpec(
+        name,
+        func,
+        counts if counts is not None else (len(kinds),),
+        tuple(ArgKind.STR for _ in kinds),
+        fixup=_fixup(kinds) if kinds else None,
+        doc=(func.__doc__ or "").strip().split("\n")[0],
+    )
+
+
+EXPORTS = ModuleExports.of(
+    "kex",
+    functions=[
+        _spec("setsflag", flags.setsflag, "i"),
+        _spec("resetsflag", flags.resetsflag, "i"),
+        _spec("issflagset", flags.issflagset, "i"),
+        _spec("setbflag", flags.setbflag, "ii", (1, 2)),
+        _spec("resetbflag", flags.resetbflag, "ii", (1, 2)),
+        _spec("isbflagset", flags.isbflagset, "ii", (1, 2)),
+        _spec("setdsturi", core.setdsturi, "f"),
+        _spec("resetdsturi", core.resetdsturi, ""),
+        _spec("isdsturiset", core.isdsturiset, ""),
+        _spec("pv_printf", core.pv_printf, "of"),
+        _spec("avp_printf", core.pv_printf, "of"),
+        _spec("is_myself", core.is_myself, "f"),
+        _spec("is_myhost", core.is_myhost, "f"),
+        _spec("setdebug", core.setdebug, "i"),
+        _spec("resetdebug", core.resetdebug, ""),
+    ],
+    pvs=[PVSpec("sruid", get_sruid, doc="a unique id, new at each read")],
+)
