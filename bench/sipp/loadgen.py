@@ -1,0 +1,205 @@
+"""One load step: SIPp offers `rate` calls per second for `duration` seconds, and the step
+is judged.
+
+The UAC sends to the server (OPTIONS), or to the proxy with a SIPp UAS as Request-URI
+(`-rsa`), or straight to the UAS (the `sipp` baseline). Every SIPp process has a global
+`-timeout`, a per-message `-recv_timeout` and a subprocess timeout on top; a lost message
+fails its call within seconds. Around the UAC run the server's process tree CPU time is
+read, so each step also gives CPU seconds per message.
+
+A step passes when every created call succeeded with nothing unexpected (SIPp's exit status
+0 and its counters), the UAS (if any) exited cleanly, and SIPp really sent at the asked
+rate (at least `MIN_OFFERED` of it: beyond its own limit SIPp silently sends slower).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import proctree, sippstat
+from .scenarios import Scenario
+from .servers import free_udp_port, udp_port_bound
+
+SIPP = "sipp"
+RECV_TIMEOUT_MS = 4000
+MAX_RETRANS = 3
+MIN_OFFERED = 0.9
+UAS_START_TIMEOUT = 10.0
+
+
+@dataclass
+class StepResult:
+    """What one step measured."""
+
+    scenario: str
+    target: str
+    rate: int
+    duration: float
+    calls: int
+    passed: bool = False
+    reason: str = ""
+    successful: int = 0
+    failed: int = 0
+    retransmissions: int = 0
+    offered: float = 0.0  # calls/s SIPp actually sent at
+    p50_ms: float = math.nan
+    p99_ms: float = math.nan
+    answered: int = 0  # calls with a response time
+    server_cpu_s: float | None = None
+    server_msgs: int = 0
+    wall_s: float = 0.0
+    response_times: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def cpu_per_1000(self) -> float | None:
+        if self.server_cpu_s is None or self.server_msgs <= 0:
+            return None
+        return self.server_cpu_s / self.server_msgs * 1000
+
+    def summary(self) -> dict[str, Any]:
+        """The fields worth keeping in the JSON record (no per-call times)."""
+        out = asdict(self)
+        out.pop("response_times")
+        out["cpu_per_1000"] = self.cpu_per_1000
+        return out
+
+
+def _start_uas(
+    xml: Path, calls: int, timeout_s: float, work: Path
+) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_udp_port()
+    cmd = [
+        SIPP, "-sf", str(xml), "-i", "127.0.0.1", "-p", str(port), "-m", str(calls),
+        "-nostdin", "-timeout", f"{int(timeout_s)}s", "-timeout_error",
+        "-trace_stat", "-stf", str(work / "uas_stat.csv"),
+        "-trace_err", "-error_file", str(work / "uas_errors.log"),
+    ]  # fmt: skip
+    with open(work / "uas.out", "wb") as out:
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=work,
+            start_new_session=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + UAS_START_TIMEOUT
+    while not udp_port_bound(port):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            _end(proc)
+            raise RuntimeError(f"SIPp UAS did not start: {(work / 'uas.out').read_text()[-500:]}")
+        time.sleep(0.02)
+    return proc, port
+
+
+def _end(proc: subprocess.Popen[bytes], grace: float = 0.0) -> int | None:
+    """Wait up to `grace` seconds for `proc` to exit, then kill it; its exit status."""
+    try:
+        return proc.wait(grace) if grace > 0 else proc.wait(0.001)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(5)
+        return None
+
+
+def run_step(
+    scenario: Scenario,
+    target: str,
+    server_port: int | None,
+    server_pid: int | None,
+    rate: int,
+    duration: float,
+    work: Path,
+) -> StepResult:
+    """Run one step in the fresh directory `work` and judge it."""
+    work.mkdir(parents=True, exist_ok=True)
+    calls = max(2, round(rate * duration))
+    res = StepResult(scenario.name, target, rate, duration, calls)
+    sipp_timeout = duration * 1.5 + 10
+    started = time.monotonic()
+
+    uas: subprocess.Popen[bytes] | None = None
+    if target == "sipp":
+        uas, uas_port = _start_uas(scenario.baseline_uas_xml, calls, sipp_timeout + 5, work)
+        remote, rsa = f"127.0.0.1:{uas_port}", None
+    elif scenario.uas_xml is not None:
+        uas, uas_port = _start_uas(scenario.uas_xml, calls, sipp_timeout + 5, work)
+        remote, rsa = f"127.0.0.1:{uas_port}", f"127.0.0.1:{server_port}"
+    else:
+        remote, rsa = f"127.0.0.1:{server_port}", None
+
+    cmd = [
+        SIPP, "-sf", str(scenario.uac_xml), "-i", "127.0.0.1", "-p", str(free_udp_port()),
+        "-r", str(rate), "-m", str(calls), "-nostdin",
+        "-timeout", f"{int(sipp_timeout)}s", "-timeout_error",
+        "-recv_timeout", str(RECV_TIMEOUT_MS), "-max_retrans", str(MAX_RETRANS),
+        "-trace_stat", "-stf", str(work / "uac_stat.csv"),
+        "-trace_shortmsg", "-shortmessage_file", str(work / "uac_short.log"),
+    ]  # fmt: skip
+    if rsa:
+        cmd += ["-rsa", rsa]
+    cmd.append(remote)
+
+    cpu0 = proctree.cpu_seconds(server_pid) if server_pid else None
+    try:
+        with open(work / "uac.out", "wb") as out:
+            uac_rc: int | None = subprocess.run(
+                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=work,
+                timeout=sipp_timeout + 10, check=False,
+            ).returncode  # fmt: skip
+    except subprocess.TimeoutExpired:
+        uac_rc = None
+    if server_pid and cpu0 is not None:
+        res.server_cpu_s = proctree.cpu_seconds(server_pid) - cpu0
+    uas_rc = _end(uas, grace=5.0) if uas is not None else 0
+    res.wall_s = time.monotonic() - started
+
+    _judge(res, work, uac_rc, uas_rc, proxied=scenario.proxied)
+    return res
+
+
+def _judge(
+    res: StepResult, work: Path, uac_rc: int | None, uas_rc: int | None, proxied: bool
+) -> None:
+    reasons: list[str] = []
+    if uac_rc is None:
+        reasons.append("UAC killed at its time limit")
+    elif uac_rc != 0:
+        reasons.append(f"UAC exit {uac_rc}")
+    if uas_rc is None:
+        reasons.append("UAS did not finish")
+    elif uas_rc != 0:
+        reasons.append(f"UAS exit {uas_rc}")
+    try:
+        counts = sippstat.call_counts(sippstat.parse_stat_csv((work / "uac_stat.csv").read_text()))
+    except (OSError, ValueError) as exc:
+        reasons.append(f"no UAC statistics ({exc})")
+    else:
+        res.successful, res.failed = counts.successful, counts.failed
+        res.retransmissions = counts.retransmissions
+        if not counts.clean or counts.created != res.calls:
+            reasons.append(
+                f"{counts.successful}/{res.calls} calls ok, {counts.failed} failed, "
+                f"{counts.unexpected} unexpected"
+            )
+    try:
+        with open(work / "uac_short.log", errors="replace") as fh:
+            log = sippstat.parse_short_log(fh)
+    except OSError:
+        reasons.append("no UAC message log")
+    else:
+        res.offered = log.offered_rate
+        res.response_times = log.response_times
+        res.answered = len(log.response_times)
+        res.p50_ms = sippstat.percentile(log.response_times, 50) * 1000
+        res.p99_ms = sippstat.percentile(log.response_times, 99) * 1000
+        # a server receives what the UAC sends, and in a proxy also what the UAS sends
+        # (which, without loss, is what the UAC receives)
+        res.server_msgs = log.sent + (log.received if proxied else 0)
+        if res.offered < MIN_OFFERED * res.rate:
+            reasons.append(f"SIPp sent at {res.offered:.0f}/s only")
+    res.passed = not reasons
+    res.reason = "; ".join(reasons)
