@@ -10,7 +10,7 @@
 * `set_source_address(addr)`: "[proto:]ip[:port]" becomes the source ($si, $sp; replies
   go there; received/rport of a forward name it). An IPv6 address in brackets is not
   resolved by Kamailio 5.6.3, nor here: -1, nothing changed.
-* `is_socket_name(name)`: 1 when a listen socket has that name, else -1.
+* `is_socket_name(name)`: 1 when a listen socket has that name (any case), else -1.
 * `$lsock(match/value/field)`: the inner text may hold PVs; match `n` (by socket name)
   or `l` (by listen address "udp:127.0.0.1:5060"); the field is read by its first
   letter: n(ame), l(isten), a(dvertised "proto:host:port", empty when none),
@@ -80,8 +80,10 @@ def find_by_address(text: str) -> state.LocalSocket | None:
 
 
 def find_by_name(name: str) -> state.LocalSocket | None:
+    """The listen socket with this name (compared case-insensitively, as Kamailio)."""
+    low = name.lower()
     for ls in state.SOCKETS.values():
-        if ls.name is not None and ls.name == name:
+        if ls.name is not None and ls.name.lower() == low:
             return ls
     return None
 
