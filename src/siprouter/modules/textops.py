@@ -3,7 +3,8 @@
 The implementations are in textops_msg.py (search/replace/subst over the message and
 its body, has_body), textops_hdr.py (header presence, removal, insertion, search_hf,
 subst_hf), textops_str.py (string comparisons, is_method), textops_sdp.py
-(is_audio_on_hold, append_time_to_request), textops_reply.py (what goes into the
+(is_audio_on_hold, append_time_to_request), textops_multipart.py (multipart
+bodies), textops_reply.py (what goes into the
 replies) and textops_re.py (regexes
 and subst expressions); each documents its semantics. This file holds the export table
 and the argument fix-ups: constant regexes and subst expressions are compiled once
@@ -21,12 +22,9 @@ regex_substring, set_body, is_privacy, is_audio_on_hold, append_time_to_request,
 subst, subst_body, subst_hf, subst_uri, subst_user, starts_with, ends_with, cmp_str,
 cmp_istr, in_list, in_list_prefix, str_find, str_ifind; append_to_reply,
 set_reply_body, append_time (textops_reply.py: stored per message, sl adds them to
-its replies).
-
-Not registered: filter_body, get_body_part(_raw),
-remove_body_part, append_body_part(_hex), set_body_multipart (multipart bodies);
-set_body_hex, set_reply_body_hex, str_all_in, str_any_in, subst_v,
-via_param_rm, replace_str (not in Kamailio 5.6.3, so no reference to test against).
+its replies); replace_str; filter_body, get_body_part, get_body_part_raw,
+remove_body_part, append_body_part, append_body_part_hex, set_body_multipart
+(textops_multipart.py: multipart bodies).
 """
 
 from __future__ import annotations
@@ -43,6 +41,7 @@ from siprouter.pv.format import Format, compile_format
 
 from . import textops_hdr as hdr
 from . import textops_msg as tm
+from . import textops_multipart as mp
 from . import textops_reply as trpl
 from . import textops_sdp as sdp
 from . import textops_str as ts
@@ -258,9 +257,44 @@ def _has_body(ctx: MsgContext, mime: str | None = None) -> int:
     return tm.has_body(ctx, mime)
 
 
+def _get_body_part(raw: bool) -> Callable[..., int]:
+    def call(ctx: MsgContext, ctype: Arg, out: Callable[[MsgContext, Any], Any]) -> int:
+        part = mp.get_body_part(ctx, _val(ctx, ctype), raw)
+        if part is None:
+            return -1
+        out(ctx, part.decode("utf-8", "surrogateescape"))
+        return 1
+
+    return call
+
+
+def _append_body_part(hexa: bool) -> Callable[..., int]:
+    def call(ctx: MsgContext, text: Arg, ctype: Arg, disp: Arg | None = None) -> int:
+        value = _val(ctx, text)
+        data = mp.hex_text(value) if hexa else value.encode("utf-8", "surrogateescape")
+        if data is None:
+            tm.log.error("append_body_part_hex: bad hex content %r", value)
+            return -1
+        cd = _val(ctx, disp) if disp is not None else None
+        return mp.append_body_part(ctx, data, _val(ctx, ctype), cd)
+
+    return call
+
+
+def _set_body_multipart(ctx: MsgContext, *args: Arg) -> int:
+    """set_body_multipart(), (boundary), (text, type) or (text, type, boundary)."""
+    vals = [_val(ctx, a) for a in args]
+    if len(vals) == 1:
+        return mp.set_body_multipart(ctx, None, None, vals[0])
+    if len(vals) >= 2:
+        return mp.set_body_multipart(ctx, vals[0], vals[1], vals[2] if len(vals) > 2 else None)
+    return mp.set_body_multipart(ctx, None, None, None)
+
+
 _REQ_FAIL_BRANCH = RouteType.REQUEST | RouteType.FAILURE | RouteType.BRANCH
 _NOT_ONSEND = RouteType.ANY & ~RouteType.ONSEND
 _TO_REPLY = _REQ_FAIL_BRANCH | RouteType.ERROR
+_MP_READ = _REQ_FAIL_BRANCH | RouteType.ONREPLY
 
 FUNCTIONS = [
     FunctionSpec(
@@ -324,6 +358,14 @@ FUNCTIONS = [
     _spec("in_list_prefix", _str3(ts.in_list_prefix), "fff"),
     _spec("str_find", _str2(ts.str_find), "ff"),
     _spec("str_ifind", _str2(ts.str_ifind), "ff"),
+    _spec("replace_str", _str_fn(tm.replace_str), "fff"),
+    _spec("filter_body", _str_fn(mp.filter_body), "f"),
+    _spec("get_body_part", _get_body_part(False), "fo", routes=_MP_READ),
+    _spec("get_body_part_raw", _get_body_part(True), "fo", routes=_MP_READ),
+    _spec("remove_body_part", _str_fn(mp.remove_body_part), "f", routes=_REQ_FAIL_BRANCH),
+    _spec("append_body_part", _append_body_part(False), "fff", (2, 3), routes=_REQ_FAIL_BRANCH),
+    _spec("append_body_part_hex", _append_body_part(True), "fff", (2, 3), routes=_REQ_FAIL_BRANCH),
+    _spec("set_body_multipart", _set_body_multipart, "fff", (0, 1, 2, 3), routes=_REQ_FAIL_BRANCH),
 ]
 
 EXPORTS = ModuleExports.of("textops", functions=FUNCTIONS)

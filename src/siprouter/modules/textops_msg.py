@@ -40,7 +40,7 @@ def _body_span(ctx: MsgContext) -> tuple[int, int]:
     return msg.body_start, len(msg.data)
 
 
-def _fix_content_length(ctx: MsgContext, delta: int) -> None:
+def fix_content_length(ctx: MsgContext, delta: int) -> None:
     """Record a body length change of `delta` bytes in the Content-Length value."""
     if delta == 0:
         return
@@ -68,7 +68,7 @@ def _edit(ctx: MsgContext, start: int, end: int, data: bytes, what: str) -> bool
         log.error("%s: %s", what, e)
         return False
     if start >= ctx.msg.body_start:
-        _fix_content_length(ctx, len(data) - (end - start))
+        fix_content_length(ctx, len(data) - (end - start))
     return True
 
 
@@ -283,6 +283,13 @@ def replace_hdrs_str(ctx: MsgContext, match: str, text: str, flags: str) -> int:
     return _replace_literal(
         ctx, match, text, flags, msg.headers_start, msg.headers_end, "replace_hdrs_str"
     )
+
+
+def replace_str(ctx: MsgContext, match: str, text: str, flags: str) -> int:
+    """Literal replace over the headers and the body (not the first line)."""
+    msg = ctx.msg
+    end = len(msg.data)
+    return _replace_literal(ctx, match, text, flags, msg.headers_start, end, "replace_str")
 
 
 def replace_body_str(ctx: MsgContext, match: str, text: str, flags: str) -> int:
