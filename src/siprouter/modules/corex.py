@@ -8,7 +8,7 @@ Functions (implementations and semantics in the files named):
 * corex_sock.py: set_send_socket, set_send_socket_name, set_recv_socket,
   set_recv_socket_name, set_source_address, is_socket_name; $lsock(..);
 * corex_flags.py: setxflag, resetxflag, isxflagset, msg_iflag_set, msg_iflag_reset,
-  msg_iflag_is_set;
+  msg_iflag_is_set, msg_vbflag_set, msg_vbflag_reset, msg_vbflag_is_set;
 * corex_file.py: file_read(path, var), file_write(path, content);
 * here: is_faked_msg() (1 for a message marked with `mark_faked`, the internal message
   event routes run with; -1 for messages from the network).
@@ -18,11 +18,11 @@ line, file and route block name, read from the compiled route's code), $lsock(..
 
 Parameter: alias_subdomains (corex_alias.py), added to `myself` at module init.
 
-Not provided: msg_vbflag_* and $atkv (not in Kamailio
-5.6.3), forward_uac/forward_uac_uri, via_add_srvid, via_add_xavp_params,
-via_use_xavp_fields, via_reply_add_xavp_params, add_tcp_alias, is_incoming and the
-nio_*, dns_cache, dns_file and evcb_reply_out parameters: they need hooks in the
-forwarding and receive paths that siprouter does not have yet.
+Not provided: $atkv (the async module's task key/value, from Kamailio 5.7);
+via_add_srvid, via_add_xavp_params, via_use_xavp_fields, via_reply_add_xavp_params,
+add_tcp_alias, is_incoming and the nio_*, dns_cache, dns_file and evcb_reply_out
+parameters: they need hooks in the Via building, DNS, TCP alias and receive paths of
+the runtime that siprouter does not have yet.
 """
 
 from __future__ import annotations
@@ -139,6 +139,9 @@ EXPORTS = ModuleExports.of(
         _spec("setxflag", flags.setxflag, "i"),
         _spec("resetxflag", flags.resetxflag, "i"),
         _spec("isxflagset", flags.isxflagset, "i"),
+        _spec("msg_vbflag_set", flags.msg_vbflag_set, "i"),
+        _spec("msg_vbflag_reset", flags.msg_vbflag_reset, "i"),
+        _spec("msg_vbflag_is_set", flags.msg_vbflag_is_set, "i"),
         _spec("msg_iflag_set", flags.msg_iflag_set, "f"),
         _spec("msg_iflag_reset", flags.msg_iflag_reset, "f"),
         _spec("msg_iflag_is_set", flags.msg_iflag_is_set, "f"),

@@ -1,5 +1,7 @@
-"""corex per-message flags: extended flags (setxflag/resetxflag/isxflagset, 0..63) and
-the internal message flags the uac module reads (msg_iflag_*), as Kamailio 5.6.3.
+"""corex per-message flags: extended flags (setxflag/resetxflag/isxflagset, 0..63), the
+internal message flags the uac module reads (msg_iflag_*), as Kamailio 5.6.3, and the
+via-body flags (msg_vbflag_set/reset/is_set, 0..31; from Kamailio 5.7, so without a
+5.6.3 reference: the same rules as the xflags).
 
 * xflags are their own bit set (not $mf), per message; a flag outside 0..63 or a PV
   without an int value gives -1.
@@ -7,8 +9,10 @@ the internal message flags the uac module reads (msg_iflag_*), as Kamailio 5.6.3
   return 1; with any other name they return 0, which ends the script (as 5.6.3 does).
   msg_iflag_is_set gives 1 when set, -2 when not, -1 (logged) for an unknown name.
 
-Both stores live in the message's module state (`ctx.module_state()`), under
-XFLAGS_KEY and IFLAGS_KEY, where other modules (uac) find them.
+* vbflags: their own bit set per message, 1 / -1 like the xflags.
+
+The stores live in the message's module state (`ctx.module_state()`), under
+XFLAGS_KEY, IFLAGS_KEY and VBFLAGS_KEY, where other modules (uac) find them.
 """
 
 from __future__ import annotations
@@ -19,43 +23,66 @@ from .kex_args import IntArg, Text, err, int_value, render
 
 XFLAGS_KEY = "corex.xflags"
 IFLAGS_KEY = "corex.iflags"
+VBFLAGS_KEY = "corex.vbflags"
+MAX_VBFLAG = 31
 MAX_XFLAG = 63
 IFLAG_BITS = {"UAC_AUTH": 1 << 0, "USE_UAC_FROM": 1 << 1, "USE_UAC_TO": 1 << 2}
 
 
-def _xflag(ctx: MsgContext, arg: IntArg, fname: str) -> int | None:
+def _flag(ctx: MsgContext, arg: IntArg, fname: str, top: int) -> int | None:
     f = int_value(ctx, arg, fname)
-    if f is None or not 0 <= f <= MAX_XFLAG:
+    if f is None or not 0 <= f <= top:
         return None
     return f
 
 
-def get_xflags(ctx: MsgContext) -> int:
+def _bits(ctx: MsgContext, key: str) -> int:
     m = ctx.mod
-    return int(m.get(XFLAGS_KEY, 0)) if m else 0
+    return int(m.get(key, 0)) if m else 0
+
+
+def _set(ctx: MsgContext, arg: IntArg, key: str, top: int, fname: str, on: bool) -> int:
+    f = _flag(ctx, arg, fname, top)
+    if f is None:
+        return -1
+    bits = _bits(ctx, key)
+    ctx.module_state()[key] = bits | (1 << f) if on else bits & ~(1 << f)
+    return 1
+
+
+def _test(ctx: MsgContext, arg: IntArg, key: str, top: int, fname: str) -> int:
+    f = _flag(ctx, arg, fname, top)
+    if f is None:
+        return -1
+    return 1 if _bits(ctx, key) & (1 << f) else -1
+
+
+def get_xflags(ctx: MsgContext) -> int:
+    return _bits(ctx, XFLAGS_KEY)
 
 
 def setxflag(ctx: MsgContext, flag: IntArg) -> int:
-    f = _xflag(ctx, flag, "setxflag")
-    if f is None:
-        return -1
-    ctx.module_state()[XFLAGS_KEY] = get_xflags(ctx) | (1 << f)
-    return 1
+    return _set(ctx, flag, XFLAGS_KEY, MAX_XFLAG, "setxflag", True)
 
 
 def resetxflag(ctx: MsgContext, flag: IntArg) -> int:
-    f = _xflag(ctx, flag, "resetxflag")
-    if f is None:
-        return -1
-    ctx.module_state()[XFLAGS_KEY] = get_xflags(ctx) & ~(1 << f)
-    return 1
+    return _set(ctx, flag, XFLAGS_KEY, MAX_XFLAG, "resetxflag", False)
 
 
 def isxflagset(ctx: MsgContext, flag: IntArg) -> int:
-    f = _xflag(ctx, flag, "isxflagset")
-    if f is None:
-        return -1
-    return 1 if get_xflags(ctx) & (1 << f) else -1
+    return _test(ctx, flag, XFLAGS_KEY, MAX_XFLAG, "isxflagset")
+
+
+def msg_vbflag_set(ctx: MsgContext, flag: IntArg) -> int:
+    return _set(ctx, flag, VBFLAGS_KEY, MAX_VBFLAG, "msg_vbflag_set", True)
+
+
+def msg_vbflag_reset(ctx: MsgContext, flag: IntArg) -> int:
+    return _set(ctx, flag, VBFLAGS_KEY, MAX_VBFLAG, "msg_vbflag_reset", False)
+
+
+def msg_vbflag_is_set(ctx: MsgContext, flag: IntArg) -> int:
+    return _test(ctx, flag, VBFLAGS_KEY, MAX_VBFLAG, "msg_vbflag_is_set")
 
 
 def get_iflags(ctx: MsgContext) -> int:

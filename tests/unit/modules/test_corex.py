@@ -264,3 +264,13 @@ def test_cfg_pv() -> None:
 def test_cfg_pv_unknown_key() -> None:
     with pytest.raises(ConfigError):
         run("$var(x) = $cfg(foo);")
+
+
+def test_vbflags_are_their_own_set() -> None:
+    ctx = run(
+        '$var(f) = 31; $var(a) = msg_vbflag_set("1"); $var(b) = msg_vbflag_set("$var(f)");'
+        '$var(c) = msg_vbflag_set("32"); $var(d) = msg_vbflag_is_set("1");'
+        '$var(e) = msg_vbflag_reset("1"); $var(g) = msg_vbflag_is_set("1");'
+        '$var(h) = msg_vbflag_is_set("31"); $var(i) = isxflagset("31");'
+    )
+    assert [rv(ctx, k) for k in "abcdeghi"] == [1, 1, -1, 1, 1, -1, 1, -1]
