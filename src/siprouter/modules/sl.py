@@ -169,10 +169,9 @@ def send_sl_reply(ctx: MsgContext, code: int, reason: str) -> int:
         return -1
     if ctx.sent is not None:
         ctx.sent.append(("reply", dest, data))
-    if rcv.proto != "udp":
-        log.error("sl_send_reply: sending over %s is not implemented yet", rcv.proto)
-        return -1
-    if state.SOCKETS and not state.send_udp(rcv.dst_ip, rcv.dst_port, dest, data):
+    if state.SOCKETS and not state.send(
+        rcv.proto, rcv.dst_ip, rcv.dst_port, dest, data, state.reply_flags(ctx.msg_flags)
+    ):
         return -1
     if not state.SOCKETS and ctx.sent is None:
         log.error("sl_send_reply: no socket to send from (the server is not running)")

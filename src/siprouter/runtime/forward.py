@@ -161,7 +161,9 @@ def forward_request(ctx: MsgContext, host: str | None = None, port: int | str | 
         return _err(f"forward(): cannot build the request: {e}")
     if ctx.sent is not None:
         ctx.sent.append(("request", (dip, dport), data))
-    if ls is not None and not state.send_udp(ls.ip, ls.port, (dip, dport), data):
+    if ls is not None and not state.send(
+        ls.proto, ls.ip, ls.port, (dip, dport), data, state.forward_flags(ctx.msg_flags)
+    ):
         return -1
     if LOG.enabled(L_DBG):
         LOG.core(L_DBG, f"forward(): {msg.method} sent to {dip}:{dport}")
@@ -262,4 +264,4 @@ def forward_reply(ctx: MsgContext) -> None:
         if state.SOCKETS:
             _err(f"forward_reply(): no UDP socket to send to {dip}:{port}")
         return
-    state.send_udp(ls.ip, ls.port, (dip, port), data)
+    state.send(ls.proto, ls.ip, ls.port, (dip, port), data)

@@ -6,24 +6,27 @@
   -d/--debug), log_stderror (or -E), log_facility/log_name, port, server_header /
   server_signature, sip_parser_mode, reply_to_via, maxbuffer (or -b);
 * collects the listen addresses of `listen=`, `socket = {bind=...}` and `-l`, resolves
-  them (IP literal, interface name, host name) and binds one UDP socket per address and
-  port; prints the socket list as Kamailio does ("Listening on ...");
+  them (IP literal, interface name, host name) and binds one UDP socket and/or one TCP
+  listen socket per address and port (a listen without a protocol means both, TCP left
+  out with disable_tcp=yes or -T, as Kamailio does; `-l tcp:...` with -T is refused);
+  prints the socket list as Kamailio does ("Listening on", UDP sockets, then TCP);
 * without -D (or with -DDD) daemonizes first (runtime/daemon.py: fork, setsid, fork,
   chdir to -w or '/'); the command returns 0 once the daemon has bound its sockets, or
   the daemon's start-up error status; the daemon's stdin/stdout (and stderr unless
   -E / log_stderror) then point at /dev/null, and it logs to syslog unless -E;
-* runs in the foreground with -D or -DD: with children=1 (or -n 1) one process receives and
-  routes; with more, runtime/workers.py forks that many UDP workers (SO_REUSEPORT +
+* runs in the foreground with -D or -DD: with children=1 (or -n 1) and tcp_children
+  (or -N) at most 1, one process receives and routes UDP and TCP; with more,
+  runtime/workers.py forks max(children, tcp_children) workers (SO_REUSEPORT +
   Call-ID owner hand-off, docs/process-model.md) and supervises them;
+* TCP (runtime/tcp_*.py) reads the tcp_* core parameters once (tcp_conn.TcpSettings);
 * writes the -P pid file (the main process's pid) and the -G process group file once
   the sockets are bound, and removes them at exit;
 * stops on SIGTERM/SIGINT, closes the sockets and returns 0.
 
 Not yet: -D running a single process (it forks workers like -DD), restarting a dead
 worker (the server stops, saying which), socket_workers, the timer process,
-TCP/TLS/SCTP listeners (a TCP listen is
-logged as not served; TLS/SCTP are a start-up error), listening on every interface
-when no listen is given (a start-up error naming the fix).
+TLS/SCTP listeners (a start-up error), listening on every interface when no listen is
+given (a start-up error naming the fix).
 """
 
 from __future__ import annotations
@@ -47,8 +50,10 @@ from siprouter.sip.reply import server_header_line
 
 from . import state
 from .lifecycle import ModuleInitError, child_init_modules, init_modules
-from .logging import L_NOTICE, L_WARN, LOG, install_python_bridge
+from .logging import L_NOTICE, LOG, install_python_bridge
 from .pipeline import Pipeline
+from .tcp_conn import TcpSettings, bind_tcp_listener
+from .tcp_transport import RcProbe, TcpTransport
 from .udp import UdpLoop, bind_udp
 
 EXIT_OK = 0
@@ -109,12 +114,18 @@ def resolve_addr(addr: str) -> str:
     return str(infos[0][4][0])
 
 
-def endpoints(specs: list[ListenSpec], default_port: int) -> list[Endpoint]:
-    """The (proto, ip, port) to bind for each spec; a proto-less spec means udp + tcp."""
+def endpoints(
+    specs: list[ListenSpec], default_port: int, disable_tcp: bool = False
+) -> list[Endpoint]:
+    """The (proto, ip, port) to bind for each spec; a proto-less spec means udp + tcp
+    (udp only with disable_tcp, which also drops explicit tcp listens, as Kamailio
+    5.6.3 does)."""
     out: list[Endpoint] = []
     for spec in specs:
         protos = [spec.proto] if spec.proto else ["udp", "tcp"]
         for proto in protos:
+            if proto == "tcp" and disable_tcp:
+                continue
             if proto in ("tls", "sctp"):
                 raise StartupError(f"listen {spec}: {proto.upper()} is not supported yet")
             port = spec.port or default_port
@@ -152,7 +163,12 @@ def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
     try:
         params = effective_params(loaded.config)
         _configure(params, options)
-        eps = endpoints(listen_specs(loaded.config, options), int(params["port"]))
+        disable_tcp = bool(options.disable_tcp or params.get("disable_tcp"))
+        if options.disable_tcp:
+            for spec in options.listen:
+                if spec.proto == "tcp":
+                    raise StartupError(f"bad -l address specifier: {spec} (TCP is disabled by -T)")
+        eps = endpoints(listen_specs(loaded.config, options), int(params["port"]), disable_tcp)
         if not eps:
             raise StartupError(
                 "no listen address: listening on every interface is not implemented yet; "
@@ -225,32 +241,27 @@ def _run(
     ready: Callable[[], None] | None = None,
 ) -> int:
     rcvbuf = options.maxbuffer or int(params.get("maxbuffer") or 0) or None
-    udp_eps = []
     for ep in eps:
-        if ep.proto == "udp":
-            udp_eps.append(ep)
-        else:
-            LOG.core(
-                L_WARN,
-                f"main(): {ep.proto}:{ep.ip}:{ep.port} is not served: "
-                "only UDP is implemented in this version",
-            )
-    if not udp_eps:
-        raise StartupError("no UDP listen address: siprouter serves UDP only in this version")
-    for ep in udp_eps:
         if ep.spec.advertise_host:
             state.SETTINGS.advertised[(ep.ip, ep.port)] = (
                 ep.spec.advertise_host,
                 ep.spec.advertise_port,
             )
     children = int(options.children if options.children is not None else params["children"])
+    tcp_children = options.tcp_children
+    if tcp_children is None:
+        tcp_children = params.get("tcp_children")
+    tcp_children = children if tcp_children is None else int(tcp_children)
+    tcp = TcpSettings.from_params(params)
     try:
-        init_modules(loaded.modules, loaded.compiled)
+        init_modules(loaded.modules)
     except ModuleInitError as e:
         raise StartupError(str(e)) from None
-    if children > 1:
-        return _run_workers(loaded, udp_eps, children, rcvbuf, out, options, ready)
-    return _run_single(loaded, udp_eps, rcvbuf, out, options, ready)
+    has_tcp = any(ep.proto == "tcp" for ep in eps)
+    n = max(children, tcp_children) if has_tcp else children
+    if n > 1:
+        return _run_workers(loaded, eps, children, tcp_children, tcp, rcvbuf, out, options, ready)
+    return _run_single(loaded, eps, tcp, rcvbuf, out, options, ready)
 
 
 def _write_id_file(path: str, value: int, what: str) -> None:
@@ -273,9 +284,11 @@ def _started(
     if options.pgid_file:
         _write_id_file(options.pgid_file, os.getpgrp(), "pgid")
     out.write("Listening on \n")
-    for ep in eps:
-        host = f"[{ep.ip}]" if ":" in ep.ip else ep.ip
-        out.write(f"             udp: {host}:{ep.port}\n")
+    for proto in ("udp", "tcp"):
+        for ep in eps:
+            if ep.proto == proto:
+                host = f"[{ep.ip}]" if ":" in ep.ip else ep.ip
+                out.write(f"             {proto}: {host}:{ep.port}\n")
     out.flush()
     if ready is not None:
         ready()
@@ -284,7 +297,9 @@ def _started(
 def _run_workers(
     loaded: Any,
     eps: list[Endpoint],
-    n: int,
+    children: int,
+    tcp_children: int,
+    tcp: TcpSettings,
     rcvbuf: int | None,
     out: TextIO,
     options: Any,
@@ -296,41 +311,55 @@ def _run_workers(
     # one of another process's REUSEPORT group that would silently take a share of it
     for ep in eps:
         try:
-            bind_udp(ep.ip, ep.port).close()
+            if ep.proto == "udp":
+                bind_udp(ep.ip, ep.port).close()
+            else:
+                bind_tcp_listener(ep.ip, ep.port).close()
         except OSError as e:
-            raise StartupError(f"cannot bind udp:{ep.ip}:{ep.port}: {e.strerror or e}") from None
+            raise StartupError(
+                f"cannot bind {ep.proto}:{ep.ip}:{ep.port}: {e.strerror or e}"
+            ) from None
     try:
         return run_workers(
             loaded.compiled,
             eps,
-            n,
+            children,
             rcvbuf,
             lambda: _started(out, eps, options, ready),
             lambda rank: child_init_modules(loaded.modules, rank),
+            tcp_children=tcp_children,
+            tcp=tcp,
         )
     except OSError as e:
         raise StartupError(f"cannot start the workers: {e.strerror or e}") from None
 
 
+def _bind(ep: Endpoint, rcvbuf: int | None) -> state.LocalSocket:
+    try:
+        if ep.proto == "udp":
+            sock = bind_udp(ep.ip, ep.port, rcvbuf=rcvbuf)
+        else:
+            sock = bind_tcp_listener(ep.ip, ep.port)
+    except OSError as e:
+        raise StartupError(f"cannot bind {ep.proto}:{ep.ip}:{ep.port}: {e.strerror or e}") from None
+    af = 6 if ":" in ep.ip else 4
+    return state.LocalSocket(ep.proto, ep.ip, ep.port, af, sock, ep.spec.name)
+
+
 def _run_single(
     loaded: Any,
     eps: list[Endpoint],
+    tcp: TcpSettings,
     rcvbuf: int | None,
     out: TextIO,
     options: Any,
     ready: Callable[[], None] | None,
 ) -> int:
     socks: list[state.LocalSocket] = []
+    transport: TcpTransport | None = None
     try:
         for ep in eps:
-            try:
-                sock = bind_udp(ep.ip, ep.port, rcvbuf=rcvbuf)
-            except OSError as e:
-                raise StartupError(
-                    f"cannot bind udp:{ep.ip}:{ep.port}: {e.strerror or e}"
-                ) from None
-            af = 6 if ":" in ep.ip else 4
-            ls = state.LocalSocket("udp", ep.ip, ep.port, af, sock, ep.spec.name)
+            ls = _bind(ep, rcvbuf)
             socks.append(ls)
             state.register_socket(ls)
         _started(out, eps, options, ready)
@@ -338,14 +367,24 @@ def _run_single(
             child_init_modules(loaded.modules, 0)
         except ModuleInitError as e:
             raise StartupError(str(e)) from None
-        pipeline = Pipeline(loaded.compiled, ScriptState(compiled=loaded.compiled))
+        probe = RcProbe(loaded.compiled)
+        pipeline = Pipeline(probe, ScriptState(compiled=loaded.compiled))
+        tcp_socks = [ls for ls in socks if ls.proto == "tcp"]
+        if tcp_socks:
+            transport = TcpTransport(tcp, tcp_socks, pipeline, probe=probe)
+            transport.install()
         LOG.set_process(1)
-        signo = UdpLoop(socks, pipeline.receive).run()
+        udp_socks = [ls for ls in socks if ls.proto == "udp"]
+        stream = transport.engine if transport is not None else None
+        signo = UdpLoop(udp_socks, pipeline.receive, stream=stream).run()
         LOG.set_process(0)
         if LOG.enabled(L_NOTICE):
             LOG.core(L_NOTICE, f"main(): signal {signo} received, shutting down")
         return EXIT_OK
     finally:
+        if transport is not None:
+            transport.engine.close_all()
+            state.SENDERS.pop("tcp", None)
         for ls in socks:
             ls.sock.close()
         state.clear_sockets()

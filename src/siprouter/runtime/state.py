@@ -5,7 +5,11 @@ from the config, and the open sockets to send from.
 replies, sip_parser_mode, reply_to_via, ...), computed once at start-up by
 runtime/server.py from the config and the command line. `SOCKETS` maps a local
 (proto, ip, port) to the socket bound there; `send_udp` sends a datagram from the socket
-a message arrived on (Kamailio replies from the receiving socket too).
+a message arrived on (Kamailio replies from the receiving socket too). `send(proto, ...)`
+sends over any transport: UDP here, the others through the sender their runtime
+registered in `SENDERS` (runtime/tcp_transport.py registers "tcp" in every process that
+serves TCP). `flags` carries SEND_NO_CONNECT / SEND_CLOSE, which `reply_flags` and
+`forward_flags` derive from a message's set_reply_* / set_forward_* flags.
 
 Outside a running server (unit tests, the offline runner) SOCKETS is empty: senders then
 only record what they would send in `ctx.sent`, and `send_udp` returns False.
@@ -17,6 +21,12 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+from siprouter.engine.context import (
+    MF_FORWARD_CLOSE,
+    MF_FORWARD_NO_CONNECT,
+    MF_REPLY_CLOSE,
+    MF_REPLY_NO_CONNECT,
+)
 from siprouter.sip.reply import DEFAULT_SERVER_HEADER
 
 from .logging import L_ERR, LOG
@@ -45,7 +55,7 @@ SETTINGS = RuntimeSettings()
 class LocalSocket:
     """One bound socket: what $Ri/$Rp/$pr read for messages received on it."""
 
-    proto: str  # "udp"
+    proto: str  # "udp", "tcp"
     ip: str
     port: int
     af: int  # 4 or 6
@@ -80,13 +90,39 @@ def send_udp(local_ip: str, local_port: int, dest: tuple[str, int], data: bytes)
 
 
 # Senders of the connection-oriented transports, registered by their runtime (tcp, ...):
-# sender(local_ip, local_port, dest, data) -> bool.
+# sender(local_ip, local_port, dest, data, flags) -> bool.
 SENDERS: dict[str, Any] = {}
 
+# send flags of connection-oriented transports
+SEND_NO_CONNECT = 1  # use an open connection only (set_*_no_connect)
+SEND_CLOSE = 2  # close the connection once the data is written (set_*_close)
 
-def send(proto: str, local_ip: str, local_port: int, dest: tuple[str, int], data: bytes) -> bool:
+
+def reply_flags(msg_flags: int) -> int:
+    """The send flags of a reply to a message with these msg_flags (set_reply_*)."""
+    return (SEND_NO_CONNECT if msg_flags & MF_REPLY_NO_CONNECT else 0) | (
+        SEND_CLOSE if msg_flags & MF_REPLY_CLOSE else 0
+    )
+
+
+def forward_flags(msg_flags: int) -> int:
+    """The send flags of a forwarded request with these msg_flags (set_forward_*)."""
+    return (SEND_NO_CONNECT if msg_flags & MF_FORWARD_NO_CONNECT else 0) | (
+        SEND_CLOSE if msg_flags & MF_FORWARD_CLOSE else 0
+    )
+
+
+def send(
+    proto: str,
+    local_ip: str,
+    local_port: int,
+    dest: tuple[str, int],
+    data: bytes,
+    flags: int = 0,
+) -> bool:
     """Send `data` to dest over `proto` ("udp", "tcp", ...) from the local socket
-    local_ip:local_port; False when the transport has no socket or the send failed."""
+    local_ip:local_port; False when the transport has no socket or the send failed.
+    `flags` (SEND_*) matter to connection-oriented transports only."""
     if proto == "udp":
         return send_udp(local_ip, local_port, dest, data)
     sender = SENDERS.get(proto)
@@ -94,4 +130,4 @@ def send(proto: str, local_ip: str, local_port: int, dest: tuple[str, int], data
         if LOG.enabled(L_ERR):
             LOG.core(L_ERR, f"send(): no {proto} transport in this server")
         return False
-    return bool(sender(local_ip, local_port, dest, data))
+    return bool(sender(local_ip, local_port, dest, data, flags))

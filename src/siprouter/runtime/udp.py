@@ -6,7 +6,8 @@ signal wake-up socket (no asyncio on the hot path, see docs/process-model.md); w
 socket is readable it drains it with `recvfrom_into` until EAGAIN and hands every
 datagram to the pipeline callback with its source and the LocalSocket it arrived on.
 Other file descriptors (a worker's hand-off inbox) can be watched with their own
-callback.
+callback, and a stream transport (`IoSource`: the TCP engine) owns the fds it
+registers itself, gets their events, and sets the poll timeout for its timers.
 A SIGTERM/SIGINT writes to the wake-up socket (`signal.set_wakeup_fd`) so the loop
 returns at once, without interrupting a message in the middle of its routing.
 """
@@ -18,6 +19,7 @@ import select
 import signal
 import socket
 from collections.abc import Callable
+from typing import Protocol
 
 from .state import LocalSocket
 
@@ -27,6 +29,16 @@ RECV_BUF = 65535
 BATCH = 64
 
 Handler = Callable[[bytes, tuple[str, int], LocalSocket], None]
+
+
+class IoSource(Protocol):
+    """Something with fds of its own in the loop (runtime/tcp_engine.TcpEngine)."""
+
+    def attach(self, ep: select.epoll) -> None: ...
+    def handles(self, fd: int) -> bool: ...
+    def on_event(self, fd: int, events: int) -> None: ...
+    def timeout(self) -> float | None: ...
+    def tick(self) -> None: ...
 
 
 def bind_udp(
@@ -59,10 +71,12 @@ class UdpLoop:
         sockets: list[LocalSocket],
         handler: Handler,
         extra: dict[int, Callable[[], None]] | None = None,
+        stream: IoSource | None = None,
     ) -> None:
         self.sockets = sockets
         self.handler = handler
         self.extra = extra or {}  # other readable fds (a worker's inbox) -> callback
+        self.stream = stream
         self.stop_signal = 0
 
     def run(self, stop_signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) -> int:
@@ -82,8 +96,17 @@ class UdpLoop:
             buf = bytearray(RECV_BUF)
             view = memoryview(buf)
             handler = self.handler
+            stream = self.stream
+            if stream is not None:
+                stream.attach(ep)
+            timeout: float | None = None
             while True:
-                for fd, _ev in ep.poll():
+                if stream is not None:
+                    timeout = stream.timeout()
+                events = ep.poll(-1 if timeout is None else timeout)
+                if stream is not None:
+                    stream.tick()
+                for fd, ev in events:
                     if fd == wake_fd:
                         sigs = wake_r.recv(64)
                         for s in sigs:
@@ -95,7 +118,11 @@ class UdpLoop:
                     if fd in extra:
                         extra[fd]()
                         continue
-                    ls = by_fd[fd]
+                    ls = by_fd.get(fd)
+                    if ls is None:
+                        if stream is not None:
+                            stream.on_event(fd, ev)
+                        continue
                     recv = ls.sock.recvfrom_into
                     for _ in range(BATCH):  # then poll again: a stop signal is seen
                         try:

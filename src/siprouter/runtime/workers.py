@@ -1,10 +1,15 @@
-"""N worker processes for UDP, the design chosen in docs/process-model.md (model f):
-SO_REUSEPORT receive sockets, one owner worker per Call-ID, hand-off over socketpairs.
+"""N worker processes for UDP and TCP, the design chosen in docs/process-model.md
+(model f): SO_REUSEPORT receive sockets, one owner worker per Call-ID, hand-off over
+socketpairs.
 
-`run_workers(compiled, endpoints, n, rcvbuf)` (main process):
+`run_workers(compiled, endpoints, children, rcvbuf, tcp_children=, tcp=)` (main process):
 
-* binds, for every UDP endpoint, one SO_REUSEPORT socket per worker, and one AF_UNIX
-  datagram socketpair per worker (its inbox), all before forking;
+* runs max(children, tcp_children) workers (children alone without TCP endpoints);
+* binds, for every UDP endpoint, one SO_REUSEPORT socket for each of the first
+  `children` workers, for every TCP endpoint one SO_REUSEPORT listen socket for each of
+  the first `tcp_children` workers, and one AF_UNIX datagram socketpair per worker (its
+  inbox), all before forking; a worker without a socket of its own for an endpoint
+  sends from the first worker's (it does not read it);
 * forks the workers; each keeps only its own UDP sockets and inbox (plus the sending ends
   of every inbox), so the kernel spreads peers over the workers' sockets;
 * waits for SIGTERM/SIGINT (stops the workers: SIGTERM, then SIGKILL after a grace
@@ -13,13 +18,16 @@ SO_REUSEPORT receive sockets, one owner worker per Call-ID, hand-off over socket
 
 A worker (`Worker`) reads its UDP sockets; for each datagram it computes the owner
 `crc32(Call-ID) % n` (`owner_of`): its own messages go to the pipeline at once, the
-others are handed to the owner's inbox as a record (address family, endpoint index,
+others are handed to the owner's inbox as a record (runtime/tcp_records: kind UDP, address family, endpoint index,
 source port, source address, then the datagram) with a non-blocking send: a full inbox
 drops the datagram and counts it, like a full UDP receive buffer. Messages without a
 Call-ID (keep-alives, garbage) are processed by the receiving worker. The owner processes
 the records from its inbox like datagrams received on its own socket of that endpoint
 (replies then leave from the same address and port). So the messages of one Call-ID
 are processed by one process, one at a time, in the order the receiving worker got them.
+TCP connections are read by the worker that accepted (or opened) them; their messages
+and the sends on them travel as TCP/SEND/CLOSE/ALIAS records
+(runtime/tcp_transport.py).
 """
 
 from __future__ import annotations
@@ -29,7 +37,6 @@ import os
 import re
 import signal
 import socket
-import struct
 import sys
 import time
 import traceback
@@ -42,10 +49,12 @@ from siprouter.engine.context import ScriptState
 from . import state
 from .logging import L_CRIT, L_ERR, L_NOTICE, L_WARN, LOG
 from .pipeline import Pipeline
+from .tcp_conn import TcpSettings, bind_tcp_listener
+from .tcp_records import UDP, pack, unpack
+from .tcp_transport import RcProbe, TcpTransport
 from .udp import BATCH, UdpLoop, bind_udp
 
 _CALLID = re.compile(rb"\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)", re.IGNORECASE)
-_RECORD = struct.Struct("!BBH16s")  # af, endpoint index, source port, source address
 INBOX_SNDBUF = 1 << 20
 STOP_GRACE = 10.0
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
@@ -74,6 +83,7 @@ class Worker:
         inbox: socket.socket,
         outboxes: list[socket.socket],
         pipeline: Pipeline,
+        tcp: TcpTransport | None = None,
     ) -> None:
         self.index = index
         self.n = len(outboxes)
@@ -82,6 +92,7 @@ class Worker:
         self.inbox = inbox
         self.outboxes = outboxes
         self.pipeline = pipeline
+        self.tcp = tcp
         self.handed_off = 0
         self.handoff_dropped = 0
 
@@ -90,13 +101,11 @@ class Worker:
         if owner is None or owner == self.index:
             self.pipeline.receive(data, src, ls)
             return
-        family = socket.AF_INET6 if ls.af == 6 else socket.AF_INET
         try:
-            packed = socket.inet_pton(family, src[0])
+            record = pack(UDP, (src[0], src[1]), data, index=self.ep_index[id(ls)])
         except OSError:
             self.pipeline.receive(data, src, ls)
             return
-        record = _RECORD.pack(ls.af, self.ep_index[id(ls)], src[1], packed) + data
         try:
             self.outboxes[owner].send(record)
             self.handed_off += 1
@@ -111,29 +120,35 @@ class Worker:
 
     def on_inbox(self) -> None:
         recv = self.inbox.recv
-        size = _RECORD.size
         for _ in range(BATCH):
             try:
-                rec = recv(70000)
+                raw = recv(1 << 20)
             except BlockingIOError:
                 return
-            af, idx, port, packed = _RECORD.unpack_from(rec)
-            if af == 6:
-                ip = socket.inet_ntop(socket.AF_INET6, packed)
-            else:
-                ip = socket.inet_ntop(socket.AF_INET, packed[:4])
-            self.pipeline.receive(rec[size:], (ip, port), self.sockets[idx])
+            rec = unpack(raw)
+            if rec.kind == UDP:
+                self.pipeline.receive(rec.payload, rec.addr, self.sockets[rec.index])
+            elif self.tcp is not None:
+                self.tcp.on_record(rec)
 
 
-def _bind_all(endpoints: list[Any], n: int, rcvbuf: int | None) -> list[list[state.LocalSocket]]:
+def _bind_all(
+    endpoints: list[Any], n: int, proto: str, rcvbuf: int | None
+) -> list[list[state.LocalSocket]]:
+    """For each of n workers, one SO_REUSEPORT socket per `proto` endpoint."""
     per_worker: list[list[state.LocalSocket]] = []
     try:
         for _w in range(n):
             socks = []
             for ep in endpoints:
-                sock = bind_udp(ep.ip, ep.port, rcvbuf=rcvbuf, reuseport=True)
+                if ep.proto != proto:
+                    continue
+                if proto == "udp":
+                    sock = bind_udp(ep.ip, ep.port, rcvbuf=rcvbuf, reuseport=True)
+                else:
+                    sock = bind_tcp_listener(ep.ip, ep.port, reuseport=True)
                 af = 6 if ":" in ep.ip else 4
-                socks.append(state.LocalSocket("udp", ep.ip, ep.port, af, sock, ep.spec.name))
+                socks.append(state.LocalSocket(proto, ep.ip, ep.port, af, sock, ep.spec.name))
             per_worker.append(socks)
     except OSError:
         for socks in per_worker:
@@ -157,42 +172,85 @@ def _inboxes(n: int) -> list[tuple[socket.socket, socket.socket]]:
 def _worker_main(
     index: int,
     compiled: Any,
-    per_worker: list[list[state.LocalSocket]],
+    udp: list[list[state.LocalSocket]],
+    tcp_listen: list[list[state.LocalSocket]],
     pairs: list[tuple[socket.socket, socket.socket]],
     child_init: Callable[[int], None] | None = None,
+    tcp: TcpSettings | None = None,
 ) -> int:
-    for w, socks in enumerate(per_worker):
-        if w != index:
-            for ls in socks:
-                ls.sock.close()
+    # keep the first worker's sockets (to send from when this worker has none of its
+    # own) and this worker's; close the others
+    for group in (udp, tcp_listen):
+        for w, socks in enumerate(group):
+            if w not in (0, index):
+                for ls in socks:
+                    ls.sock.close()
     for w, (r, _s) in enumerate(pairs):
         if w != index:
             r.close()
     LOG.set_process(index + 1)
     state.clear_sockets()
-    own = per_worker[index]
-    for ls in own:
+    own_udp = udp[index] if index < len(udp) else []
+    own_tcp = tcp_listen[index] if index < len(tcp_listen) else []
+    addr_udp = own_udp or (udp[0] if udp else [])
+    addr_tcp = own_tcp or (tcp_listen[0] if tcp_listen else [])
+    for ls in [*addr_udp, *addr_tcp]:
         state.register_socket(ls)
     if child_init is not None:
         child_init(index + 1)
-    pipeline = Pipeline(compiled, ScriptState(compiled=compiled))
-    worker = Worker(index, own, pairs[index][0], [s for _r, s in pairs], pipeline)
-    UdpLoop(own, worker.on_udp, {pairs[index][0].fileno(): worker.on_inbox}).run()
+    probe = RcProbe(compiled)
+    pipeline = Pipeline(probe, ScriptState(compiled=compiled))
+    outboxes = [s for _r, s in pairs]
+    transport = None
+    if addr_tcp and tcp is not None:
+        transport = TcpTransport(
+            tcp,
+            own_tcp,
+            pipeline,
+            locals_=addr_tcp,
+            index=index,
+            n=len(pairs),
+            outboxes=outboxes,
+            owner_of=owner_of,
+            probe=probe,
+        )
+        transport.install()
+    worker = Worker(index, addr_udp, pairs[index][0], outboxes, pipeline, transport)
+    stream = transport.engine if transport is not None else None
+    try:
+        UdpLoop(own_udp, worker.on_udp, {pairs[index][0].fileno(): worker.on_inbox}, stream).run()
+    finally:
+        if transport is not None:
+            transport.engine.close_all()
     return 0
 
 
 def run_workers(
     compiled: Any,
     endpoints: list[Any],
-    n: int,
+    children: int,
     rcvbuf: int | None,
     started: Callable[[], None] | None = None,
     child_init: Callable[[int], None] | None = None,
+    *,
+    tcp_children: int | None = None,
+    tcp: TcpSettings | None = None,
 ) -> int:
-    """Fork n UDP workers and supervise them until a stop signal; the exit status.
+    """Fork the workers and supervise them until a stop signal; the exit status.
     `started` runs once every socket is bound, before the fork (the socket listing);
     `child_init(rank)` runs in each worker (rank 1..n) before it serves."""
-    per_worker = _bind_all(endpoints, n, rcvbuf)
+    has_tcp = any(ep.proto == "tcp" for ep in endpoints)
+    tcp_n = (children if tcp_children is None else tcp_children) if has_tcp else 0
+    n = max(children, tcp_n)
+    udp = _bind_all(endpoints, children, "udp", rcvbuf)
+    try:
+        tcp_listen = _bind_all(endpoints, tcp_n, "tcp", rcvbuf)
+    except OSError:
+        for socks in udp:
+            for ls in socks:
+                ls.sock.close()
+        raise
+    per_worker = [*udp, *tcp_listen]  # every socket, to close in the main process
     pairs = _inboxes(n)
     if started is not None:
         try:
@@ -216,7 +274,7 @@ def run_workers(
                 code = 255
                 try:
                     signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-                    code = _worker_main(w, compiled, per_worker, pairs, child_init)
+                    code = _worker_main(w, compiled, udp, tcp_listen, pairs, child_init, tcp)
                 except BaseException as e:  # the worker ends here, whatever happened
                     LOG.core(
                         L_CRIT,
