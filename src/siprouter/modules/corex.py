@@ -5,6 +5,7 @@ Functions (implementations and semantics in the files named):
 * corex_branch.py: append_branch([uri [, q]]) (REQUEST, FAILURE routes);
 * corex_send.py: send_udp([dest]), send_tcp([dest]) (REQUEST, FAILURE), send_data(uri,
   data), sendx(uri, sock, data), forward_reply() (core reply route);
+* corex_uac.py: forward_uac([bindex]), forward_uac_uri(uri [, bindex]) (REQUEST);
 * corex_sock.py: set_send_socket, set_send_socket_name, set_recv_socket,
   set_recv_socket_name, set_source_address, is_socket_name; $lsock(..);
 * corex_flags.py: setxflag, resetxflag, isxflagset, msg_iflag_set, msg_iflag_reset,
@@ -47,6 +48,7 @@ from . import corex_file as cfile
 from . import corex_flags as flags
 from . import corex_send as send
 from . import corex_sock as sock
+from . import corex_uac as uac
 from .corex_alias import SubdomainAlias, SubdomainMatcher, parse_alias
 from .kex_args import fix_format, fix_int_or_pv, fix_out_pv
 
@@ -129,6 +131,8 @@ EXPORTS = ModuleExports.of(
         _spec("send_data", send.send_data, "ff"),
         _spec("sendx", send.sendx, "fff"),
         _spec("forward_reply", send.forward_reply, "", routes=RouteType.CORE_ONREPLY),
+        _spec("forward_uac", uac.forward_uac, "i", (0, 1), RouteType.REQUEST),
+        _spec("forward_uac_uri", uac.forward_uac_uri, "fi", (1, 2), RouteType.REQUEST),
         _spec("set_send_socket", sock.set_send_socket, "f"),
         _spec("set_send_socket_name", sock.set_send_socket_name, "f"),
         _spec("set_recv_socket", sock.set_recv_socket, "f"),

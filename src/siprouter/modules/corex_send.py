@@ -43,7 +43,7 @@ def _host_port(ctx: MsgContext, dest: str) -> tuple[str, int] | None:
     return uri.host.strip("[]"), int(uri.port or 5060)
 
 
-def _local(proto: str, ctx: MsgContext, af: int) -> state.LocalSocket | None:
+def local_socket(proto: str, ctx: MsgContext, af: int) -> state.LocalSocket | None:
     if proto == "udp":
         return fwd.send_socket(ctx, af)
     rcv = ctx.rcv
@@ -70,7 +70,7 @@ def deliver(
         return err("corex_send", f"failed to resolve [{dest[0]}]", "corex")
     ip, af = found
     if ls is None:
-        ls = _local(proto, ctx, af)
+        ls = local_socket(proto, ctx, af)
     if ctx.sent is not None:
         ctx.sent.append((kind, (ip, dest[1]), data))
     if ls is None:

@@ -274,3 +274,30 @@ def test_vbflags_are_their_own_set() -> None:
         '$var(h) = msg_vbflag_is_set("31"); $var(i) = isxflagset("31");'
     )
     assert [rv(ctx, k) for k in "abcdeghi"] == [1, 1, -1, 1, 1, -1, 1, -1]
+
+
+def test_forward_uac_keeps_only_our_via() -> None:
+    req = REQ.replace(
+        b"Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\n",
+        b"Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\nVia: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK-0\r\n",
+    )
+    ctx = run(
+        '$ru = "sip:alice@127.0.0.5:5077"; $var(a) = forward_uac("3");'
+        '$var(b) = forward_uac_uri("sip:127.0.0.6;transport=udp");'
+        '$var(c) = forward_uac_uri("not a uri");',
+        data=req,
+    )
+    assert [rv(ctx, k) for k in "abc"] == [1, 1, -1]
+    (k1, d1, m1), (k2, d2, m2) = ctx.sent
+    assert (k1, d1, k2, d2) == ("request", ("127.0.0.5", 5077), "request", ("127.0.0.6", 5060))
+    lines = m1.split(b"\r\n")
+    assert lines[0] == b"INVITE sip:alice@127.0.0.5:5077 SIP/2.0"
+    vias = [x for x in lines if x.lower().startswith(b"via:")]
+    assert len(vias) == 1 and vias[0].startswith(b"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK")
+    assert vias[0].endswith(b".3")
+    assert b"10.0.0.9" not in m2 and m2.count(b"Via:") == 1
+
+
+def test_forward_uac_only_in_request_route() -> None:
+    with pytest.raises(ConfigError):
+        run("forward_uac();", kind="reply")
