@@ -25,6 +25,7 @@ from siprouter.pv.impl_hdr import hdr_specs
 from siprouter.pv.impl_net import net_specs
 from siprouter.pv.impl_time import time_specs
 from siprouter.pv.impl_uri import uri_specs
+from siprouter.stats.pv_stat import STAT
 
 
 def _typed(text: str) -> str:
@@ -54,6 +55,7 @@ def _pvs() -> list[PVSpec]:
         impl_vars.XAVP.spec(),
         impl_vars.SHV.spec(),
         impl_vars.CNT.spec(),
+        STAT.spec(),
     ]
 
 
