@@ -1,0 +1,83 @@
+"""The hash tables of the running config, and name resolution shared by functions and PVs.
+
+`define(spec)` is called by the module's init hook for each `htable` modparam; `table(name)`
+finds one (None, with Kamailio's error log, for an undefined name: a table name may be
+computed at runtime, so an unknown one is a runtime error, not a `-c` error, as in
+Kamailio 5.6.3). `TABLES` keeps definition order; Kamailio lists the most recently
+defined table first (sht_print, htable.listTables), which `listing_order()` gives.
+
+`TableKey` is a compiled "table=>key" argument ($sht(...) names, sht_lock(), sht_rm_name_re()):
+both parts are formats that may hold pseudo-variables, rendered per message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from siprouter.cfg.errors import ConfigError
+from siprouter.pv.format import Format, compile_format
+
+from .htable_spec import TableSpec
+from .htable_store import HTable
+
+if TYPE_CHECKING:
+    from siprouter.engine.context import MsgContext
+
+log = logging.getLogger("siprouter.htable")
+
+TABLES: dict[str, HTable] = {}
+
+
+def define(spec: TableSpec) -> HTable:
+    """Add a table (ValueError when the name is taken)."""
+    if spec.name in TABLES:
+        raise ValueError(f"htable [{spec.name}] already configured")
+    t = TABLES[spec.name] = HTable(spec)
+    return t
+
+
+def clear() -> None:
+    """Forget every table definition (tests, a new config in the same process)."""
+    TABLES.clear()
+
+
+def table(name: str, what: str = "htable") -> HTable | None:
+    """The table called `name`; None (and an error log) when it is not defined."""
+    t = TABLES.get(name)
+    if t is None:
+        log.error("%s: cannot get hash table [%s]", what, name)
+    return t
+
+
+def listing_order() -> list[HTable]:
+    """Tables as Kamailio lists them: the last defined first."""
+    return list(reversed(TABLES.values()))
+
+
+def fmt(text: str) -> Format:
+    """Compile a format argument; ValueError (a config error) for a bad PV in it."""
+    try:
+        return compile_format(text)
+    except ConfigError as e:
+        raise ValueError(e.message) from None
+
+
+@dataclass(frozen=True, slots=True)
+class TableKey:
+    """A "table=>key" text compiled once: `render(ctx)` gives (table, key)."""
+
+    raw: str
+    table: Format
+    key: Format
+
+    @classmethod
+    def parse(cls, text: str) -> TableKey:
+        name, arrow, key = text.partition("=>")
+        if not arrow:
+            raise ValueError(f"invalid htable name [{text}]: expected table=>key")
+        return cls(text, fmt(name), fmt(key))
+
+    def render(self, ctx: MsgContext) -> tuple[str, str]:
+        return self.table.render(ctx), self.key.render(ctx)
