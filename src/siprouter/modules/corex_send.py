@@ -8,7 +8,8 @@ runs it), as Kamailio 5.6.3 behaves.
   socket forward() would use; TCP from a TCP listen socket.
 * `send_data(uri, data)`: the rendered data to a SIP URI (its `transport` picks UDP or
   TCP; udp when none); `sendx(uri, sock, data)` the same from the listen socket
-  `sock` ("proto:ip:port", like $fs). A URI that does not parse: -1.
+  `sock` ("proto:ip:port", like $fs; when no socket matches, from the one send_data
+  would use, as 5.6.3 does). A URI that does not parse: -1.
 * `forward_reply()` (core reply route): the reply goes to the address of its second
   Via, as the core forwards it (runtime/forward.forward_reply); -1 when it has no
   second Via or it is not a reply.
@@ -121,10 +122,10 @@ def sendx(ctx: MsgContext, uri: Text, sock: Text, data: Text) -> int:
         return err("sendx", f"bad dst sip uri <{text}>", "corex")
     sock_text = render(ctx, sock)
     ls = find_by_address(sock_text)
-    if ls is None:
-        return err("sendx", f"no socket found to match [{sock_text}]", "corex")
-    _proto, dest = target
+    proto, dest = target
     payload = render(ctx, data).encode("utf-8", "surrogateescape")
+    if ls is None:  # Kamailio 5.6.3 then sends from the socket it would pick anyway
+        return deliver(ctx, proto, dest, payload, "data")
     return deliver(ctx, ls.proto, dest, payload, "data", ls)
 
 

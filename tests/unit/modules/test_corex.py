@@ -179,8 +179,11 @@ def test_send_data_and_sendx() -> None:
         '$var(b) = send_data("no uri", "x");'
         '$var(c) = sendx("sip:127.0.0.1:5999", "udp:127.0.0.1:1", "x");'
     )
-    assert [rv(ctx, k) for k in "abc"] == [1, -1, -1]
-    assert ctx.sent == [("data", ("127.0.0.1", 5999), b"PING bob")]
+    assert [rv(ctx, k) for k in "abc"] == [1, -1, 1]
+    assert ctx.sent == [
+        ("data", ("127.0.0.1", 5999), b"PING bob"),
+        ("data", ("127.0.0.1", 5999), b"x"),
+    ]
 
 
 def test_forward_reply_uses_the_second_via() -> None:
