@@ -23,7 +23,7 @@ bit    check                 failure reply
 256    Expires               400 Bad Expires Header (empty), 400 Expires value is illegal
                              (first token not a number as for CSeq)
 512    Proxy-Require         420 Bad Proxy Require Extension + `Unsupported: <first token
-                             not in the proxy_require list>` in the reply
+                             not in the proxy_require list>` in the reply (first header)
 1024   URIs (uri_checks)     1 R-URI 400 Bad Request URI, 2 From 400 Invalid From Header,
                              4 To 400 Ivalid To Header (sic), 8 first Contact header:
                              400 Bad Contact Header / 400 Bad Contact URI (`*` passes)
@@ -34,12 +34,13 @@ bit    check                 failure reply
                              Empty User / Nonce / Response
 4096   duplicate tags        400 Many From Tag Params, 400 Many To Tag Params
 8192   Authorization         as 2048 for the first Authorization and Proxy-Authorization
-                             header, but a scheme other than Digest passes
+                             header, but another scheme or a Digest without parameters
+                             passes
 16384  first Via             the top Via must parse and have a host (no reply)
 ====== ===================== =============================================================
 
-Checks that only make sense for requests (R-URI, CSeq method, required headers as a
-request's) pass for replies.
+On a reply, the checks that need a request (1, 2, 32, and URI bit 1) fail without a
+reply, as in Kamailio 5.6.3; the others run as for requests.
 """
 
 from __future__ import annotations
@@ -116,14 +117,16 @@ def _uri_ok(text: str) -> SipUri | None:
 
 
 def _ruri_version(msg: SipMessage) -> Failure | None:
-    if msg.is_request and msg.version.upper() != "SIP/2.0":
+    if not msg.is_request:
+        return SILENT
+    if msg.version.upper() != "SIP/2.0":
         return Failure(505, "Version Not Supported (R-URI)")
     return None
 
 
 def _ruri_scheme(msg: SipMessage, ruri: str) -> Failure | None:
     if not msg.is_request:
-        return None
+        return SILENT
     uri = _uri_ok(ruri)
     if uri is None:
         return Failure(400, "Bad Request URI")
@@ -151,7 +154,7 @@ def _cseq_parts(msg: SipMessage) -> list[str] | None:
 
 def _cseq_method(msg: SipMessage) -> Failure | None:
     if not msg.is_request:
-        return None
+        return SILENT
     parts = _cseq_parts(msg)
     if parts is None or len(parts) != 2:
         return Failure(400, "Bad CSeq Header")
@@ -191,8 +194,12 @@ def _expires(msg: SipMessage) -> Failure | None:
 
 
 def _proxy_require(msg: SipMessage, supported: Collection[str]) -> Failure | None:
-    for raw in msg.values(H.PROXY_REQUIRE):
-        token = raw.decode("utf-8", "surrogateescape").strip()
+    """Only the first Proxy-Require header counts (as in Kamailio 5.6.3)."""
+    values = msg.headers(H.PROXY_REQUIRE)
+    if not values:
+        return None
+    for item in values[0].decode("utf-8", "surrogateescape").split(","):
+        token = item.strip()
         if token and token not in supported:
             return Failure(420, "Bad Proxy Require Extension", f"Unsupported: {token}\r\n".encode())
     return None
@@ -217,8 +224,11 @@ def _nameaddr_uri_ok(msg: SipMessage, hid: int) -> bool:
 
 
 def _parse_uris(msg: SipMessage, ruri: str, uri_checks: int) -> Failure | None:
-    if uri_checks & URI_RURI and msg.is_request and _uri_ok(ruri) is None:
-        return Failure(400, "Bad Request URI")
+    if uri_checks & URI_RURI:
+        if not msg.is_request:
+            return SILENT
+        if _uri_ok(ruri) is None:
+            return Failure(400, "Bad Request URI")
     if uri_checks & URI_FROM and not _nameaddr_uri_ok(msg, H.FROM):
         return Failure(400, "Invalid From Header")
     if uri_checks & URI_TO and not _nameaddr_uri_ok(msg, H.TO):
@@ -281,11 +291,9 @@ def _authorization(msg: SipMessage) -> Failure | None:
         try:
             cred = msg.parsed(i)
         except SipParseError:
-            return SILENT
-        if cred.scheme.lower() != "digest":
             return None
-        if not cred.params:
-            return SILENT
+        if cred.scheme.lower() != "digest" or not cred.params:
+            return None
         bad = _credentials_failure(cred)
         if bad is not None:
             return bad

@@ -236,3 +236,27 @@ def test_pv_args_and_default_params() -> None:
 def test_bad_constant_arg_is_config_error() -> None:
     with pytest.raises(ConfigError):
         run('sanity_check("abc");', request())
+
+
+REPLY = (
+    b"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\n"
+    b"From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: r-1\r\nCSeq: 1 INVITE\r\n"
+    b"Content-Length: 0\r\n\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("checks", "uris", "failed"),
+    [
+        (1, 7, True),
+        (2, 7, True),
+        (32, 7, True),
+        (1024, 1, True),
+        (1024, 14, False),
+        (31708, 14, False),
+    ],
+)
+def test_reply_fails_request_only_checks(checks: int, uris: int, failed: bool) -> None:
+    msg = parse_message(REPLY)
+    got = sc.run_checks(msg, "", checks, uris, ())
+    assert (got == sc.SILENT) if failed else got is None
