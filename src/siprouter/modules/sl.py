@@ -51,6 +51,7 @@ from siprouter.runtime.reply_lumps import reply_lumps
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.reply import build_reply
 from siprouter.sip.via import reply_address
+from siprouter.stats import sl as sl_stats
 
 log = logging.getLogger("siprouter.sl")
 
@@ -130,9 +131,11 @@ def send_sl_reply(ctx: MsgContext, code: int, reason: str) -> int:
     msg = ctx.msg
     if not msg.is_request:
         log.error("sl_send_reply: the message is a reply, not a request")
+        sl_stats.failure()
         return -1
     if msg.method == "ACK":
         log.warning("sl_send_reply: I won't send a reply for ACK!!")
+        sl_stats.failure()
         return -1
     rcv = ctx.rcv
     settings = state.SETTINGS
@@ -166,17 +169,21 @@ def send_sl_reply(ctx: MsgContext, code: int, reason: str) -> int:
         )
     except (SipParseError, ValueError) as e:
         log.error("sl_send_reply: cannot build the %d reply: %s", code, e)
+        sl_stats.failure()
         return -1
     if ctx.sent is not None:
         ctx.sent.append(("reply", dest, data))
     if state.SOCKETS and not state.send(
         rcv.proto, rcv.dst_ip, rcv.dst_port, dest, data, state.reply_flags(ctx.msg_flags)
     ):
+        sl_stats.failure()
         return -1
     if not state.SOCKETS and ctx.sent is None:
         log.error("sl_send_reply: no socket to send from (the server is not running)")
+        sl_stats.failure()
         return -1
     ctx.module_state()["sl_replied"] = code
+    sl_stats.reply_sent(code)
     return 1
 
 
@@ -253,4 +260,5 @@ EXPORTS = ModuleExports.of(
             doc="code sent when a code pseudo-variable does not hold an int",
         ),
     ],
+    init=lambda _lm: sl_stats.declare(),  # sl's statistics, shared by every worker
 )
