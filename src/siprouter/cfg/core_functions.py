@@ -123,7 +123,7 @@ _f(
     (*NONE, (A.HOST,), (A.HOST, A.PORT)),
     "Stateless forward to $du/$ru or to host[, port]",
 )
-_f("isavpflagset", ((A.AVPFLAG,),), "Test a named AVP flag")
+_f("isavpflagset", ((A.STR, A.AVPFLAG),), "Test a named AVP flag")
 _f(
     "isflagset",
     ((A.FLAG,),),
@@ -138,7 +138,7 @@ _f(
     route_types=RouteType.ANY,
 )
 _f("prefix", ((A.STR,),), "Prepend a string to the R-URI user")
-_f("resetavpflag", ((A.AVPFLAG,),), "Reset a named AVP flag")
+_f("resetavpflag", ((A.STR, A.AVPFLAG),), "Reset a named AVP flag")
 _f("resetflag", ((A.FLAG,),), "Reset a message flag", route_types=RouteType.ANY)
 _f(
     "return",
@@ -198,7 +198,7 @@ _f(
     route_types=RouteType.ANY,
     bare_ok=True,
 )
-_f("setavpflag", ((A.AVPFLAG,),), "Set a named AVP flag")
+_f("setavpflag", ((A.STR, A.AVPFLAG),), "Set a named AVP flag")
 _f(
     "setflag",
     ((A.FLAG,),),

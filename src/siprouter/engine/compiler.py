@@ -44,6 +44,7 @@ from .compile_expr import RUNTIME_NAMES
 from .compile_stmt import RouteCompiler
 from .context import ROUTE_CODE_NAMES, MsgContext
 from .core_actions import CompileInfo, flag_table
+from .core_avpflags import avpflag_table
 from .myself import SelfMatcher, build_matcher
 from .pv_bind import make_binder
 from .script_rt import (
@@ -119,6 +120,7 @@ class CompiledConfig:
     blocks: dict[RouteFn, ast.RouteBlock] = field(default_factory=dict)
     params: Params = field(default_factory=Params)
     myself: SelfMatcher | None = None  # `uri == myself`; modules: is_myself checks
+    config: ast.Config | None = None  # the config compiled (core parameters for the runtime)
 
     @property
     def subroutes(self) -> dict[str, RouteFn]:
@@ -183,7 +185,7 @@ def compile_routes(
     ConfigError, or with `all_errors` a ConfigErrors with the first of each block."""
     p = params if params is not None else params_from_config(config)
     bind = make_binder(modules, defines)
-    info = CompileInfo(flags=flag_table(config.flags))
+    info = CompileInfo(flags=flag_table(config.flags), avpflags=avpflag_table(config.flags))
     myself = build_matcher(config, options)
     blocks = [b for kind in config.routes.values() for b in kind.values()]
     core_reply = _join_core_reply(config)
@@ -211,7 +213,7 @@ def compile_routes(
             del em.lines[mark:]
     if errors:
         raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
-    out = CompiledConfig(params=p, sources=emitters, myself=myself)
+    out = CompiledConfig(params=p, sources=emitters, myself=myself, config=config)
     spaces = []
     for em in emitters.values():
         try:

@@ -163,7 +163,7 @@ class MsgContext:
         self.msg = msg
         self._changes: MsgChanges | None = None
         self.route_type = route_type
-        self.rc = 1
+        self.rc = 0  # Kamailio 5.6.3: $rc reads 0 until a call sets it
         self.flags = 0
         self.bflags = 0
         self.branch_flags: dict[int, int] | None = None

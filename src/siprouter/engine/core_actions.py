@@ -12,7 +12,7 @@ name without a position takes the lowest bit not taken by an earlier declaration
 
 `forward` and `forward_udp` are the stateless UDP forward of runtime/forward.py.
 Core functions listed in cfg/core_functions.py but not here (forward_tcp/tls/sctp,
-send, force_tcp_alias, udp_mtu_try_proto, exec, the avpflag family) make compilation
+send, force_tcp_alias, udp_mtu_try_proto) make compilation
 fail with "core function 'X' is not supported yet".
 """
 
@@ -35,15 +35,17 @@ from .context import (
     MF_REPLY_NO_CONNECT,
     MsgContext,
 )
+from .core_avpflags import core_exec, fix_avpflag, isavpflagset, resetavpflag, setavpflag
 
 log = logging.getLogger("siprouter.script")
 
 
 @dataclass
 class CompileInfo:
-    """What fixups may look at: declared flags (name -> bit)."""
+    """What fixups may look at: declared flags and avpflags (name -> bit)."""
 
     flags: dict[str, int] = field(default_factory=dict)
+    avpflags: dict[str, int] = field(default_factory=dict)
 
 
 def flag_table(decls: Sequence[Any]) -> dict[str, int]:
@@ -357,4 +359,8 @@ CORE_ACTIONS: dict[str, CoreAction] = {
     "remove_branch": CoreAction(remove_branch, lambda a, i: [int(x) for x in a]),
     "forward": CoreAction(forward_request, fix_forward),
     "forward_udp": CoreAction(forward_request, fix_forward),
+    "setavpflag": CoreAction(setavpflag, fix_avpflag),
+    "resetavpflag": CoreAction(resetavpflag, fix_avpflag),
+    "isavpflagset": CoreAction(isavpflagset, fix_avpflag),
+    "exec": CoreAction(core_exec, _fix_str),
 }

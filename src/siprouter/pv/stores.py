@@ -26,15 +26,20 @@ AvpName = int | str
 
 class AvpStore:
     """The AVPs of one message. Values are stacks with the newest at the end of the list
-    (index 0 in the script)."""
+    (index 0 in the script). Each AVP also carries the bits of the `avpflags` set on it
+    (setavpflag): a flag belongs to that one value, not to the name."""
 
-    __slots__ = ("_d",)
+    __slots__ = ("_d", "_f")
 
     def __init__(self) -> None:
         self._d: dict[AvpName, list[int | str]] = {}
+        self._f: dict[AvpName, list[int]] = {}  # flag bits, parallel to _d (when any)
 
     def add(self, name: AvpName, value: int | str) -> None:
         self._d.setdefault(name, []).append(value)
+        f = self._f.get(name)
+        if f is not None:
+            f.append(0)
 
     def values(self, name: AvpName) -> list[int | str]:
         """Values, newest first."""
@@ -49,17 +54,41 @@ class AvpStore:
         v = self._d.get(name)
         if v:
             v.pop()
+            f = self._f.get(name)
+            if f is not None:
+                f.pop()
             if not v:
                 del self._d[name]
+                self._f.pop(name, None)
 
     def delete_all(self, name: AvpName) -> None:
         self._d.pop(name, None)
+        self._f.pop(name, None)
 
     def names(self) -> list[AvpName]:
         return list(self._d)
 
     def __len__(self) -> int:
         return sum(map(len, self._d.values()))
+
+    def flags(self, name: AvpName) -> int | None:
+        """The flag bits of the newest AVP `name`; None when there is none."""
+        v = self._d.get(name)
+        if not v:
+            return None
+        f = self._f.get(name)
+        return f[-1] if f else 0
+
+    def set_flags(self, name: AvpName, bits: int) -> bool:
+        """Set the flag bits of the newest AVP `name`; False when there is none."""
+        v = self._d.get(name)
+        if not v:
+            return False
+        f = self._f.get(name)
+        if f is None:
+            f = self._f[name] = [0] * len(v)
+        f[-1] = bits
+        return True
 
 
 class Xavp:

@@ -429,9 +429,13 @@ def _ours(case: Case, run: Run) -> list[str]:
     for i, (fn, args) in enumerate(case.calls):
         spec = lm.modules["pv"].exports.functions[fn]
         values = list(spec.fixup(list(args))) if spec.fixup else list(args)
-        ctx.script.vars[f"rc_{case.name}_{i}"] = spec.func(ctx, *values)
+        ret = spec.func(ctx, *values)
+        ctx.script.vars[f"rc_{case.name}_{i}"] = ret
+        ctx.rc = ret  # the cfg reads $rc after the call
     out = []
-    for r in case.reads:
+    for n, r in enumerate(case.reads):
+        if n:  # each value is printed by its own xlog(): the previous one returned 1
+            ctx.rc = 1
         if "{s.encode.hexa}" in r:  # transformations are not ours: hex-encode ourselves
             v = comp.compile_text(r.replace("{s.encode.hexa}", "")).get(ctx)
             out.append("<null>" if v is None else str(v).encode("utf-8", "surrogateescape").hex())
