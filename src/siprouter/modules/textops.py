@@ -50,14 +50,35 @@ from .textops_re import compile_msg_re, parse_subst
 Arg = str | Format
 
 
+_MODULE_PVS: list[Any] = []
+
+
+def _module_pv_compiler() -> Any:
+    """A PV compiler that also knows textopsx's PVs ($hfitname, $hfitbody, $blitval):
+    a fix-up gets no compiler of the config, and the default one knows the pv module's
+    PVs only. (So those PVs compile in these arguments even without textopsx loaded.)"""
+    if not _MODULE_PVS:
+        from siprouter.modules.loader import LoadedModules
+        from siprouter.pv.access import PVCompiler
+
+        mods = LoadedModules()
+        for name in ("pv", "textopsx"):
+            mods.load(name)
+        _MODULE_PVS.append(PVCompiler(mods))
+    return _MODULE_PVS[0]
+
+
 def _fmt(a: Any) -> Arg:
     text = str(a)
     if "$" not in text:
         return text
     try:
         fmt = compile_format(text)
-    except ConfigError as e:
-        raise ValueError(e.message) from None
+    except ConfigError:
+        try:
+            fmt = compile_format(text, _module_pv_compiler())
+        except ConfigError as e:
+            raise ValueError(e.message) from None
     return fmt.constant if fmt.constant is not None else fmt
 
 
