@@ -19,6 +19,8 @@ line, file and route block name, read from the compiled route's code), $lsock(..
 
 Parameter: alias_subdomains (corex_alias.py), added to `myself` at module init.
 
+RPC: corex.list_sockets (corex_rpc.py, which lists the commands not provided).
+
 Not provided: $atkv (the async module's task key/value, from Kamailio 5.7);
 via_add_srvid, via_add_xavp_params, via_use_xavp_fields, via_reply_add_xavp_params,
 add_tcp_alias, is_incoming and the nio_*, dns_cache, dns_file and evcb_reply_out
@@ -50,6 +52,7 @@ from . import corex_send as send
 from . import corex_sock as sock
 from . import corex_uac as uac
 from .corex_alias import SubdomainAlias, SubdomainMatcher, parse_alias
+from .corex_rpc import RPCS
 from .kex_args import fix_format, fix_int_or_pv, fix_out_pv
 
 FAKED_KEY = "core.faked"
@@ -163,5 +166,6 @@ EXPORTS = ModuleExports.of(
         ),
     ],
     pvs=[CFG.spec(), sock.LSOCK.spec()],
+    rpcs=RPCS,
     init=_init,
 )

@@ -12,8 +12,10 @@ first argument of pv_printf is a writable pseudo-variable.
 
 Pseudo-variable: $sruid (kex_sruid.py), a new unique id at each read.
 
-Not here: kex's RPC commands (core.*, stats.*, pkg.*, mod.*, system.*) and statistics,
-which need the shared counters and the RPC registry of other parts of siprouter.
+RPC commands: core.echo, core.prints, core.printi, core.pwd, core.arg, core.version,
+core.uptime, core.sockets_list (kex_rpc.py). kex's statistics and their stats.* commands
+come from siprouter/stats (attached to kex by rpc/registry.ATTACHED); kex_rpc.py lists
+the core.* commands not provided.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from siprouter.modules.registry import ArgKind, FunctionSpec, ModuleExports, PVS
 from . import kex_core as core
 from . import kex_flags as flags
 from .kex_args import fix_format, fix_int_or_pv, fix_out_pv
+from .kex_rpc import RPCS, mark_start
 from .kex_sruid import get_sruid
 
 _FIX: dict[str, Callable[[Any], Any]] = {
@@ -75,4 +78,6 @@ EXPORTS = ModuleExports.of(
         _spec("resetdebug", core.resetdebug, ""),
     ],
     pvs=[PVSpec("sruid", get_sruid, doc="a unique id, new at each read")],
+    rpcs=RPCS,
+    init=lambda _lm: mark_start(),
 )
