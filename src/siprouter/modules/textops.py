@@ -24,7 +24,9 @@ cmp_istr, in_list, in_list_prefix, str_find, str_ifind; append_to_reply,
 set_reply_body, append_time (textops_reply.py: stored per message, sl adds them to
 its replies); replace_str; filter_body, get_body_part, get_body_part_raw,
 remove_body_part, append_body_part, append_body_part_hex, set_body_multipart
-(textops_multipart.py: multipart bodies).
+(textops_multipart.py: multipart bodies); str_any_in, str_all_in, subst_v,
+via_param_rm, set_body_hex, set_reply_body_hex (textops_newer.py: functions of later
+Kamailio releases, following their documentation).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from siprouter.pv.format import Format, compile_format
 from . import textops_hdr as hdr
 from . import textops_msg as tm
 from . import textops_multipart as mp
+from . import textops_newer as nw
 from . import textops_reply as trpl
 from . import textops_sdp as sdp
 from . import textops_str as ts
@@ -90,8 +93,17 @@ def _re(a: Any) -> re.Pattern[bytes]:
     return compile_msg_re(str(a))
 
 
+def _fmt_or_text(a: Any) -> Arg:
+    """A format, or the text as it is when it does not parse as one (a regex's `$`)."""
+    try:
+        return _fmt(a)
+    except ValueError:
+        return str(a)
+
+
 _FIX: dict[str, Callable[[Any], Any]] = {
     "f": _fmt,  # a format (PVs allowed)
+    "F": _fmt_or_text,  # a format, else literal text
     "s": str,  # literal text
     "r": _re,  # a regex
     "x": lambda a: parse_subst(str(a)),  # a subst expression
@@ -312,6 +324,21 @@ def _set_body_multipart(ctx: MsgContext, *args: Arg) -> int:
     return mp.set_body_multipart(ctx, None, None, None)
 
 
+def _subst_v(
+    ctx: MsgContext, itext: Arg, subexp: Arg, out: Callable[[MsgContext, Any], Any]
+) -> int:
+    return nw.subst_v(ctx, _val(ctx, itext), _val(ctx, subexp), out)
+
+
+def _via_param_rm(ctx: MsgContext, name: Arg, idx: Arg) -> int:
+    try:
+        index = int(_val(ctx, idx).strip())
+    except ValueError:
+        tm.log.error("via_param_rm: the index is not a number")
+        return -1
+    return nw.via_param_rm(ctx, _val(ctx, name), index)
+
+
 _REQ_FAIL_BRANCH = RouteType.REQUEST | RouteType.FAILURE | RouteType.BRANCH
 _NOT_ONSEND = RouteType.ANY & ~RouteType.ONSEND
 _TO_REPLY = _REQ_FAIL_BRANCH | RouteType.ERROR
@@ -386,6 +413,12 @@ FUNCTIONS = [
     _spec("remove_body_part", _str_fn(mp.remove_body_part), "f", routes=_REQ_FAIL_BRANCH),
     _spec("append_body_part", _append_body_part(False), "fff", (2, 3), routes=_REQ_FAIL_BRANCH),
     _spec("append_body_part_hex", _append_body_part(True), "fff", (2, 3), routes=_REQ_FAIL_BRANCH),
+    _spec("str_any_in", _str2(nw.str_any_in), "ff"),
+    _spec("str_all_in", _str2(nw.str_all_in), "ff"),
+    _spec("subst_v", _subst_v, "fFo"),
+    _spec("via_param_rm", _via_param_rm, "ff"),
+    _spec("set_body_hex", _str_fn(nw.set_body_hex), "ff", routes=_NOT_ONSEND),
+    _spec("set_reply_body_hex", _str_fn(nw.set_reply_body_hex), "ff", routes=_TO_REPLY),
     _spec("set_body_multipart", _set_body_multipart, "fff", (0, 1, 2, 3), routes=_REQ_FAIL_BRANCH),
 ]
 
