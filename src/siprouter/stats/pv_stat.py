@@ -3,7 +3,8 @@
 The inner name is a bare statistic name, taken literally (`$stat(rcv_requests)`,
 `$stat(mystat)`; no group prefix, no pseudo-variable inside): the first statistic of
 that name in any group, summed over every worker process. An unknown name is $null,
-with a warning, as in Kamailio 5.6.3. The statistic is looked up when read, not when the
+with a warning, as in Kamailio 5.6.3. The value is Kamailio's unsigned 32-bit view
+(a statistic at -400 reads 4294966896). The statistic is looked up when read, not when the
 config is compiled: modules declare theirs in their init hooks, after compilation.
 
 Difference from Kamailio 5.6.3: there $stat of an sl statistic (sent_replies, ...)
@@ -30,7 +31,7 @@ def stat_value(name: str) -> int | None:
     if st is None:
         log.warning("pv_get_stat(): No stat variable ``%s''", name)
         return None
-    return st.value()
+    return st.value() & 0xFFFFFFFF  # Kamailio gives the value as an unsigned 32-bit int
 
 
 class StatPV(PVClass):

@@ -60,7 +60,13 @@ class Stat:
         return not self.flags & (StatFlag.NO_RESET | StatFlag.COMPUTED)
 
     def value(self) -> int:
+        """The signed sum (cnt.get shows it so)."""
         return self.array.get(self.slot)
+
+    def unsigned(self) -> int:
+        """The value as Kamailio's statistics print it: an unsigned 64-bit number (a
+        statistic updated below 0 reads 2^64 - n)."""
+        return self.array.get(self.slot) & 0xFFFFFFFFFFFFFFFF
 
     def add(self, delta: int = 1) -> None:
         """Add to this process's row: the hot-path increment."""

@@ -7,7 +7,12 @@ group followed by a colon (`core:`), or a bare statistic name (`rcv_requests`; a
 jsonrpcs gives them:
 
 * stats.get_statistics: a list of "group:name = value" lines;
-* stats.fetch / stats.fetchn: an object "group.name" -> value as a string / an int;
+* stats.fetch / stats.fetchn: an object "group.name" -> value as a string / a number;
+
+Values are printed unsigned (64 bits: a statistic updated below zero, -26, reads
+18446744073709551590), and fetchn's numbers go through a double as in Kamailio
+(that one reads 18446744073709551616); cnt.* show the signed value.
+
 * stats.reset_statistics: resets the selected statistics that allow it; `{}`;
 * stats.clear_statistics: the same, printing "group:name = 0 (old)" for a statistic
   reset from a non-zero value and "group:name = value" for the others; jsonrpcs keeps
@@ -51,15 +56,16 @@ _RESET = "Please provide stats name"
 
 
 def get_statistics(*params: Any) -> list[str]:
-    return [f"{st.full_name} = {st.value()}" for st in select(params, _READ)]
+    return [f"{st.full_name} = {st.unsigned()}" for st in select(params, _READ)]
 
 
 def fetch(*params: Any) -> dict[str, str]:
-    return {f"{st.group}.{st.name}": str(st.value()) for st in select(params, _READ)}
+    return {f"{st.group}.{st.name}": str(st.unsigned()) for st in select(params, _READ)}
 
 
 def fetchn(*params: Any) -> dict[str, int]:
-    return {f"{st.group}.{st.name}": st.value() for st in select(params, _READ)}
+    # Kamailio sends these numbers as doubles: exact up to 2^53, rounded above
+    return {f"{st.group}.{st.name}": int(float(st.unsigned())) for st in select(params, _READ)}
 
 
 def reset_statistics(*params: Any) -> None:
@@ -70,11 +76,11 @@ def reset_statistics(*params: Any) -> None:
 def clear_statistics(*params: Any) -> str | None:
     last: str | None = None
     for st in select(params, _RESET):
-        old = st.value()
+        old = st.unsigned()
         if st.reset() and old != 0:
             last = f"{st.full_name} = 0 ({old})"
         else:
-            last = f"{st.full_name} = {st.value()}"
+            last = f"{st.full_name} = {st.unsigned()}"
     return last
 
 
