@@ -4,10 +4,10 @@ connection, sans-I/O (tcp_accept_haproxy).
 `parse_proxy_header(buf)` returns None while more bytes are needed, else a
 `ProxyHeader` with the number of bytes the header took and the addresses it carries:
 the client's (which become $si/$sp) and the one it connected to. A v1 `UNKNOWN` or a v2
-`LOCAL` command carries none (the connection's own addresses stay). Anything else at
-the start of such a connection raises `ProxyError`: the connection is refused, as
-Kamailio refuses a connection that does not start with a PROXY header when the
-parameter is on.
+`LOCAL` command carries none (the connection's own addresses stay). A connection that
+does not start with either signature has no header (length 0): Kamailio 5.6.3 serves it
+as a plain connection although its documentation says it is refused. A header that
+starts as PROXY but is malformed raises `ProxyError` (the connection is closed).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def parse_proxy_header(buf: bytes) -> ProxyHeader | None:
         return _v2(buf) if len(buf) >= 16 else None
     if b"PROXY "[: len(buf)] == buf[:6]:
         return _v1(buf) if len(buf) >= 6 else None
-    raise ProxyError("no PROXY protocol header")
+    return ProxyHeader(0, None, None)  # no PROXY header: a plain connection
 
 
 def _port(text: bytes) -> int:

@@ -322,8 +322,11 @@ def test_proxy_v1_and_v2_set_the_source(make: Any) -> None:
     assert {g[1] for g in h.got} == {("192.0.2.1", 4001), ("2001:db8::2", 4002)}
     # the reply to the proxied source goes back on that connection
     assert h.read(c1, lambda d: b"200" in d) == b"SIP/2.0 200 OK v1\r\n\r\n"
+    plain = h.client()  # no PROXY header: served as a plain connection (Kamailio 5.6.3)
+    plain.sendall(sip("plain"))
+    assert h.read(plain, lambda d: b"200" in d) == b"SIP/2.0 200 OK plain\r\n\r\n"
     bad = h.client()
-    bad.sendall(sip("no-proxy"))
+    bad.sendall(b"PROXY TCP4 1.2.3.4\r\n" + sip("bad-proxy"))
     assert h.closed(bad)
 
 

@@ -135,7 +135,6 @@ def test_proxy_v1_partial_needs_more() -> None:
 @pytest.mark.parametrize(
     "bad",
     [
-        b"OPTIONS sip:a@b SIP/2.0\r\n",
         b"PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n",
         b"PROXY TCP4 ::1 ::1 1 2\r\n",
         b"PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n",
@@ -162,6 +161,11 @@ def test_proxy_v2_local_command_keeps_the_real_addresses() -> None:
     local = hdr[:12] + bytes([0x20]) + hdr[13:]
     got = parse_proxy_header(local)
     assert got is not None and got.src is None and got.length == len(hdr)
+
+
+def test_no_proxy_signature_is_a_plain_connection() -> None:
+    got = parse_proxy_header(b"OPTIONS sip:a@b SIP/2.0\r\n")
+    assert got is not None and (got.length, got.src) == (0, None)
 
 
 def test_proxy_v2_bad_version() -> None:
