@@ -9,9 +9,11 @@ hf_value_exists); each documents its semantics as checked against Kamailio 5.6.3
 String arguments may hold pseudo-variables (rendered per message); keep_hf's regex is
 compiled once (a bad one is a config error); status codes are integers or PVs.
 
-Not provided: msg_changed_route (not in Kamailio 5.6.3: no reference behaviour) and
-the @hf_value / @hf_value2 / @hf_value_exists selects (the routing engine does not
-evaluate selects yet).
+msg_changed_route is from a later Kamailio release (5.6.3 lacks it): it follows the
+module's source description and has unit tests only.
+
+Not provided: the @hf_value / @hf_value2 / @hf_value_exists selects (the routing
+engine does not evaluate selects yet: `-c` fails on any select).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ _FIX: dict[str, Callable[[Any], Any]] = {
     "A": hfv.fix_spec(star=False, param=False),  # NAME[IDX] for append/insert
     "R": hfv.fix_spec(star=True, param=True),  # NAME[IDX|*].PARAM for remove
     "S": hfv.fix_spec(star=True, param=True, star_needs_param=True),  # for assign
-    "N": hfv.fix_spec(star=False, param=False),  # a header name (sets of values)
+    "N": hfv.fix_spec(star=False, param=False, index=False),  # a header name (value sets)
 }
 
 
@@ -144,6 +146,7 @@ _NOT_ONSEND = RouteType.ANY & ~RouteType.ONSEND
 FUNCTIONS = [
     _spec("msg_apply_changes", xm.msg_apply_changes, "", (0,), routes=_REQ_REPLY),
     _spec("msg_set_buffer", _strs(xm.msg_set_buffer), "f", routes=_REQ_REPLY),
+    _spec("msg_changed_route", _strs(xm.msg_changed_route), "f"),
     _spec("change_reply_status", _change_reply_status, "if", routes=RouteType.ONREPLY),
     _spec("change_reply_status_code", _change_reply_status_code, "i", routes=RouteType.ONREPLY),
     _spec("remove_body", xm.remove_body, "", (0,)),

@@ -361,12 +361,16 @@ def value_exists(ctx: MsgContext, spec: HfSpec, value: str) -> int:
 # ---- argument fix-ups ------------------------------------------------------------------
 
 
-def fix_spec(*, star: bool, param: bool, star_needs_param: bool = False) -> Callable[[Any], Any]:
+def fix_spec(
+    *, star: bool, param: bool, star_needs_param: bool = False, index: bool = True
+) -> Callable[[Any], Any]:
     """A fix-up parsing a constant NAME[IDX].PARAM, refusing what the function does not
     take (Kamailio's fix-up errors: asterisk / param not supported)."""
 
     def fix(a: Any) -> HfSpec:
         spec = parse_spec(str(a))
+        if not index and (spec.idx is not None or spec.param is not None):
+            raise ValueError(f"neither index nor param may be specified in {a!r}")
         if spec.idx == ALL and not star:
             raise ValueError(f"{a}: asterisk not supported")
         if spec.param is not None and not param:

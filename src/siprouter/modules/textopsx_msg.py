@@ -7,6 +7,8 @@ Behaviour checked against Kamailio 5.6.3 (tests/integration/test_mod_textopsx.py
   the message's own) are applied and the result is parsed again; later functions see
   the new message. 1; -1 when the changes cannot be applied; 0 (the script stops)
   when the new message does not parse.
+* msg_changed_route(name) (a later Kamailio release; not in 5.6.3): route[name] runs
+  over a copy of the message with the changes applied; the message is not changed.
 * msg_set_buffer(data): the message becomes `data`, pending changes are dropped; 0 (the
   script stops) when it does not parse.
 * change_reply_status(code, reason) / change_reply_status_code(code): a new status
@@ -23,10 +25,12 @@ Behaviour checked against Kamailio 5.6.3 (tests/integration/test_mod_textopsx.py
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 
 from siprouter.engine.context import MsgContext
+from siprouter.engine.script_rt import ScriptDrop, ScriptExit
 from siprouter.sip import headers as H
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.lumps import Lump, LumpError
@@ -91,10 +95,7 @@ def _install(ctx: MsgContext, new: SipMessage) -> None:
 def msg_apply_changes(ctx: MsgContext) -> int:
     msg = ctx.msg
     try:
-        changes = _copy(ctx)
-        if msg.is_request and ctx.new_uri is not None and ctx.new_uri != msg.ruri:
-            changes.set_request_uri(ctx.new_uri)
-        data = changes.apply()
+        data = _changed_bytes(ctx)
     except (LumpError, ValueError) as e:
         log.error("msg_apply_changes: %s", e)
         return -1
@@ -106,6 +107,39 @@ def msg_apply_changes(ctx: MsgContext) -> int:
     _install(ctx, new)
     if new.is_request:
         ctx.new_uri = None
+    return 1
+
+
+def _changed_bytes(ctx: MsgContext) -> bytes:
+    """The message with its pending changes (and a new Request-URI) applied."""
+    msg = ctx.msg
+    changes = _copy(ctx)
+    if msg.is_request and ctx.new_uri is not None and ctx.new_uri != msg.ruri:
+        changes.set_request_uri(ctx.new_uri)
+    return changes.apply()
+
+
+def msg_changed_route(ctx: MsgContext, rname: str) -> int:
+    """Run route[rname] over a copy of the message with the changes applied; the
+    message itself and its pending changes stay as they are. 1; -1 when there is no
+    such route or the changed message cannot be built or parsed."""
+    compiled = ctx.script.compiled
+    fn = compiled.subroutes.get(rname) if compiled is not None else None
+    if fn is None:
+        log.error("msg_changed_route: route block [%s] not found", rname)
+        return -1
+    try:
+        new = parse_message(_changed_bytes(ctx), transport=ctx.msg.transport)
+    except (LumpError, ValueError, SipParseError) as e:
+        log.error("msg_changed_route: cannot build the changed message: %s", e)
+        return -1
+    local = MsgContext(new, ctx.rcv, ctx.script, ctx.route_type)
+    local.flags = ctx.flags
+    local.bflags = ctx.bflags
+    local.dst_uri = ctx.dst_uri
+    local.log = ctx.log
+    with contextlib.suppress(ScriptExit, ScriptDrop):  # they end that route only
+        fn(local, 1)
     return 1
 
 
