@@ -98,6 +98,7 @@ loadmodule "sl"
 request_route {
     if ($rU == "neg") { sl_send_reply("200", "neg"); return -1; }
     if ($rU == "drop") { drop; }
+    if ($rU == "close") { set_reply_close(); }
     sl_send_reply("200", "OK $pr $si $Rp $rm");
 }
 """
@@ -113,6 +114,7 @@ CASES: list[tuple[str, list[bytes], Any]] = [
     ("body", [req("b", body=b"v=0\r\n")], replies(1)),
     ("negative-route-closes", [req("neg")], eof),
     ("drop-keeps", [req("drop"), req("after", cseq=2)], replies(1)),
+    ("set_reply_close", [req("close")], eof),
     ("no-content-length", [req("nocl", cl=False)], eof),
     ("garbage", [b"GARBAGE\r\n\r\n"], eof),
     ("oversize", [req("big", body=b"x" * 5000)], eof),
@@ -142,7 +144,14 @@ def test_tcp_conversations(servers: Any) -> None:
     assert got["ping-then-request"].startswith("\r\nSIP/2.0 200")
     assert got["two-pings"].startswith("\r\n\r\nSIP/2.0 200")
     assert got["crlf-then-request"].startswith("SIP/2.0 200")
-    for closing in ("negative-route-closes", "no-content-length", "garbage", "oversize"):
+    assert got["set_reply_close"].startswith("SIP/2.0 200 OK tcp")
+    for closing in (
+        "negative-route-closes",
+        "no-content-length",
+        "garbage",
+        "oversize",
+        "set_reply_close",
+    ):
         assert got[closing].endswith("<EOF>"), closing
     assert got["negative-route-closes"].startswith("SIP/2.0 200 neg")
     assert "CSeq: 2 OPTIONS" in got["drop-keeps"] and "CSeq: 1" not in got["drop-keeps"]
