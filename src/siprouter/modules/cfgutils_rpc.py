@@ -1,5 +1,5 @@
 """cfgutils RPC commands, as plain functions returning JSON-like data (see htable_rpc.py
-for the convention; failures raise htable_rpc.RpcError with Kamailio's code and text).
+for the convention; failures raise siprouter.rpc.RpcError with Kamailio's code and text).
 
 * cfgutils.rand_set_prob p (0..100), cfgutils.rand_reset_prob, cfgutils.rand_get_prob
   -> {"actual probability": p}
@@ -17,9 +17,9 @@ import hashlib
 from typing import Any
 
 from siprouter.modules.registry import RpcSpec
+from siprouter.rpc import RpcError
 
 from .cfgutils_state import GFLAGS, INITIAL_PROB, PROB, state
-from .htable_rpc import RpcError
 
 # hash_file: (path, md5 hex at start-up), set by the module's init
 CONFIG_HASH: dict[str, str] = {}

@@ -29,6 +29,7 @@ autoexpire.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from siprouter.modules.registry import ModuleExports, ParamSpec, ParamType
@@ -74,12 +75,26 @@ def init(lm: Any) -> None:
             raise lifecycle.ModuleInitError(str(e)) from None
         table.reset()  # a new server starts with empty tables
         htable_locks.create(table)
-    compiled = lifecycle.COMPILED
+    compiled = lifecycle.COMPILED if lifecycle.COMPILED is not None else _caller_compiled()
     htable_timer.run_mod_init(compiled)
     interval = int(lm.param("timer_interval") or 20)
     pid = htable_timer.start_timer(list(htable_tables.TABLES.values()), compiled, interval)
     if pid is not None:
         TIMER_PIDS.append(pid)
+
+
+def _caller_compiled() -> Any:
+    """The compiled config when the runtime did not hand it to lifecycle.init_modules:
+    runtime/server.py (commit a161833) calls init_modules(loaded.modules) without it, so
+    the `loaded` config of a calling frame is used. Remove once server.py passes it."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        loaded = frame.f_locals.get("loaded")
+        compiled = getattr(loaded, "compiled", None)
+        if compiled is not None and hasattr(compiled, "routes"):
+            return compiled
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 def _str(name: str, default: str, doc: str) -> ParamSpec:

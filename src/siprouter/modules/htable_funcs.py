@@ -13,7 +13,7 @@ Kamailio does). Removal functions return 1 whether or not something matched.
   seconds (0: never). sht_setxs returns 1; sht_setxi returns 0 in Kamailio 5.6.3, which
   ends the script after storing the value: kept, so configs behave the same.
 * sht_lock("t=>k") / sht_unlock("t=>k"): the table's process-shared lock of the key's
-  slot (re-entrant within a process, as Kamailio's); 1.
+  slot (re-entrant within a process, as Kamailio's); 1; -11 for an undefined table.
 * sht_print(): every table, slot by slot, at the error level (Kamailio's layout; the
   `msize` figure is Kamailio's cell size formula on 64-bit).
 * sht_inc(t, k), sht_dec(t, k), sht_is_null(t, k): not script functions in Kamailio 5.6.3
@@ -188,7 +188,7 @@ def _lock(acquire: bool) -> Callable[[MsgContext, TableKey], int]:
         tname, key = tk.render(ctx)
         ht = table(tname, "sht_lock" if acquire else "sht_unlock")
         if ht is None:
-            return -1
+            return -11  # Kamailio 5.6.3's code for an undefined table here
         if acquire:
             htable_locks.lock(ht, key)
         else:

@@ -2,10 +2,9 @@
 
 Each command is a plain function taking the RPC parameters (strings, or ints where
 Kamailio reads an int) and returning JSON-like data (dicts, lists, str, int), in the
-shape Kamailio 5.6.3's commands return; a failure raises `RpcError(code, message)`
-with Kamailio's code and text. The functions are exported as RpcSpec entries of the
-module, so the RPC dispatcher (src/siprouter/rpc) calls them, and tests call them
-directly.
+shape Kamailio 5.6.3's commands return; a failure raises siprouter.rpc.RpcError(code,
+message) with Kamailio's code and text. They are the module's RpcSpec entries, so the
+RPC registry (siprouter.rpc) calls them by name; tests call them directly.
 
 * htable.get t k -> {"item": {"name": k, "value": v}}; 500 "Key name doesn't exist in htable."
 * htable.sets t k v / htable.seti t k n / htable.delete t k -> None (the RPC's empty ok)
@@ -23,18 +22,10 @@ from __future__ import annotations
 from typing import Any
 
 from siprouter.modules.registry import RpcSpec
+from siprouter.rpc import RpcError
 
 from .htable_store import HTable
 from .htable_tables import TABLES, listing_order
-
-
-class RpcError(Exception):
-    """An RPC failure with Kamailio's code and message."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(f"{code} {message}")
-        self.code = code
-        self.message = message
 
 
 def _table(name: str) -> HTable:

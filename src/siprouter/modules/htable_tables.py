@@ -7,7 +7,9 @@ Kamailio 5.6.3). `TABLES` keeps definition order; Kamailio lists the most recent
 defined table first (sht_print, htable.listTables), which `listing_order()` gives.
 
 `TableKey` is a compiled "table=>key" argument ($sht(...) names, sht_lock(), sht_rm_name_re()):
-both parts are formats that may hold pseudo-variables, rendered per message.
+the key is a format that may hold pseudo-variables, rendered per message; the table
+name is literal text, as in Kamailio 5.6.3 (`$sht($var(t)=>k)` names a table called
+"$var(t)", which is undefined).
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class TableKey:
     """A "table=>key" text compiled once: `render(ctx)` gives (table, key)."""
 
     raw: str
-    table: Format
+    table: str
     key: Format
 
     @classmethod
@@ -77,7 +79,7 @@ class TableKey:
         name, arrow, key = text.partition("=>")
         if not arrow:
             raise ValueError(f"invalid htable name [{text}]: expected table=>key")
-        return cls(text, fmt(name), fmt(key))
+        return cls(text, name, fmt(key))
 
     def render(self, ctx: MsgContext) -> tuple[str, str]:
-        return self.table.render(ctx), self.key.render(ctx)
+        return self.table, self.key.render(ctx)
