@@ -19,6 +19,12 @@ whichever worker holds it. The design is docs/process-model.md, section TCP.
   without changing the pipeline.
 
 Connection ids carry the worker holding the connection: (worker index + 1) << 24 | serial.
+
+`force_tcp_alias(ctx, port=None)` is the core function of that name (add_tcp_alias is
+its alias) over the transport installed in this process: requests to the message's
+source IP and `port` (default: the top Via's port, else 5060) then use the connection
+the message came on. The worker holding the connection adds the alias and tells the
+others (`ALIAS` records). engine/core_actions.py does not register it yet.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from .tcp_records import ALIAS, ANY_SOCKET, CLOSE, SEND, TCP, Record, pack
 Addr = tuple[str, int]
 ID_SHIFT = 24
 PEERS_MAX = 100_000  # remembered sources of other workers' connections
+
+ACTIVE: TcpTransport | None = None  # the transport of this process (install())
 
 
 def worker_of(conn_id: int) -> int:
@@ -106,7 +114,23 @@ class TcpTransport:
 
     def install(self) -> None:
         """Make this the "tcp" sender of state.send in this process."""
+        global ACTIVE
         state.SENDERS["tcp"] = self.send
+        ACTIVE = self
+
+    def alias(self, src: Addr, addr: Addr) -> bool:
+        """Let sends to `addr` use the connection messages from `src` came on; False
+        when no such connection is known here."""
+        conn = self.engine.find(src)
+        if conn is not None:
+            self.engine.add_alias(conn, addr)
+            return True
+        conn_id = self.peers.get(src, 0)
+        w = worker_of(conn_id) if conn_id else -1
+        if not 0 <= w < self.n or w == self.index:
+            return False
+        self._remember(addr, conn_id)
+        return self._handoff(w, pack(ALIAS, addr, conn_id=conn_id))
 
     # ---- receiving ------------------------------------------------------------------
 
@@ -167,7 +191,11 @@ class TcpTransport:
             if conn is not None:
                 self.engine.close(conn, "message processing failed (tcp_script_mode 0)")
         elif rec.kind == ALIAS:
-            self._remember(rec.addr, rec.conn_id)
+            conn = self.engine.by_id.get(rec.conn_id)
+            if conn is not None:  # ours: add it, and tell the other workers
+                self.engine.add_alias(conn, rec.addr)
+            else:
+                self._remember(rec.addr, rec.conn_id)
 
     def _remember(self, addr: Addr, conn_id: int) -> None:
         peers = self.peers
@@ -214,3 +242,17 @@ class TcpTransport:
                 LOG.core(L_WARN, f"tcp: hand-off to worker {w + 1} failed ({e}), dropped")
             return False
         return True
+
+
+def force_tcp_alias(ctx: Any, port: int | None = None) -> int:
+    """Core force_tcp_alias([port]) / add_tcp_alias: see the module docstring.
+    1 when the alias was added, -1 when the message did not come over TCP."""
+    rcv = ctx.rcv
+    transport = ACTIVE
+    if rcv.proto != "tcp" or transport is None:
+        return -1
+    if port is None:
+        via = ctx.msg.via1
+        port = via.port if via is not None and via.port else 5060
+    ok = transport.alias((rcv.src_ip, rcv.src_port), (rcv.src_ip, int(port)))
+    return 1 if ok else -1

@@ -226,7 +226,10 @@ def test_send_record_with_no_connect_to_an_unknown_destination(server: Server) -
 
 
 def test_installed_sender_is_what_state_send_uses(server: Server, monkeypatch: Any) -> None:
+    from siprouter.runtime import tcp_transport
+
     monkeypatch.setitem(state.SENDERS, "tcp", None)
+    monkeypatch.setattr(tcp_transport, "ACTIVE", None)
     server.t[0].install()
     assert state.SENDERS["tcp"] == server.t[0].send
     c = server.client()
@@ -235,3 +238,44 @@ def test_installed_sender_is_what_state_send_uses(server: Server, monkeypatch: A
     src = server.pipes[0].got[0][1]
     assert state.send("tcp", "127.0.0.1", server.port, src, b"MORE", state.SEND_NO_CONNECT)
     assert server.read(c, b"MORE") == b"MORE"
+
+
+def test_alias_added_by_the_owner_routes_sends_to_the_readers_connection(server: Server) -> None:
+    c = server.client()
+    c.sendall(sip("w1-alias"))
+    server.read(c, b"REPLY w1-alias")
+    src = server.pipes[1].got[0][1]
+    alias = ("127.0.0.1", 5070)
+    assert server.t[1].alias(src, alias)
+    server.pump_once()
+    server.pump_once()
+    assert server.t[0].engine.find(alias) is not None  # the reader added it
+    assert server.t[1].send("127.0.0.1", server.port, alias, b"TO-ALIAS")
+    assert server.read(c, b"TO-ALIAS") == b"TO-ALIAS"
+    assert not server.t[0].alias(("127.0.0.1", 1), alias)  # unknown source
+
+
+def test_force_tcp_alias_function(server: Server, monkeypatch: Any) -> None:
+    from types import SimpleNamespace
+
+    from siprouter.engine.context import ReceiveInfo
+    from siprouter.runtime import tcp_transport
+    from siprouter.sip.message import parse_message
+
+    c = server.client()
+    c.sendall(sip("w0-fa"))
+    server.read(c, b"REPLY w0-fa")
+    src = server.pipes[0].got[0][1]
+    monkeypatch.setitem(state.SENDERS, "tcp", None)
+    monkeypatch.setattr(tcp_transport, "ACTIVE", None)
+    server.t[0].install()
+    msg = parse_message(sip("w0-fa"), transport="tcp")
+    ctx = SimpleNamespace(
+        msg=msg, rcv=ReceiveInfo(src[0], src[1], "127.0.0.1", server.port, "tcp", 4)
+    )
+    assert tcp_transport.force_tcp_alias(ctx) == 1  # the Via port, 9
+    assert server.t[0].engine.find(("127.0.0.1", 9)) is not None
+    assert tcp_transport.force_tcp_alias(ctx, 5090) == 1
+    assert server.t[0].engine.find(("127.0.0.1", 5090)) is not None
+    udp_ctx = SimpleNamespace(msg=msg, rcv=ReceiveInfo(src[0], src[1], "127.0.0.1", 1, "udp", 4))
+    assert tcp_transport.force_tcp_alias(udp_ctx) == -1
