@@ -4,10 +4,11 @@ calls that count them.
 What each counts (checked against Kamailio 5.6.3 with kex loaded, see
 tests/integration/test_stats_core_kamailio.py):
 
+* `message_received(msg)`: one of the next two for a parsed message;
 * `request_received(method)`: every request that parsed, before request_route:
   rcv_requests, and rcv_requests_<method> for ACK BYE CANCEL INFO INVITE MESSAGE NOTIFY
-  OPTIONS PRACK PUBLISH REFER REGISTER SUBSCRIBE UPDATE (case-insensitive); any other
-  method counts unsupported_methods instead;
+  OPTIONS PRACK PUBLISH REFER REGISTER SUBSCRIBE UPDATE (case-insensitive); KDMQ GET
+  POST PUT DELETE count nothing more; any other method counts unsupported_methods;
 * `reply_received(code, cseq_method)`: every reply that parsed, before the reply route:
   rcv_replies, rcv_replies_<N>xx, rcv_replies_18x (180..189), rcv_replies_<code> for
   401 404 407 480 486, and rcv_replies_<N>xx_<m> when the CSeq method is one of BYE
@@ -31,9 +32,10 @@ array (no lock, no system call); docs/shared-state.md has the cost.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from siprouter.shared.counters import CounterArray
+from siprouter.sip.errors import SipParseError
 
 if TYPE_CHECKING:
     from .registry import StatsRegistry
@@ -56,6 +58,8 @@ REQUEST_METHODS = [
     "subscribe",
     "update",
 ]
+# methods Kamailio's parser knows without a counter of their own: not "unsupported"
+OTHER_KNOWN_METHODS = ("KDMQ", "GET", "POST", "PUT", "DELETE")
 REPLY_METHODS = {
     "BYE": "bye",
     "CANCEL": "cancel",
@@ -106,6 +110,8 @@ def declare(reg: StatsRegistry) -> None:
     for m in REQUEST_METHODS:
         _method_slots[m.upper()] = _slot[f"rcv_requests_{m}"]
     _reply_slots.clear()
+    for m in OTHER_KNOWN_METHODS:
+        _method_slots[m] = -1
     _RCV_REQ, _UNSUPPORTED = _slot["rcv_requests"], _slot["unsupported_methods"]
     _FWD_REQ, _DROP_REQ = _slot["fwd_requests"], _slot["drop_requests"]
     _FWD_RPL, _DROP_RPL = _slot["fwd_replies"], _slot["drop_replies"]
@@ -157,13 +163,27 @@ def request_received(method: str) -> None:
     s = _method_slots.get(method)
     if s is None:
         s = _method_slots.get(method.upper(), _UNSUPPORTED)
-    row[s] += 1
+    if s >= 0:
+        row[s] += 1
 
 
 def reply_received(code: int, cseq_method: str | None) -> None:
     row = (_arr or _array()).row
     for s in reply_slots(code, cseq_method):
         row[s] += 1
+
+
+def message_received(msg: Any) -> None:
+    """request_received or reply_received for a parsed SipMessage (a reply whose CSeq
+    does not parse counts without a method)."""
+    if msg.is_request:
+        request_received(msg.method)
+        return
+    try:
+        method = msg.method
+    except SipParseError:
+        method = None
+    reply_received(msg.status, method)
 
 
 def request_forwarded() -> None:
