@@ -3,7 +3,9 @@ siprouter connect to the same kind of TCP peer and deliver the same bytes."""
 
 from __future__ import annotations
 
+import select
 import socket
+import time
 from typing import Any
 
 import pytest
@@ -42,45 +44,63 @@ def _request(user: str, client_port: int, peer: int, n: int) -> bytes:
     ).encode()
 
 
-def _read(listener: socket.socket, want: int) -> bytes:
-    conn, _ = listener.accept()
-    conn.settimeout(5.0)
-    data = b""
-    with conn:
-        while len(data) < want:
-            chunk = conn.recv(65535)
-            if not chunk:
-                break
-            data += chunk
-    return data
+class Peer:
+    """A TCP listener keeping every accepted connection open (a server may reuse its
+    connection for the next send, as Kamailio does)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = int(self.listener.getsockname()[1])
+        self.conns: list[socket.socket] = []
+
+    def read(self, want: int) -> bytes:
+        """`want` bytes from whichever connection sends them (bounded wait)."""
+        data = b""
+        deadline = time.monotonic() + 5.0
+        while len(data) < want and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.listener, *self.conns], [], [], 0.2)
+            for s in ready:
+                if s is self.listener:
+                    conn, _ = self.listener.accept()
+                    self.conns.append(conn)
+                    continue
+                chunk = s.recv(65535)
+                if not chunk:
+                    self.conns.remove(s)
+                    s.close()
+                data += chunk
+        return data
+
+    def close(self) -> None:
+        for c in self.conns:
+            c.close()
+        self.listener.close()
 
 
 def _run(start: Any) -> list[tuple[str, bytes | None]]:
     client = UdpClient()
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(4)
-    listener.settimeout(5.0)
-    peer = listener.getsockname()[1]
+    peer = Peer()
     try:
         srv = start(CFG)
         out: list[tuple[str, bytes | None]] = []
         for n, user in enumerate(["tcp", "data", "refused"]):
-            req = _request(user, client.port, peer, n)
+            req = _request(user, client.port, peer.port, n)
             client.send(srv.port, req)
             reply = client.recv()
             assert reply is not None, srv.log()[-2000:]
             reason = reply.split(b"\r\n")[0].decode()
             got = None
             if user == "tcp":
-                got = _read(listener, len(req)).replace(req, b"<REQUEST>")
+                got = peer.read(len(req)).replace(req, b"<REQUEST>")
             elif user == "data":
-                got = _read(listener, len(b"DATA corex-tcp-1"))
+                got = peer.read(len(b"DATA corex-tcp-1"))
             out.append((reason, got))
         return out
     finally:
         client.close()
-        listener.close()
+        peer.close()
 
 
 def test_siprouter_send_tcp(servers: Any) -> None:
