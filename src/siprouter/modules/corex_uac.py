@@ -8,6 +8,7 @@ that its replies end here (useful to mirror a request already answered).
 * the request: the script's changes, the new R-URI, every received Via removed, our
   Via on top (the sending socket's address, or the advertised one) with a stateless
   branch; `bindex` (an int or a PV) is appended to the branch as ".N";
+* set_forward_no_connect() / set_forward_close() apply to a TCP send, as for forward();
 * 1 when sent, -1 when the target does not parse or resolve, the message cannot be
   built (e.g. the script removed Via headers itself) or the send fails.
 """
@@ -77,7 +78,8 @@ def _forward(ctx: MsgContext, target: str, bindex: IntArg | None, fname: str) ->
         ctx.sent.append(("request", dest, data))
     if ls is None:
         return 1
-    return 1 if state.send(proto, ls.ip, ls.port, dest, data) else -1
+    flags = state.forward_flags(ctx.msg_flags)
+    return 1 if state.send(proto, ls.ip, ls.port, dest, data, flags) else -1
 
 
 def forward_uac(ctx: MsgContext, bindex: IntArg | None = None) -> int:
