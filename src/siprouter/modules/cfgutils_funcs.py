@@ -6,8 +6,9 @@
   is not reproduced), rand_reset_prob() (back to initial_probability):
   1. rand_get_prob(): returns the probability itself, so 0 ends the script (Kamailio
   does the same).
-* set_gflag(f), reset_gflag(f): 1; is_gflag(f): 1 when set, else -1. f is 0..31 (a
-  constant outside is refused) or a PV holding it; shared by every worker.
+* set_gflag(f), reset_gflag(f): 1; is_gflag(f): 1 when set, else -1. f is a constant
+  0..31 (anything else, a PV too, is refused when the config is compiled; Kamailio
+  refuses it at start-up); the flags are shared by every worker.
 * lock(key), trylock(key), unlock(key): the lock of the key's hash in the lock set
   (lock_set_size); 1; trylock -1 when the lock is taken (also by this process); -1
   when no lock set is configured (lock_set_size 0). Not re-entrant, as in Kamailio.
@@ -60,13 +61,15 @@ class IntPV:
 IntArg = int | IntPV
 
 
-def _fix_int(lo: int | None = None, hi: int | None = None, what: str = "value") -> Any:
+def _fix_int(
+    lo: int | None = None, hi: int | None = None, what: str = "value", pv: bool = True
+) -> Any:
     def fix(a: Any) -> IntArg:
         if isinstance(a, int):
             n = a
         else:
             text = str(a).strip()
-            if text.startswith("$"):
+            if text.startswith("$") and pv:
                 try:
                     return IntPV(text, compile_pv(text).get)
                 except ConfigError as e:
@@ -74,7 +77,8 @@ def _fix_int(lo: int | None = None, hi: int | None = None, what: str = "value") 
             try:
                 n = int(text)
             except ValueError:
-                raise ValueError(f"{text!r} is not an integer or a pseudo-variable") from None
+                want = "an integer or a pseudo-variable" if pv else "a constant integer"
+                raise ValueError(f"{text!r} is not {want}") from None
         if (lo is not None and n < lo) or (hi is not None and n > hi):
             raise ValueError(f"{what} <{n}> out of range [{lo}..{hi}]")
         return n
@@ -292,7 +296,7 @@ def _spec(
 
 def function_specs() -> list[FunctionSpec]:
     prob = _fix_int(0, 100, "probability")
-    flag = _fix_int(0, 31, "flag")
+    flag = _fix_int(0, 31, "flag", pv=False)  # Kamailio: "bad number <$var(f)>"
     any_int = _fix_int()
     return [
         _spec("rand_event", rand_event, (), _MAIN, "true with the set probability"),
