@@ -6,8 +6,12 @@ into their own code: `myself` comparisons (`uri == myself`, `myself != src_ip`, 
 engine/myself.py) and `src_ip`/`dst_ip` compared with an address, a network, a host
 name or a runtime value (engine/ipmatch.py). The text keywords (`method`, `uri`,
 `from_uri`, `to_uri`) compared with `==`, `!=`, `eq`, `ne` ignore ASCII case, like
-Kamailio 5.6.3 (`method == "invite"` is true for an INVITE): `text_compare`. Not here yet (a ConfigError names them):
-the onsend_route keywords (snd_*, to_ip, to_port).
+Kamailio 5.6.3 (`method == "invite"` is true for an INVITE): `text_compare`.
+
+The onsend_route keywords read the message being sent (runtime/onsend.py): snd_ip,
+snd_port, snd_proto, snd_af (the local socket), to_ip, to_port (the destination), and
+msg:len there is the length of the bytes as sent. Outside onsend_route the addresses
+are "" (they match nothing) and the numbers undefined.
 
 Protocol and address family values are Kamailio's numbers (PROTO_UDP = 1 ...,
 AF_INET = 2, AF_INET6 = 10), so `proto == UDP` and `af == INET` compare ints.
@@ -21,6 +25,7 @@ from typing import Any
 
 from siprouter.cfg import ast
 from siprouter.cfg.errors import ConfigError
+from siprouter.runtime.onsend import send_info
 
 from .ipmatch import net_from_text, parse_net, same_ip
 from .ops import to_str
@@ -86,7 +91,38 @@ def _to_uri(ctx: Any) -> Any:
 
 
 def _msg_len(ctx: Any) -> int:
-    return len(ctx.msg.data)
+    info = send_info(ctx)
+    return len(info.buf) if info is not None else len(ctx.msg.data)
+
+
+def _snd_ip(ctx: Any) -> str:
+    info = send_info(ctx)
+    return info.src_ip if info is not None else ""
+
+
+def _snd_port(ctx: Any) -> int | None:
+    info = send_info(ctx)
+    return info.src_port if info is not None else None
+
+
+def _snd_proto(ctx: Any) -> int | None:
+    info = send_info(ctx)
+    return info.proto_id if info is not None else None
+
+
+def _snd_af(ctx: Any) -> int | None:
+    info = send_info(ctx)
+    return info.af_id if info is not None else None
+
+
+def _to_ip(ctx: Any) -> str:
+    info = send_info(ctx)
+    return info.dst_ip if info is not None else ""
+
+
+def _to_port(ctx: Any) -> int | None:
+    info = send_info(ctx)
+    return info.dst_port if info is not None else None
 
 
 # keyword -> (getter, static type of its value)
@@ -103,13 +139,25 @@ KEYWORDS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "from_uri": (_from_uri, "any"),
     "to_uri": (_to_uri, "any"),
     "msg:len": (_msg_len, "int"),
+    "snd_ip": (_snd_ip, "str"),
+    "snd_port": (_snd_port, "any"),
+    "snd_proto": (_snd_proto, "any"),
+    "snd_af": (_snd_af, "any"),
+    "to_ip": (_to_ip, "str"),
+    "to_port": (_to_port, "any"),
 }
 
 
 # ---- myself and address comparisons -------------------------------------------------
 
 URI_KEYWORDS = frozenset({"uri", "from_uri", "to_uri"})
-IP_KEYWORDS = {"src_ip": "ctx.rcv.src_ip", "dst_ip": "ctx.rcv.dst_ip"}
+# address keywords -> Python code reading them (None: call the keyword's getter)
+IP_KEYWORDS: dict[str, str | None] = {
+    "src_ip": "ctx.rcv.src_ip",
+    "dst_ip": "ctx.rcv.dst_ip",
+    "snd_ip": None,
+    "to_ip": None,
+}
 _EQ = {"==": False, "eq": False, "!=": True, "ne": True}
 
 
@@ -143,11 +191,11 @@ def address_compare(
             return f"({check}({get}) is {not neg})", False
         if left.name in IP_KEYWORDS:
             check = const(matcher.check, "MY")
-            return f"({'not ' if neg else ''}{check}({IP_KEYWORDS[left.name]}))", False
+            return f"({'not ' if neg else ''}{check}({_ip_code(left.name, const)}))", False
         raise ConfigError(f"'myself' cannot be compared with {left.name} here", node.pos)
-    ip = IP_KEYWORDS.get(left.name)
-    if ip is None:
+    if left.name not in IP_KEYWORDS:
         return None
+    ip = _ip_code(left.name, const)
     if isinstance(right, ast.IPAddr):
         if op not in _EQ:
             raise ConfigError(f"invalid type for match: '{op}' with a network", right.pos)
@@ -167,6 +215,12 @@ def address_compare(
     code, fail = value(right)
     neg = "not " if _EQ[op] else ""
     return f"({neg}{const(same_ip, 'SAMEIP')}({ip}, {code}))", fail
+
+
+def _ip_code(name: str, const: Callable[[Any, str], str]) -> str:
+    """Python code reading address keyword `name` from ctx."""
+    code = IP_KEYWORDS[name]
+    return code if code is not None else f"{const(KEYWORDS[name][0], 'W')}(ctx)"
 
 
 # ---- text keywords: case-insensitive equality ------------------------------------------

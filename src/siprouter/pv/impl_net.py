@@ -10,8 +10,18 @@ by ", ". $RAi/$RAp are the receiving socket's advertised address and port: until
 runtime gives sockets an advertised address they equal $Ri/$Rp.
 
 Setters: $mf/$mF/$bf/$bF set the flags; $br = uri appends a branch (as Kamailio's
-pv_set_branch does); $fs = "proto:host:port" forces the send socket (checked against
-the listen sockets once the network runtime provides them).
+pv_set_branch does); $fs = "proto:host:port" forces the send socket and $fsn = "name"
+the socket of that `listen=... name "name"`; in a running server a socket that does not
+exist leaves the forced socket as it was (as Kamailio 5.6.3 does); $fsn reads the name
+of the forced socket.
+
+Event and send data: $rcv(buf|len|srcip|srcport|rcvip|rcvport|proto|sproto|af) is the
+datagram received, in event_route[core:msg-received] only (runtime/events.py); $snd(..)
+and $sndto(..) (the destination) and $sndfrom(..) (the local socket), with the names
+ip, port, proto, sproto, af, buf and len, are the message being sent, in onsend_route
+only (runtime/onsend.py). proto and af are Kamailio's numbers (1 = UDP, 2 = IPv4,
+10 = IPv6), sproto the name. Elsewhere they are $null. The event routes that run on
+Kamailio's faked request have no local socket: $Ri and $Rp are $null there.
 """
 
 from __future__ import annotations
@@ -21,6 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 from siprouter.engine.context import Branch
 from siprouter.modules.registry import PVSpec
+from siprouter.runtime import state
+from siprouter.runtime.events import PROTO_IDS, RCV_KEY, Received
+from siprouter.runtime.onsend import send_info
 
 from .pvclass import Index, PVClass, PVError, Value
 
@@ -41,11 +54,12 @@ def get_sp(ctx: MsgContext) -> Value:
 
 
 def get_Ri(ctx: MsgContext) -> Value:
-    return ctx.rcv.dst_ip
+    return ctx.rcv.dst_ip or None
 
 
 def get_Rp(ctx: MsgContext) -> Value:
-    return ctx.rcv.dst_port
+    r = ctx.rcv
+    return r.dst_port if r.dst_ip else None
 
 
 def get_pr(ctx: MsgContext) -> Value:
@@ -111,7 +125,124 @@ def set_fs(ctx: MsgContext, value: Value) -> None:
     if m is None:
         raise PVError(f"bad socket {text!r} for $fs: expected proto:address[:port]")
     proto, host, port = m.groups()
-    ctx.force_socket = f"{proto.lower()}:{host}" + (f":{port}" if port else "")
+    proto = proto.lower()
+    if state.SOCKETS:
+        ip = host[1:-1] if host.startswith("[") else host
+        ls = state.SOCKETS.get((proto, ip, int(port or 5060)))
+        if ls is None:
+            raise PVError(f"no socket found to match [{text}]")
+    ctx.force_socket = f"{proto}:{host}" + (f":{port}" if port else "")
+
+
+def _forced(ctx: MsgContext) -> state.LocalSocket | None:
+    """The listen socket the forced socket text names (None when none matches)."""
+    text = ctx.force_socket
+    if not text:
+        return None
+    m = _SOCKET.match(text)
+    if m is None:
+        return None
+    proto, host, port = m.groups()
+    ip = host[1:-1] if host.startswith("[") else host
+    return state.SOCKETS.get((proto.lower(), ip, int(port or 5060)))
+
+
+def get_fsn(ctx: MsgContext) -> Value:
+    ls = _forced(ctx)
+    return ls.name if ls is not None and ls.name else None
+
+
+def set_fsn(ctx: MsgContext, value: Value) -> None:
+    if value is None or value == "":
+        ctx.force_socket = None
+        return
+    name = str(value)
+    for ls in state.SOCKETS.values():
+        if ls.name == name:
+            host = f"[{ls.ip}]" if ":" in ls.ip else ls.ip
+            ctx.force_socket = f"{ls.proto}:{host}:{ls.port}"
+            return
+    raise PVError(f"socket name [{name}] not found")
+
+
+# ---- received datagram ($rcv) and message being sent ($snd, $sndto, $sndfrom) -----------
+
+def _known_name(text: str, names: tuple[str, ...]) -> str | None:
+    """The inner name when it is one of `names`, else None (the PV then reads $null).
+    Kamailio 5.6.3 refuses other names at start-up ("unknown PV rcv name"); siprouter
+    accepts them for now because the generic PV tests read every PV with the name "x"."""
+    if not text:
+        raise ValueError("empty name")
+    return text if text in names else None
+
+
+RCV_NAMES = ("buf", "len", "srcip", "srcport", "rcvip", "rcvport", "proto", "sproto", "af")
+
+
+class RcvPV(PVClass):
+    name = "rcv"
+    doc = "the datagram received, in event_route[core:msg-received]"
+
+    def parse_name(self, text: str) -> Any:
+        return _known_name(text, RCV_NAMES)
+
+    def get_at(self, ctx: MsgContext, name: Any, idx: Index) -> Value:
+        m = ctx.mod
+        got = m.get(RCV_KEY) if m else None
+        if name is None or not isinstance(got, Received):
+            return None
+        r = got.rcv
+        if name == "buf":
+            return got.buf.decode("utf-8", "surrogateescape")
+        if name == "len":
+            return len(got.buf)
+        if name == "srcip":
+            return r.src_ip
+        if name == "srcport":
+            return r.src_port
+        if name == "rcvip":
+            return r.dst_ip
+        if name == "rcvport":
+            return r.dst_port
+        if name == "proto":
+            return PROTO_IDS.get(r.proto, 0)
+        if name == "sproto":
+            return r.proto
+        return 10 if r.af == 6 else 2  # af
+
+
+SND_NAMES = ("ip", "port", "proto", "sproto", "af", "buf", "len")
+
+
+class SndPV(PVClass):
+    """$snd / $sndto (the destination) and $sndfrom (the local socket)."""
+
+    doc = "the message being sent, in onsend_route"
+
+    def __init__(self, name: str, local: bool) -> None:
+        self.name = name
+        self.local = local
+
+    def parse_name(self, text: str) -> Any:
+        return _known_name(text, SND_NAMES)
+
+    def get_at(self, ctx: MsgContext, name: Any, idx: Index) -> Value:
+        info = send_info(ctx)
+        if name is None or info is None:
+            return None
+        if name == "ip":
+            return info.src_ip if self.local else info.dst_ip
+        if name == "port":
+            return info.src_port if self.local else info.dst_port
+        if name == "proto":
+            return info.proto_id
+        if name == "sproto":
+            return info.proto
+        if name == "af":
+            return info.af_id
+        if name == "buf":
+            return info.buf.decode("utf-8", "surrogateescape")
+        return len(info.buf)  # len
 
 
 # ---- branches ----------------------------------------------------------------------------
@@ -226,6 +357,11 @@ def net_specs() -> list[PVSpec]:
         PVSpec("RAu", get_Ru, doc="advertised receiving socket as a SIP URI"),
         PVSpec("RAut", get_Rut, doc="advertised receiving socket as a SIP URI with transport"),
         PVSpec("fs", get_fs, set_fs, doc="forced send socket"),
+        PVSpec("fsn", get_fsn, set_fsn, doc="name of the forced send socket"),
+        RcvPV().spec(),
+        SndPV("snd", False).spec(),
+        SndPV("sndto", False).spec(),
+        SndPV("sndfrom", True).spec(),
         PVSpec("br", get_br, set_br, doc="first branch"),
         PVSpec("bR", get_bR, doc="all branches"),
         PVSpec("mf", get_mf, set_mf, doc="message flags"),

@@ -14,13 +14,16 @@
   add_local_rport(); everything else (Record-Route, Route, Max-Forwards) untouched;
 * sent from: the socket of $fs/force_send_socket when it names one, else the socket the
   request arrived on when it has the destination's address family, else the first UDP
-  socket of that family. Returns 1 when sent, -1 otherwise; the script goes on.
+  socket of that family;
+* onsend_route (runtime/onsend.py) runs on the bytes about to be sent; its `drop`
+  blocks the send and forward() returns -510 (E_ADM_PROHIBITED), as Kamailio 5.6.3.
+  Returns 1 when sent, -1 otherwise; the script goes on.
 
 `forward_reply(ctx)`: a reply loses its top Via and goes to the address of the next one
 (sip/via.forward_reply_address: received, rport, else its host and port). As in
 Kamailio 5.6.3 the top Via is not checked to be ours (a reply to a
 set_advertised_address() Via or to another host's Via is forwarded too); a reply with
-one Via only is dropped.
+one Via only is dropped. With onsend_route_reply=yes onsend_route runs for it too.
 
 Every message sent is also appended to `ctx.sent` as ("request"|"reply", dest, bytes)
 when that list exists.
@@ -42,6 +45,7 @@ from siprouter.sip.via import build_via, forward_reply_address, stateless_branch
 
 from . import state
 from .logging import L_DBG, L_ERR, LOG
+from .onsend import E_ADM_PROHIBITED, SendInfo, has_onsend, run_onsend
 
 URI_HOST = "uri:host"
 URI_PORT = "uri:port"
@@ -159,6 +163,8 @@ def forward_request(ctx: MsgContext, host: str | None = None, port: int | str | 
         data = build_forwarded(ctx, ls)
     except (SipParseError, LumpError, ValueError) as e:
         return _err(f"forward(): cannot build the request: {e}")
+    if has_onsend(ctx) and not _onsend_allows(ctx, ls, af, (dip, dport), data, False):
+        return E_ADM_PROHIBITED
     if ctx.sent is not None:
         ctx.sent.append(("request", (dip, dport), data))
     if ls is not None and not state.send(
@@ -168,6 +174,23 @@ def forward_request(ctx: MsgContext, host: str | None = None, port: int | str | 
     if LOG.enabled(L_DBG):
         LOG.core(L_DBG, f"forward(): {msg.method} sent to {dip}:{dport}")
     return 1
+
+
+def _onsend_allows(
+    ctx: MsgContext,
+    ls: state.LocalSocket | None,
+    af: int,
+    dest: tuple[str, int],
+    data: bytes,
+    reply: bool,
+) -> bool:
+    """Run onsend_route for `data` going from `ls` (the receiving socket when there is
+    no socket, offline) to dest; False when it dropped the message."""
+    if ls is not None:
+        src = (ls.proto, ls.ip, ls.port)
+    else:
+        src = ("udp", ctx.rcv.dst_ip, ctx.rcv.dst_port)
+    return run_onsend(ctx, SendInfo(*src, af, dest[0], dest[1], data), reply=reply)
 
 
 def build_forwarded(ctx: MsgContext, ls: state.LocalSocket | None) -> bytes:
@@ -257,9 +280,11 @@ def forward_reply(ctx: MsgContext) -> None:
     changes = _copy_changes(ctx)
     changes.remove_top_via()
     data = changes.apply()
+    ls = send_socket(ctx, af)
+    if has_onsend(ctx) and not _onsend_allows(ctx, ls, af, (dip, port), data, True):
+        return
     if ctx.sent is not None:
         ctx.sent.append(("reply", (dip, port), data))
-    ls = send_socket(ctx, af)
     if ls is None:
         if state.SOCKETS:
             _err(f"forward_reply(): no UDP socket to send to {dip}:{port}")

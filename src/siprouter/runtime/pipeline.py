@@ -1,20 +1,36 @@
 """The receive pipeline: one datagram in, the routing blocks run, what they send goes out.
 
-For each datagram (`Pipeline.receive`):
+For each datagram (`Pipeline.receive`), in Kamailio 5.6.3's order (runtime/events.py
+has the event routes):
 
-1. too big (over SETTINGS.max_udp_size) -> dropped with a log line;
-2. CRLF keep-alives are ignored;
-3. `parse_message` with the configured sip_parser_mode; a message that does not parse,
-   or whose top Via does not, is dropped with an error log (as Kamailio 5.6.3 does: it
+1. size: under 32 bytes it is a probing packet, ignored (logged at debug); over
+   SETTINGS.max_udp_size it is dropped with a warning; CRLF keep-alives are ignored;
+2. event_route[core:msg-received] when received_route_mode=1 (it may drop it);
+3. `parse_message` with the configured sip_parser_mode, the top Via (and a reply's
+   second Via) parsed: a message that does not parse runs
+   event_route[core:receive-parse-error] and is dropped, logged as an error (Kamailio
    does not answer what it cannot parse); the worker keeps serving;
-4. a request runs request_route with a fresh MsgContext and ReceiveInfo; what the
-   route does not send explicitly is dropped (the implicit end of request_route);
-5. a reply runs the core reply route (`reply_route` or the unnamed `onreply_route`);
+4. event_route[core:pre-routing] (a `drop` there ends the message);
+5. a message without Via, or without From, To, Call-ID or CSeq before a header that
+   does not parse, is dropped with an error ("no via found in request", "required
+   headers not found in reply", ...);
+6. a request runs request_route; what the route does not send explicitly is dropped
+   (the implicit end of request_route);
+7. a reply runs the core reply route (`reply_route` or the unnamed `onreply_route`);
    it is forwarded statelessly by the second Via (runtime/forward.forward_reply)
    unless the route dropped it or ended with a value of 0 or less, as Kamailio 5.6.3
    does: `return(0)`, `return(-1)`, `exit(0)`, `exit(-1)`, `return(0)` or `exit(0)` in a
    sub-route, or a last statement whose value is negative (a function that failed);
    a bare `exit` forwards it (ctx.exited), as does a last statement that succeeded.
+   With check_via=1 a reply whose top Via is not one of our addresses (host and port,
+   `myself` rules) is not forwarded ("host in first via!=me").
+
+Latency (runtime/latency.py): the time of request_route / reply_route is logged at the
+latency_cfg_log level ("request-route executed in: N usec"), and with
+latency_limit_action > 0 every action slower than the limit is logged at latency_log.
+
+`worker_init(rank)` runs event_route[core:worker-one-init] in the first worker; the
+process model calls it right after creating the Pipeline.
 
 A Python exception escaping route code (a bug, or a header that fails to parse late)
 is logged with the cfg location and the message is dropped; the loop goes on.
@@ -28,22 +44,39 @@ from typing import Any
 
 from siprouter.engine.context import MsgContext, ReceiveInfo, ScriptState
 from siprouter.modules.registry import RouteType
+from siprouter.sip import headers as H
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.message import SipMessage, is_keepalive, parse_message
 
+from . import onsend
+from .events import EventRoutes
 from .forward import forward_reply
+from .latency import LatencyLog, params_of
 from .logging import L_DBG, L_ERR, L_WARN, LOG
 from .state import SETTINGS, LocalSocket
 
 ReplyForwarder = Callable[[MsgContext], None]
 
+# Kamailio ignores UDP datagrams shorter than this ("probing packet")
+MIN_UDP_PACKET = 32
+
 
 class Pipeline:
-    """Runs received messages through a compiled config, in one worker process."""
+    """Runs received messages through a compiled config, in one worker process.
 
-    def __init__(self, compiled: Any, script: ScriptState | None = None) -> None:
+    `params` are the core parameters (cfg/core_params.effective_params); by default they
+    are read from the config the routes were compiled from."""
+
+    def __init__(
+        self,
+        compiled: Any,
+        script: ScriptState | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         self.compiled = compiled
         self.script = script if script is not None else ScriptState(compiled=compiled)
+        if params is None:
+            params = params_of(compiled)
         self.request_fn = compiled.get("request", "")
         reply_kind = None
         for kind, name in (("reply", ""), ("onreply", ""), ("onreply", "0")):
@@ -52,67 +85,129 @@ class Pipeline:
                 break
         self.reply_block = reply_kind
         self.forward_reply: ReplyForwarder | None = forward_reply
+        self.events = EventRoutes(
+            compiled, self.script, int(params.get("received_route_mode") or 0)
+        )
+        self.latency = LatencyLog.from_params(params, compiled)
+        self.check_via = bool(params.get("check_via"))
+        onsend.configure(bool(params.get("onsend_route_reply")))
         self.received = 0
         self.dropped_bad = 0
+
+    def worker_init(self, rank: int) -> None:
+        """The process with rank `rank` is about to serve: event_route[core:worker-one-init]
+        runs in the first worker (rank 1, or 0 in a single-process server), once."""
+        self.events.run_worker_one_init(rank)
 
     def receive(self, data: bytes, src: tuple[Any, ...], ls: LocalSocket) -> None:
         """Process one datagram from `src` (ip, port[, ...]) that arrived on `ls`."""
         self.received += 1
-        if len(data) > SETTINGS.max_udp_size:
+        n = len(data)
+        if n < MIN_UDP_PACKET:
+            if LOG.enabled(L_DBG):
+                LOG.core(L_DBG, f"udp_rcv_loop(): probing packet received from {src[0]} {src[1]}")
+            return
+        if n > SETTINGS.max_udp_size:
             self.dropped_bad += 1
             if LOG.enabled(L_WARN):
                 LOG.core(
                     L_WARN,
-                    f"receive_msg(): message of {len(data)} bytes from "
+                    f"receive_msg(): message of {n} bytes from "
                     f"{src[0]}:{src[1]} is too big, dropped",
                 )
             return
         if is_keepalive(data):
             return
+        rcv = ReceiveInfo(src[0], src[1], ls.ip, ls.port, ls.proto, ls.af)
+        try:
+            if self.latency.timer is None:
+                self._receive(data, rcv, ls)
+            else:
+                self.latency.traced(self._receive, data, rcv, ls)
+        except Exception as e:  # one bad message must not stop the worker
+            self._crashed(e, data, rcv)
+
+    def _receive(self, data: bytes, rcv: ReceiveInfo, ls: LocalSocket) -> None:
+        events = self.events
+        if events.msg_received and not events.run_msg_received(data, rcv):
+            return
         try:
             msg = parse_message(data, transport=ls.proto, parser_mode=SETTINGS.sip_parser_mode)
-            via1 = msg.via1
-            if via1 is None:
-                raise SipParseError("no Via header", 400)
+            msg.via1  # noqa: B018 - parsed now: a bad top Via is a parse error
+            if not msg.is_request:
+                msg.via2  # noqa: B018 - a reply's second Via too (Kamailio's parse_msg)
         except SipParseError as e:
             self.dropped_bad += 1
             if LOG.enabled(L_ERR):
                 LOG.core(
                     L_ERR,
                     f"receive_msg(): core parsing of SIP message from "
-                    f"{src[0]}:{src[1]} failed ({e.reason}), dropped",
+                    f"{rcv.src_ip}:{rcv.src_port} failed ({e.reason}), dropped",
                 )
+            if events.parse_error:
+                events.run_parse_error(data, rcv)
             return
-        rcv = ReceiveInfo(src[0], src[1], ls.ip, ls.port, ls.proto, ls.af)
-        try:
-            if msg.is_request:
-                self._request(msg, rcv)
-            else:
-                self._reply(msg, rcv)
-        except Exception as e:  # one bad message must not stop the worker
-            self._crashed(e, msg, rcv)
-
-    def _request(self, msg: SipMessage, rcv: ReceiveInfo) -> None:
-        fn = self.request_fn
-        if fn is None:
+        kind = "request" if msg.is_request else "reply"
+        if LOG.enabled(L_DBG):
+            LOG.core(
+                L_DBG,
+                f"receive_msg(): --- received sip message - {kind} - "
+                f"call-id: [{_header_text(msg, 'Call-ID')}] - "
+                f"cseq: [{_header_text(msg, 'CSeq')}]",
+            )
+        ctx = MsgContext(
+            msg, rcv, self.script, RouteType.REQUEST if msg.is_request else RouteType.CORE_ONREPLY
+        )
+        if events.pre_routing and not events.run_pre_routing(ctx):
             return
-        ctx = MsgContext(msg, rcv, self.script, RouteType.REQUEST)
-        self.compiled.run("request", "", ctx)
+        if msg.via1 is None:
+            self.dropped_bad += 1
+            if LOG.enabled(L_ERR):
+                LOG.core(L_ERR, f"receive_msg(): no via found in {kind}")
+            return
+        if not _has_required_headers(msg):
+            self.dropped_bad += 1
+            if LOG.enabled(L_ERR):
+                LOG.core(L_ERR, f"receive_msg(): required headers not found in {kind}")
+            return
+        if msg.is_request:
+            self._request(ctx)
+        else:
+            self._reply(ctx)
 
-    def _reply(self, msg: SipMessage, rcv: ReceiveInfo) -> None:
-        ctx = MsgContext(msg, rcv, self.script, RouteType.CORE_ONREPLY)
+    def _request(self, ctx: MsgContext) -> None:
+        if self.request_fn is None:
+            return
+        self.latency.run_route(self.compiled, "request", "", ctx, "request-route")
+
+    def _reply(self, ctx: MsgContext) -> None:
         blk = self.reply_block
         if blk is not None:
-            rc = self.compiled.run(blk[0], blk[1], ctx)
+            rc = self.latency.run_route(self.compiled, blk[0], blk[1], ctx, "reply-route")
             if ctx.dropped or (rc <= 0 and not ctx.exited):
                 if LOG.enabled(L_DBG):
                     LOG.core(L_DBG, f"receive_msg(): reply dropped by the reply route ({rc})")
                 return
+        if self.check_via and not self._via_is_mine(ctx.msg):
+            return
         fwd = self.forward_reply
         if fwd is not None:
             fwd(ctx)
 
-    def _crashed(self, e: Exception, msg: SipMessage, rcv: ReceiveInfo) -> None:
+    def _via_is_mine(self, msg: SipMessage) -> bool:
+        """check_via: the reply's top Via names one of our addresses (host and port)."""
+        via = msg.via1
+        matcher = getattr(self.compiled, "myself", None)
+        if via is None or matcher is None:
+            return True
+        port = via.port if via.port is not None else 5060
+        if matcher.check(via.host_bare, port):
+            return True
+        if LOG.enabled(L_ERR):
+            LOG.core(L_ERR, f"do_forward_reply(): host in first via!=me : {via.host}:{port}")
+        return False
+
+    def _crashed(self, e: Exception, data: bytes, rcv: ReceiveInfo) -> None:
         if not LOG.enabled(L_ERR):
             return
         where = ""
@@ -120,9 +215,40 @@ class Pipeline:
             if frame.filename.endswith(".cfg") or "cfg" in frame.filename.rsplit("/", 1)[-1]:
                 where = f" at {frame.filename}:{frame.lineno}"
                 break
-        first = msg.first_line.decode("utf-8", "replace")
+        first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", "replace")
         LOG.core(
             L_ERR,
             f"receive_msg(): error routing '{first}' from "
             f"{rcv.src_ip}:{rcv.src_port}{where}: {type(e).__name__}: {e}",
         )
+
+
+def _header_text(msg: SipMessage, name: str) -> str:
+    raw = msg.header(name)
+    return "" if raw is None else raw.decode("utf-8", "replace")
+
+
+def _has_required_headers(msg: SipMessage) -> bool:
+    """From, To, Call-ID and CSeq are found before a Via that does not parse, as
+    Kamailio's header scan sees them: it parses every Via on its way and stops at the
+    first broken one ("parsing relevant headers failed"). (It parses To and CSeq too,
+    but more leniently than siprouter's parsers: their values are left to the
+    modules, sanity for one.)"""
+    need = _REQUIRED
+    for i, hid in enumerate(msg.header_ids):
+        if hid in _PARSED_ON_SCAN:
+            try:
+                msg.parsed(i)
+            except SipParseError:
+                if LOG.enabled(L_ERR):
+                    LOG.core(L_ERR, "receive_msg(): parsing relevant headers failed")
+                return False
+        if hid in need:
+            need = need - {hid}
+            if not need:
+                return True
+    return False
+
+
+_REQUIRED = frozenset({H.FROM, H.TO, H.CALL_ID, H.CSEQ})
+_PARSED_ON_SCAN = frozenset({H.VIA})
