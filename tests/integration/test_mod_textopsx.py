@@ -25,6 +25,14 @@ SDP = "v=0\r\no=x y z\r\n"
 
 
 def request(kind: str, case: str, client_port: int) -> bytes:
+    if kind == "compact":  # compact names, blanks around a value, a folded header
+        return (
+            f"INVITE sip:bob@example.org SIP/2.0\r\n"
+            f"v: SIP/2.0/UDP 127.0.0.1:{client_port};branch=z9hG4bK-tx-{case}\r\n"
+            f"f: <sip:a@example.com>;tag=1\r\nt: <sip:bob@example.org>\r\ni: tx-{case}\r\n"
+            f"CSeq: 1 INVITE\r\nk: 100rel\r\nX-A:   spaced  \r\nX-F: a,\r\n b\r\n"
+            f"X-Case: {case}\r\nl: 0\r\n\r\n"
+        ).encode()
     body = SDP if kind == "sdp" else ""
     ctype = "Content-Type: application/sdp\r\n" if body else ""
     return (
@@ -91,6 +99,19 @@ CASES: dict[str, tuple[str, str, str]] = {
         ' $var(e)=hf_iterator_end("i1"); $var(d)=$hfitname(i1);',
         "a$var(a) b$var(b) c$var(c) d$var(d) e$var(e) s[$var(s)]",
         "none",
+    ),
+    "hf_iterate_compact": (
+        '$var(s)=""; hf_iterator_start("i1"); while(hf_iterator_next("i1")) {'
+        ' $var(s) = $var(s) + "|" + $hfitname(i1); if ($hfitname(i1) =~ "^X-") {'
+        ' $var(s) = $var(s) + "=" + $hfitbody(i1); } } hf_iterator_end("i1");'
+        ' $var(a)=keep_hf("^X-A");',
+        "a$var(a) s[$(var(s){s.encode.hexa})]",
+        "compact",
+    ),
+    "compact_values": (
+        '$var(a)=remove_hf_value("X-F[2]"); $var(b)=hf_value_exists("Supported", "100rel");',
+        "a$var(a) b$var(b)",
+        "compact",
     ),
     "hf_prev": (
         'hf_iterator_start("i$var(x)"); $var(a)=hf_iterator_prev("ipv"); $var(b)=$hfitname(ipv);'

@@ -12,7 +12,8 @@ Semantics as Kamailio 5.6.3 (tests/integration/test_mod_textopsx.py):
 * *_end(name): forgets the iterator, 1; -1 (error log) for an unknown name;
 * *_rm(name): removes the current item; *_append / *_insert(name, text) add text after
   / before it; -1 when the iterator is not on an item. Body edits update Content-Length.
-* $hfitname / $hfitbody: name as written and value (trimmed) of the current header;
+* $hfitname / $hfitbody: name as written and value of the current header (leading
+  blanks dropped, trailing ones kept, folding as written);
   $blitval the current body line with its line end; $null when not on an item.
 """
 
@@ -59,7 +60,18 @@ def _find(ctx: MsgContext, key: str, name: str) -> Iter | None:
 
 
 def _hf_spans(ctx: MsgContext) -> list[tuple[int, int, int, int]]:
-    return [(f.start, f.end, f.value_start, f.value_end) for f in ctx.msg.header_fields]
+    """Each header line, and its value as Kamailio's header body: from the first
+    non-blank after the colon to the line end (trailing blanks kept)."""
+    data = ctx.msg.data
+    out: list[tuple[int, int, int, int]] = []
+    for f in ctx.msg.header_fields:
+        end = f.end
+        if end > f.value_start and data[end - 1 : end] == b"\n":
+            end -= 1
+            if end > f.value_start and data[end - 1 : end] == b"\r":
+                end -= 1
+        out.append((f.start, f.end, f.value_start, max(end, f.value_end)))
+    return out
 
 
 def _bl_spans(ctx: MsgContext) -> list[tuple[int, int, int, int]]:
