@@ -19,13 +19,14 @@ tests/compat/cases/kex.toml).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from siprouter.engine.context import MsgContext
 from siprouter.pv.pvclass import PVError
 from siprouter.runtime import state
-from siprouter.runtime.logging import LOG
+from siprouter.runtime.logging import LOG, python_level
 from siprouter.sip.uri import UriError, parse_uri
 
 from .kex_args import IntArg, Text, err, int_value, render
@@ -104,17 +105,25 @@ def is_myhost(ctx: MsgContext, text: Text) -> int:
 _BASE_LEVEL: list[int] = []  # the level before the first setdebug() of this process
 
 
+def _apply_level(level: int) -> None:
+    """The server log level, and the threshold of the `logging` tree bridged into it."""
+    LOG.level = level
+    root = logging.getLogger("siprouter")
+    if any(type(h).__name__ == "_Bridge" for h in root.handlers):
+        root.setLevel(python_level(level))
+
+
 def setdebug(ctx: MsgContext, level: IntArg) -> int:
     lvl = int_value(ctx, level, "setdebug")
     if lvl is None:
         return err("setdebug", "no debug level value")
     if not _BASE_LEVEL:
         _BASE_LEVEL.append(LOG.level)
-    LOG.level = lvl
+    _apply_level(lvl)
     return 1
 
 
 def resetdebug(ctx: MsgContext) -> int:
     if _BASE_LEVEL:
-        LOG.level = _BASE_LEVEL.pop()
+        _apply_level(_BASE_LEVEL.pop())
     return 1
