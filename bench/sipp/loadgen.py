@@ -174,17 +174,24 @@ def _judge(
     elif uas_rc != 0:
         reasons.append(f"UAS exit {uas_rc}")
     try:
-        counts = sippstat.call_counts(sippstat.parse_stat_csv((work / "uac_stat.csv").read_text()))
+        row = sippstat.parse_stat_csv((work / "uac_stat.csv").read_text())
+        counts = sippstat.call_counts(row)
     except (OSError, ValueError) as exc:
         reasons.append(f"no UAC statistics ({exc})")
     else:
         res.successful, res.failed = counts.successful, counts.failed
         res.retransmissions = counts.retransmissions
         if not counts.clean or counts.created != res.calls:
-            reasons.append(
-                f"{counts.successful}/{res.calls} calls ok, {counts.failed} failed, "
-                f"{counts.unexpected} unexpected"
-            )
+            failures = sippstat.describe_failures(row) or "none failed"
+            reasons.append(f"UAC: {counts.successful}/{res.calls} calls ok, {failures}")
+    uas_stat = work / "uas_stat.csv"
+    if uas_stat.exists():
+        try:
+            failures = sippstat.describe_failures(sippstat.parse_stat_csv(uas_stat.read_text()))
+        except ValueError:
+            failures = ""
+        if failures:
+            reasons.append(f"UAS: {failures}")
     try:
         with open(work / "uac_short.log", errors="replace") as fh:
             log = sippstat.parse_short_log(fh)

@@ -77,6 +77,26 @@ def call_counts(row: dict[str, str]) -> CallCounts:
     )
 
 
+def failure_kinds(row: dict[str, str]) -> dict[str, int]:
+    """The non-zero "Failed<kind>(C)" counters of a statistics row, by kind
+    (MaxUDPRetrans, TimeoutOnRecv, UnexpectedMessage, ...), FailedCall itself left out."""
+    kinds: dict[str, int] = {}
+    for name, value in row.items():
+        if name.startswith("Failed") and name.endswith("(C)") and name != "FailedCall(C)":
+            if value.isdigit() and int(value) > 0:
+                kinds[name[len("Failed") : -len("(C)")]] = int(value)
+    return kinds
+
+
+def describe_failures(row: dict[str, str]) -> str:
+    """'N failed (Kind n, ...)' for a statistics row; '' when no call failed."""
+    failed = _int(row, "FailedCall(C)")
+    if failed == 0:
+        return ""
+    kinds = ", ".join(f"{k} {n}" for k, n in failure_kinds(row).items())
+    return f"{failed} failed ({kinds})" if kinds else f"{failed} failed"
+
+
 @dataclass(frozen=True)
 class ShortLog:
     """What the short message log tells about one UAC run."""

@@ -14,6 +14,8 @@ if str(ROOT) not in sys.path:
 
 from bench.sipp.sippstat import (  # noqa: E402
     call_counts,
+    describe_failures,
+    failure_kinds,
     parse_short_log,
     parse_stat_csv,
     percentile,
@@ -121,3 +123,12 @@ def test_percentile_nearest_rank() -> None:
     assert math.isnan(percentile([], 50))
     with pytest.raises(ValueError):
         percentile(values, 101)
+
+
+def test_failure_kinds_and_description() -> None:
+    header = "TotalCallCreated;FailedCall(C);FailedMaxUDPRetrans(P);FailedMaxUDPRetrans(C);FailedTimeoutOnRecv(C);FailedUnexpectedMessage(C)"
+    row = parse_stat_csv(f"{header}\n10;7;9;5;2;0\n")
+    assert failure_kinds(row) == {"MaxUDPRetrans": 5, "TimeoutOnRecv": 2}
+    assert describe_failures(row) == "7 failed (MaxUDPRetrans 5, TimeoutOnRecv 2)"
+    assert describe_failures(parse_stat_csv(f"{header}\n10;0;0;0;0;0\n")) == ""
+    assert describe_failures(parse_stat_csv(f"{header}\n10;3;0;0;0;0\n")) == "3 failed"
