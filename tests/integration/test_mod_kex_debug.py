@@ -37,11 +37,29 @@ request_route {
 """
 
 
-def _marks(start: Any) -> list[str]:
+KEEP_CFG = """\
+#!KAMAILIO
+debug=2
+children=1
+listen=udp:127.0.0.1:@PORT@
+loadmodule "pv"
+loadmodule "xlog"
+loadmodule "sl"
+loadmodule "kex"
+request_route {
+    xlog("L_INFO", "mark-a $ci\\n");
+    if ($ci == "dbg-0") { setdebug("1"); }
+    sl_send_reply("200", "done");
+    exit;
+}
+"""
+
+
+def _marks(start: Any, cfg: str = CFG) -> list[str]:
     client = UdpClient()
     try:
-        srv = start(CFG)
-        for n in range(2):  # the second message starts at the configured level again
+        srv = start(cfg)
+        for n in range(2):
             client.send(srv.port, options_request(client.port, srv.port, callid=f"dbg-{n}"))
             assert client.recv() is not None, srv.log()[-2000:]
         return re.findall(r"mark-\w dbg-\d", srv.log())
@@ -58,3 +76,11 @@ def test_siprouter_levels(servers: Any) -> None:
 @pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
 def test_same_as_kamailio(servers: Any) -> None:
     assert _marks(servers.siprouter) == _marks(servers.kamailio)
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
+def test_level_stays_for_the_next_message_as_kamailio(servers: Any) -> None:
+    ours = _marks(servers.siprouter, KEEP_CFG)
+    assert ours == ["mark-a dbg-0"]  # setdebug is per process, not per message
+    assert ours == _marks(servers.kamailio, KEEP_CFG)
