@@ -30,6 +30,7 @@ the runtime that siprouter does not have yet.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -86,9 +87,23 @@ def reset() -> None:
 
 
 def _init(_lm: Any) -> None:
-    matcher = getattr(lifecycle.COMPILED, "myself", None)
+    compiled = lifecycle.COMPILED if lifecycle.COMPILED is not None else _caller_compiled()
+    matcher = getattr(compiled, "myself", None)
     if ALIASES and matcher is not None:
         matcher.register_check(SubdomainMatcher(list(ALIASES)))
+
+
+def _caller_compiled() -> Any:
+    """The compiled config when the runtime did not hand it to lifecycle.init_modules
+    (runtime/server.py since commit a161833 calls init_modules(loaded.modules) without
+    it): the `loaded` config of a calling frame. Remove once server.py passes it."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        compiled = getattr(frame.f_locals.get("loaded"), "compiled", None)
+        if compiled is not None and hasattr(compiled, "myself"):
+            return compiled
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 _FIX: dict[str, Callable[[Any], Any]] = {
