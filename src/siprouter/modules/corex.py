@@ -7,7 +7,7 @@ Functions (implementations and semantics in the files named):
   data), sendx(uri, sock, data), forward_reply() (core reply route);
 * corex_uac.py: forward_uac([bindex]), forward_uac_uri(uri [, bindex]) (REQUEST);
 * corex_sock.py: set_send_socket, set_send_socket_name, set_recv_socket,
-  set_recv_socket_name, set_source_address, is_socket_name; $lsock(..);
+  set_recv_socket_name, set_source_address, is_socket_name, add_tcp_alias; $lsock(..);
 * corex_flags.py: setxflag, resetxflag, isxflagset, msg_iflag_set, msg_iflag_reset,
   msg_iflag_is_set, msg_vbflag_set, msg_vbflag_reset, msg_vbflag_is_set;
 * corex_file.py: file_read(path, var), file_write(path, content);
@@ -23,9 +23,9 @@ RPC: corex.list_sockets (corex_rpc.py, which lists the commands not provided).
 
 Not provided: $atkv (the async module's task key/value, from Kamailio 5.7);
 via_add_srvid, via_add_xavp_params, via_use_xavp_fields, via_reply_add_xavp_params,
-add_tcp_alias, is_incoming and the nio_*, dns_cache, dns_file and evcb_reply_out
-parameters: they need hooks in the Via building, DNS, TCP alias and receive paths of
-the runtime that siprouter does not have yet.
+is_incoming and the nio_*, dns_cache, dns_file and evcb_reply_out parameters: they
+need hooks in the Via building, DNS and receive paths of the runtime that siprouter
+does not have yet.
 """
 
 from __future__ import annotations
@@ -157,6 +157,7 @@ EXPORTS = ModuleExports.of(
         _spec("set_recv_socket_name", sock.set_recv_socket_name, "f"),
         _spec("set_source_address", sock.set_source_address, "f"),
         _spec("is_socket_name", sock.is_socket_name, "f"),
+        _spec("add_tcp_alias", sock.add_tcp_alias, "i"),
         _spec("is_faked_msg", is_faked_msg, ""),
         _spec("setxflag", flags.setxflag, "i"),
         _spec("resetxflag", flags.resetxflag, "i"),

@@ -10,6 +10,11 @@
 * `set_source_address(addr)`: "[proto:]ip[:port]" becomes the source ($si, $sp; replies
   go there; received/rport of a forward name it). An IPv6 address in brackets is not
   resolved by Kamailio 5.6.3, nor here: -1, nothing changed.
+* `add_tcp_alias(port)` (Kamailio 5.7+; in 5.6.3 a core name only, which the native
+  cfg still resolves to the core function): requests to the message's source IP and
+  `port` use the TCP connection the message came on; port 0 (or a PV holding 0) means
+  the top Via's port. 1 when added, -1 for a message not received over TCP (the
+  transport's force_tcp_alias, runtime/tcp_transport.py).
 * `is_socket_name(name)`: 1 when a listen socket has that name (any case), else -1.
 * `$lsock(match/value/field)`: the inner text may hold PVs; match `n` (by socket name)
   or `l` (by listen address "udp:127.0.0.1:5060"); the field is read by its first
@@ -30,7 +35,7 @@ from siprouter.pv.pvclass import Index, PVClass, Value
 from siprouter.runtime import state
 from siprouter.runtime.logging import L_WARN, LOG
 
-from .kex_args import Text, err, render
+from .kex_args import IntArg, Text, err, int_value, render
 
 PROTOS = ("udp", "tcp", "tls", "sctp", "ws", "wss")
 
@@ -169,6 +174,15 @@ def set_source_address(ctx: MsgContext, addr: Text) -> int:
         ip = ipaddress.ip_address(found[0])
     ctx.rcv = dataclasses.replace(ctx.rcv, src_ip=str(ip), src_port=port or 5060, af=ip.version)
     return 1
+
+
+def add_tcp_alias(ctx: MsgContext, port: IntArg) -> int:
+    from siprouter.runtime.tcp_transport import force_tcp_alias
+
+    p = int_value(ctx, port, "add_tcp_alias")
+    if p is None or not 0 <= p <= 65535:
+        return err("add_tcp_alias", "invalid port value", "corex")
+    return force_tcp_alias(ctx, p or None)
 
 
 def is_socket_name(ctx: MsgContext, name: Text) -> int:

@@ -304,3 +304,32 @@ def test_forward_uac_keeps_only_our_via() -> None:
 def test_forward_uac_only_in_request_route() -> None:
     with pytest.raises(ConfigError):
         run("forward_uac();", kind="reply")
+
+
+class _FakeTcp:
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, object]] = []
+
+    def alias(self, src: object, addr: object) -> bool:
+        self.calls.append((src, addr))
+        return True
+
+
+def test_add_tcp_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from siprouter.modules import corex_sock
+    from siprouter.runtime import tcp_transport
+
+    fake = _FakeTcp()
+    monkeypatch.setattr(tcp_transport, "ACTIVE", fake)
+    ctx = MsgContext(parse_message(REQ), script=ScriptState())
+    assert corex_sock.add_tcp_alias(ctx, 5080) == -1  # received over UDP
+    ctx.rcv = replace(ctx.rcv, proto="tcp", src_ip="127.0.0.9", src_port=40000)
+    assert corex_sock.add_tcp_alias(ctx, 5080) == 1
+    assert corex_sock.add_tcp_alias(ctx, 0) == 1  # the top Via's port
+    assert corex_sock.add_tcp_alias(ctx, 70000) == -1
+    assert fake.calls == [
+        (("127.0.0.9", 40000), ("127.0.0.9", 5080)),
+        (("127.0.0.9", 40000), ("127.0.0.9", 5070)),
+    ]
