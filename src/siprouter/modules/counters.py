@@ -8,7 +8,7 @@ Parameters:
   after it, trimmed; cnt.help gives it, or "custom script counter.");
 * `script_cnt_grp_name` (string, default "script"): the group of those counters.
 
-Functions (ANY route), each returning 1:
+Functions (any route but branch_route, as Kamailio 5.6.3 accepts them), each returning 1:
 
 * `cnt_inc(name)`, `cnt_add(name, value)`, `cnt_reset(name)`: `name` is a counter of
   the script group, or `group.name` for any group (`sl.sent_replies`); the statistics
@@ -29,7 +29,14 @@ from typing import Any
 
 from siprouter.engine.context import MsgContext
 from siprouter.modules.kex_args import IntArg, err, fix_int_or_pv, int_value
-from siprouter.modules.registry import ArgKind, FunctionSpec, ModuleExports, ParamSpec, ParamType
+from siprouter.modules.registry import (
+    ArgKind,
+    FunctionSpec,
+    ModuleExports,
+    ParamSpec,
+    ParamType,
+    RouteType,
+)
 from siprouter.stats import catalogue, registry, setup
 from siprouter.stats.cnt_rpc import RPCS
 from siprouter.stats.registry import Stat
@@ -132,15 +139,38 @@ def _fix_add(args: Sequence[Any]) -> list[Any]:
 
 
 _S = ArgKind.STR
+_NOT_BRANCH = RouteType.ANY & ~RouteType.BRANCH  # Kamailio 5.6.3 refuses them in branch_route
 
 EXPORTS = ModuleExports.of(
     "counters",
     functions=[
-        FunctionSpec("cnt_inc", cnt_inc, (1,), (_S,), fixup=_fix_one, doc="add 1 to a counter"),
         FunctionSpec(
-            "cnt_add", cnt_add, (2,), (_S, _S), fixup=_fix_add, doc="add a number to a counter"
+            "cnt_inc",
+            cnt_inc,
+            (1,),
+            (_S,),
+            route_types=_NOT_BRANCH,
+            fixup=_fix_one,
+            doc="add 1 to a counter",
         ),
-        FunctionSpec("cnt_reset", cnt_reset, (1,), (_S,), fixup=_fix_one, doc="set a counter to 0"),
+        FunctionSpec(
+            "cnt_add",
+            cnt_add,
+            (2,),
+            (_S, _S),
+            route_types=_NOT_BRANCH,
+            fixup=_fix_add,
+            doc="add a number to a counter",
+        ),
+        FunctionSpec(
+            "cnt_reset",
+            cnt_reset,
+            (1,),
+            (_S,),
+            route_types=_NOT_BRANCH,
+            fixup=_fix_one,
+            doc="set a counter to 0",
+        ),
     ],
     params=[
         ParamSpec(

@@ -6,7 +6,8 @@ text before a `/no_reset` suffix (it may hold ':' or ';': `grp:x` is the statist
 "grp:x" of group script, as in Kamailio 5.6.3). Declared by the init hook (main process,
 before the workers fork), so every worker adds to the same value.
 
-Functions (ANY route):
+Functions (update_stat in any route, reset_stat in any but onsend_route, as Kamailio
+5.6.3 accepts them):
 
 * `update_stat(name, value)`: adds `value` (an int, a signed number "+1"/"-3", or one
   pseudo-variable holding an int) to the statistic `name`; 1, or -1 when a name given
@@ -27,7 +28,14 @@ from typing import Any
 
 from siprouter.engine.context import MsgContext
 from siprouter.modules.kex_args import IntArg, Text, err, fix_format, fix_int_or_pv, int_value
-from siprouter.modules.registry import ArgKind, FunctionSpec, ModuleExports, ParamSpec, ParamType
+from siprouter.modules.registry import (
+    ArgKind,
+    FunctionSpec,
+    ModuleExports,
+    ParamSpec,
+    ParamType,
+    RouteType,
+)
 from siprouter.stats import StatFlag, catalogue, registry, setup
 from siprouter.stats.registry import Stat
 
@@ -123,6 +131,7 @@ EXPORTS = ModuleExports.of(
             reset_stat,
             (1,),
             (_S,),
+            route_types=RouteType.ANY & ~RouteType.ONSEND,
             fixup=_fix_reset,
             doc="set a statistic to 0",
         ),
