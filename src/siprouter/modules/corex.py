@@ -130,6 +130,10 @@ def _spec(
     counts: tuple[int, ...] | None = None,
     routes: RouteType = RouteType.ANY,
 ) -> FunctionSpec:
+    # Kamailio takes expressions for its igp/spve arguments; the engine skips fix-ups
+    # when any argument is an expression, so only where no constant needs one: one
+    # argument, or numbers only
+    dynamic = "o" not in kinds and (len(kinds) == 1 or set(kinds) == {"i"})
     return FunctionSpec(
         name,
         func,
@@ -137,6 +141,7 @@ def _spec(
         tuple(ArgKind.STR for _ in kinds),
         route_types=routes,
         fixup=_fixup(kinds) if kinds else None,
+        dynamic_args=dynamic,
     )
 
 

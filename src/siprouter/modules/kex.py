@@ -48,12 +48,17 @@ def _fixup(kinds: str) -> Callable[[Sequence[Any]], Sequence[Any]]:
 def _spec(
     name: str, func: Callable[..., int], kinds: str, counts: tuple[int, ...] | None = None
 ) -> FunctionSpec:
+    # Kamailio takes expressions for its igp/spve arguments; the engine skips fix-ups
+    # when any argument is an expression, so only where no constant needs one: one
+    # argument, or numbers only
+    dynamic = "o" not in kinds and (len(kinds) == 1 or set(kinds) == {"i"})
     return FunctionSpec(
         name,
         func,
         counts if counts is not None else (len(kinds),),
         tuple(ArgKind.STR for _ in kinds),
         fixup=_fixup(kinds) if kinds else None,
+        dynamic_args=dynamic,
         doc=(func.__doc__ or "").strip().split("\n")[0],
     )
 

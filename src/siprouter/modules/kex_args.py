@@ -10,6 +10,11 @@
 
 `int_value(ctx, arg, fname)` gives the int of an int-or-PV argument, or None (logged as
 Kamailio's "Could not convert PV to int") when the PV holds no int.
+
+Functions exported with `dynamic_args` (Kamailio accepts `setsflag($var(f))` and
+`setdsturi("sip:" + $rU)` for its igp/spve fixups) receive the evaluated value instead
+(int, str or None): `int_value` takes a numeric text as its int, `render` an int as
+its text and None as "".
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ class IntPV:
         return f"IntPV({self.raw})"
 
 
-IntArg = int | IntPV
+IntArg = int | IntPV | str | None
 
 
 def fix_int_or_pv(arg: Any) -> IntArg:
@@ -66,6 +71,16 @@ def fix_int_or_pv(arg: Any) -> IntArg:
 def int_value(ctx: MsgContext, arg: IntArg, fname: str) -> int | None:
     if isinstance(arg, int):
         return arg
+    if arg is None or isinstance(arg, str):  # an evaluated expression (dynamic_args)
+        text = (arg or "").strip()
+        body = text[1:] if text[:1] in "+-" else text
+        if body.isdigit():
+            return int(text)
+        if LOG.enabled(L_ERR):
+            LOG.write(
+                L_ERR, "<core>", f"get_int_fparam(): Could not convert value to int ({fname})"
+            )
+        return None
     value = arg.get(ctx)
     if value is None:  # Kamailio: an unset $var reads as int 0; other PVs have no int
         return None
@@ -87,8 +102,14 @@ def fix_format(arg: Any) -> Text:
     return fmt.constant if fmt.constant is not None else fmt
 
 
-def render(ctx: MsgContext, arg: Text) -> str:
-    return arg if isinstance(arg, str) else arg.render(ctx)
+def render(ctx: MsgContext, arg: Text | int | None) -> str:
+    if isinstance(arg, str):
+        return arg
+    if arg is None:
+        return ""
+    if isinstance(arg, int):
+        return str(arg)
+    return arg.render(ctx)
 
 
 def fix_out_pv(arg: Any) -> Setter:

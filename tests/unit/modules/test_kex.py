@@ -162,3 +162,20 @@ def test_flag_argument_must_be_int_or_pv() -> None:
         run('setsflag("abc");')
     with pytest.raises(ConfigError):
         run('setbflag("1", "x");')
+
+
+def test_expression_arguments() -> None:
+    ctx = run(
+        '$var(f) = 4; $var(s) = "x"; $var(a) = setsflag($var(f) + 1); $var(b) = setsflag($var(s));'
+        '$var(c) = setdsturi("sip:" + $rU + "@10.0.0.2"); $var(d) = is_myself($ru);'
+        "$var(e) = setbflag(2, $var(f) - 4); $var(sf) = $sf;"
+    )
+    assert [rv(ctx, k) for k in "abcde"] == [1, -1, 1, 1, 1]
+    assert rv(ctx, "sf") == 1 << 5
+    assert ctx.dst_uri == "sip:bob@10.0.0.2"
+    assert ctx.bflags == 4
+
+
+def test_multi_argument_functions_keep_constant_arguments() -> None:
+    with pytest.raises(ConfigError):  # Kamailio takes it; here the PV goes in the string
+        run('pv_printf($var(x), "a");')
