@@ -71,6 +71,31 @@ def _listens_on(proto: str) -> bool:
     return proto == "udp" or any(s.proto == proto for s in state.SOCKETS.values())
 
 
+_PARSED: dict[str, tuple[str, int, str | None] | None] = {}  # URI text -> parts (bounded)
+
+
+def _uri_parts(text: str) -> tuple[str, int, str | None] | None:
+    """(host, port or 0, transport or None) of a sip:/sips: URI; None when it does not
+    parse. Cached by text: the same URIs come again and again."""
+    parts = _PARSED.get(text, _PARSED)
+    if parts is not _PARSED:
+        return parts  # type: ignore[return-value]
+    try:
+        uri = parse_uri(text)
+        t = uri.transport
+        found: tuple[str, int, str | None] | None = (
+            uri.host,
+            int(uri.port or 0),
+            t.lower() if t is not None else None,
+        )
+    except (UriError, ValueError):
+        found = None
+    if len(_PARSED) >= 4096:
+        _PARSED.clear()
+    _PARSED[text] = found
+    return found
+
+
 def check_self(ctx: MsgContext, text: str, host_only: bool) -> int:
     if not text:
         return -1
@@ -78,17 +103,17 @@ def check_self(ctx: MsgContext, text: str, host_only: bool) -> int:
     if matcher is None:
         return -1
     if text[:4].lower() == "sip:" or text[:5].lower() == "sips:":
-        try:
-            uri = parse_uri(text)
-        except (UriError, ValueError):
+        parts = _uri_parts(text)
+        if parts is None:
             return err("is_myself", f"failed to parse uri [{text}]")
-        if not uri.host:
+        host, port, proto = parts
+        if not host:
             return -1
-        port = 0 if host_only else int(uri.port or 0)
-        proto = None if host_only or uri.transport is None else uri.transport.lower()
+        if host_only:
+            port, proto = 0, None
         if proto is not None and not _listens_on(proto):
             return -1
-        return 1 if matcher.check(uri.host, port) else -1
+        return 1 if matcher.check(host, port) else -1
     return 1 if matcher.check(text, 0) else -1
 
 
