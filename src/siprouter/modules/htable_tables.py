@@ -19,6 +19,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from siprouter.cfg.errors import ConfigError
+from siprouter.modules.kamailio_names import KAMAILIO_EXPORTS
+from siprouter.modules.loader import find_exports
+from siprouter.modules.registry import PVSpec
+from siprouter.pv.access import PVCompiler
 from siprouter.pv.format import Format, compile_format
 
 from .htable_spec import TableSpec
@@ -58,10 +62,34 @@ def listing_order() -> list[HTable]:
     return list(reversed(TABLES.values()))
 
 
+class ModulePVCompiler(PVCompiler):
+    """Compiles the PVs of htable's formats ($sht(t=>$shtrecord(key)), sht_rm("$var(t)",
+    ...)): the core's and the pv module's PVs, then those of the siprouter module that
+    Kamailio names as their exporter ($shtrecord: htable, $RANDOM: cfgutils, $stat:
+    statistics). A module's fixup does not get the config's loaded-module table, so a
+    PV of a module the config does not load is accepted here."""
+
+    def spec(self, name: str) -> PVSpec | None:
+        found = super().spec(name)
+        if found is not None:
+            return found
+        for module, (_functions, pvs) in KAMAILIO_EXPORTS.items():
+            if name in pvs.split():
+                exports = find_exports(module)
+                if exports is not None and name in exports.pvs:
+                    return exports.pvs[name]
+        return None
+
+
+_COMPILER: list[ModulePVCompiler] = []
+
+
 def fmt(text: str) -> Format:
     """Compile a format argument; ValueError (a config error) for a bad PV in it."""
+    if not _COMPILER:
+        _COMPILER.append(ModulePVCompiler())
     try:
-        return compile_format(text)
+        return compile_format(text, _COMPILER[0])
     except ConfigError as e:
         raise ValueError(e.message) from None
 

@@ -11,7 +11,9 @@
 * `start_timer(...)`: forks the timer process (as Kamailio's htable timer, which runs
   in a timer process every `timer_interval` seconds). It is created in the main process
   during init, before any socket is bound, ends when the main process ends (parent-death
-  signal, and a check of the parent pid every tick), and leaves with os._exit so
+  signal, and a check of the parent pid every tick); the main process's database
+  connection is closed before the fork (SQLite connections must not cross a fork, and
+  the process reopens its own on first use); it leaves with os._exit so
   nothing of the main process's exit handling runs twice. Only when some table has
   autoexpire.
 """
@@ -29,6 +31,7 @@ from typing import Any
 
 from siprouter.engine.context import MsgContext, ReceiveInfo, ScriptState
 from siprouter.modules.registry import RouteType
+from siprouter.shared import space as shared_space
 from siprouter.sip.message import parse_message
 
 from .htable_pv import EXPIRED_STATE
@@ -119,6 +122,7 @@ def start_timer(tables: Sequence[HTable], compiled: Any, interval: int) -> int |
     if not any(t.spec.autoexpire for t in tables):
         return None
     parent = os.getpid()
+    shared_space.before_fork()  # no SQLite connection may cross a fork
     pid = os.fork()
     if pid == 0:
         code = 0
