@@ -26,6 +26,7 @@ loadmodule "pv"
 loadmodule "xlog"
 loadmodule "sl"
 loadmodule "textops"
+loadmodule "textopsx"
 request_route {
     $var(x) = "pv";
 """
@@ -112,6 +113,32 @@ CASES: dict[str, tuple[str, str, str]] = {
     ),
     "multipart_one_arg": ('$var(a)=set_body_multipart("bnd2");', "a$var(a)", "sdp"),
     "multipart_nothing": ("$var(a)=set_body_multipart();", "a$var(a)", "none"),
+    "multipart_on_multipart": (
+        '$var(a)=set_body_multipart("test", "text/plain", "delimiter"); $var(b)=msg_apply_changes();'
+        ' $var(c)=append_body_part("x", "text/y"); $var(d)=get_body_part("text/plain", "$var(p5)");',
+        f"a$var(a) b$var(b) c$var(c) d$var(d) {_hex('var(p5)')}",
+        "mp",
+    ),
+    "multipart_convert_multipart": ("$var(a)=set_body_multipart();", "a$var(a)", "mp"),
+    "doc_flow": (
+        '$var(a)=set_body_multipart("test", "text/plain", "delimiter"); $var(b)=msg_apply_changes();'
+        ' $var(c)=append_body_part("x", "text/y", "render"); $var(d)=msg_apply_changes();'
+        ' $var(e)=get_body_part("text/y", "$var(p6)");',
+        f"a$var(a) b$var(b) c$var(c) d$var(d) e$var(e) {_hex('var(p6)')}",
+        "sdp",
+    ),
+    "remove_then_append": (
+        '$var(a)=remove_body_part("text/plain"); $var(b)=append_body_part("new", "a/b");'
+        ' $var(c)=msg_apply_changes(); $var(d)=get_body_part("a/b", "$var(p7)");',
+        f"a$var(a) b$var(b) c$var(c) d$var(d) {_hex('var(p7)')}",
+        "mp",
+    ),
+    "filter_then_apply": (
+        '$var(a)=filter_body("text/plain"); $var(b)=msg_apply_changes(); $var(c)=search_body("^hi");'
+        ' $var(d)=remove_body_part("text/plain");',
+        "a$var(a) b$var(b) c$var(c) d$var(d)",
+        "mp",
+    ),
     "replace_str": (
         '$var(a)=replace_str("X-A", "Y-A", "a"); $var(b)=replace_str("INVITE", "I", "f");'
         ' $var(c)=replace_str("zzz", "q", "a"); $var(d)=replace_str("v=0", "V=$var(x)", "f");',
@@ -188,6 +215,7 @@ def test_siprouter_multipart(servers: Any) -> None:
     )
     assert _body(res["filter_sdp"][1]) == "v=0\r\n"
     assert _body(res["remove_preamble"][1]).startswith("--B1\r\nX-Q: 2\r\nContent-Type: text")
+    assert _body(res["multipart_on_multipart"][1]).endswith("\r\nx\r\n--XX\r\n")
     appended = _body(res["append_hex"][1])
     assert appended.endswith(
         "--XX\r\nContent-Type: text/x\r\n\r\nABJ\r\n--XX\r\nContent-Type: text/y\r\n"

@@ -16,23 +16,29 @@ tests/integration/test_mod_textops_multipart.py):
   form from the Content-Type line to the end of that delimiter line;
 * filter_body keeps the content only, minus one leading empty line and the CRLF that
   ends it; remove_body_part deletes the raw form; append_body_part adds
-  `--B CRLF Content-Type: T CRLF [Content-Disposition: D CRLF] CRLF text CRLF` before
-  the last delimiter line;
+  `Content-Type: T CRLF [Content-Disposition: D CRLF] CRLF text CRLF --B CRLF` at the
+  end of the body;
 * after append_body_part / remove_body_part the body is re-framed when the message is
-  sent (Kamailio's check_boundaries): the text before the first delimiter goes, and
-  everything from the last delimiter line on becomes `--B--` CRLF. The boundary is the
-  one of the message as received: a body made multipart by set_body_multipart is sent
-  as built (its last delimiter without `--`).
+  sent (Kamailio's check_boundaries): the text before the first delimiter goes, a
+  closing `--B--` line in the middle becomes `--B`, and everything from the last
+  delimiter line on becomes `--B--` CRLF. The boundary is the one of the message's
+  Content-Type: a body made multipart by set_body_multipart is sent as built (its
+  last delimiter without `--`) until msg_apply_changes() makes its Content-Type the
+  message's;
+* set_body_multipart on a message that is multipart already changes no header (and
+  without text leaves the body alone).
 
 All edits of one message go into one replacement of the whole body (a record in the
 message's module state, like the Content-Length record of textops_msg), so successive
-calls see each other's changes; another textops edit of the body in the same message
+edits see each other's changes (get_body_part reads the message as received, as
+Kamailio does); another textops edit of the body in the same message
 conflicts with it and is refused (-1, error log). msg_apply_changes() (textopsx)
 forgets the record.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 
@@ -83,12 +89,6 @@ def _record(ctx: MsgContext) -> BodyEdit:
     return rec  # type: ignore[no-any-return]
 
 
-def current_body(ctx: MsgContext) -> bytes:
-    """The body with the multipart edits made so far (not re-framed)."""
-    rec = (ctx.mod or {}).get(_KEY)
-    return rec.body if rec is not None else ctx.msg.data[ctx.msg.body_start :]
-
-
 def forget(ctx: MsgContext) -> None:
     """Drop the record (the message was rebuilt by msg_apply_changes)."""
     if ctx.mod:
@@ -112,15 +112,6 @@ def _find_delim_line(data: bytes, delim: bytes, pos: int) -> int:
     return -1
 
 
-def _last_delim_line(data: bytes, delim: bytes) -> int:
-    last = -1
-    pos = _find_delim_line(data, delim, 0)
-    while pos >= 0:
-        last = pos
-        pos = _find_delim_line(data, delim, _line_end(data, pos))
-    return last
-
-
 def find_part(body: bytes, ctype: str, delim: bytes) -> tuple[int, int, int, int] | None:
     """(Content-Type line start, content start, next delimiter line start, its end) of
     the first part of type `ctype`, None when there is none."""
@@ -139,13 +130,26 @@ def find_part(body: bytes, ctype: str, delim: bytes) -> tuple[int, int, int, int
 
 
 def _reframe(body: bytes, delim: bytes) -> bytes:
-    """Kamailio's check_boundaries: drop the text before the first delimiter line and
-    put `--B--` CRLF in place of the last delimiter line and what follows it."""
-    first = _find_delim_line(body, delim, 0)
-    last = _last_delim_line(body, delim)
-    if first < 0 or last <= first:
-        return body  # fewer than 2 delimiters: sent as it is (Kamailio logs an error)
-    return body[first:last] + delim + b"--\r\n"
+    """Kamailio's check_boundaries: the text before the first delimiter line goes, a
+    delimiter line in the middle that is not exactly `--B` CRLF (a closing `--B--`)
+    becomes one, and `--B--` CRLF replaces the last delimiter line and what follows."""
+    starts: list[int] = []
+    pos = _find_delim_line(body, delim, 0)
+    while pos >= 0:
+        starts.append(pos)
+        pos = _find_delim_line(body, delim, _line_end(body, pos))
+    if len(starts) < 2:
+        return body  # sent as it is (Kamailio logs "wrong number of boundaries")
+    plain = delim + b"\r\n"
+    out: list[bytes] = []
+    for here, nxt in itertools.pairwise(starts):
+        end = _line_end(body, here)
+        if body[here:end] == plain:
+            out.append(body[here:nxt])
+        else:
+            out += [plain, body[end:nxt]]
+    out.append(delim + b"--\r\n")
+    return b"".join(out)
 
 
 def _store(ctx: MsgContext, rec: BodyEdit, body: bytes, fname: str) -> bool:
@@ -169,10 +173,11 @@ def _store(ctx: MsgContext, rec: BodyEdit, body: bytes, fname: str) -> bool:
 
 
 def get_body_part(ctx: MsgContext, ctype: str, raw: bool) -> bytes | None:
-    """The content (raw=False) or the raw form of the first part of type `ctype`; a body
-    that is not multipart is returned whole, whatever `ctype` (as Kamailio 5.6.3)."""
+    """The content (raw=False) or the raw form of the first part of type `ctype` in the
+    message's body (pending changes not applied, as Kamailio reads it); a body that is
+    not multipart is returned whole, whatever `ctype` (as Kamailio 5.6.3)."""
     delim = delimiter(ctx)
-    body = current_body(ctx)
+    body = ctx.msg.data[ctx.msg.body_start :]
     if delim is None:
         return body or None
     found = find_part(body, ctype, delim)
@@ -214,26 +219,25 @@ def remove_body_part(ctx: MsgContext, ctype: str) -> int:
 
 
 def _part_text(delim: bytes, text: bytes, ctype: str, disposition: str | None) -> bytes:
-    out = [delim, b"\r\nContent-Type: ", to_bytes(ctype), b"\r\n"]
+    out = [b"Content-Type: ", to_bytes(ctype), b"\r\n"]
     if disposition:
         out += [b"Content-Disposition: ", to_bytes(disposition), b"\r\n"]
-    out += [b"\r\n", text, b"\r\n"]
+    out += [b"\r\n", text, b"\r\n", delim, b"\r\n"]
     return b"".join(out)
 
 
 def append_body_part(ctx: MsgContext, text: bytes, ctype: str, disposition: str | None) -> int:
-    """Add a part before the last delimiter line of a multipart body."""
+    """Add a part (its headers, text and a delimiter line) at the end of the body."""
     delim = delimiter(ctx)
     if delim is None:
         log.error("append_body_part: the message has no multipart body")
         return -1
     rec = _record(ctx)
-    last = _last_delim_line(rec.body, delim)
-    if last < 0:
-        log.error("append_body_part: no boundary line in the body")
+    if not rec.body:
+        log.error("append_body_part: the message has no body")
         return -1
     rec.multipart = True
-    body = rec.body[:last] + _part_text(delim, text, ctype, disposition) + rec.body[last:]
+    body = rec.body + _part_text(delim, text, ctype, disposition)
     return 1 if _store(ctx, rec, body, "append_body_part") else -1
 
 
@@ -251,16 +255,20 @@ def set_body_multipart(
 ) -> int:
     """Make the body multipart: one part with `text` of type `ctype`, or (without them)
     the present body as the part, of the present Content-Type. The Content-Type headers
-    are replaced by `multipart/mixed;boundary="B"` and `Mime-Version: 1.0`."""
+    are replaced by `multipart/mixed;boundary="B"` and `Mime-Version: 1.0`. A message
+    that is multipart already keeps its headers (and, without text, its body)."""
     msg = ctx.msg
     bnd = to_bytes(boundary or _DEFAULT_BOUNDARY)
     rec = _record(ctx)
+    raw_ct = msg.header(H.CONTENT_TYPE)
+    already = raw_ct is not None and raw_ct.strip().lower().startswith(b"multipart/")
+    if already and text is None:
+        return 1
     if text is None:
         content = rec.body
         if not content:
             log.error("set_body_multipart: no body to convert")
             return -1
-        raw_ct = msg.header(H.CONTENT_TYPE)
         ct = raw_ct.strip() if raw_ct is not None else b"application/sdp"
     else:
         content = to_bytes(text)
@@ -268,14 +276,15 @@ def set_body_multipart(
     delim = b"--" + bnd
     body = delim + b"\r\nContent-Type: " + ct + b"\r\n\r\n" + content + b"\r\n" + delim + b"\r\n"
     try:
-        for f in msg.header_fields:
-            if f.hid == H.CONTENT_TYPE:
-                ctx.changes.remove_header(f)
-        ctx.changes.lumps.insert(
-            msg.headers_end,
-            b'Content-Type: multipart/mixed;boundary="' + bnd + b'"\r\nMime-Version: 1.0\r\n',
-            what="set_body_multipart",
-        )
+        if not already:
+            for f in msg.header_fields:
+                if f.hid == H.CONTENT_TYPE:
+                    ctx.changes.remove_header(f)
+            ctx.changes.lumps.insert(
+                msg.headers_end,
+                b'Content-Type: multipart/mixed;boundary="' + bnd + b'"\r\nMime-Version: 1.0\r\n',
+                what="set_body_multipart",
+            )
     except LumpError as e:
         log.error("set_body_multipart: %s", e)
         return -1
