@@ -12,7 +12,7 @@ runtime gives sockets an advertised address they equal $Ri/$Rp.
 Setters: $mf/$mF/$bf/$bF set the flags; $br = uri appends a branch (as Kamailio's
 pv_set_branch does); $fs = "proto:host:port" forces the send socket and $fsn = "name"
 the socket of that `listen=... name "name"`; in a running server a socket that does not
-exist leaves the forced socket as it was (as Kamailio 5.6.3 does); $fsn reads the name
+exist leaves the forced socket as it was, silently (as Kamailio 5.6.3 does); $fsn reads the name
 of the forced socket.
 
 Event and send data: $rcv(buf|len|srcip|srcport|rcvip|rcvport|proto|sproto|af) is the
@@ -26,6 +26,7 @@ Kamailio's faked request have no local socket: $Ri and $Rp are $null there.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,8 @@ from .pvclass import Index, PVClass, PVError, Value
 
 if TYPE_CHECKING:
     from siprouter.engine.context import MsgContext
+
+log = logging.getLogger("siprouter.pv")
 
 _SOCKET = re.compile(
     r"(udp|tcp|tls|sctp|ws|wss):(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?\Z", re.I
@@ -129,8 +132,9 @@ def set_fs(ctx: MsgContext, value: Value) -> None:
     if state.SOCKETS:
         ip = host[1:-1] if host.startswith("[") else host
         ls = state.SOCKETS.get((proto, ip, int(port or 5060)))
-        if ls is None:
-            raise PVError(f"no socket found to match [{text}]")
+        if ls is None:  # Kamailio 5.6.3 leaves the forced socket as it was, silently
+            log.debug("$fs: no socket found to match [%s]", text)
+            return
     ctx.force_socket = f"{proto}:{host}" + (f":{port}" if port else "")
 
 
@@ -162,10 +166,11 @@ def set_fsn(ctx: MsgContext, value: Value) -> None:
             host = f"[{ls.ip}]" if ":" in ls.ip else ls.ip
             ctx.force_socket = f"{ls.proto}:{host}:{ls.port}"
             return
-    raise PVError(f"socket name [{name}] not found")
+    log.debug("$fsn: socket name [%s] not found", name)  # unchanged, as Kamailio 5.6.3
 
 
 # ---- received datagram ($rcv) and message being sent ($snd, $sndto, $sndfrom) -----------
+
 
 def _known_name(text: str, names: tuple[str, ...]) -> str | None:
     """The inner name when it is one of `names`, else None (the PV then reads $null).

@@ -14,7 +14,8 @@
   add_local_rport(); everything else (Record-Route, Route, Max-Forwards) untouched;
 * sent from: the socket of $fs/force_send_socket when it names one, else the socket the
   request arrived on when it has the destination's address family, else the first UDP
-  socket of that family;
+  socket of that family; with mhomed=1, before those, the socket on the local address
+  the kernel routes the destination from (a UDP connect, cached per destination);
 * onsend_route (runtime/onsend.py) runs on the bytes about to be sent; its `drop`
   blocks the send and forward() returns -510 (E_ADM_PROHIBITED), as Kamailio 5.6.3.
   Returns 1 when sent, -1 otherwise; the script goes on.
@@ -34,6 +35,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from siprouter.engine.context import MF_ADD_LOCAL_RPORT, MF_FORCE_RPORT, MsgContext
@@ -100,8 +102,43 @@ def resolve(host: str) -> tuple[str, int] | None:
     return None
 
 
-def send_socket(ctx: MsgContext, af: int) -> state.LocalSocket | None:
-    """The UDP socket to send from to an address of family `af` (see module doc)."""
+@dataclass(slots=True)
+class ForwardSettings:
+    """Core parameters of socket selection (set by the pipeline from the config)."""
+
+    mhomed: bool = False
+
+
+SETTINGS = ForwardSettings()
+
+# mhomed: destination IP -> the local address the kernel routes it from
+_ROUTE_SOURCE: dict[str, str | None] = {}
+_ROUTE_SOURCE_MAX = 1024
+
+
+def kernel_source(dest_ip: str, af: int) -> str | None:
+    """The local address the kernel sends from to dest_ip (a UDP connect, nothing is
+    sent), as Kamailio's mhomed does; cached per destination."""
+    if dest_ip in _ROUTE_SOURCE:
+        return _ROUTE_SOURCE[dest_ip]
+    fam = socket.AF_INET6 if af == 6 else socket.AF_INET
+    src: str | None
+    try:
+        with socket.socket(fam, socket.SOCK_DGRAM) as probe:
+            probe.connect((dest_ip, 5060))
+            src = str(probe.getsockname()[0])
+    except OSError:
+        src = None
+    if len(_ROUTE_SOURCE) >= _ROUTE_SOURCE_MAX:
+        _ROUTE_SOURCE.clear()
+    _ROUTE_SOURCE[dest_ip] = src
+    return src
+
+
+def send_socket(ctx: MsgContext, af: int, dest_ip: str | None = None) -> state.LocalSocket | None:
+    """The UDP socket to send from to an address of family `af` (see module doc); with
+    mhomed=1 and the destination known, the socket on the address the kernel would
+    send from, when there is one."""
     forced = ctx.force_socket
     if forced:
         text = forced.split(":", 1)[1] if forced.lower().startswith("udp:") else forced
@@ -113,6 +150,11 @@ def send_socket(ctx: MsgContext, af: int) -> state.LocalSocket | None:
             ls = None
         if ls is not None and ls.af == af:
             return ls
+    if SETTINGS.mhomed and dest_ip is not None and state.SOCKETS:
+        src = kernel_source(dest_ip, af)
+        for cand in state.SOCKETS.values():
+            if cand.proto == "udp" and cand.ip == src:
+                return cand
     rcv = ctx.rcv
     ls = state.SOCKETS.get(("udp", rcv.dst_ip, rcv.dst_port))
     if ls is not None and ls.af == af:
@@ -156,7 +198,7 @@ def forward_request(ctx: MsgContext, host: str | None = None, port: int | str | 
     if resolved is None:
         return _err(f"forward(): could not resolve '{dhost}'")
     dip, af = resolved
-    ls = send_socket(ctx, af)
+    ls = send_socket(ctx, af, dip)
     if ls is None and (state.SOCKETS or ctx.sent is None):
         return _err(f"forward(): no UDP socket to send to {dip}:{dport}")
     try:
@@ -280,7 +322,7 @@ def forward_reply(ctx: MsgContext) -> None:
     changes = _copy_changes(ctx)
     changes.remove_top_via()
     data = changes.apply()
-    ls = send_socket(ctx, af)
+    ls = send_socket(ctx, af, dip)
     if has_onsend(ctx) and not _onsend_allows(ctx, ls, af, (dip, port), data, True):
         return
     if ctx.sent is not None:

@@ -48,7 +48,7 @@ from siprouter.sip import headers as H
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.message import SipMessage, is_keepalive, parse_message
 
-from . import onsend
+from . import forward, onsend
 from .events import EventRoutes
 from .forward import forward_reply
 from .latency import LatencyLog, params_of
@@ -91,6 +91,7 @@ class Pipeline:
         self.latency = LatencyLog.from_params(params, compiled)
         self.check_via = bool(params.get("check_via"))
         onsend.configure(bool(params.get("onsend_route_reply")))
+        forward.SETTINGS.mhomed = bool(params.get("mhomed"))
         self.received = 0
         self.dropped_bad = 0
 
