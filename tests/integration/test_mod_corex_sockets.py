@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import HAS_KAMAILIO, UdpClient
+from .conftest import HAS_KAMAILIO, UdpClient, free_udp_port
 
 CFG = """\
 #!KAMAILIO
@@ -117,3 +117,48 @@ def test_siprouter_socket_functions(servers: Any) -> None:
 @pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
 def test_same_as_kamailio(servers: Any) -> None:
     assert _run(servers.siprouter) == _run(servers.kamailio)
+
+
+ADV_CFG = """\
+#!KAMAILIO
+children=1
+listen=udp:127.0.0.1:@PORT@ name "s1"
+listen=udp:127.0.0.1:@P2@ advertise 1.2.3.4:5000 name "s2"
+loadmodule "pv"
+loadmodule "sl"
+loadmodule "corex"
+request_route {
+    $var(r) = $lsock(n/s2/adv) + "|" + $lsock(n/s2/listen) + "|" + $lsock(n/s1/adv)
+        + "|" + $lsock(n/s2/index) + "|" + $lsock(l/udp:127.0.0.1:@P2@/name);
+    $var(a) = set_send_socket_name("S2");
+    $var(r) = $var(r) + "|" + $var(a) + " " + $fs;
+    sl_send_reply("200", "r $var(r)");
+    exit;
+}
+"""
+
+
+def _adv(start: Any) -> str:
+    client = UdpClient()
+    p2 = free_udp_port()
+    try:
+        srv = start(ADV_CFG.replace("@P2@", str(p2)))
+        client.send(srv.port, _request("adv", client.port, 0))
+        reply = client.recv()
+        assert reply is not None, srv.log()[-2000:]
+        srv.stop()  # frees the second port for the next server
+        return reply.split(b"\r\n")[0].decode().replace(str(p2), "P2")
+    finally:
+        client.close()
+
+
+def test_siprouter_advertised_socket(servers: Any) -> None:
+    assert _adv(servers.siprouter) == (
+        "SIP/2.0 200 r udp:1.2.3.4:5000|udp:127.0.0.1:P2||1|s2|1 udp:127.0.0.1:P2"
+    )
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
+def test_advertised_socket_same_as_kamailio(servers: Any) -> None:
+    assert _adv(servers.siprouter) == _adv(servers.kamailio)
