@@ -162,3 +162,43 @@ def test_siprouter_advertised_socket(servers: Any) -> None:
 @pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
 def test_advertised_socket_same_as_kamailio(servers: Any) -> None:
     assert _adv(servers.siprouter) == _adv(servers.kamailio)
+
+
+RECV_CFG = """\
+#!KAMAILIO
+children=1
+listen=udp:127.0.0.1:@PORT@ name "s1"
+listen=udp:127.0.0.1:@P2@ name "s2"
+loadmodule "pv"
+loadmodule "sl"
+loadmodule "corex"
+request_route {
+    set_recv_socket_name("s2");
+    sl_send_reply("200", "r $Rp");
+    exit;
+}
+"""
+
+
+def _reply_source(start: Any) -> tuple[str, int]:
+    """(reply line, port the reply came from: 1 = the switched-to socket)."""
+    client = UdpClient()
+    p2 = free_udp_port()
+    try:
+        srv = start(RECV_CFG.replace("@P2@", str(p2)))
+        client.send(srv.port, _request("recv", client.port, 0))
+        client.sock.settimeout(5.0)
+        data, src = client.sock.recvfrom(65535)
+        srv.stop()
+        line = data.split(b"\r\n")[0].decode().replace(str(p2), "P2")
+        return line, 1 if src[1] == p2 else 0
+    finally:
+        client.close()
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
+def test_reply_leaves_from_the_switched_socket_as_kamailio(servers: Any) -> None:
+    ours = _reply_source(servers.siprouter)
+    assert ours == ("SIP/2.0 200 r P2", 1)
+    assert ours == _reply_source(servers.kamailio)
