@@ -33,7 +33,7 @@ def request(kind: str, case: str, client_port: int) -> bytes:
             f"CSeq: 1 INVITE\r\nk: 100rel\r\nX-A:   spaced  \r\nX-F: a,\r\n b\r\n"
             f"X-Case: {case}\r\nl: 0\r\n\r\n"
         ).encode()
-    body = SDP if kind == "sdp" else ""
+    body = {"sdp": SDP, "noeol": "v=0\r\nline2\nlast"}.get(kind, "")
     ctype = "Content-Type: application/sdp\r\n" if body else ""
     return (
         f"INVITE sip:bob@example.org SIP/2.0\r\n"
@@ -145,6 +145,13 @@ CASES: dict[str, tuple[str, str, str]] = {
         ' $var(e)=bl_iterator_end("b1");',
         "a$var(a) b$var(b) c$var(c) d$var(d) e$var(e) s[$var(s)]",
         "sdp",
+    ),
+    "bl_last_line": (
+        'bl_iterator_start("b3"); while(bl_iterator_next("b3")) { if ($blitval(b3) =~ "^last") {'
+        ' $var(a)=bl_iterator_append("b3", "+X"); $var(b)=bl_iterator_insert("b3", "-"); } }'
+        ' bl_iterator_end("b3");',
+        "a$var(a) b$var(b)",
+        "noeol",
     ),
     "bl_empty": (
         'bl_iterator_start("b2"); $var(a)=bl_iterator_next("b2"); $var(b)=bl_iterator_rm("b2");'

@@ -30,6 +30,8 @@ def request(kind: str, case: str, client_port: int) -> bytes:
     extra = 'Authorization: Digest username="u", realm="r", nonce="n"\r\n'
     if kind == "compact":
         extra += "k: 100rel, path\r\nSupported: timer\r\n"
+    if kind == "empty":  # an empty header, an empty value, blanks before the CRLF
+        extra += "X-E:\r\nX-H: a,,b , \r\nX-S: one  \r\n"
     return (
         f"INVITE sip:bob@example.org SIP/2.0\r\n"
         f"Via: SIP/2.0/UDP 127.0.0.1:{client_port};branch=z9hG4bK-hv-{case}\r\n"
@@ -100,6 +102,24 @@ _CALLS: dict[str, str] = {
 CASES: dict[str, tuple[str, str, str]] = {
     name: (f"$var(a)={call};", "a$var(a)", "plain") for name, call in _CALLS.items()
 }
+CASES["empty_values"] = (
+    '$var(a)=remove_hf_value("X-H[2]"); $var(b)=append_hf_value("X-H[4]", "z");'
+    ' $var(c)=remove_hf_value("X-E"); $var(d)=hf_value_exists("X-S", "one");',
+    "a$var(a) b$var(b) c$var(c) d$var(d)",
+    "empty",
+)
+CASES["empty_values_2"] = (
+    '$var(a)=assign_hf_value("X-H[2]", "m"); $var(b)=insert_hf_value("X-E[1]", "y");'
+    ' $var(c)=exclude_hf_value("X-H", "b"); $var(d)=include_hf_value("X-S", "two");',
+    "a$var(a) b$var(b) c$var(c) d$var(d)",
+    "empty",
+)
+CASES["empty_values_3"] = (
+    '$var(a)=hf_value_exists("X-E", ""); $var(b)=assign_hf_value2("X-S", "new");'
+    ' $var(c)=include_hf_value("X-E", "q");',
+    "a$var(a) b$var(b) c$var(c)",
+    "empty",
+)
 CASES["compact_supported"] = (
     '$var(a)=hf_value_exists("Supported", "path"); $var(b)=include_hf_value("k", "norefersub");'
     ' $var(c)=remove_hf_value("Supported[2]");',

@@ -86,12 +86,18 @@ class Value:
     end: int
     nth: int  # position in its header (0 = first)
     count: int  # number of values in its header
+    raw_end: int  # end with the blanks before the next comma
 
 
-def _split(data: bytes, start: int, end: int, sep: int) -> list[tuple[int, int]]:
-    """Spans (trimmed) of the `sep`-separated items of data[start:end]; separators
-    inside quotes do not count (inside <...> they do, as in Kamailio 5.6.3)."""
-    out: list[tuple[int, int]] = []
+def _split(
+    data: bytes, start: int, end: int, sep: int, keep_empty: bool = False
+) -> list[tuple[int, int, int]]:
+    """(start, end, raw end) of the `sep`-separated items of data[start:end]: start and
+    end trimmed of blanks, the raw end where the separator is (item text as Kamailio
+    deletes it). Separators inside quotes do not count (inside <...> they do, as in
+    Kamailio 5.6.3). Empty items are kept only when `keep_empty` (header values: an
+    empty header has one empty value)."""
+    out: list[tuple[int, int, int]] = []
     quote = False
     item = start
     i = start
@@ -108,13 +114,24 @@ def _split(data: bytes, start: int, end: int, sep: int) -> list[tuple[int, int]]
             s, e = item, min(i, end)
             while s < e and data[s] in b" \t\r\n":
                 s += 1
+            raw_end = e
             while e > s and data[e - 1] in b" \t\r\n":
                 e -= 1
-            if e > s:
-                out.append((s, e))
+            if e > s or keep_empty:
+                out.append((s, e, raw_end))
             item = i + 1
         i += 1
     return out
+
+
+def body_end(data: bytes, f: HeaderField) -> int:
+    """End of a header's body as Kamailio keeps it: the line end, trailing blanks kept."""
+    end = f.end
+    if end > f.value_start and data[end - 1 : end] == b"\n":
+        end -= 1
+        if end > f.value_start and data[end - 1 : end] == b"\r":
+            end -= 1
+    return max(end, f.value_end)
 
 
 def values(ctx: MsgContext, match: NameMatcher, whole: bool) -> list[Value]:
@@ -125,10 +142,11 @@ def values(ctx: MsgContext, match: NameMatcher, whole: bool) -> list[Value]:
         if not match(f):
             continue
         if whole:
-            out.append(Value(f, f.value_start, f.value_end, 0, 1))
+            end = body_end(data, f)
+            out.append(Value(f, f.value_start, end, 0, 1, end))
             continue
-        spans = _split(data, f.value_start, f.value_end, 0x2C)
-        out += [Value(f, s, e, n, len(spans)) for n, (s, e) in enumerate(spans)]
+        spans = _split(data, f.value_start, body_end(data, f), 0x2C, keep_empty=True)
+        out += [Value(f, s, e, n, len(spans), r) for n, (s, e, r) in enumerate(spans)]
     return out
 
 
@@ -162,7 +180,7 @@ def append_value(ctx: MsgContext, spec: HfSpec, value: str) -> int:
         if spec.idx is not None:
             found = _pick(values(ctx, spec.match, False), spec.idx)
             if found:
-                ctx.changes.lumps.insert(found[0].end, b"," + to_bytes(value), what="hf_value")
+                ctx.changes.lumps.insert(found[0].raw_end, b"," + to_bytes(value), what="hf_value")
                 return 1
         _new_header(ctx, spec.name, value)
         return 1
@@ -182,11 +200,13 @@ def insert_value(ctx: MsgContext, spec: HfSpec, value: str) -> int:
             return -1
         v = found[0]
         lumps = ctx.changes.lumps
-        if v.nth == 0:
+        if v.start == v.end:  # an empty value: Kamailio adds ",v" there
+            lumps.insert(v.start, b"," + to_bytes(value), what="hf_value")
+        elif v.nth == 0:
             lumps.insert(v.start, to_bytes(value) + b",", what="hf_value")
         else:
             prev = vals[vals.index(v) - 1]
-            lumps.insert(prev.end, b"," + to_bytes(value), what="hf_value")
+            lumps.insert(prev.raw_end, b"," + to_bytes(value), what="hf_value")
         return 1
 
     return _guard("insert_hf_value", run)
@@ -212,7 +232,7 @@ def _remove_values(ctx: MsgContext, all_vals: list[Value], chosen: list[Value]) 
                 lumps.delete(v.start, comma + 1 if comma >= 0 else v.end, what="hf_value")
             else:
                 prev = all_vals[all_vals.index(v) - 1]
-                lumps.delete(prev.end, v.end, what="hf_value")
+                lumps.delete(prev.end, v.raw_end, what="hf_value")
 
 
 def _params(ctx: MsgContext, v: Value, whole: bool) -> list[tuple[int, int, int]]:
@@ -225,12 +245,12 @@ def _params(ctx: MsgContext, v: Value, whole: bool) -> list[tuple[int, int, int]
         m = re.match(rb"[^\s=,]+[ \t]+(?=[^\s=,]+\s*(=|,|$))", data[v.start : v.end])
         if m is not None:
             start += m.end()
-        for s, e in _split(data, start, v.end, 0x2C):
+        for s, e, _r in _split(data, start, v.end, 0x2C):
             eq = data.find(b"=", s, e)
             out.append((s, eq if eq >= 0 else e, e))
         return out
     items = _split(data, v.start, v.end, 0x3B)
-    for s, e in items[1:]:
+    for s, e, _r in items[1:]:
         eq = data.find(b"=", s, e)
         name_end = eq if eq >= 0 else e
         while name_end > s and data[name_end - 1] in b" \t":
@@ -320,7 +340,8 @@ def assign_value(ctx: MsgContext, spec: HfSpec, value: str, whole: bool) -> int:
 
 
 def _equal(ctx: MsgContext, v: Value, want: bytes) -> bool:
-    return ctx.msg.data[v.start : v.end].lower() == want
+    """Whether the value is `want` (any case); an empty value equals nothing."""
+    return v.end > v.start and ctx.msg.data[v.start : v.end].lower() == want
 
 
 def include_value(ctx: MsgContext, spec: HfSpec, value: str) -> int:
@@ -332,7 +353,7 @@ def include_value(ctx: MsgContext, spec: HfSpec, value: str) -> int:
             return 1
         if vals:  # after the last value of the first such header
             last = [v for v in vals if v.field is vals[0].field][-1]
-            ctx.changes.lumps.insert(last.end, b"," + to_bytes(value), what="hf_value")
+            ctx.changes.lumps.insert(last.raw_end, b"," + to_bytes(value), what="hf_value")
         else:
             _new_header(ctx, spec.name, value)
         return 1

@@ -11,7 +11,10 @@ Semantics as Kamailio 5.6.3 (tests/integration/test_mod_textopsx.py):
   it goes back before the first one and still gives 1;
 * *_end(name): forgets the iterator, 1; -1 (error log) for an unknown name;
 * *_rm(name): removes the current item; *_append / *_insert(name, text) add text after
-  / before it; -1 when the iterator is not on an item. Body edits update Content-Length.
+  / before it; -1 when the iterator is not on an item, and for bl_iterator_append on a
+  last body line without line end. Body edits update Content-Length.
+* Kamailio 5.6.3 gives such a last line in $blitval with a NUL byte after it (it reads
+  one byte too many); siprouter gives the line as it is.
 * $hfitname / $hfitbody: name as written and value of the current header (leading
   blanks dropped, trailing ones kept, folding as written);
   $blitval the current body line with its line end; $null when not on an item.
@@ -27,6 +30,7 @@ from siprouter.sip.lumps import LumpError
 
 from .textops_msg import fix_content_length
 from .textops_re import to_bytes, to_text
+from .textopsx_hfv import body_end
 
 log = logging.getLogger("siprouter.textopsx")
 
@@ -63,15 +67,7 @@ def _hf_spans(ctx: MsgContext) -> list[tuple[int, int, int, int]]:
     """Each header line, and its value as Kamailio's header body: from the first
     non-blank after the colon to the line end (trailing blanks kept)."""
     data = ctx.msg.data
-    out: list[tuple[int, int, int, int]] = []
-    for f in ctx.msg.header_fields:
-        end = f.end
-        if end > f.value_start and data[end - 1 : end] == b"\n":
-            end -= 1
-            if end > f.value_start and data[end - 1 : end] == b"\r":
-                end -= 1
-        out.append((f.start, f.end, f.value_start, max(end, f.value_end)))
-    return out
+    return [(f.start, f.end, f.value_start, body_end(data, f)) for f in ctx.msg.header_fields]
 
 
 def _bl_spans(ctx: MsgContext) -> list[tuple[int, int, int, int]]:
@@ -123,6 +119,9 @@ def _edit(ctx: MsgContext, key: str, name: str, text: str | None, where: str, fn
         log.error("%s: iterator [%s] is not on an item", fname, name)
         return -1
     start, end = cur[0], cur[1]
+    if key == BL_KEY and where == "after" and not ctx.msg.data[start:end].endswith(b"\n"):
+        log.error("%s: cannot append text after last line (it has no line end)", fname)
+        return -1
     lumps = ctx.changes.lumps
     try:
         if where == "rm":
