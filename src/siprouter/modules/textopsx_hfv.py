@@ -6,7 +6,9 @@ The header argument is `NAME[IDX].PARAM` (index and parameter optional). For the
 plain functions the *values* of a header are its comma-separated items (commas inside
 quotes or <...> do not split), counted over every header of that name in message
 order: `X[1]` is the first value, `X[-1]` the last, `X[*]` all of them (commas inside
-quotes do not split; inside <...> they do, as in Kamailio 5.6.3). The `2`
+quotes do not split; inside <...> they do, as in Kamailio 5.6.3). Empty values count
+(an empty header has one, `a,,b` has three) but equal nothing; a value ends, for
+appending after it or removing it, where its comma is (blanks before it included). The `2`
 variants treat a whole header as one value (Authorization style: commas separate its
 parameters), so `X[2]` is the second header. Names match as textops matches them (a
 known header by type, compact forms included; others by name, any case).
