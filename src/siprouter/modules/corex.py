@@ -11,8 +11,8 @@ Functions (implementations and semantics in the files named):
 * corex_flags.py: setxflag, resetxflag, isxflagset, msg_iflag_set, msg_iflag_reset,
   msg_iflag_is_set, msg_vbflag_set, msg_vbflag_reset, msg_vbflag_is_set;
 * corex_file.py: file_read(path, var), file_write(path, content);
-* here: is_faked_msg() (1 for a message marked with `mark_faked`, the internal message
-  event routes run with; -1 for messages from the network).
+* here: is_faked_msg() (1 for the faked request event routes run with, -1 for messages
+  from the network).
 
 Pseudo-variables: $cfg(line|name|file|route) (pv/impl_time.CfgPV: the running cfg
 line, file and route block name, read from the compiled route's code), $lsock(..).
@@ -45,6 +45,7 @@ from siprouter.modules.registry import (
 )
 from siprouter.pv.impl_time import CFG
 from siprouter.runtime import lifecycle
+from siprouter.runtime.events import FAKED_KEY, FAKED_REQUEST
 
 from . import corex_branch as branch
 from . import corex_file as cfile
@@ -56,8 +57,6 @@ from .corex_alias import SubdomainAlias, SubdomainMatcher, parse_alias
 from .corex_rpc import RPCS
 from .kex_args import fix_format, fix_int_or_pv, fix_out_pv
 
-FAKED_KEY = "core.faked"
-
 #: alias_subdomains values of the loaded config (process-wide, one config per process)
 ALIASES: list[SubdomainAlias] = []
 
@@ -68,8 +67,15 @@ def mark_faked(ctx: MsgContext) -> None:
 
 
 def is_faked_msg(ctx: MsgContext) -> int:
+    """1 for the faked request event routes run with: marked (runtime/events.py), or
+    Kamailio's faked request without a local socket (a message from the network always
+    has one); else -1."""
     m = ctx.mod
-    return 1 if m and m.get(FAKED_KEY) else -1
+    if m and m.get(FAKED_KEY):
+        return 1
+    if not ctx.rcv.dst_ip and ctx.msg.data == FAKED_REQUEST:
+        return 1
+    return -1
 
 
 def _add_alias(value: str) -> None:
