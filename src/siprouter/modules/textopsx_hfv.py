@@ -300,9 +300,9 @@ def remove_value(ctx: MsgContext, spec: HfSpec, whole: bool) -> int:
                 lumps.delete(p[0], p[2], what=fname)
             elif i > 0:
                 lumps.delete(params[i - 1][2], p[2], what=fname)
-            else:
-                nxt = params[1][0] if len(params) > 1 else p[2]
-                lumps.delete(p[0], nxt, what=fname)
+            else:  # the first: up to and with its comma, as Kamailio
+                comma = ctx.msg.data.find(b",", p[2], v.end)
+                lumps.delete(p[0], comma + 1 if comma >= 0 else p[2], what=fname)
             done += 1
         return 1 if done else -1
 
