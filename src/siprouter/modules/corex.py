@@ -14,8 +14,8 @@ Functions (implementations and semantics in the files named):
 * here: is_faked_msg() (1 for the faked request event routes run with, -1 for messages
   from the network).
 
-Pseudo-variables: $cfg(line|name|file|route) (pv/impl_time.CfgPV: the running cfg
-line, file and route block name, read from the compiled route's code), $lsock(..).
+Pseudo-variables: $cfg(line|name|file|route) (corex_cfg.py: the running cfg line, file
+and route block name, read from the compiled route's code), $lsock(..).
 
 Parameter: alias_subdomains (corex_alias.py), added to `myself` at module init.
 
@@ -43,7 +43,6 @@ from siprouter.modules.registry import (
     ParamType,
     RouteType,
 )
-from siprouter.pv.impl_time import CFG
 from siprouter.runtime import lifecycle
 from siprouter.runtime.events import FAKED_KEY, FAKED_REQUEST
 
@@ -54,6 +53,7 @@ from . import corex_send as send
 from . import corex_sock as sock
 from . import corex_uac as uac
 from .corex_alias import SubdomainAlias, SubdomainMatcher, parse_alias
+from .corex_cfg import CFG
 from .corex_rpc import RPCS
 from .kex_args import fix_format, fix_int_or_pv, fix_out_pv
 

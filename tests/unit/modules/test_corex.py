@@ -333,3 +333,22 @@ def test_add_tcp_alias(monkeypatch: pytest.MonkeyPatch) -> None:
         (("127.0.0.9", 40000), ("127.0.0.9", 5080)),
         (("127.0.0.9", 40000), ("127.0.0.9", 5070)),
     ]
+
+
+@pytest.mark.parametrize(
+    ("block", "kind", "name", "route"),
+    [
+        ("request_route", "request", "", "DEFAULT_ROUTE"),
+        ("reply_route", "reply", "", "DEFAULT_ONREPLY"),
+        ("onsend_route", "onsend", "", "DEFAULT_SEND"),
+        ("event_route[htable:mod-init]", "event", "htable:mod-init", "htable:mod-init"),
+    ],
+)
+def test_cfg_route_names_of_blocks(block: str, kind: str, name: str, route: str) -> None:
+    text = HEAD + f"{block} {{ $var(r) = $cfg(route); }}\n"
+    if kind != "request":
+        text += "request_route { exit; }\n"
+    cc = compile_config(parse_string(text, "t.cfg"))
+    ctx = MsgContext(parse_message(REPLY if kind == "reply" else REQ), script=ScriptState())
+    cc.run(kind, name, ctx)
+    assert rv(ctx, "r") == route
