@@ -170,6 +170,8 @@ class RouteChecker:
             self.expr(e.if_true)
             self.expr(e.if_false)
         elif isinstance(e, ast.RouteCall):
+            if self.rt == RouteType.ONSEND:  # Kamailio 5.6.3's grammar refuses it there
+                raise ConfigError("route() is not allowed in onsend_route", e.pos)
             if isinstance(e.target, str):
                 self.route_calls.append((e.target, e.pos))
             else:
