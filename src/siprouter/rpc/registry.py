@@ -13,6 +13,7 @@ come from siprouter/stats/rpc.py); a module that exports a command itself wins.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -87,11 +88,16 @@ class RpcRegistry:
         return None if entry is None else entry[0]
 
     def call(self, method: str, *params: Any) -> Any:
-        """Run `method` with `params`: its JSON-RPC result, or RpcError."""
+        """Run `method` with `params`: its JSON-RPC result, or RpcError. A command whose
+        Python signature cannot take that many parameters answers 500 "Invalid
+        Parameters" (commands that word their own error check the count themselves)."""
         entry = self._specs.get(method)
         if entry is None:
             raise RpcError(500, "Method Not Found")
-        result = entry[1].func(*params)
+        func = entry[1].func
+        if not _accepts(func, len(params)):
+            raise RpcError(500, "Invalid Parameters")
+        result = func(*params)
         return {} if result is None else result
 
     # ---- the core's commands ------------------------------------------------------------
@@ -109,6 +115,31 @@ class RpcRegistry:
 
     def _method_signature(self, *_params: Any) -> str:
         raise RpcError(500, "Not Implemented Yet")
+
+
+_ARITY: dict[Any, tuple[int, int | None]] = {}
+
+
+def _accepts(func: Callable[..., Any], n: int) -> bool:
+    """Whether `func` takes n positional arguments (its signature, computed once)."""
+    arity = _ARITY.get(func)
+    if arity is None:
+        low, high = 0, 0
+        unbounded = False
+        try:
+            sig = inspect.signature(func)
+        except (TypeError, ValueError):
+            return True
+        for p in sig.parameters.values():
+            if p.kind is p.VAR_POSITIONAL:
+                unbounded = True
+            elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                high += 1
+                if p.default is p.empty:
+                    low += 1
+        arity = _ARITY[func] = (low, None if unbounded else high)
+    low, high = arity
+    return low <= n and (high is None or n <= high)
 
 
 _CURRENT: RpcRegistry | None = None

@@ -133,3 +133,22 @@ def test_without_kex_no_stats_commands(tmp_path: Path) -> None:
     loaded = load_config(Options(cfg_file=str(cfg)))
     rpc = RpcRegistry.from_modules(loaded.modules)
     assert "stats.fetch" not in rpc and "cnt.get" in rpc
+
+
+def test_parameter_count_checked_by_signature() -> None:
+    from siprouter.modules.registry import RpcSpec
+
+    reg = RpcRegistry()
+
+    def two(a: str, b: str, c: int = 0) -> str:
+        return f"{a}{b}{c}"
+
+    reg.add_all("t", [RpcSpec("t.two", two, "")])
+    assert reg.call("t.two", "x", "y") == "xy0"
+    assert reg.call("t.two", "x", "y", 1) == "xy1"
+    for params in [("x",), ("x", "y", 1, 2)]:
+        with pytest.raises(RpcError) as e:
+            reg.call("t.two", *params)
+        assert (e.value.code, e.value.message) == (500, "Invalid Parameters")
+    with pytest.raises(ValueError):
+        reg.add_all("t", [RpcSpec("nodot", two, "")])
