@@ -66,6 +66,8 @@ def deliver(
     ls: state.LocalSocket | None = None,
 ) -> int:
     """Resolve dest and send data over proto; 1 sent, -1 not."""
+    if not 0 < dest[1] < 65536:
+        return err("corex_send", f"bad port {dest[1]}", "corex")
     found = fwd.resolve(dest[0])
     if found is None:
         return err("corex_send", f"failed to resolve [{dest[0]}]", "corex")

@@ -58,8 +58,8 @@ def split_socket(text: str) -> tuple[str | None, str, int] | None:
         host, _, port_text = text.partition(":")
     if not host:
         return None
-    if port_text and not port_text.isdigit():
-        return None
+    if port_text and (not port_text.isdigit() or int(port_text) > 65535):
+        return None  # Kamailio 5.6.3 wraps a port above 65535; here it is malformed
     return proto, host, int(port_text or 0)
 
 

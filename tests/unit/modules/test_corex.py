@@ -165,11 +165,17 @@ def test_send_udp_sends_the_message_unchanged() -> None:
     ]
 
 
-def test_send_udp_to_the_ruri_and_bad_destinations() -> None:
+def test_send_udp_to_the_ruri_and_bad_destinations(monkeypatch: pytest.MonkeyPatch) -> None:
+    from siprouter.runtime import forward
+
+    real = forward.resolve
+    # no DNS query leaves the machine: a name resolves to nothing here
+    monkeypatch.setattr(forward, "resolve", lambda h: None if h == "unknown.test" else real(h))
     ctx = run(
-        '$var(a) = send_udp("nonexistent.invalid"); $ru = "sip:u@127.0.0.3"; $var(b) = send_udp();'
+        '$var(a) = send_udp("unknown.test"); $ru = "sip:u@127.0.0.3"; $var(b) = send_udp();'
+        '$var(c) = send_udp("127.0.0.1:99999"); $var(d) = send_udp("127.0.0.1:x");'
     )
-    assert (rv(ctx, "a"), rv(ctx, "b")) == (-1, 1)
+    assert [rv(ctx, k) for k in "abcd"] == [-1, 1, -1, -1]
     assert ctx.sent == [("request", ("127.0.0.3", 5060), REQ)]
 
 
@@ -219,7 +225,7 @@ def test_split_socket(text: str, parts: tuple[object, ...]) -> None:
     assert split_socket(text) == parts
 
 
-@pytest.mark.parametrize("text", ["udp:", "[::1", "h:port", ""])
+@pytest.mark.parametrize("text", ["udp:", "[::1", "h:port", "", "1.2.3.4:65536"])
 def test_split_socket_refuses(text: str) -> None:
     assert split_socket(text) is None
 
