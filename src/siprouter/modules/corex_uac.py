@@ -67,6 +67,8 @@ def _forward(ctx: MsgContext, target: str, bindex: IntArg | None, fname: str) ->
         return err(fname, f"failed to resolve [{uri.host}]", "corex")
     ip, af = found
     dest = (ip, int(uri.port or 5060))
+    if not 0 < dest[1] < 65536:
+        return err(fname, f"bad port in [{target}]", "corex")
     ls = local_socket(proto, ctx, af)
     if ls is None and (state.SOCKETS or ctx.sent is None):
         return err(fname, f"no {proto} socket to send to {ip}:{dest[1]}", "corex")
