@@ -234,22 +234,20 @@ def _has_required_headers(msg: SipMessage) -> bool:
     Kamailio's header scan sees them: it parses every Via on its way and stops at the
     first broken one ("parsing relevant headers failed"). (It parses To and CSeq too,
     but more leniently than siprouter's parsers: their values are left to the
-    modules, sanity for one.)"""
-    need = _REQUIRED
-    for i, hid in enumerate(msg.header_ids):
-        if hid in _PARSED_ON_SCAN:
-            try:
-                msg.parsed(i)
-            except SipParseError:
-                if LOG.enabled(L_ERR):
-                    LOG.core(L_ERR, "receive_msg(): parsing relevant headers failed")
-                return False
-        if hid in need:
-            need = need - {hid}
-            if not need:
-                return True
-    return False
-
-
-_REQUIRED = frozenset({H.FROM, H.TO, H.CALL_ID, H.CSEQ})
-_PARSED_ON_SCAN = frozenset({H.VIA})
+    modules, sanity for one.) The first Via is parsed already."""
+    ids = msg.header_ids
+    try:
+        last = max(ids.index(H.FROM), ids.index(H.TO), ids.index(H.CALL_ID), ids.index(H.CSEQ))
+    except ValueError:
+        return False
+    if ids.count(H.VIA) > 1:
+        first = ids.index(H.VIA)
+        for i in range(first + 1, last):
+            if ids[i] == H.VIA:
+                try:
+                    msg.parsed(i)
+                except SipParseError:
+                    if LOG.enabled(L_ERR):
+                        LOG.core(L_ERR, "receive_msg(): parsing relevant headers failed")
+                    return False
+    return True
