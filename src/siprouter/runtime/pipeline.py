@@ -3,7 +3,7 @@
 For each datagram (`Pipeline.receive`), in Kamailio 5.6.3's order (runtime/events.py
 has the event routes):
 
-1. size: under 32 bytes it is a probing packet, ignored (logged at debug); over
+1. size: a UDP datagram under 32 bytes is a probing packet, ignored (logged at debug); over
    SETTINGS.max_udp_size it is dropped with a warning; CRLF keep-alives are ignored;
 2. event_route[core:msg-received] when received_route_mode=1 (it may drop it);
 3. `parse_message` with the configured sip_parser_mode, the top Via (and a reply's
@@ -104,11 +104,11 @@ class Pipeline:
         """Process one datagram from `src` (ip, port[, ...]) that arrived on `ls`."""
         self.received += 1
         n = len(data)
-        if n < MIN_UDP_PACKET:
+        if n < MIN_UDP_PACKET and ls.proto == "udp":
             if LOG.enabled(L_DBG):
                 LOG.core(L_DBG, f"udp_rcv_loop(): probing packet received from {src[0]} {src[1]}")
             return
-        if n > SETTINGS.max_udp_size:
+        if n > SETTINGS.max_udp_size and ls.proto == "udp":
             self.dropped_bad += 1
             if LOG.enabled(L_WARN):
                 LOG.core(

@@ -170,6 +170,12 @@ def test_short_datagrams_are_probing_packets(logs: Any) -> None:
     assert lines(logs)[0].startswith("<script>: RCV len=32 ")
 
 
+def test_probing_packets_are_udp_only(logs: Any) -> None:
+    tcp = LocalSocket("tcp", "127.0.0.1", 5060, 4, None)  # type: ignore[arg-type]
+    make().receive(b"x" * 27 + b"\r\n\r\n", SRC, tcp)
+    assert lines(logs)[0].startswith("<script>: RCV len=31 ") and "proto=2/tcp" in lines(logs)[0]
+
+
 def test_no_via_and_missing_headers_are_dropped_after_pre_routing(logs: Any) -> None:
     p = make(params="")
     novia = request("OPTIONS").replace(
