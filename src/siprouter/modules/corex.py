@@ -25,7 +25,12 @@ Not provided: $atkv (the async module's task key/value, from Kamailio 5.7);
 via_add_srvid, via_add_xavp_params, via_use_xavp_fields, via_reply_add_xavp_params,
 is_incoming and the nio_*, dns_cache, dns_file and evcb_reply_out parameters: they
 need hooks in the Via building, DNS and receive paths of the runtime that siprouter
-does not have yet.
+does not have yet. What Kamailio 5.6.3 does with the Via ones on a stateless forward
+(seen with the same cfg): via_add_srvid("1") appends ";srvid=<server_id>" (not when
+server_id is 0) after ";rport"; via_add_xavp_params("1") appends ";name=value" (";name"
+for an empty value) for each field, newest first, of the XAVP named by
+*xavp_via_fields* (5.6.3 swaps the two parameters); via_use_xavp_fields("1") changes
+nothing visible.
 """
 
 from __future__ import annotations
