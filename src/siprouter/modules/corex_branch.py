@@ -7,7 +7,7 @@
   current $du, forced socket and branch flags, which stay as they are.
 * `q` is a text ("0.5", "1", "$hdr(X-Q)"): 0..1 with up to three decimals; a value that
   does not parse fails (-1, logged) and nothing is added.
-* At most `max_branches` - 1 branches (Kamailio's limit, 12 by default): one more
+* At most `max_branches` - 1 branches (the core parameter, 12 by default): one more
   fails with "max nr of branches exceeded" (-1).
 """
 
@@ -16,16 +16,15 @@ from __future__ import annotations
 import re
 
 from siprouter.engine.context import Branch, MsgContext
-from siprouter.runtime import state
 
-from .kex_args import Text, err, render
+from .kex_args import Text, core_param, err, render
 
 DEFAULT_MAX_BRANCHES = 12
 
 
-def max_branches() -> int:
-    """The max_branches core parameter as the server runs it (12 unless set)."""
-    return int(getattr(state.SETTINGS, "max_branches", DEFAULT_MAX_BRANCHES))
+def max_branches(ctx: MsgContext) -> int:
+    """The max_branches core parameter of the running config (12 unless set)."""
+    return int(core_param(ctx, "max_branches", DEFAULT_MAX_BRANCHES))
 
 
 def parse_q(text: str) -> int | None:
@@ -41,7 +40,7 @@ def parse_q(text: str) -> int | None:
 
 def add_branch(ctx: MsgContext, uri: str | None, q: int = -1) -> int:
     """Append a branch (the R-URI when `uri` is None), honouring max_branches."""
-    if len(ctx.branches) >= max_branches() - 1:
+    if len(ctx.branches) >= max_branches(ctx) - 1:
         return err("append_branch", "max nr of branches exceeded", "<core>")
     ctx.branches.append(
         Branch(

@@ -8,6 +8,8 @@
 * `fix_out_pv(arg)`: a writable pseudo-variable named by a string ("$var(x)"), whose
   setter the function receives (fixup_pvar).
 
+`core_param(ctx, name, default)` reads a core parameter of the running config.
+
 `int_value(ctx, arg, fname)` gives the int of an int-or-PV argument, or None (logged as
 Kamailio's "Could not convert PV to int") when the PV holds no int.
 
@@ -19,6 +21,8 @@ its text and None as "".
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -125,6 +129,29 @@ def fix_out_pv(arg: Any) -> Setter:
     if setter is None:
         raise ValueError(f"{arg} is read-only")
     return setter  # type: ignore[no-any-return]
+
+
+_PARAMS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def core_param(ctx: MsgContext, name: str, default: Any) -> Any:
+    """A core parameter of the config running `ctx` (computed once per compiled config);
+    `default` when the config is not known or does not set it."""
+    compiled = ctx.script.compiled
+    if compiled is None:
+        return default
+    try:
+        params = _PARAMS.get(compiled)
+    except TypeError:  # not weak-referenceable: no cache
+        params = None
+    if params is None:
+        from siprouter.runtime.latency import params_of
+
+        params = params_of(compiled)
+        with contextlib.suppress(TypeError):
+            _PARAMS[compiled] = params
+    value = params.get(name)
+    return default if value is None else value
 
 
 def err(fname: str, text: str, module: str = "kex") -> int:

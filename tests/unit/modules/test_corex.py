@@ -358,3 +358,13 @@ def test_cfg_route_names_of_blocks(block: str, kind: str, name: str, route: str)
     ctx = MsgContext(parse_message(REPLY if kind == "reply" else REQ), script=ScriptState())
     cc.run(kind, name, ctx)
     assert rv(ctx, "r") == route
+
+
+def test_append_branch_reads_max_branches_of_the_config() -> None:
+    ctx = run(
+        "$var(i) = 0; $var(r) = 0;"
+        'while ($var(i) < 5) { if (append_branch("sip:n@example.com") > 0) { $var(r) = $var(r) + 1; }'
+        " $var(i) = $var(i) + 1; }",
+        head="max_branches=3\n",
+    )
+    assert rv(ctx, "r") == 2
