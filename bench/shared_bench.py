@@ -5,7 +5,8 @@ Measured in one process, the way a worker meets them (the shared space in /dev/s
 the counter array already created):
 
 - counter increment: `array.row[slot] += 1` (what stats/core.py and stats/sl.py do), and
-  `CounterArray.add(slot)`, and a whole `stats.core.request_received("INVITE")`;
+  `CounterArray.add(slot)`, and whole calls: `stats.core.request_received("INVITE")`,
+  `stats.core.message_received(reply)` for a parsed 180 (CSeq read from the message);
 - counter read: `CounterArray.get(slot)` summing the 257 process rows, and
   `$stat`-style `registry().find(name).value()`;
 - `stats.inc(name)`: an increment by name (one dictionary look-up more);
@@ -35,6 +36,7 @@ if str(ROOT / "src") not in sys.path:
 from siprouter import stats  # noqa: E402
 from siprouter.shared import space as space_mod  # noqa: E402
 from siprouter.shared.kv import SharedMap  # noqa: E402
+from siprouter.sip.message import parse_message  # noqa: E402
 from siprouter.stats import core  # noqa: E402
 
 
@@ -87,6 +89,11 @@ def main() -> int:
     st = reg.declare("script", "bench")
     arr = st.array
     row, slot = arr.row, st.slot
+    reply = parse_message(
+        b"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKx\r\n"
+        b"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x\r\n"
+        b"CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+    )
     m = SharedMap("bench")
     m.set("k", 1)
 
@@ -102,6 +109,10 @@ def main() -> int:
         (
             '`stats.core.request_received("INVITE")` (2 increments)',
             best_us(lambda: core.request_received("INVITE"), 200_000, args.repeat),
+        ),
+        (
+            "`stats.core.message_received(reply)` (a 180 to INVITE: 4 increments)",
+            best_us(lambda: core.message_received(reply), 100_000, args.repeat),
         ),
         (
             '`stats.inc("bench")` (by name)',
