@@ -13,7 +13,9 @@ siputils_pcv.py (sip_p_charging_vector, $pcv). This file holds the export table,
 argument kinds and the route types each function has in Kamailio 5.6.3.
 
 Arguments Kamailio reads as formats may hold pseudo-variables ("$rU", "$var(x)");
-add_uri_param's and get_uri_param's names are literal text, is_supported's option and
+is_e164's and is_uri_user_e164's must be exactly one pseudo-variable;
+add_uri_param's and get_uri_param's names and the arguments of encode_contact and
+append_rpid_hf are literal text, is_supported's option and
 sip_p_charging_vector's flags constants, hdr_date_check's and is_first_hop's ints (or a
 PV holding one), and the target of get_uri_param, tel2sip, set_uri_user and
 set_uri_host one writable PV.
@@ -50,7 +52,7 @@ from . import siputils_options as opt
 from . import siputils_pcv as pcv
 from . import siputils_rpid as rpid
 from . import siputils_uri as uri
-from .siputils_args import fix_fmt, fix_int, fix_out_pv, int_value, text_value
+from .siputils_args import fix_fmt, fix_int, fix_out_pv, fix_pv, int_value, text_value
 
 R = RouteType
 ANY = R.ANY
@@ -63,6 +65,7 @@ _FIX: dict[str, Callable[[Any], Any]] = {
     "s": str,  # literal text
     "i": fix_int,  # an int or a PV holding one
     "o": fix_out_pv,  # a writable PV
+    "p": fix_pv,  # one PV, read
     "O": chk.fix_option,  # a Supported option
     "v": pcv.fix_flags,  # P-Charging-Vector flags
 }
@@ -81,6 +84,9 @@ def _render(ctx: MsgContext, kinds: str, args: tuple[Any, ...], fname: str) -> l
     for k, a in zip(kinds, args, strict=False):
         if k == "f":
             out.append(text_value(ctx, a))
+        elif k == "p":
+            v = a.get(ctx)
+            out.append("" if v is None else str(v))
         elif k == "i":
             v = int_value(ctx, a, fname)
             if v is None:
@@ -152,8 +158,8 @@ FUNCTIONS = [
     _s("is_alphanum", "f", chk.is_alphanum, ANY),
     _s("is_alphanumex", "ff", chk.is_alphanumex, ANY),
     _s("is_tel_number", "f", chk.is_tel_number, ANY),
-    _s("is_e164", "f", chk.is_e164, R.REQUEST | R.FAILURE | R.LOCAL),
-    _s("is_uri_user_e164", "f", chk.is_uri_user_e164, ANY),
+    _s("is_e164", "p", chk.is_e164, R.REQUEST | R.FAILURE | R.LOCAL),
+    _s("is_uri_user_e164", "p", chk.is_uri_user_e164, ANY),
     _s("is_uri", "f", chk.is_uri, ANY),
     _s("cmp_uri", "ff", chk.cmp_uri, ANY),
     _s("cmp_aor", "ff", chk.cmp_aor, ANY),
@@ -172,14 +178,14 @@ FUNCTIONS = [
     _c("set_uri_user", "of", uri.set_uri_user, ANY),
     _c("set_uri_host", "of", uri.set_uri_host, ANY),
     _c("options_reply", "", opt.options_reply, REQ, doc="200 OK with capabilities"),
-    _c("encode_contact", "ff", con.encode_contact, ROR),
+    _c("encode_contact", "ss", con.encode_contact, ROR),
     _c("decode_contact", "", con.decode_contact, REQ),
     _c("decode_contact_header", "", con.decode_contact_header, ROR | R.FAILURE),
     _c("contact_param_encode", "ff", con.contact_param_encode, ROR),
     _c("contact_param_decode", "f", con.contact_param_decode, ROR),
     _c("contact_param_decode_ruri", "f", con.contact_param_decode_ruri, REQ),
     _c("contact_param_rm", "f", con.contact_param_rm, ROR),
-    _c("append_rpid_hf", "ff", rpid.append_rpid_hf, RFB, counts=(0, 2)),
+    _c("append_rpid_hf", "ss", rpid.append_rpid_hf, RFB, counts=(0, 2)),
     _c("is_rpid_user_e164", "", rpid.is_rpid_user_e164, REQ),
     _c("sip_p_charging_vector", "v", pcv.sip_p_charging_vector, ANY),
 ]

@@ -12,11 +12,12 @@ GRUU, first hop, credentials user and the Date header; Kamailio 5.6.3's return c
 * is_uri(s): 1 when s parses as a sip/sips/tel/urn URI, else -1;
 * cmp_uri(a, b): 1 equal, -1 different, -2 when one does not parse. Kamailio's rule:
   same scheme, user and password (exact), host (any case) and port as written; the
-  parameters only count when both URIs have some: transport, user, ttl, method and maddr
-  must then be equal (any case) where both have them; cmp_aor(a, b) compares user,
-  host and port only (sip and sips alike);
+  parameters only count when both URIs have some: a parameter both have must then have
+  the same value (any case); cmp_aor(a, b) compares user, host and port only (no port
+  is 5060; sip and sips alike);
 * cmp_hdr_name(a, b): 1 when both name the same header (compact forms and case
-  ignored), else -2;
+  ignored); -1 when they name different known headers (or one is known), -2 for two
+  different other names or an empty one;
 * is_supported(option): 1 when a Supported header (any of them, `k:` included) lists the
   option (path, 100rel, timer, eventlist, gruu, outbound; a constant), else -1;
 * is_gruu([uri]): 1 for a `gr=value` parameter (public GRUU), 2 for a bare `gr`
@@ -127,9 +128,6 @@ def is_uri(value: str) -> int:
     return 1 if parse_ok(value) is not None else -1
 
 
-_CMP_PARAMS = ("transport", "user", "ttl", "method", "maddr")
-
-
 def uris_match(a: SipUri, b: SipUri) -> bool:
     """Kamailio's cmp_uri rule (see the module docstring)."""
     if a.scheme != b.scheme or a.user != b.user or (a.password or "") != (b.password or ""):
@@ -140,7 +138,7 @@ def uris_match(a: SipUri, b: SipUri) -> bool:
         return True
     pa = {n.lower(): (v or "").lower() for n, v in a.sip_param_list}
     pb = {n.lower(): (v or "").lower() for n, v in b.sip_param_list}
-    return all(pa[n] == pb[n] for n in _CMP_PARAMS if n in pa and n in pb)
+    return all(pb[n] == v for n, v in pa.items() if n in pb)
 
 
 def cmp_uri(a: str, b: str) -> int:
@@ -155,7 +153,7 @@ def cmp_aor(a: str, b: str) -> int:
     if ua is None or ub is None:
         return -2
     same = ua.user == ub.user and ua.host.lower() == ub.host.lower()
-    return 1 if same and ua.port_text == ub.port_text else -1
+    return 1 if same and (ua.port or 5060) == (ub.port or 5060) else -1
 
 
 def cmp_hdr_name(a: str, b: str) -> int:
@@ -163,8 +161,10 @@ def cmp_hdr_name(a: str, b: str) -> int:
     if not a or not b:
         return -2
     ha, hb = H.lookup(a), H.lookup(b)
-    if ha and hb:
-        return 1 if ha == hb else -2
+    if ha != hb:
+        return -1
+    if ha:
+        return 1
     return 1 if a.lower() == b.lower() else -2
 
 

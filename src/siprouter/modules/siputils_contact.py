@@ -5,7 +5,9 @@ contact_param_* functions (Base64URL in a URI parameter), as Kamailio 5.6.3 does
   `sip:user:pw@ip:port;transport=proto;...`, becomes
   `sip:prefix*user*pw*ip*port*proto@host` (`*` is the first character of the
   contact_flds_separator modparam; URI parameters other than transport are dropped,
-  header parameters stay). `*` contacts are kept. 1, or -1 without a Contact header.
+  header parameters stay). `*` contacts are kept. 1; -1 without a Contact header;
+  -509 (Kamailio's code) and no change when one URI is sips:. A tel: URI encodes
+  as `tel:prefix*number****@host`.
 * decode_contact(): the R-URI `sip:prefix*user*pw*ip*port*proto@host;params` becomes
   `sip:user:pw@ip:port;transport=proto;params`; 1, or -26 when the user part does not
   hold the six fields. decode_contact_header(): the same for the URIs of the first
@@ -13,8 +15,8 @@ contact_param_* functions (Base64URL in a URI parameter), as Kamailio 5.6.3 does
 * contact_param_encode(pname, saddr): each URI of the first Contact header becomes
   `saddr;pname=<Base64URL of the URI, no padding>`; contact_param_decode(pname) puts
   the decoded URI back (URIs without the parameter stay); contact_param_decode_ruri(pname)
-  does it for the R-URI; contact_param_rm(pname) removes the parameter. 1, or -1
-  without a Contact header (or when the edits collide with other pending ones).
+  does it for the R-URI; contact_param_rm(pname) removes the parameter. 1 (also
+  without a Contact header), -1 when the edits collide with other pending ones.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .siputils_checks import parse_ok
 PARAMS: dict[str, str] = {"contact_flds_separator": "*"}
 
 DECODE_ERROR = -26
+ENCODE_SCHEME_ERROR = -509
 
 
 def _sep() -> str:
@@ -53,13 +56,15 @@ def _first_contacts(ctx: MsgContext) -> list[NameAddr] | None:
         return None
 
 
-def _rewrite_contacts(ctx: MsgContext, fname: str, new_uri: Callable[[str], str | None]) -> int:
+def _rewrite_contacts(
+    ctx: MsgContext, fname: str, new_uri: Callable[[str], str | None], missing: int = -1
+) -> int:
     """Replace each non-star URI of the first Contact header by new_uri(text) (None:
-    keep it); 1, -1 without a Contact header or on colliding edits."""
+    keep it); 1, `missing` without a Contact header, -1 on colliding edits."""
     contacts = _first_contacts(ctx)
     if contacts is None:
         log.error("%s: no Contact header present", fname)
-        return -1
+        return missing
     edits: list[tuple[int, int, str]] = []
     for na in contacts:
         if na.star:
@@ -78,7 +83,7 @@ def _rewrite_contacts(ctx: MsgContext, fname: str, new_uri: Callable[[str], str 
 
 def encode_uri(text: str, prefix: str, host: str) -> str | None:
     uri = parse_ok(text)
-    if uri is None or uri.scheme not in ("sip", "sips"):
+    if uri is None or uri.scheme not in ("sip", "tel"):
         return None
     s = _sep()
     fields = (prefix, uri.user, uri.password or "", uri.host, uri.port_text, uri.transport or "")
@@ -86,6 +91,10 @@ def encode_uri(text: str, prefix: str, host: str) -> str | None:
 
 
 def encode_contact(ctx: MsgContext, prefix: str, host: str) -> int:
+    contacts = _first_contacts(ctx) or []
+    if any(not na.star and na.uri_text[:5].lower() == "sips:" for na in contacts):
+        log.error("encode_contact: sips: URIs cannot be encoded")
+        return ENCODE_SCHEME_ERROR
     return _rewrite_contacts(ctx, "encode_contact", lambda t: encode_uri(t, prefix, host))
 
 
@@ -144,7 +153,10 @@ def unb64url(text: str) -> str | None:
 
 
 def contact_param_encode(ctx: MsgContext, pname: str, saddr: str) -> int:
-    return _rewrite_contacts(ctx, "contact_param_encode", lambda t: f"{saddr};{pname}={b64url(t)}")
+    def encoded(text: str) -> str:
+        return f"{saddr};{pname}={b64url(text)}"
+
+    return _rewrite_contacts(ctx, "contact_param_encode", encoded, missing=1)
 
 
 def _param_value(text: str, pname: str) -> str | None:
@@ -163,7 +175,7 @@ def _decoded(text: str, pname: str) -> str | None:
 
 
 def contact_param_decode(ctx: MsgContext, pname: str) -> int:
-    return _rewrite_contacts(ctx, "contact_param_decode", lambda t: _decoded(t, pname))
+    return _rewrite_contacts(ctx, "contact_param_decode", lambda t: _decoded(t, pname), missing=1)
 
 
 def contact_param_decode_ruri(ctx: MsgContext, pname: str) -> int:
@@ -189,4 +201,4 @@ def remove_param(text: str, pname: str) -> str | None:
 
 
 def contact_param_rm(ctx: MsgContext, pname: str) -> int:
-    return _rewrite_contacts(ctx, "contact_param_rm", lambda t: remove_param(t, pname))
+    return _rewrite_contacts(ctx, "contact_param_rm", lambda t: remove_param(t, pname), missing=1)

@@ -17,8 +17,9 @@ Semantics as Kamailio 5.6.3 (tests/compat/cases/siputils_uri.toml):
   returns 1; 2 when uri is not a tel: URI (tels:, sip:, unparsable); -1 when $out
   cannot be set.
 * set_uri_user($uri, user) / set_uri_host($uri, host): rewrite the user (dropping the
-  password; an empty user removes `user@`) or the host (empty: -1) of the SIP URI held
-  in $uri; -1 when it does not parse.
+  password; an empty user removes `user@`) or the host (empty: -1) of the URI held in
+  $uri; -1 when it does not parse. For a tel: URI the number counts as the host, as in
+  Kamailio (`tel:+123` with user x gives `tel:x@+123`).
 """
 
 from __future__ import annotations
@@ -142,6 +143,12 @@ def _hostport_split(text: str) -> tuple[str, str, str] | None:
     return scheme, rest[:at], rest[at + 1 :]
 
 
+def _tel_split(text: str) -> tuple[str, str, str]:
+    """A tel/urn URI split as Kamailio does for these functions: the number is the host."""
+    colon = text.find(":")
+    return text[: colon + 1], "", text[colon + 1 :]
+
+
 def _host_end(hostpart: str) -> int:
     if hostpart.startswith("["):
         return hostpart.find("]") + 1
@@ -153,9 +160,9 @@ def _rewrite(ctx: MsgContext, target: PVAccess, user: str | None, host: str | No
     value = target.get(ctx)
     text = value if isinstance(value, str) else ""
     uri = parse_ok(text)
-    if uri is None or uri.scheme not in ("sip", "sips"):
+    if uri is None:
         return -1
-    parts = _hostport_split(text)
+    parts = _hostport_split(text) if uri.scheme in ("sip", "sips") else _tel_split(text)
     if parts is None or target.set is None:
         return -1
     scheme, userinfo, hostpart = parts
