@@ -30,6 +30,8 @@ def request(kind: str, case: str, client_port: int) -> bytes:
     extra = 'Authorization: Digest username="u", realm="r", nonce="n"\r\n'
     if kind == "compact":
         extra += "k: 100rel, path\r\nSupported: timer\r\n"
+    if kind == "repeats":  # one value several times in a header
+        extra += "X-R: a, a, b\r\nX-T: a, b, a\r\nX-U: b, a, a\r\nX-Y: b,a,a\r\nX-V: a, b, b, c\r\n"
     if kind == "empty":  # an empty header, an empty value, blanks before the CRLF
         extra += "X-E:\r\nX-H: a,,b , \r\nX-S: one  \r\n"
     return (
@@ -123,6 +125,13 @@ CASES["empty_values_3"] = (
     ' $var(c)=include_hf_value("X-E", "q");',
     "a$var(a) b$var(b) c$var(c)",
     "empty",
+)
+CASES["exclude_repeats"] = (
+    '$var(a)=exclude_hf_value("X-R", "a"); $var(b)=exclude_hf_value("X-T", "a");'
+    ' $var(c)=exclude_hf_value("X-U", "a"); $var(d)=exclude_hf_value("X-Y", "A");'
+    ' $var(e)=exclude_hf_value("X-V", "b");',
+    "a$var(a) b$var(b) c$var(c) d$var(d) e$var(e)",
+    "repeats",
 )
 CASES["compact_supported"] = (
     '$var(a)=hf_value_exists("Supported", "path"); $var(b)=include_hf_value("k", "norefersub");'

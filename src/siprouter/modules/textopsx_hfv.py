@@ -88,18 +88,20 @@ class Value:
     end: int
     nth: int  # position in its header (0 = first)
     count: int  # number of values in its header
+    raw_start: int  # just after the comma before it (the value start for the first)
     raw_end: int  # end with the blanks before the next comma
 
 
 def _split(
     data: bytes, start: int, end: int, sep: int, keep_empty: bool = False
-) -> list[tuple[int, int, int]]:
-    """(start, end, raw end) of the `sep`-separated items of data[start:end]: start and
-    end trimmed of blanks, the raw end where the separator is (item text as Kamailio
-    deletes it). Separators inside quotes do not count (inside <...> they do, as in
-    Kamailio 5.6.3). Empty items are kept only when `keep_empty` (header values: an
-    empty header has one empty value)."""
-    out: list[tuple[int, int, int]] = []
+) -> list[tuple[int, int, int, int]]:
+    """(start, end, raw start, raw end) of the `sep`-separated items of
+    data[start:end]: start and end trimmed of blanks, the raw ones just after the
+    separator before and at the separator after (the item text as Kamailio deletes
+    it). Separators inside quotes do not count (inside <...> they do, as in Kamailio
+    5.6.3). Empty items are kept only when `keep_empty` (header values: an empty header
+    has one empty value)."""
+    out: list[tuple[int, int, int, int]] = []
     quote = False
     item = start
     i = start
@@ -120,7 +122,7 @@ def _split(
             while e > s and data[e - 1] in b" \t\r\n":
                 e -= 1
             if e > s or keep_empty:
-                out.append((s, e, raw_end))
+                out.append((s, e, item, raw_end))
             item = i + 1
         i += 1
     return out
@@ -145,10 +147,13 @@ def values(ctx: MsgContext, match: NameMatcher, whole: bool) -> list[Value]:
             continue
         if whole:
             end = body_end(data, f)
-            out.append(Value(f, f.value_start, end, 0, 1, end))
+            out.append(Value(f, f.value_start, end, 0, 1, f.value_start, end))
             continue
         spans = _split(data, f.value_start, body_end(data, f), 0x2C, keep_empty=True)
-        out += [Value(f, s, e, n, len(spans), r) for n, (s, e, r) in enumerate(spans)]
+        out += [
+            Value(f, s, e, n, len(spans), s if n == 0 else rs, r)
+            for n, (s, e, rs, r) in enumerate(spans)
+        ]
     return out
 
 
@@ -218,23 +223,37 @@ def insert_value(ctx: MsgContext, spec: HfSpec, value: str) -> int:
 
 
 def _remove_values(ctx: MsgContext, all_vals: list[Value], chosen: list[Value]) -> None:
-    lumps = ctx.changes.lumps
-    data = ctx.msg.data
-    by_field: dict[int, list[Value]] = {}
+    """Remove values as Kamailio 5.6.3 does: a value followed by another goes from just
+    after the comma before it (its start, for the first) to just after its own comma;
+    the last one from the end of the value before it. Overlapping removals merge; a
+    header left with no value goes whole."""
+    picked = {id(v) for v in chosen}
+    fields: dict[int, HeaderField] = {}
     for v in chosen:
-        by_field.setdefault(v.field.start, []).append(v)
-    for group in by_field.values():
-        f = group[0].field
-        if len(group) == group[0].count:
+        fields.setdefault(v.field.start, v.field)
+    spans: list[tuple[int, int]] = []
+    for f in fields.values():
+        mine = [v for v in all_vals if v.field is f]
+        if all(id(v) in picked for v in mine):
             ctx.changes.remove_header(f)
             continue
-        for v in group:
-            if v.nth == 0:
-                comma = data.find(b",", v.end, f.value_end)
-                lumps.delete(v.start, comma + 1 if comma >= 0 else v.end, what="hf_value")
+        for i, v in enumerate(mine):
+            if id(v) not in picked:
+                continue
+            if i + 1 < len(mine):
+                spans.append((v.raw_start, v.raw_end + 1))  # raw_end is its comma
             else:
-                prev = all_vals[all_vals.index(v) - 1]
-                lumps.delete(prev.end, v.raw_end, what="hf_value")
+                spans.append((mine[i - 1].end, v.raw_end))
+    spans.sort()
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in merged:
+        if end > start:
+            ctx.changes.lumps.delete(start, end, what="hf_value")
 
 
 def _params(ctx: MsgContext, v: Value, whole: bool) -> list[tuple[int, int, int]]:
@@ -247,12 +266,12 @@ def _params(ctx: MsgContext, v: Value, whole: bool) -> list[tuple[int, int, int]
         m = re.match(rb"[^\s=,]+[ \t]+(?=[^\s=,]+\s*(=|,|$))", data[v.start : v.end])
         if m is not None:
             start += m.end()
-        for s, e, _r in _split(data, start, v.end, 0x2C):
+        for s, e, _rs, _r in _split(data, start, v.end, 0x2C):
             eq = data.find(b"=", s, e)
             out.append((s, eq if eq >= 0 else e, e))
         return out
     items = _split(data, v.start, v.end, 0x3B)
-    for s, e, _r in items[1:]:
+    for s, e, _rs, _r in items[1:]:
         eq = data.find(b"=", s, e)
         name_end = eq if eq >= 0 else e
         while name_end > s and data[name_end - 1] in b" \t":
