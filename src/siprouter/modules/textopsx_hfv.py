@@ -22,8 +22,9 @@ Semantics as Kamailio 5.6.3 (tests/integration/test_mod_textopsx_hfv.py):
   at the end when there is no X at all); without an index a new header `X: v` above
   the first X (at the end when there is none). 1.
   Neither accepts `[*]` or a parameter: a config error, as in Kamailio.
-* remove_hf_value(X[i]) (no index: the first value): the value goes with one comma; a
-  header left without values goes whole. With `.p` the parameter `;p[=..]` goes
+* remove_hf_value(X[i]) (no index: the first value): a value followed by another goes
+  from just after the comma before it to just after its own comma, the last one from
+  the end of the value before it; a header left without values goes whole. With `.p` the parameter `;p[=..]` goes
   instead. -1 when nothing was found.
 * assign_hf_value(X[i], v): value i becomes v; with `.p` parameter p gets `=v` (just
   `p` when v is empty), added when missing. `[*]` needs a parameter. -1 when no value.
