@@ -122,8 +122,16 @@ def summary_table(results: Sequence[TargetResult]) -> str:
     return "\n".join(lines)
 
 
+def cores_at_max(res: TargetResult) -> float | None:
+    """About how many cores the server's tree used in the passing step at its max rate."""
+    step = next((s for s in res.steps if s.passed and s.rate == res.max_rate), None)
+    if step is None or step.server_cpu_s is None or step.duration <= 0:
+        return None
+    return step.server_cpu_s / step.duration
+
+
 def generator_notes(results: Sequence[TargetResult]) -> list[str]:
-    """One sentence per scenario on whether SIPp itself was the limit."""
+    """One sentence per scenario and server on whether SIPp itself was the limit."""
     notes = []
     base = {r.scenario: r for r in results if r.target == "sipp"}
     for res in results:
@@ -133,16 +141,19 @@ def generator_notes(results: Sequence[TargetResult]) -> list[str]:
         if b is None or not b.max_rate:
             continue
         share = res.max_rate / b.max_rate
+        cores = cores_at_max(res)
+        used = f"; the server used about {cores:.2f} cores there" if cores is not None else ""
         if share >= NEAR_GENERATOR:
             notes.append(
                 f"{res.scenario}/{res.target}: {res.max_rate} is {share:.0%} of what SIPp "
-                f"reaches against itself ({b.max_rate}): the load generator is the limit, "
-                "the server's true maximum is higher."
+                f"reaches against itself ({b.max_rate}){used}: the load generator is the limit, "
+                "the server's own maximum is higher."
             )
         else:
             notes.append(
                 f"{res.scenario}/{res.target}: {res.max_rate} is {share:.0%} of the SIPp-to-SIPp "
-                f"rate ({b.max_rate}): the server is the limit."
+                f"rate ({b.max_rate}){used}: the server, or the server and SIPp sharing the "
+                "CPUs, is the limit."
             )
     return notes
 
