@@ -37,7 +37,7 @@ from siprouter.modules.registry import (
     ParamType,
     RouteType,
 )
-from siprouter.stats import catalogue, registry, setup
+from siprouter.stats import StatFlag, catalogue, registry, setup
 from siprouter.stats.cnt_rpc import RPCS
 from siprouter.stats.registry import Stat
 
@@ -46,6 +46,13 @@ DEFAULT_HELP = "custom script counter."
 
 #: modparam values (process-wide, one config per process)
 PARAMS: dict[str, str] = {"group": DEFAULT_GROUP}
+_NAMES: list[tuple[str, str]] = []  # (name, description) of the script counters so far
+
+
+def reset() -> None:
+    """Back to the defaults (tests; another config in the same process)."""
+    PARAMS["group"] = DEFAULT_GROUP
+    _NAMES.clear()
 
 
 def parse_counter(text: str) -> tuple[str, str]:
@@ -59,8 +66,9 @@ def parse_counter(text: str) -> tuple[str, str]:
 
 
 def _announce(text: str) -> str:
-    name, _desc = parse_counter(text)
-    catalogue.expect(PARAMS["group"], name)
+    name, desc = parse_counter(text)
+    _NAMES.append((name, desc))
+    catalogue.expect(PARAMS["group"], name, StatFlag.NONE, desc)  # declared by stats.setup()
     return text
 
 
@@ -71,7 +79,10 @@ def _check_group(value: str) -> str:
 
 
 def _set_group(value: str) -> None:
-    PARAMS["group"] = value
+    old, PARAMS["group"] = PARAMS["group"], value
+    for name, desc in _NAMES:  # the group applies to the counters announced before it too
+        catalogue.unexpect(old, name)
+        catalogue.expect(value, name, StatFlag.NONE, desc)
 
 
 def _init(lm: Any) -> None:

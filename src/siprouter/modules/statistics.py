@@ -3,8 +3,10 @@
 Parameter `variable` (string, may repeat): declares the statistic `name` in group
 "script"; `name/no_reset` declares one that resets leave alone. The name is the whole
 text before a `/no_reset` suffix (it may hold ':' or ';': `grp:x` is the statistic
-"grp:x" of group script, as in Kamailio 5.6.3). Declared by the init hook (main process,
-before the workers fork), so every worker adds to the same value.
+"grp:x" of group script, as in Kamailio 5.6.3). Declared by stats.setup() at the start
+of the init phase (main process, before the workers fork and before any module's init
+hook, so an event route run at another module's init can update them), so every worker
+adds to the same value.
 
 Functions (update_stat in any route, reset_stat in any but onsend_route, as Kamailio
 5.6.3 accepts them):
@@ -55,8 +57,8 @@ def parse_variable(text: str) -> tuple[str, StatFlag]:
 
 
 def _announce(text: str) -> str:
-    name, _flags = parse_variable(text)
-    catalogue.expect(GROUP, name)
+    name, flags = parse_variable(text)
+    catalogue.expect(GROUP, name, flags)  # declared by stats.setup()
     return text
 
 

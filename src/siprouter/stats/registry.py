@@ -183,9 +183,14 @@ def registry() -> StatsRegistry:
 
 
 def setup() -> StatsRegistry:
-    """Create the shared counters and declare the core statistics: to be called in the
-    main process before the workers fork (module init hooks call it too)."""
-    return registry()
+    """Create the shared counters, declare the core statistics and those the modparams
+    announced (stats/catalogue.py): to be called in the main process before the workers
+    fork and before the module init hooks (the modules' hooks call it too)."""
+    reg = registry()
+    from . import catalogue
+
+    catalogue.declare_expected(reg)
+    return reg
 
 
 def inc(name: str, delta: int = 1) -> bool:
@@ -200,11 +205,12 @@ def inc(name: str, delta: int = 1) -> bool:
 
 
 def reset() -> None:
-    """Forget every statistic (tests; a new server in the same process). The shared
-    counters are reset by shared.counters.reset()."""
+    """Forget every statistic and the announced names (tests; a new config in the same
+    process). The shared counters are reset by shared.counters.reset()."""
     global _REGISTRY
     _REGISTRY = None
-    from . import core, sl
+    from . import catalogue, core, sl
 
     core.unbind()
     sl.unbind()
+    catalogue.forget()

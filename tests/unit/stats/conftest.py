@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from siprouter import stats
+from siprouter.modules import counters as counters_module
 from siprouter.shared import counters as counters_mod
 from siprouter.shared import space as space_mod
 
@@ -16,6 +17,7 @@ def fresh_stats() -> Iterator[None]:
     space_mod.reset()
     counters_mod.reset()
     stats.reset()
+    counters_module.reset()
     yield
     stats.reset()
     counters_mod.reset()

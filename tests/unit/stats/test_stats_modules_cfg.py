@@ -116,3 +116,29 @@ def test_known_core_and_sl_names_are_accepted(tmp_path: Path) -> None:
         + 'request_route {\n  update_stat("rcv_requests", "+1"); cnt_inc("sl.sent_replies");\n'
         + '  cnt_add("core.fwd_requests", 2); cnt_inc("mystat");\n}\n',
     )
+
+
+def test_statistics_exist_before_the_init_hooks(tmp_path: Path) -> None:
+    """Kamailio accepts update_stat and cnt_inc in an event route run at another module's
+    init: stats.setup() (the start of the init phase) declares the modparams' statistics
+    and counters before any module's init hook runs."""
+    from siprouter.stats import setup
+
+    load(tmp_path, HEAD + "request_route { exit; }\n")
+    setup()
+    assert registry().get("script", "mystat") is not None
+    assert registry().get("script", "nr").flags  # type: ignore[union-attr]
+    assert registry().get("script", "bar").help == "bar desc"  # type: ignore[union-attr]
+
+
+def test_counter_group_param_after_the_counters(tmp_path: Path) -> None:
+    text = (
+        HEAD
+        + 'modparam("counters", "script_cnt_grp_name", "mine")\n'
+        + 'request_route { cnt_inc("foo"); cnt_inc("mine.bar"); }\n'
+    )
+    loaded = load(tmp_path, text)
+    init_modules(loaded.modules, loaded.compiled)
+    assert registry().get("mine", "foo") is not None
+    assert registry().get("script", "foo") is None
+    assert registry().get("script", "mystat") is not None
