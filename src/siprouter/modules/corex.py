@@ -11,6 +11,7 @@ Functions (implementations and semantics in the files named):
 * corex_flags.py: setxflag, resetxflag, isxflagset, msg_iflag_set, msg_iflag_reset,
   msg_iflag_is_set, msg_vbflag_set, msg_vbflag_reset, msg_vbflag_is_set;
 * corex_file.py: file_read(path, var), file_write(path, content);
+* corex_via.py: via_add_srvid(flag), via_add_xavp_params(flag) (our Via's parameters);
 * here: is_faked_msg() (1 for the faked request event routes run with, -1 for messages
   from the network).
 
@@ -22,15 +23,10 @@ Parameter: alias_subdomains (corex_alias.py), added to `myself` at module init.
 RPC: corex.list_sockets (corex_rpc.py, which lists the commands not provided).
 
 Not provided: $atkv (the async module's task key/value, from Kamailio 5.7);
-via_add_srvid, via_add_xavp_params, via_use_xavp_fields, via_reply_add_xavp_params,
-is_incoming and the nio_*, dns_cache, dns_file and evcb_reply_out parameters: they
-need hooks in the Via building, DNS and receive paths of the runtime that siprouter
-does not have yet. What Kamailio 5.6.3 does with the Via ones on a stateless forward
-(seen with the same cfg): via_add_srvid("1") appends ";srvid=<server_id>" (not when
-server_id is 0) after ";rport"; via_add_xavp_params("1") appends ";name=value" (";name"
-for an empty value) for each field, newest first, of the XAVP named by
-*xavp_via_fields* (5.6.3 swaps the two parameters); via_use_xavp_fields("1") changes
-nothing visible.
+via_use_xavp_fields (Kamailio 5.6.3 changes nothing visible with it on a forward, so it
+would do nothing here), via_reply_add_xavp_params (5.7+), is_incoming and the nio_*,
+dns_cache, dns_file and evcb_reply_out parameters: they need hooks in the DNS and
+receive paths of the runtime that siprouter does not have yet.
 """
 
 from __future__ import annotations
@@ -57,6 +53,7 @@ from . import corex_flags as flags
 from . import corex_send as send
 from . import corex_sock as sock
 from . import corex_uac as uac
+from . import corex_via as via
 from .corex_alias import SubdomainAlias, SubdomainMatcher, parse_alias
 from .corex_cfg import CFG
 from .corex_rpc import RPCS
@@ -175,6 +172,8 @@ EXPORTS = ModuleExports.of(
         _spec("is_socket_name", sock.is_socket_name, "f"),
         _spec("add_tcp_alias", sock.add_tcp_alias, "i"),
         _spec("is_faked_msg", is_faked_msg, ""),
+        _spec("via_add_srvid", via.via_add_srvid, "i"),
+        _spec("via_add_xavp_params", via.via_add_xavp_params, "i"),
         _spec("setxflag", flags.setxflag, "i"),
         _spec("resetxflag", flags.resetxflag, "i"),
         _spec("isxflagset", flags.isxflagset, "i"),

@@ -7,7 +7,8 @@ that its replies end here (useful to mirror a request already answered).
   none;
 * the request: the script's changes, the new R-URI, every received Via removed, our
   Via on top (the sending socket's address, or the advertised one) with a stateless
-  branch; `bindex` (an int or a PV) is appended to the branch as ".N";
+  branch; `bindex` (an int or a PV) is appended to the branch as ".N"; the
+  parameters of via_add_srvid / via_add_xavp_params (corex_via.py) after it;
 * set_forward_no_connect() / set_forward_close() apply to a TCP send, as for forward();
 * 1 when sent, -1 when the target does not parse or resolve, the message cannot be
   built (e.g. the script removed Via headers itself) or the send fails.
@@ -24,6 +25,7 @@ from siprouter.sip.uri import UriError, parse_uri
 from siprouter.sip.via import build_via, stateless_branch
 
 from .corex_send import local_socket
+from .corex_via import via_params
 from .kex_args import IntArg, Text, err, int_value, render
 
 
@@ -45,7 +47,7 @@ def _build(ctx: MsgContext, ls: state.LocalSocket | None, proto: str, bindex: in
     branch = stateless_branch(msg.via1, msg.callid, cseq, ctx.ruri)
     if bindex is not None:
         branch = f"{branch}.{bindex}"
-    changes.add_via(build_via(proto.upper(), host, port, branch))
+    changes.add_via(build_via(proto.upper(), host, port, branch, extra_params=via_params(ctx)))
     return changes.apply()
 
 

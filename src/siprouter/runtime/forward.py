@@ -52,6 +52,10 @@ from .onsend import E_ADM_PROHIBITED, SendInfo, has_onsend, run_onsend
 URI_HOST = "uri:host"
 URI_PORT = "uri:port"
 
+# Parameters modules add to our Via (corex via_add_srvid / via_add_xavp_params): each
+# `hook(ctx) -> str` gives ";name=value..." put after the Via's own parameters.
+VIA_PARAM_HOOKS: list[Any] = []
+
 
 def fix_forward(args: Sequence[Any], _info: Any = None) -> list[Any]:
     """forward() -> []; forward(host) -> [host, None]; forward(host, port) -> [host, port]."""
@@ -262,6 +266,9 @@ def build_forwarded(ctx: MsgContext, ls: state.LocalSocket | None) -> bytes:
         branch,
         rport=bool(flags & MF_ADD_LOCAL_RPORT),
     )
+    if VIA_PARAM_HOOKS:  # modules' Via parameters (corex via_add_srvid, ...)
+        extra = "".join(hook(ctx) for hook in VIA_PARAM_HOOKS)
+        via = via[:-2] + extra.encode("utf-8", "surrogateescape") + b"\r\n"
     changes.add_via(via)
     return changes.apply()
 

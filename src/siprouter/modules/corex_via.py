@@ -1,0 +1,73 @@
+"""corex via_add_srvid(flag) and via_add_xavp_params(flag): parameters added to the Via
+this server puts on requests it forwards (forward(), forward_uac()), as Kamailio 5.6.3
+adds them on a stateless forward (tests/compat/cases/corex_via.toml):
+
+* via_add_srvid(1): ";srvid=<server_id>" (the core parameter; nothing when it is 0);
+  via_add_srvid(0) turns it off again;
+* via_add_xavp_params(1): ";name=value" for each field of the first XAVP named by the
+  core parameter *xavp_via_fields*, newest field first (";name" for an empty value).
+  Kamailio 5.6.3 reads the XAVP of xavp_via_fields here, not the one of
+  xavp_via_params as its documentation says; siprouter does the same.
+
+Both come after the Via's own parameters (branch, rport). The flags are per message.
+`via_params(ctx)` gives the text; runtime/forward.py asks it through
+forward.VIA_PARAM_HOOKS, where importing this module installs it.
+"""
+
+from __future__ import annotations
+
+from siprouter.engine.context import MsgContext
+from siprouter.runtime import forward
+
+from .kex_args import IntArg, core_param, err, int_value
+
+FLAGS_KEY = "corex.via_flags"
+SRVID = 1
+XAVP_PARAMS = 2
+
+
+def _set(ctx: MsgContext, arg: IntArg, bit: int, fname: str) -> int:
+    on = int_value(ctx, arg, fname)
+    if on is None:
+        return err(fname, "invalid flag value", "corex")
+    m = ctx.module_state()
+    flags = int(m.get(FLAGS_KEY, 0))
+    m[FLAGS_KEY] = flags | bit if on else flags & ~bit
+    return 1
+
+
+def via_add_srvid(ctx: MsgContext, flag: IntArg) -> int:
+    return _set(ctx, flag, SRVID, "via_add_srvid")
+
+
+def via_add_xavp_params(ctx: MsgContext, flag: IntArg) -> int:
+    return _set(ctx, flag, XAVP_PARAMS, "via_add_xavp_params")
+
+
+def _value_text(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    return f"={value}"
+
+
+def via_params(ctx: MsgContext) -> str:
+    """The Via parameters the script asked for (or "")."""
+    m = ctx.mod
+    flags = int(m.get(FLAGS_KEY, 0)) if m else 0
+    if not flags:
+        return ""
+    out = []
+    if flags & SRVID:
+        server_id = int(core_param(ctx, "server_id", 0))
+        if server_id:
+            out.append(f";srvid={server_id}")
+    if flags & XAVP_PARAMS and ctx.xavps is not None:
+        name = core_param(ctx, "xavp_via_fields", None)
+        items = ctx.xavps.items(str(name)) if name else []
+        if items:
+            out.extend(f";{n}{_value_text(v)}" for n, v in items[0].fields)
+    return "".join(out)
+
+
+if via_params not in forward.VIA_PARAM_HOOKS:
+    forward.VIA_PARAM_HOOKS.append(via_params)
