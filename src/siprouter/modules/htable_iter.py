@@ -8,6 +8,8 @@ which the iterator starts again from the first item on the next call (Kamailio 5
 does the same). Changes through an iterator (rm, sets, seti, setex) go to the shared
 table at once. Kamailio keeps the current slot locked while iterating; here the
 snapshot needs no lock, so updating the table inside a loop cannot dead-lock.
+sht_iterator_rm() makes the following item current, so the walk skips it (checked
+against Kamailio 5.6.3, which does the same).
 """
 
 from __future__ import annotations
@@ -95,6 +97,9 @@ def remove(iname: str) -> int:
         return -1
     it, cur = found
     it.table.delete(cur.key)
+    # as Kamailio 5.6.3: the item after the removed one becomes current, so the next
+    # sht_iterator_next() passes over it
+    del it.items[it.pos]
     return 1
 
 

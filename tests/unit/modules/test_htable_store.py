@@ -212,7 +212,7 @@ def test_iterator_walks_restarts_and_changes_items() -> None:
             assert htable_iter.set_value("i", "TWO") == 1
         if key == "x":
             assert htable_iter.remove("i") == 1
-    assert seen == [("z", 3), ("y", "two"), ("x", 1)]
+    assert seen == [("z", 3), ("y", "two"), ("x", 1)]  # x removed last: nothing skipped
     assert htable_iter.next_item("i") == 1 and htable_iter.key_of("i") == "z"  # starts over
     assert htable_iter.end("i") == 1 and htable_iter.end("i") == -1
     assert t.get("y") == "TWO" and t.get("x") is None
@@ -314,3 +314,18 @@ def test_rpcs() -> None:
     assert a.items() == []
     with pytest.raises(RpcError):
         htable_rpc.rpc_reload("a")
+
+
+def test_iterator_rm_skips_the_next_item() -> None:
+    t = table("a=>size=4")
+    for k in ("x", "y", "z", "w"):  # listed z, y, x, w
+        t.set(k, 1)
+    htable_iter.start("i", "a")
+    seen = []
+    while htable_iter.next_item("i") > 0:
+        key = htable_iter.key_of("i")
+        seen.append(key)
+        if key == "y":
+            htable_iter.remove("i")
+    assert seen == ["z", "y", "w"]  # as Kamailio 5.6.3: x is passed over, and kept
+    assert [i.key for i in t.items()] == ["z", "x", "w"]
