@@ -29,6 +29,7 @@ CALLS = [
     'setxflag("1")', 'isxflagset("1")', 'resetxflag("1")', 'msg_iflag_set("UAC_AUTH")',
     'msg_iflag_is_set("UAC_AUTH")', 'msg_iflag_reset("UAC_AUTH")',
     'file_read("/nonexistent", "$var(x)")', 'file_write("/nonexistent", "x")',
+    'via_add_srvid("1")', "via_add_xavp_params($var(f))",
 ]  # fmt: skip
 # expressions where Kamailio's fixups take them (siprouter: one-argument functions and
 # numbers-only ones; see kex.py)

@@ -368,3 +368,15 @@ def test_append_branch_reads_max_branches_of_the_config() -> None:
         head="max_branches=3\n",
     )
     assert rv(ctx, "r") == 2
+
+
+def test_via_params_on_forward_uac_and_forward() -> None:
+    ctx = run(
+        '$xavp(mvia=>a) = "x"; $xavp(mvia[0]=>b) = ""; via_add_srvid("1");'
+        'via_add_xavp_params("1"); forward_uac_uri("sip:127.0.0.5:5077");'
+        'forward("127.0.0.6", 5078); via_add_srvid("0"); forward("127.0.0.7", 5079);',
+        head='server_id=7\nxavp_via_fields="mvia"\n',
+    )
+    vias = [next(x for x in m.split(b"\r\n") if x.startswith(b"Via:")) for _k, _d, m in ctx.sent]
+    assert [v.split(b";", 2)[-1] for v in vias] == [b"srvid=7;b;a=x", b"srvid=7;b;a=x", b"b;a=x"]
+    assert vias[0].split(b";")[1].startswith(b"branch=z9hG4bK")
