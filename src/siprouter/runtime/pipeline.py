@@ -98,7 +98,7 @@ class Pipeline:
     def worker_init(self, rank: int) -> None:
         """The process with rank `rank` is about to serve: event_route[core:worker-one-init]
         runs in the first worker (rank 1, or 0 in a single-process server), once."""
-        self.events.run_worker_one_init(rank)
+        self.latency.traced(self.events.run_worker_one_init, rank)
 
     def receive(self, data: bytes, src: tuple[Any, ...], ls: LocalSocket) -> None:
         """Process one datagram from `src` (ip, port[, ...]) that arrived on `ls`."""
