@@ -153,6 +153,22 @@ CASES: dict[str, tuple[str, str, str]] = {
         "a$var(a) b$var(b)",
         "noeol",
     ),
+    "hf_edit_edges": (
+        'hf_iterator_start("i"); $var(a)=hf_iterator_insert("i", "X-I: 1\\r\\n");'
+        ' $var(b)=hf_iterator_append("i", "X-J: 1\\r\\n"); hf_iterator_next("i"); hf_iterator_next("i");'
+        ' $var(c)=hf_iterator_rm("i"); $var(d)=hf_iterator_rm("i"); $var(e)=$hfitname(i);'
+        ' hf_iterator_end("i");',
+        "a$var(a) b$var(b) c$var(c) d$var(d) e[$var(e)]",
+        "sdp",
+    ),
+    "bl_edit_edges": (
+        'bl_iterator_start("b"); $var(a)=bl_iterator_insert("b", "x"); bl_iterator_next("b");'
+        ' $var(b)=bl_iterator_rm("b"); $var(c)=bl_iterator_rm("b");'
+        ' $var(d)=bl_iterator_insert("b", "i=1\\r\\n"); $var(e)=$(blitval(b){s.encode.hexa});'
+        ' bl_iterator_end("b");',
+        "a$var(a) b$var(b) c$var(c) d$var(d) e[$var(e)]",
+        "sdp",
+    ),
     "bl_empty": (
         'bl_iterator_start("b2"); $var(a)=bl_iterator_next("b2"); $var(b)=bl_iterator_rm("b2");'
         ' $var(c)=bl_iterator_end("b2");',

@@ -123,19 +123,18 @@ def _edit(ctx: MsgContext, key: str, name: str, text: str | None, where: str, fn
         log.error("%s: cannot append text after last line (it has no line end)", fname)
         return -1
     lumps = ctx.changes.lumps
+    before = lumps.delta()
     try:
         if where == "rm":
-            lumps.delete(start, end, what=fname)
-            delta = start - end
+            lumps.delete(start, end, what=fname)  # twice the same line is one removal
         else:
             data = to_bytes(text or "")
             lumps.insert(end if where == "after" else start, data, what=fname)
-            delta = len(data)
     except LumpError as e:
         log.error("%s: %s", fname, e)
         return -1
     if key == BL_KEY:
-        fix_content_length(ctx, delta)
+        fix_content_length(ctx, lumps.delta() - before)
     return 1
 
 
