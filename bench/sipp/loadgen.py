@@ -5,7 +5,8 @@ The UAC sends to the server (OPTIONS), or to the proxy with a SIPp UAS as Reques
 (`-rsa`), or straight to the UAS (the `sipp` baseline). Every SIPp process has a global
 `-timeout`, a per-message `-recv_timeout` and a subprocess timeout on top; a lost message
 fails its call within seconds. Around the UAC run the server's process tree CPU time is
-read, so each step also gives CPU seconds per message.
+read, so each step also gives CPU seconds per message, and the drop counters of the
+server's UDP sockets (/proc/net/udp), which tell a full receive buffer from other losses.
 
 A step passes when every created call succeeded with nothing unexpected (SIPp's exit status
 0 and its counters), the UAS (if any) exited cleanly, and SIPp really sent at the asked
@@ -24,7 +25,7 @@ from typing import Any
 
 from . import proctree, sippstat
 from .scenarios import Scenario
-from .servers import free_udp_port, udp_port_bound
+from .servers import free_udp_port, udp_drops, udp_port_bound
 
 SIPP = "sipp"
 RECV_TIMEOUT_MS = 4000
@@ -53,6 +54,7 @@ class StepResult:
     answered: int = 0  # calls with a response time
     server_cpu_s: float | None = None
     server_msgs: int = 0
+    server_drops: int | None = None  # datagrams the server's sockets dropped (buffer full)
     wall_s: float = 0.0
     response_times: list[float] = field(default_factory=list, repr=False)
 
@@ -144,6 +146,7 @@ def run_step(
     cmd.append(remote)
 
     cpu0 = proctree.cpu_seconds(server_pid) if server_pid else None
+    drops0 = udp_drops(server_port) if server_port else None
     try:
         with open(work / "uac.out", "wb") as out:
             uac_rc: int | None = subprocess.run(
@@ -154,6 +157,8 @@ def run_step(
         uac_rc = None
     if server_pid and cpu0 is not None:
         res.server_cpu_s = proctree.cpu_seconds(server_pid) - cpu0
+    if server_port and drops0 is not None:
+        res.server_drops = udp_drops(server_port) - drops0
     uas_rc = _end(uas, grace=5.0) if uas is not None else 0
     res.wall_s = time.monotonic() - started
 

@@ -47,6 +47,25 @@ def udp_port_bound(port: int) -> bool:
     return False
 
 
+UDP_TABLES = (Path("/proc/net/udp"), Path("/proc/net/udp6"))
+
+
+def udp_drops(port: int, tables: tuple[Path, ...] = UDP_TABLES) -> int:
+    """Datagrams dropped so far (receive buffer full) by the UDP sockets bound to `port`:
+    the last column of /proc/net/udp, added up over the sockets (SO_REUSEPORT: several)."""
+    total = 0
+    for table in tables:
+        try:
+            lines = table.read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                total += int(fields[-1])
+    return total
+
+
 def siprouter_cmd() -> list[str]:
     exe = ROOT / ".venv" / "bin" / "siprouter"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "siprouter"]

@@ -1,9 +1,11 @@
 """Process-tree CPU and memory from /proc (bench/sipp/proctree.py): the parsing on fixed
-text, the tree walk on a fake /proc, and the live reading on this test's own children."""
+text, the tree walk on a fake /proc, and the live reading on this test's own children; the
+UDP drop counter of a port (bench/sipp/servers.udp_drops)."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.sipp import proctree  # noqa: E402
+from bench.sipp import proctree, servers  # noqa: E402
 
 # a real /proc/<pid>/stat line, with a command name holding a space and a parenthesis
 STAT = (
@@ -94,3 +96,34 @@ def test_live_tree_of_a_child_that_forks() -> None:
     finally:
         os.killpg(parent.pid, 9)
         parent.wait(10)
+
+
+UDP_TABLE = """\
+   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+  496: 0100007F:13C4 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1287686 2 00000000eb811168 17
+  497: 0100007F:13C4 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1288697 2 0000000032b552bd 5
+  498: 0100007F:13C5 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1288698 2 0000000032b552be 99
+"""
+
+
+def test_udp_drops_adds_the_sockets_of_a_port(tmp_path: Path) -> None:
+    table = tmp_path / "udp"
+    table.write_text(UDP_TABLE)
+    missing = tmp_path / "udp6"
+    assert servers.udp_drops(5060, (table, missing)) == 22  # 0x13C4: two REUSEPORT sockets
+    assert servers.udp_drops(5061, (table,)) == 99
+    assert servers.udp_drops(5062, (table,)) == 0
+
+
+def test_udp_drops_live_counts_a_full_receive_buffer() -> None:
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rx,
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx,
+    ):
+        rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        rx.bind(("127.0.0.1", 0))
+        port = rx.getsockname()[1]
+        before = servers.udp_drops(port)
+        for _ in range(200):  # never read: most of these cannot be queued
+            tx.sendto(b"x" * 1000, ("127.0.0.1", port))
+        assert servers.udp_drops(port) - before > 100
