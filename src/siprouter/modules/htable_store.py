@@ -78,9 +78,21 @@ class Item:
     hid: int
 
 
-def _item(row: tuple[object, ...]) -> Item:
+def _value(ival: int | None, sval: str | None) -> int | str:
+    return str(sval) if sval is not None else int(ival or 0)
+
+
+def _item(row: tuple[str, int | None, str | None, int, int, int]) -> Item:
     k, i, s, e, slot, hid = row
-    return Item(str(k), int(i) if s is None else str(s), int(e), int(slot), int(hid))  # type: ignore[call-overload]
+    return Item(str(k), _value(i, s), int(e), int(slot), int(hid))
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """The value and expiry of one item as read inside an operation."""
+
+    value: int | str
+    expire: int
 
 
 def _live(expire: int, now: int) -> bool:
@@ -148,11 +160,11 @@ class HTable:
         ).fetchone()
         return int(row[0])
 
-    def _row(self, conn: sqlite3.Connection, key: str) -> tuple[object, ...] | None:
-        row: tuple[object, ...] | None = conn.execute(
+    def _row(self, conn: sqlite3.Connection, key: str) -> _Stored | None:
+        row = conn.execute(
             "SELECT ival, sval, expire FROM htable_items WHERE t=? AND k=?", (self.name, key)
         ).fetchone()
-        return row
+        return None if row is None else _Stored(_value(row[0], row[1]), int(row[2]))
 
     def _write(
         self, tx: sqlite3.Connection, key: str, value: int | str, expire: int, old: bool
@@ -176,12 +188,9 @@ class HTable:
     def get(self, key: str, now: int | None = None) -> Value:
         """The value, or None when missing or expired (not initval: see `read`)."""
         row = self._row(db(), key)
-        if row is None:
+        if row is None or not _live(row.expire, now_s() if now is None else now):
             return None
-        ival, sval, expire = row
-        if not _live(int(expire), now_s() if now is None else now):  # type: ignore[call-overload]
-            return None
-        return int(ival) if sval is None else str(sval)  # type: ignore[call-overload]
+        return row.value
 
     def read(self, key: str, now: int | None = None) -> Value:
         """$sht(t=>k): the value, or initval (None without one) when missing/expired."""
@@ -193,7 +202,7 @@ class HTable:
         t = now_s() if now is None else now
         with _tx() as tx:
             row = self._row(tx, key)
-            expire = self._new_expire(t) if row is None else self._renewed(int(row[2]), t)  # type: ignore[call-overload]
+            expire = self._new_expire(t) if row is None else self._renewed(row.expire, t)
             self._write(tx, key, value, expire, row is not None)
 
     def set_with_expire(
@@ -215,20 +224,19 @@ class HTable:
         t = now_s() if now is None else now
         with _tx() as tx:
             row = self._row(tx, key)
-            if row is None or not _live(int(row[2]), t):  # type: ignore[call-overload]
+            if row is None or not _live(row.expire, t):
                 if self.spec.initval is None:
                     return None
                 new = _wrap(self.spec.initval + delta)
                 if row is None:
                     self._write(tx, key, new, self._new_expire(t), False)
                 else:
-                    self._write(tx, key, new, self._renewed(int(row[2]), t), True)  # type: ignore[call-overload]
+                    self._write(tx, key, new, self._renewed(row.expire, t), True)
                 return new
-            ival, sval, expire = row
-            if sval is not None:
+            if isinstance(row.value, str):
                 return None
-            new = _wrap(int(ival) + delta)  # type: ignore[call-overload]
-            self._write(tx, key, new, self._renewed(int(expire), t), True)  # type: ignore[call-overload]
+            new = _wrap(row.value + delta)
+            self._write(tx, key, new, self._renewed(row.expire, t), True)
             return new
 
     def expires_in(self, key: str, now: int | None = None) -> int:
@@ -240,8 +248,7 @@ class HTable:
         row = self._row(db(), key)
         if row is None:
             return 0
-        expire = int(row[2])  # type: ignore[call-overload]
-        return max(expire - t, 0) if expire else 0
+        return max(row.expire - t, 0) if row.expire else 0
 
     def set_expire(self, key: str, seconds: int, now: int | None = None) -> bool:
         """$shtex(t=>k) = n / sht_iterator_setex: the item expires n seconds from now;
