@@ -9,8 +9,9 @@ hf_value_exists); each documents its semantics as checked against Kamailio 5.6.3
 String arguments may hold pseudo-variables (rendered per message); keep_hf's regex is
 compiled once (a bad one is a config error); status codes are integers or PVs.
 
-msg_changed_route is from a later Kamailio release (5.6.3 lacks it): it follows the
-module's source description and has unit tests only.
+msg_changed_route is from a later Kamailio release (5.6.3 lacks it): it follows that
+release's description; its tests (unit, and through a running siprouter in
+tests/integration/test_mod_textops_newer.py) have no Kamailio to diff against.
 
 Not provided: the @hf_value / @hf_value2 / @hf_value_exists selects (the routing
 engine does not evaluate selects yet: `-c` fails on any select).
