@@ -23,8 +23,9 @@ GRUU, first hop, credentials user and the Date header; Kamailio 5.6.3's return c
 * is_gruu([uri]): 1 for a `gr=value` parameter (public GRUU), 2 for a bare `gr`
   (temporary GRUU), -1 otherwise (default: the R-URI);
 * is_first_hop([mode]): for a request, 1 when it has exactly one Via; for a reply, 1
-  when the top Record-Route URI is this server (mode 0: and is an IP address while the
-  source is not one of our addresses), else -1;
+  when it has no Record-Route or the top Record-Route URI is this server (mode 0: and
+  is an IP address while the source address and port are not one of our sockets),
+  else -1;
 * is_user(name): 1 when the credentials an auth module authorized for this message
   (`ctx.module_state()["auth_credentials"]`) carry that username, else -1; with no auth
   module in the config nothing is ever authorized, so -1 (as Kamailio without auth);
@@ -217,7 +218,7 @@ def is_first_hop(ctx: MsgContext, mode: int = 0) -> int:
     except SipParseError:
         return -1
     if not rrs:
-        return -1
+        return 1
     uri = parse_ok(rrs[0].uri_text)
     if uri is None or not is_myself(ctx, rrs[0].uri_text):
         return -1
@@ -225,7 +226,9 @@ def is_first_hop(ctx: MsgContext, mode: int = 0) -> int:
         return 1
     if not _is_ip(uri.host):
         return -1
-    return -1 if is_myself(ctx, ctx.rcv.src_ip) else 1
+    src = ctx.rcv.src_ip
+    src = f"[{src}]:{ctx.rcv.src_port}" if ":" in src else f"{src}:{ctx.rcv.src_port}"
+    return -1 if is_myself(ctx, src) else 1
 
 
 def is_user(ctx: MsgContext, name: str) -> int:
