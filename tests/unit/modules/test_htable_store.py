@@ -329,3 +329,27 @@ def test_iterator_rm_skips_the_next_item() -> None:
             htable_iter.remove("i")
     assert seen == ["z", "y", "w"]  # as Kamailio 5.6.3: x is passed over, and kept
     assert [i.key for i in t.items()] == ["z", "x", "w"]
+
+
+def test_newer_functions_inc_dec_is_null() -> None:
+    from siprouter.engine.context import MsgContext
+    from siprouter.modules import htable_funcs as F
+    from siprouter.sip.message import parse_message
+
+    ctx = MsgContext(
+        parse_message(
+            b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4\r\nFrom: <sip:a@b>;tag=1\r\n"
+            b"To: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+    )
+    a, b = table("a=>size=2"), table("b=>initval=10")
+    inc = F._add(1, "sht_inc")
+    dec = F._add(-1, "sht_dec")
+    assert F.sht_is_null(ctx, "a", "k") == 1
+    assert inc(ctx, "a", "k") == -1  # no initval: nothing to add to
+    a.set("k", 1)
+    assert inc(ctx, "a", "k") == 1 and a.get("k") == 2
+    assert F.sht_is_null(ctx, "a", "k") == -1
+    assert dec(ctx, "b", "n") == 1 and b.get("n") == 9
+    assert inc(ctx, "zz", "k") == -1 and F.sht_is_null(ctx, "zz", "k") == -1
+    assert F.sht_setxi(ctx, "a", "x", 5, 0) == 0 and a.get("x") == 5  # 5.6.3 ends the script
