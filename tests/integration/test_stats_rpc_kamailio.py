@@ -52,40 +52,43 @@ class KamailioRpc:
             'modparam("jsonrpcs", "transport", 2)\n'
         )
 
-    def call(self, method: str, *params: Any) -> Any:
-        """The result, or RpcError for an error answer."""
+    def raw(self, request: dict[str, Any]) -> bytes:
+        """The answer's text to `request` (reply_name added)."""
         name = f"reply-{uuid.uuid4().hex[:12]}"
         path = self.reply_dir / name
         os.mkfifo(path)
         try:
             rfd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
             try:
-                req: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "id": 1}
-                req["reply_name"] = name
-                if params:
-                    req["params"] = list(params)
                 wfd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
                 try:
-                    os.write(wfd, json.dumps(req).encode())
+                    os.write(wfd, json.dumps({**request, "reply_name": name}).encode())
                 finally:
                     os.close(wfd)
                 data = b""
                 while True:
                     ready, _, _ = select.select([rfd], [], [], RPC_TIMEOUT)
-                    assert ready, f"no answer to {method} within {RPC_TIMEOUT}s"
+                    assert ready, f"no answer to {request} within {RPC_TIMEOUT}s"
                     chunk = os.read(rfd, 65536)
                     if not chunk and data:
-                        break
+                        return data
                     data += chunk
                     try:
-                        answer = json.loads(data)
-                        break
+                        json.loads(data)
+                        return data
                     except ValueError:
                         continue
             finally:
                 os.close(rfd)
         finally:
             path.unlink()
+
+    def call(self, method: str, *params: Any) -> Any:
+        """The result, or RpcError for an error answer."""
+        req: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "id": 1}
+        if params:
+            req["params"] = list(params)
+        answer = json.loads(self.raw(req))
         if "error" in answer:
             raise RpcError(answer["error"]["code"], answer["error"]["message"])
         return answer.get("result")
@@ -238,3 +241,45 @@ def test_core_and_sl_names_match_kamailio(servers, tmp_path: Path, fresh) -> Non
         assert [s.name for s in reg.in_group(group)] == kam.call("cnt.var_list", group), group
     # Kamailio has more groups (dns, shmem, tcp) siprouter does not count yet
     assert {"core", "script", "sl"} <= set(kam.call("cnt.grps_list"))
+
+
+TEXT_REQUESTS: list[dict[str, Any]] = [
+    {"jsonrpc": "2.0", "method": "stats.get_statistics", "params": ["script:"], "id": 7},
+    {"jsonrpc": "2.0", "method": "stats.fetch", "params": ["script:"], "id": "abc"},
+    {"jsonrpc": "2.0", "method": "stats.fetchn", "params": ["down"], "id": None},
+    {"jsonrpc": "2.0", "method": "cnt.get", "params": {"g": "script", "n": "bar"}},
+    {"jsonrpc": "2.0", "method": "cnt.get", "params": ["script"], "id": 1},
+    {"jsonrpc": "2.0", "method": "cnt.var_list", "params": ["nope"], "id": 1},
+    {"jsonrpc": "2.0", "method": "cnt.help", "params": ["script", "nope"], "id": 1},
+    {"jsonrpc": "2.0", "method": "cnt.reset", "params": ["script", "foo"], "id": 1},
+    {"jsonrpc": "2.0", "method": "stats.clear_statistics", "params": ["bar"], "id": 1},
+    {"jsonrpc": "2.0", "method": "nope.nope", "id": 1},
+]
+
+
+def test_jsonrpc_text_matches_kamailio(servers, udp_client, tmp_path: Path, fresh) -> None:  # type: ignore[no-untyped-def]
+    """The whole answer text, byte for byte: envelope, id rules, cJSON formatting."""
+    from siprouter.rpc import jsonrpc
+
+    fifo = tmp_path / "kamailio_rpc.fifo"
+    srv = servers.kamailio(HEAD + MODS + KamailioRpc.modparams(fifo, tmp_path) + ROUTE)
+    kam = KamailioRpc(fifo, tmp_path)
+    for user in [*TRAFFIC, "sync"]:
+        udp_client.send(srv.port, _request(udp_client.port, srv.port, user))
+    reply = udp_client.recv(10.0)
+    assert reply is not None and b" 200 sync" in reply
+
+    cfg = tmp_path / "siprouter.cfg"
+    cfg.write_text(HEAD.replace("@PORT@", "5060") + MODS + ROUTE)
+    loaded = load_config(Options(cfg_file=str(cfg)))
+    init_modules(loaded.modules, loaded.compiled)
+    pipeline = Pipeline(loaded.compiled)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        ls = LocalSocket("udp", "127.0.0.1", 5060, 4, sock)
+        for user in TRAFFIC:
+            pipeline.receive(_request(5099, 5060, user), ("127.0.0.1", 5099), ls)
+    ours = RpcRegistry.from_modules(loaded.modules)
+    for req in TEXT_REQUESTS:
+        want = kam.raw(req).decode()
+        assert jsonrpc.response_text(req, ours) == want, req
+    assert jsonrpc.response_text({"method": "cnt.grps_list", "id": 1}, ours) is None
