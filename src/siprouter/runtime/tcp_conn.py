@@ -98,6 +98,7 @@ class TcpConnection:
     started: float = 0.0
     wbuf: bytearray = field(default_factory=bytearray)
     close_after_write: bool = False
+    write_armed: bool = False  # EPOLLOUT registered (a write waits for the socket)
     aliases: set[tuple[str, int]] = field(default_factory=set)
 
     @property

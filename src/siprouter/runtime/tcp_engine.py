@@ -100,6 +100,8 @@ class TcpEngine:
         self.serial = 0
         self.next_tick = 0.0
         self.refused = 0
+        self.deferring = 0  # > 0: writes are collected and flushed by end_batch()
+        self.dirty: list[TcpConnection] = []
         self.on_alias: Callable[[Addr, TcpConnection], None] | None = None
 
     # ---- loop integration -----------------------------------------------------------
@@ -118,7 +120,28 @@ class TcpEngine:
             return None
         return max(0.0, self.next_tick - self.clock())
 
+    def begin_batch(self) -> None:
+        """Collect the writes of what follows (the messages of one read, the records
+        of one inbox drain) and write each connection's share with one send()."""
+        self.deferring += 1
+
+    def end_batch(self) -> None:
+        self.deferring -= 1
+        if self.deferring or not self.dirty:
+            return
+        dirty, self.dirty = self.dirty, []
+        for conn in dirty:
+            if conn.fd >= 0 and conn.state == OPEN and conn.blocked_since is None:
+                self._flush(conn)
+
     def on_event(self, fd: int, events: int) -> None:
+        self.begin_batch()
+        try:
+            self._on_event(fd, events)
+        finally:
+            self.end_batch()
+
+    def _on_event(self, fd: int, events: int) -> None:
         ls = self.listeners.get(fd)
         if ls is not None:
             self._accept(ls)
@@ -236,6 +259,9 @@ class TcpEngine:
                 f"tcp: closing connection {conn.id} with {conn.peer[0]}:{conn.peer[1]}"
                 + (f": {why}" if why else ""),
             )
+        if conn.wbuf and conn.state == OPEN:  # what was queued goes out first if it can
+            with contextlib.suppress(OSError):
+                conn.sock.send(conn.wbuf)
         self.by_fd.pop(fd, None)
         self.by_id.pop(conn.id, None)
         for addr in (conn.peer, conn.src, *conn.aliases):
@@ -411,6 +437,7 @@ class TcpEngine:
         conn.state = CONNECTING if rc else OPEN
         assert self.ep is not None
         self.ep.register(sock.fileno(), _IN | (select.EPOLLOUT if rc else 0))
+        conn.write_armed = bool(rc)
         return conn
 
     def _connected(self, conn: TcpConnection) -> None:
@@ -427,6 +454,10 @@ class TcpEngine:
         self._flush(conn)
 
     def _queue(self, conn: TcpConnection, data: bytes) -> bool:
+        if self.deferring and not conn.wbuf and conn.state == OPEN:
+            conn.wbuf += data
+            self.dirty.append(conn)
+            return True
         if conn.wbuf or conn.state != OPEN:
             if len(conn.wbuf) + len(data) > self.settings.conn_wq_max:
                 if LOG.enabled(L_ERR):
@@ -449,9 +480,15 @@ class TcpEngine:
         if sent < len(data):
             conn.wbuf += data[sent:]
             conn.blocked_since = self.clock()
-            assert self.ep is not None
-            self.ep.modify(conn.fd, _IN | select.EPOLLOUT)
+            self._arm(conn, True)
         return True
+
+    def _arm(self, conn: TcpConnection, on: bool) -> None:
+        """Watch the socket for writability (on) or for reading only."""
+        if conn.write_armed != on:
+            assert self.ep is not None
+            self.ep.modify(conn.fd, _IN | select.EPOLLOUT if on else _IN)
+            conn.write_armed = on
 
     def _flush(self, conn: TcpConnection) -> None:
         while conn.wbuf:
@@ -460,8 +497,7 @@ class TcpEngine:
             except BlockingIOError:
                 if conn.blocked_since is None:
                     conn.blocked_since = self.clock()
-                assert self.ep is not None
-                self.ep.modify(conn.fd, _IN | select.EPOLLOUT)
+                self._arm(conn, True)
                 return
             except OSError as e:
                 self.close(conn, f"write error: {e.strerror or e}", L_ERR)
@@ -473,5 +509,4 @@ class TcpEngine:
         if conn.close_after_write:
             self.close(conn, "closed after the send (set_*_close)", L_DBG)
             return
-        assert self.ep is not None
-        self.ep.modify(conn.fd, _IN)
+        self._arm(conn, False)

@@ -119,6 +119,17 @@ class Worker:
                 )
 
     def on_inbox(self) -> None:
+        tcp = self.tcp
+        if tcp is None:
+            self._drain_inbox()
+            return
+        tcp.engine.begin_batch()  # replies handed back for one connection: one write
+        try:
+            self._drain_inbox()
+        finally:
+            tcp.engine.end_batch()
+
+    def _drain_inbox(self) -> None:
         recv = self.inbox.recv
         for _ in range(BATCH):
             try:
