@@ -245,3 +245,48 @@ def test_route_types_same_as_kamailio_check(tmp_path: Path) -> None:
         except ConfigError:
             ours.add((route, call))
     assert ours == theirs
+
+
+# ---- -c verdicts on parameters and arguments --------------------------------------
+
+CHECK_HEAD = (
+    'listen=udp:127.0.0.1:5060\nloadmodule "sl"\nloadmodule "pv"\n'
+    'loadmodule "siputils"\nloadmodule "sanity"\n'
+)
+CHECKS = [
+    'modparam("siputils", "e164_max_len", 10)',
+    'modparam("siputils", "rpid_avp", "$avp(x)")',
+    'modparam("siputils", "rpid_avp", "")',
+    'modparam("siputils", "options_accept", 1)',
+    'modparam("siputils", "contact_flds_separator", "-")',
+    'modparam("sanity", "proxy_require", 1)',
+    'modparam("sanity", "autodrop", "1")',
+    'modparam("sanity", "default_checks", 99999)',
+    'modparam("sanity", "size_checks", 1)',
+    "request_route { $var(x) = $pcv(all); }",
+    "request_route { $var(x) = $pcv(bad); }",
+    'request_route { is_supported("path"); }',
+    'request_route { sanity_check("1", "2", "3"); }',
+    'request_route { options_reply("x"); }',
+    'request_route { tel2sip("a", "b"); }',
+    'request_route { append_rpid_hf("a"); }',
+    'request_route { uri_param("a", "b", "c"); }',
+    "request_route { is_sip(); }",
+    'request_route { tel2sip2("a", "b", "$var(x)"); }',
+]
+
+
+@pytest.mark.parametrize("line", CHECKS)
+def test_check_verdict_same_as_kamailio(tmp_path: Path, line: str) -> None:
+    text = CHECK_HEAD + line + "\n"
+    if "request_route" not in line:
+        text += "request_route { exit; }\n"
+    cfg = tmp_path / "c.cfg"
+    cfg.write_text(text)
+    kam = subprocess.run(["kamailio", "-c", "-f", str(cfg)], capture_output=True, timeout=60)
+    try:
+        compile_config(parse_string(text, "c.cfg"))
+        ours = True
+    except ConfigError:
+        ours = False
+    assert ours == (kam.returncode == 0), kam.stderr.decode()[-1500:]

@@ -21,12 +21,13 @@ PV holding one), and the target of get_uri_param, tel2sip, set_uri_user and
 set_uri_host one writable PV.
 
 Parameters: options_accept, options_accept_encoding, options_accept_language,
-options_support, contact_flds_separator, rpid_prefix, rpid_suffix, rpid_avp,
-e164_max_len (int, 15: the longest E.164 number; newer than 5.6.3, where it is fixed).
+options_support, contact_flds_separator, rpid_prefix, rpid_suffix, rpid_avp (a bad
+AVP spec is refused by -c here, at start-up by Kamailio).
 
 Not registered (newer than Kamailio 5.6.3, which refuses them, so no reference to test
 against): contact_param_check, contact_param_encode_alias, is_http, is_sip,
-sip_parse_headers, tel2sip2.
+sip_parse_headers, tel2sip2, and the e164_max_len parameter (15 digits here, fixed as
+in 5.6.3).
 """
 
 from __future__ import annotations
@@ -38,11 +39,9 @@ from siprouter.engine.context import MsgContext
 from siprouter.modules.registry import (
     ArgKind,
     FunctionSpec,
-    InnerName,
     ModuleExports,
     ParamSpec,
     ParamType,
-    PVSpec,
     RouteType,
 )
 
@@ -198,21 +197,10 @@ def _str_param(name: str, table: dict[str, str], validator: Any = None) -> Param
     return ParamSpec(name, ParamType.STR, table[name], validator=validator, setter=put)
 
 
-def _set_e164(value: Any) -> None:
-    chk.PARAMS["e164_max_len"] = int(value)
-
-
-def _valid_e164(value: Any) -> int:
-    if not isinstance(value, int) or not 2 <= value <= 32:
-        raise ValueError(f"e164_max_len {value!r} is not in 2..32")
-    return value
-
-
 _DEFAULTS: list[tuple[dict[str, Any], str, Any]] = [
     *((opt.PARAMS, k, v) for k, v in opt.PARAMS.items()),
     *((con.PARAMS, k, v) for k, v in con.PARAMS.items()),
     *((rpid.PARAMS, k, v) for k, v in rpid.PARAMS.items()),
-    (chk.PARAMS, "e164_max_len", 15),
 ]
 
 
@@ -234,15 +222,12 @@ PARAMS = [
     _str_param("rpid_prefix", rpid.PARAMS),
     _str_param("rpid_suffix", rpid.PARAMS),
     _str_param("rpid_avp", rpid.PARAMS, validator=rpid.validate_avp),
-    ParamSpec("e164_max_len", ParamType.INT, 15, validator=_valid_e164, setter=_set_e164),
 ]
 
 EXPORTS = ModuleExports.of(
     "siputils",
     functions=FUNCTIONS,
     params=PARAMS,
-    pvs=[
-        PVSpec("pcv", pcv.get_pcv, inner=InnerName.REQUIRED, doc="P-Charging-Vector fields"),
-    ],
+    pvs=[pcv.PCV.spec()],
     init=_init,
 )

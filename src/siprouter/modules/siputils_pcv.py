@@ -19,6 +19,7 @@ import os
 from typing import Any
 
 from siprouter.engine.context import MsgContext
+from siprouter.pv.pvclass import Index, PVClass, Value
 from siprouter.sip import headers as H
 from siprouter.sip.lumps import LumpError
 
@@ -84,10 +85,22 @@ def sip_p_charging_vector(ctx: MsgContext, flags: str) -> int:
     return 1
 
 
-def parse_pcv_name(name: str) -> str:
-    if name not in PCV_FIELDS:
-        raise ValueError(f"unknown $pcv field {name!r} (one of {', '.join(PCV_FIELDS)})")
-    return name
+class PcvPV(PVClass):
+    """$pcv(all|value|genaddr|orig|term), read-only; a bad name is a config error."""
+
+    name = "pcv"
+    doc = "P-Charging-Vector fields: all, value, genaddr, orig, term"
+
+    def parse_name(self, text: str) -> Any:
+        if text not in PCV_FIELDS:
+            raise ValueError(f"unknown pcv name {text!r} (one of {', '.join(PCV_FIELDS)})")
+        return text
+
+    def get_at(self, ctx: MsgContext, name: Any, idx: Index) -> Value:
+        return get_pcv(ctx, name)
+
+
+PCV = PcvPV()
 
 
 def get_pcv(ctx: MsgContext, name: str) -> str | None:
