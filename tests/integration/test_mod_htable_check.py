@@ -134,3 +134,22 @@ def test_table_defined_twice(tmp_path: Path) -> None:
         [*siprouter_cmd(), "-DD", "-E", "-f", str(cfg)], capture_output=True, timeout=30, text=True
     )
     assert r.returncode != 0 and "already configured" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("param", "says"),
+    [
+        ('"htable", "a=>size=4;dbtable=htable"', "needs a database"),
+        ('"db_url", "mysql://kamailio:pw@localhost/kamailio"', "not supported by siprouter"),
+        ('"enable_dmq", 1', "DMQ replication is not implemented"),
+    ],
+)
+def test_database_and_dmq_settings_are_refused_clearly(
+    tmp_path: Path, param: str, says: str
+) -> None:
+    cfg = tmp_path / "db.cfg"
+    cfg.write_text(f'{HEAD}modparam("htable", {param})\nrequest_route {{ exit; }}\n')
+    r = subprocess.run(
+        [*siprouter_cmd(), "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode != 0 and says in r.stderr, r.stderr

@@ -12,11 +12,13 @@ Parameters:
 * htable (may repeat): a table definition, "name=>size=4;autoexpire=0;initval=0;
   updateexpire=1" (htable_spec.py); database attributes are refused for now;
 * timer_interval (int, 20): seconds between two purges of expired items;
-* timer_procs (int, 0): accepted; one timer process purges every table either way;
-* db_url, key_name_column, key_type_column, value_type_column, key_value_column,
+* timer_procs (int, 0): with N > 1, the tables with autoexpire are split over N timer
+  processes; 0 or 1: one timer process scans them all;
+* db_url: refused when set (loading tables from a database needs the database layer
+  siprouter does not have yet; Kamailio would connect at start-up);
+* key_name_column, key_type_column, value_type_column, key_value_column,
   expires_column, array_size_suffix, fetch_rows, db_expires: the database loading
-  settings; they are only used by tables with dbtable, which siprouter refuses until
-  it has a database layer, so they are checked for type and kept;
+  settings, used only with db_url and dbtable (both refused for now): type-checked;
 * enable_dmq (0 only: DMQ replication is not implemented, 1 is refused), dmq_init_sync,
   dmq_peer_id: kept for the same reason;
 * event_callback: refused when set (it names a KEMI function; KEMI is not available);
@@ -50,6 +52,15 @@ def _refuse_dmq(value: int) -> int:
     return value
 
 
+def _refuse_db_url(value: str) -> str:
+    if value:
+        raise ValueError(
+            "loading hash tables from a database is not supported by siprouter yet; "
+            "remove db_url (and the tables' dbtable)"
+        )
+    return value
+
+
 def _refuse_callback(value: str) -> str:
     if value:
         raise ValueError("event_callback names a KEMI function; KEMI is not available yet")
@@ -78,9 +89,10 @@ def init(lm: Any) -> None:
     compiled = lifecycle.COMPILED if lifecycle.COMPILED is not None else _caller_compiled()
     htable_timer.run_mod_init(compiled)
     interval = int(lm.param("timer_interval") or 20)
-    pid = htable_timer.start_timer(list(htable_tables.TABLES.values()), compiled, interval)
-    if pid is not None:
-        TIMER_PIDS.append(pid)
+    procs = int(lm.param("timer_procs") or 0)
+    TIMER_PIDS.extend(
+        htable_timer.start_timers(list(htable_tables.TABLES.values()), compiled, interval, procs)
+    )
 
 
 def _caller_compiled() -> Any:
@@ -117,8 +129,14 @@ EXPORTS = ModuleExports.of(
             doc="table definition: name=>size=N;autoexpire=S;initval=I;updateexpire=0|1",
         ),
         _int("timer_interval", 20, "seconds between purges of expired items", _non_negative),
-        _int("timer_procs", 0, "timer processes (one is used)", _non_negative),
-        _str("db_url", "", "database of tables with dbtable (not supported yet)"),
+        _int("timer_procs", 0, "timer processes sharing the tables", _non_negative),
+        ParamSpec(
+            "db_url",
+            ParamType.STR,
+            "",
+            validator=_refuse_db_url,
+            doc="database of tables with dbtable (refused: no database layer yet)",
+        ),
         _str("key_name_column", "key_name", "database column of the key"),
         _str("key_type_column", "key_type", "database column of the key type"),
         _str("value_type_column", "value_type", "database column of the value type"),

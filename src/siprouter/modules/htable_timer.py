@@ -8,13 +8,14 @@
 * `expire_tick(tables, compiled, script, now)`: purge the expired items of every table
   with autoexpire and run event_route[htable:expired:<table>] once per removed item,
   with `$shtrecord(key)` / `$shtrecord(value)` set; returns how many items went.
-* `start_timer(...)`: forks the timer process (as Kamailio's htable timer, which runs
-  in a timer process every `timer_interval` seconds). It is created in the main process
+* `start_timers(...)`: forks the timer processes (as Kamailio's htable timer, which runs
+  every `timer_interval` seconds; `timer_procs` > 1 splits the tables with autoexpire
+  over that many processes, else one process scans them all). Each is created in the main process
   during init, before any socket is bound, ends when the main process ends (parent-death
   signal, and a check of the parent pid every tick); the main process's database
   connection is closed before the fork (SQLite connections must not cross a fork, and
   the process reopens its own on first use); it leaves with os._exit so
-  nothing of the main process's exit handling runs twice. Only when some table has
+  nothing of the main process's exit handling runs twice. None when no table has
   autoexpire.
 """
 
@@ -117,19 +118,30 @@ def _timer_main(tables: Sequence[HTable], compiled: Any, interval: int, parent: 
             log.error("htable timer: %s: %s", type(e).__name__, e)
 
 
-def start_timer(tables: Sequence[HTable], compiled: Any, interval: int) -> int | None:
-    """Fork the timer process when some table expires items; its pid, or None."""
-    if not any(t.spec.autoexpire for t in tables):
-        return None
-    parent = os.getpid()
-    shared_space.before_fork()  # no SQLite connection may cross a fork
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            _timer_main(tables, compiled, max(1, interval), parent)
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    return pid
+def timer_groups(tables: Sequence[HTable], procs: int) -> list[list[HTable]]:
+    """The tables with autoexpire split over `procs` timer processes (at least one; as
+    Kamailio's timer_procs, each process scans its share of the tables); empty groups
+    are dropped, so there is no process without work."""
+    expiring = [t for t in tables if t.spec.autoexpire]
+    n = max(1, procs)
+    groups = [expiring[i::n] for i in range(n)]
+    return [g for g in groups if g]
+
+
+def start_timers(tables: Sequence[HTable], compiled: Any, interval: int, procs: int) -> list[int]:
+    """Fork the timer processes (none when no table expires items); their pids."""
+    pids = []
+    for group in timer_groups(tables, procs):
+        parent = os.getpid()
+        shared_space.before_fork()  # no SQLite connection may cross a fork
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                _timer_main(group, compiled, max(1, interval), parent)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        pids.append(pid)
+    return pids

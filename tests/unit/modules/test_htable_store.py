@@ -19,7 +19,7 @@ from siprouter.modules.htable_hash import core_case_hash, core_hash
 from siprouter.modules.htable_pv import count_matcher
 from siprouter.modules.htable_spec import parse_table_spec
 from siprouter.modules.htable_store import HTable, Matcher
-from siprouter.modules.htable_timer import expire_tick
+from siprouter.modules.htable_timer import expire_tick, timer_groups
 from siprouter.rpc import RpcError
 from siprouter.shared import space as space_mod
 
@@ -353,3 +353,11 @@ def test_newer_functions_inc_dec_is_null() -> None:
     assert dec(ctx, "b", "n") == 1 and b.get("n") == 9
     assert inc(ctx, "zz", "k") == -1 and F.sht_is_null(ctx, "zz", "k") == -1
     assert F.sht_setxi(ctx, "a", "x", 5, 0) == 0 and a.get("x") == 5  # 5.6.3 ends the script
+
+
+def test_timer_groups() -> None:
+    a, b, c = table("a=>autoexpire=1"), table("b=>size=2"), table("c=>autoexpire=5")
+    assert timer_groups([a, b, c], 0) == [[a, c]]
+    assert timer_groups([a, b, c], 2) == [[a], [c]]
+    assert timer_groups([a, b, c], 8) == [[a], [c]]
+    assert timer_groups([b], 1) == []
