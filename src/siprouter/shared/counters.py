@@ -21,6 +21,13 @@ from .space import space
 
 DEFAULT_SLOTS = 4096
 DEFAULT_COLUMNS = 258  # main process, workers and helper processes (ranks 0..256), base
+_HALF = 1 << 63
+_FULL = 1 << 64
+
+
+def _wrap(n: int) -> int:
+    """n as a signed 64-bit integer (modulo 2^64)."""
+    return (n + _HALF) % _FULL - _HALF
 
 
 class CounterArray:
@@ -58,12 +65,14 @@ class CounterArray:
         return sum(self._all[slot : self._base : self.slots])
 
     def get(self, slot: int) -> int:
-        return self._raw(slot) - self._all[self._base + slot]
+        """The sum of the rows minus the base, as a signed 64-bit number (the rows wrap
+        around like C counters would)."""
+        return _wrap(self._raw(slot) - self._all[self._base + slot])
 
     def set(self, slot: int, value: int) -> None:
         """Make the slot read `value` (a reset is set(slot, 0))."""
         with self._lock.lock_at(0):
-            self._all[self._base + slot] = self._raw(slot) - value
+            self._all[self._base + slot] = _wrap(self._raw(slot) - value)
 
     def per_process(self, slot: int) -> list[int]:
         """The contribution of each process row (the base not subtracted)."""

@@ -36,6 +36,9 @@ class StatFlag(enum.IntFlag):
     COMPUTED = 2
 
 
+_FULL = 1 << 64
+_HALF = 1 << 63
+
 #: cnt.help's text for a statistic declared without one (as Kamailio answers)
 DEFAULT_HELP = "kamailio statistic (no description)"
 
@@ -73,9 +76,11 @@ class Stat:
         self.array.row[self.slot] += delta
 
     def update(self, delta: int) -> None:
-        """update_stat / cnt_add: add unless the module owns the value."""
+        """update_stat / cnt_add: add unless the module owns the value (wrapping
+        around 64 bits, as the C counters do, instead of overflowing)."""
         if not self.flags & StatFlag.COMPUTED:
-            self.array.row[self.slot] += delta
+            row = self.array.row
+            row[self.slot] = (row[self.slot] + delta + _HALF) % _FULL - _HALF
 
     def reset(self) -> bool:
         """Set to 0 unless the statistic refuses resets; whether it was reset."""

@@ -166,3 +166,24 @@ def test_statistics_sum_exactly_over_forked_processes() -> None:
     assert reg.get("sl", "200_replies").value() == 8000  # type: ignore[union-attr]
     assert mine.value() == 16000
     assert mine.reset() and mine.value() == 0
+
+
+def test_update_wraps_around_64_bits() -> None:
+    st = stats.registry().declare("script", "big")
+    st.update(2**63 - 1)
+    st.update(2)
+    assert st.value() == -(2**63) + 1
+    assert st.unsigned() == 2**63 + 1
+
+
+def test_sum_of_rows_wraps_and_reset_still_works() -> None:
+    st = stats.registry().declare("script", "rows")
+    arr = st.array
+    st.update(2**63 - 1)
+    arr.set_rank(1)
+    st.update(2**63 - 1)
+    arr.set_rank(0)
+    assert st.value() == -2  # two C counters summed in 64 bits
+    assert st.reset() and st.value() == 0
+    st.update(5)
+    assert st.value() == 5
