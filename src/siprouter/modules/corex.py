@@ -18,15 +18,17 @@ Functions (implementations and semantics in the files named):
 Pseudo-variables: $cfg(line|name|file|route) (corex_cfg.py: the running cfg line, file
 and route block name, read from the compiled route's code), $lsock(..).
 
-Parameter: alias_subdomains (corex_alias.py), added to `myself` at module init.
+Parameters: alias_subdomains (corex_alias.py), added to `myself` at module init;
+dns_cache and dns_file (corex_dns.py), A/AAAA records answered before the system
+resolver.
 
 RPC: corex.list_sockets (corex_rpc.py, which lists the commands not provided).
 
 Not provided: $atkv (the async module's task key/value, from Kamailio 5.7);
 via_use_xavp_fields (Kamailio 5.6.3 changes nothing visible with it on a forward, so it
-would do nothing here), via_reply_add_xavp_params (5.7+), is_incoming and the nio_*,
-dns_cache, dns_file and evcb_reply_out parameters: they need hooks in the DNS and
-receive paths of the runtime that siprouter does not have yet.
+would do nothing here), via_reply_add_xavp_params (5.7+), is_incoming and the nio_*
+and evcb_reply_out parameters: they need hooks in the receive and reply paths of the
+runtime that siprouter does not have yet.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from siprouter.runtime import lifecycle
 from siprouter.runtime.events import FAKED_KEY, FAKED_REQUEST
 
 from . import corex_branch as branch
+from . import corex_dns as dns
 from . import corex_file as cfile
 from . import corex_flags as flags
 from . import corex_send as send
@@ -92,6 +95,7 @@ def _check_alias(value: str) -> str:
 def reset() -> None:
     """Forget modparam values (tests, reloading a config)."""
     ALIASES.clear()
+    dns.reset()
 
 
 def _init(_lm: Any) -> None:
@@ -194,6 +198,22 @@ EXPORTS = ModuleExports.of(
             setter=_add_alias,
             multi=True,
             doc="[proto:]domain[:port]: the domain and its sub-domains are myself",
+        ),
+        ParamSpec(
+            "dns_cache",
+            ParamType.STR,
+            validator=dns.check_record,
+            setter=dns.add_record,
+            multi=True,
+            doc="type=A|AAAA;name=..;addr=..;ttl=..;flags=..: a record answered first",
+        ),
+        ParamSpec(
+            "dns_file",
+            ParamType.STR,
+            validator=dns.check_file,
+            setter=dns.add_file,
+            multi=True,
+            doc="a file of dns_cache records, one per line",
         ),
     ],
     pvs=[CFG.spec(), sock.LSOCK.spec()],

@@ -87,6 +87,11 @@ def _err(text: str) -> int:
     return -1
 
 
+# Names answered before the system resolver (corex dns_cache / dns_file): each
+# `lookup(name) -> (ip, af) | False | None` (False: the name must not resolve).
+RESOLVE_HOOKS: list[Any] = []
+
+
 def resolve(host: str) -> tuple[str, int] | None:
     """(ip, af) of a host: an IP literal as is, a name by the system resolver."""
     h = host[1:-1] if host.startswith("[") and host.endswith("]") else host
@@ -95,6 +100,10 @@ def resolve(host: str) -> tuple[str, int] | None:
         return str(ip), ip.version
     except ValueError:
         pass
+    for hook in RESOLVE_HOOKS:
+        found = hook(h)
+        if found is not None:
+            return found or None
     try:
         infos = socket.getaddrinfo(h, None, type=socket.SOCK_DGRAM)
     except OSError:
