@@ -242,6 +242,9 @@ request_route {
     xlog("L_INFO", "handled $ci $cs by $pp\\n");
     sl_send_reply("200", "OK");
 }
+event_route[core:worker-one-init] {
+    xlog("L_INFO", "worker-one-init ran in $pp\\n");
+}
 """
 
 
@@ -263,6 +266,18 @@ def test_several_workers_share_one_connection_in_call_order(servers: Any) -> Non
     assert len(pids) >= 2, log  # one peer's connection, processed by several workers
     order = [int(x) for x in re.findall(r"handled ordered (\d+) by", log)]
     assert order == list(range(1, 21))
+    assert log.count("worker-one-init ran") == 1
+
+
+def test_tcp_children_from_N(servers: Any) -> None:
+    """children=1 with -N 2: two processes, both serving the TCP connection's messages."""
+    srv = servers.siprouter(WORKERS_CFG.replace("children=3", "children=1"), "-N", "2")
+    calls = [f"n-{i}" for i in range(16)]
+    with connect(srv.port) as s:
+        s.sendall(b"".join(req("w", callid=c) for c in calls))
+        data = read_until(s, replies(16))
+    assert len(re.findall(rb"Call-ID: n-\d+", data)) == 16
+    assert len(set(re.findall(r"handled n-\d+ 1 by (\d+)", srv.log()))) == 2
 
 
 def test_idle_connection_is_closed_after_its_lifetime(servers: Any) -> None:

@@ -369,6 +369,7 @@ def _run_single(
             raise StartupError(str(e)) from None
         probe = RcProbe(loaded.compiled)
         pipeline = Pipeline(probe, ScriptState(compiled=loaded.compiled))
+        pipeline.worker_init(0)
         tcp_socks = [ls for ls in socks if ls.proto == "tcp"]
         if tcp_socks:
             transport = TcpTransport(tcp, tcp_socks, pipeline, probe=probe)

@@ -211,6 +211,7 @@ def _worker_main(
         child_init(index + 1)
     probe = RcProbe(compiled)
     pipeline = Pipeline(probe, ScriptState(compiled=compiled))
+    pipeline.worker_init(index + 1)
     outboxes = [s for _r, s in pairs]
     transport = None
     if addr_tcp and tcp is not None:
