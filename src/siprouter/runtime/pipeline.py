@@ -6,8 +6,8 @@ has the event routes):
 1. size: a UDP datagram under 32 bytes is a probing packet, ignored (logged at debug); over
    SETTINGS.max_udp_size it is dropped with a warning; CRLF keep-alives are ignored;
 2. event_route[core:msg-received] when received_route_mode=1 (it may drop it);
-3. `parse_message` with the configured sip_parser_mode, the top Via (and a reply's
-   second Via) parsed: a message that does not parse runs
+3. `parse_message` with the configured sip_parser_mode, the top Via parsed: a message
+   that does not parse runs
    event_route[core:receive-parse-error] and is dropped, logged as an error (Kamailio
    does not answer what it cannot parse); the worker keeps serving;
 4. event_route[core:pre-routing] (a `drop` there ends the message);
@@ -135,8 +135,6 @@ class Pipeline:
         try:
             msg = parse_message(data, transport=ls.proto, parser_mode=SETTINGS.sip_parser_mode)
             msg.via1  # noqa: B018 - parsed now: a bad top Via is a parse error
-            if not msg.is_request:
-                msg.via2  # noqa: B018 - a reply's second Via too (Kamailio's parse_msg)
         except SipParseError as e:
             self.dropped_bad += 1
             if LOG.enabled(L_ERR):

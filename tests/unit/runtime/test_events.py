@@ -170,6 +170,20 @@ def test_short_datagrams_are_probing_packets(logs: Any) -> None:
     assert lines(logs)[0].startswith("<script>: RCV len=32 ")
 
 
+def test_reply_with_a_bad_second_via_is_no_parse_error(logs: Any) -> None:
+    reply = (
+        b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-x\r\n"
+        b"From: <sip:a@b>;tag=1\r\nVia: bad!!via\r\nTo: <sip:a@b>;tag=2\r\nCall-ID: r9\r\n"
+        b"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    )
+    make(params="").receive(reply, SRC, LS)  # as Kamailio 5.6.3: no parse-error route
+    assert lines(logs) == [
+        "<script>: PRE OPTIONS r9",
+        "<core>: receive_msg(): parsing relevant headers failed",
+        "<core>: receive_msg(): required headers not found in reply",
+    ]
+
+
 def test_probing_packets_are_udp_only(logs: Any) -> None:
     tcp = LocalSocket("tcp", "127.0.0.1", 5060, 4, None)  # type: ignore[arg-type]
     make().receive(b"x" * 27 + b"\r\n\r\n", SRC, tcp)
