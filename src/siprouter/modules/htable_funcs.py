@@ -207,7 +207,7 @@ def print_lines(tables: Sequence[HTable]) -> list[str]:
     for ht in tables:
         out.append(f"htable[{ht.name}] hid: {_table_hid(ht.name)} exp: {ht.spec.autoexpire}>")
         by_slot: dict[int, list[Any]] = {}
-        for it in ht.items(include_expired=True):
+        for it in ht.items():
             by_slot.setdefault(it.slot, []).append(it)
         for slot in range(ht.spec.slots):
             cells = by_slot.get(slot, [])

@@ -2,8 +2,8 @@
 
 Iterators belong to the process that runs the script (as in Kamailio, where they are
 per-process arrays), at most `MAX_ITERATORS` (4) at a time, named by the script.
-`start` takes a snapshot of the table's live items in Kamailio's listing order (slot,
-hash, insertion); `next` moves to the next item and is false past the last one, after
+`start` takes a snapshot of the table's items in Kamailio's listing order (slot, hash,
+insertion; expired items not yet purged included, as Kamailio lists them); `next` moves to the next item and is false past the last one, after
 which the iterator starts again from the first item on the next call (Kamailio 5.6.3
 does the same). Changes through an iterator (rm, sets, seti, setex) go to the shared
 table at once. Kamailio keeps the current slot locked while iterating; here the
@@ -132,7 +132,7 @@ def value_of(iname: str) -> int | str | None:
     cur = it.current if it is not None else None
     if cur is None:
         return None
-    return it.table.get(cur.key) if it is not None else None
+    return it.table.stored(cur.key) if it is not None else None
 
 
 def reset() -> None:

@@ -22,7 +22,6 @@ import contextlib
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from siprouter.shared.space import space
@@ -261,9 +260,10 @@ class HTable:
 
     # ---- whole table -------------------------------------------------------------------
 
-    def items(self, now: int | None = None, include_expired: bool = False) -> list[Item]:
-        """Every live item, in Kamailio's order (slot, hash, insertion)."""
-        t = now_s() if now is None else now
+    def items(self, now: int | None = None, live_only: bool = False) -> list[Item]:
+        """The stored items in Kamailio's order (slot, hash, insertion). As in Kamailio,
+        an expired item stays listed (and counted, matched, iterated) until the purge;
+        `live_only` leaves those out."""
         rows = (
             db()
             .execute(
@@ -272,15 +272,21 @@ class HTable:
             .fetchall()
         )
         out = [_item(r) for r in rows]
-        return out if include_expired else [i for i in out if _live(i.expire, t)]
+        if not live_only:
+            return out
+        t = now_s() if now is None else now
+        return [i for i in out if _live(i.expire, t)]
 
-    def iter_items(self, now: int | None = None) -> Iterator[Item]:
-        yield from self.items(now)
+    def stored(self, key: str) -> Value:
+        """The stored value, expired or not ($shtitval: Kamailio reads the cell as is)."""
+        row = self._row(db(), key)
+        return None if row is None else row.value
 
-    def count(self, match: Matcher, by_value: bool, now: int | None = None) -> int:
-        """How many live items match by name (or string value)."""
+    def count(self, match: Matcher, by_value: bool) -> int:
+        """How many stored items (expired ones too, until the purge, as Kamailio) match
+        by name (or string value)."""
         n = 0
-        for it in self.items(now):
+        for it in self.items():
             if by_value:
                 if isinstance(it.value, str) and match(it.value):
                     n += 1
@@ -321,7 +327,7 @@ class HTable:
     def slot_counts(self, now: int | None = None) -> list[int]:
         """Items per slot (htable.stats, sht_print)."""
         counts = [0] * self.spec.slots
-        for it in self.items(now, include_expired=True):
+        for it in self.items():
             counts[it.slot] += 1
         return counts
 

@@ -134,7 +134,7 @@ def test_expiry_with_time_passed_in() -> None:
     assert not t.set_expire("nope", 3, now=1005)
     assert [i.key for i in t.purge_expired(now=1008)] == []
     assert [(i.key, i.value) for i in t.purge_expired(now=1009)] == [("k", "w")]
-    assert t.items(now=1009, include_expired=True) == []
+    assert t.items() == []
 
 
 def test_updateexpire_off_keeps_the_expiry_until_it_passed() -> None:
