@@ -48,6 +48,8 @@ class TcpSettings:
     keepintvl: int | None = None
     keepcnt: int | None = None
     conn_wq_max: int = 32768
+    source_ipv4: str | None = None  # tcp_source_ipv4: local address of outbound connections
+    source_ipv6: str | None = None
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> TcpSettings:
@@ -78,6 +80,8 @@ class TcpSettings:
             keepintvl=opt("tcp_keepintvl"),
             keepcnt=opt("tcp_keepcnt"),
             conn_wq_max=int(num("tcp_conn_wq_max", 32768)),
+            source_ipv4=str(params["tcp_source_ipv4"]) if params.get("tcp_source_ipv4") else None,
+            source_ipv6=str(params["tcp_source_ipv6"]) if params.get("tcp_source_ipv6") else None,
         )
 
 

@@ -416,7 +416,15 @@ class TcpEngine:
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setblocking(False)
-            if ls.ip not in ("0.0.0.0", "::"):
+            source = self.settings.source_ipv6 if ls.af == 6 else self.settings.source_ipv4
+            if source:
+                try:
+                    sock.bind((source, 0))
+                except OSError as e:  # Kamailio: the default address is used then
+                    if LOG.enabled(L_WARN):
+                        LOG.core(L_WARN, f"tcp_send(): cannot bind to {source}: {e.strerror or e}")
+                    source = None
+            if not source and ls.ip not in ("0.0.0.0", "::"):
                 sock.bind((ls.ip, 0))
             apply_keepalive(sock, self.settings)
             rc = sock.connect_ex(dest)

@@ -391,3 +391,16 @@ def test_connect_timeout_with_a_fake_clock(make: Any) -> None:
 
     h.engine.tick()
     assert conn.fd < 0
+
+
+def test_tcp_source_ipv4_is_the_local_address_of_outbound_connections(
+    make: Any, peer: Peer
+) -> None:
+    h = make(TcpSettings(source_ipv4="127.0.0.2"))
+    assert h.engine.send(peer.addr, b"src")
+    assert read_peer(h, peer, lambda d: d == b"src") == b"src"
+    assert peer.conns[0].getpeername()[0] == "127.0.0.2"
+    h2 = make(TcpSettings(source_ipv4="192.0.2.1"))  # not local: the listen address is used
+    assert h2.engine.send(peer.addr, b"fallback")
+    read_peer(h2, peer, lambda d: d.endswith(b"fallback"))
+    assert peer.conns[-1].getpeername()[0] == "127.0.0.1"

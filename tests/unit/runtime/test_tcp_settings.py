@@ -44,8 +44,10 @@ def test_settings_from_params_with_defaults_and_values() -> None:
             "tcp_keepidle": 30,
             "tcp_keepintvl": 10,
             "tcp_keepcnt": 3,
+            "tcp_source_ipv4": "127.0.0.2",
         }
     )
+    assert s.source_ipv4 == "127.0.0.2" and s.source_ipv6 is None
     assert s.rd_buf_size == 4096 and s.accept_no_cl and not s.crlf_ping
     assert (s.connection_lifetime, s.connect_timeout, s.send_timeout) == (3605, 3, 2)
     assert (s.max_connections, s.accept_iplimit) == (10, 5)
