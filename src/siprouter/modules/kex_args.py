@@ -21,7 +21,6 @@ its text and None as "".
 
 from __future__ import annotations
 
-import contextlib
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -131,7 +130,8 @@ def fix_out_pv(arg: Any) -> Setter:
     return setter  # type: ignore[no-any-return]
 
 
-_PARAMS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+# id(compiled config) -> (weak reference to it, its core parameters)
+_PARAMS: dict[int, tuple[weakref.ref[Any], dict[str, Any]]] = {}
 
 
 def core_param(ctx: MsgContext, name: str, default: Any) -> Any:
@@ -140,17 +140,17 @@ def core_param(ctx: MsgContext, name: str, default: Any) -> Any:
     compiled = ctx.script.compiled
     if compiled is None:
         return default
-    try:
-        params = _PARAMS.get(compiled)
-    except TypeError:  # not weak-referenceable: no cache
-        params = None
-    if params is None:
+    entry = _PARAMS.get(id(compiled))
+    if entry is None or entry[0]() is not compiled:
         from siprouter.runtime.latency import params_of
 
         params = params_of(compiled)
-        with contextlib.suppress(TypeError):
-            _PARAMS[compiled] = params
-    value = params.get(name)
+        try:
+            entry = (weakref.ref(compiled), params)
+        except TypeError:  # not weak-referenceable: not cached
+            return params.get(name, default) if params.get(name) is not None else default
+        _PARAMS[id(compiled)] = entry
+    value = entry[1].get(name)
     return default if value is None else value
 
 

@@ -380,3 +380,19 @@ def test_via_params_on_forward_uac_and_forward() -> None:
     vias = [next(x for x in m.split(b"\r\n") if x.startswith(b"Via:")) for _k, _d, m in ctx.sent]
     assert [v.split(b";", 2)[-1] for v in vias] == [b"srvid=7;b;a=x", b"srvid=7;b;a=x", b"b;a=x"]
     assert vias[0].split(b";")[1].startswith(b"branch=z9hG4bK")
+
+
+def test_core_parameters_are_read_once_per_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    from siprouter.runtime import latency
+
+    calls: list[object] = []
+    real = latency.params_of
+
+    def counting(compiled: object) -> dict[str, object]:
+        calls.append(compiled)
+        return real(compiled)
+
+    monkeypatch.setattr(latency, "params_of", counting)
+    ctx = run('append_branch("sip:a@x"); append_branch("sip:b@x"); append_branch("sip:c@x");')
+    assert len(ctx.branches) == 3
+    assert len(calls) == 1
