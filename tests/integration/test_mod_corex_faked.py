@@ -1,5 +1,5 @@
 """corex is_faked_msg() through running servers: true in event routes that run on the
-faked request (htable:mod-init), false for a request from the network; the same log
+faked request (htable:mod-init, core:worker-one-init), false for a request from the network; the same log
 lines from Kamailio 5.6.3 and siprouter."""
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ event_route[htable:mod-init] {
     $var(f) = is_faked_msg();
     xlog("L_INFO", "faked-mod-init $var(f) $ci\\n");
 }
+event_route[core:worker-one-init] {
+    $var(f) = is_faked_msg();
+    xlog("L_INFO", "faked-worker-init $var(f) $ci\\n");
+}
 request_route {
     $var(f) = is_faked_msg();
     xlog("L_INFO", "faked-request $var(f) $ci\\n");
@@ -50,6 +54,7 @@ def test_siprouter_faked(servers: Any) -> None:
     assert _lines(servers.siprouter) == [
         "faked-mod-init 1 123",
         "faked-request -1 net-1",
+        "faked-worker-init 1 123",
     ]
 
 
