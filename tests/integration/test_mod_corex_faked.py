@@ -1,6 +1,6 @@
 """corex is_faked_msg() through running servers: true in event routes that run on the
-faked request (htable:mod-init, core:worker-one-init), false for a request from the network; the same log
-lines from Kamailio 5.6.3 and siprouter."""
+faked request (htable:mod-init, core:worker-one-init), false for a request from the
+network; the same log lines from Kamailio 5.6.3 and siprouter."""
 
 from __future__ import annotations
 
