@@ -5,8 +5,10 @@ The UAC sends to the server (OPTIONS), or to the proxy with a SIPp UAS as Reques
 (`-rsa`), or straight to the UAS (the `sipp` baseline). Every SIPp process has a global
 `-timeout`, a per-message `-recv_timeout` and a subprocess timeout on top; a lost message
 fails its call within seconds. Around the UAC run the server's process tree CPU time is
-read, so each step also gives CPU seconds per message, and the drop counters of the
-server's UDP sockets (/proc/net/udp), which tell a full receive buffer from other losses.
+read, so each step also gives CPU seconds per message; so are the drop counters of the
+server's UDP sockets (/proc/net/udp) and of the whole network namespace (/proc/net/snmp),
+which tell whether a lost message died in the server's receive buffer or in another one
+(SIPp's, when the load generator falls behind).
 
 A step passes when every created call succeeded with nothing unexpected (SIPp's exit status
 0 and its counters), the UAS (if any) exited cleanly, and SIPp really sent at the asked
@@ -25,7 +27,7 @@ from typing import Any
 
 from . import proctree, sippstat
 from .scenarios import Scenario
-from .servers import free_udp_port, udp_drops, udp_port_bound
+from .servers import free_udp_port, udp_drops, udp_port_bound, udp_rcvbuf_errors
 
 SIPP = "sipp"
 RECV_TIMEOUT_MS = 4000
@@ -55,6 +57,7 @@ class StepResult:
     server_cpu_s: float | None = None
     server_msgs: int = 0
     server_drops: int | None = None  # datagrams the server's sockets dropped (buffer full)
+    other_drops: int = 0  # dropped by other UDP sockets of the namespace (SIPp's, mostly)
     wall_s: float = 0.0
     response_times: list[float] = field(default_factory=list, repr=False)
 
@@ -147,6 +150,7 @@ def run_step(
 
     cpu0 = proctree.cpu_seconds(server_pid) if server_pid else None
     drops0 = udp_drops(server_port) if server_port else None
+    all_drops0 = udp_rcvbuf_errors()
     try:
         with open(work / "uac.out", "wb") as out:
             uac_rc: int | None = subprocess.run(
@@ -159,6 +163,7 @@ def run_step(
         res.server_cpu_s = proctree.cpu_seconds(server_pid) - cpu0
     if server_port and drops0 is not None:
         res.server_drops = udp_drops(server_port) - drops0
+    res.other_drops = max(0, udp_rcvbuf_errors() - all_drops0 - (res.server_drops or 0))
     uas_rc = _end(uas, grace=5.0) if uas is not None else 0
     res.wall_s = time.monotonic() - started
 

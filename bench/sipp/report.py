@@ -162,7 +162,7 @@ def steps_table(results: Sequence[TargetResult]) -> str:
     """Every step of every search and measurement, in the order they ran per target."""
     lines = [
         "| scenario | server | rate | verdict | sent at | p50 ms | p99 ms | retrans "
-        "| server UDP drops | CPU s / 1000 msgs |",
+        "| UDP drops: server / other | CPU s / 1000 msgs |",
         "|---|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for res in results:
@@ -174,7 +174,7 @@ def steps_table(results: Sequence[TargetResult]) -> str:
             lines.append(
                 f"| {res.scenario} | {res.target} | {st.rate} | {verdict} | {st.offered:.0f} "
                 f"| {_num(st.p50_ms)} | {_num(st.p99_ms)} | {st.retransmissions} "
-                f"| {'–' if st.server_drops is None else st.server_drops} "
+                f"| {'–' if st.server_drops is None else st.server_drops} / {st.other_drops} "
                 f"| {_num(st.cpu_per_1000, '{:.3f}')} |"
             )
     return "\n".join(lines)

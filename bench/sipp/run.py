@@ -160,8 +160,8 @@ def run_scenario(
 def _report_step(st: StepResult, prefix: str = "") -> None:
     cpu = st.cpu_per_1000
     cpu_text = f", CPU {cpu:.3f} s/1000 msgs" if cpu is not None else ""
-    if st.server_drops:
-        cpu_text += f", {st.server_drops} dropped by the server's sockets"
+    if st.server_drops or st.other_drops:
+        cpu_text += f", UDP drops: {st.server_drops or 0} server / {st.other_drops} other"
     verdict = "pass" if st.passed else f"FAIL ({st.reason})"
     _progress(
         f"  {prefix}{st.scenario:8} {st.target:9} {st.rate:6}/s: {verdict}; sent at "

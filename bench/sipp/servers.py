@@ -66,6 +66,19 @@ def udp_drops(port: int, tables: tuple[Path, ...] = UDP_TABLES) -> int:
     return total
 
 
+def udp_rcvbuf_errors(snmp: Path = Path("/proc/net/snmp")) -> int:
+    """RcvbufErrors of this network namespace: datagrams dropped on full receive buffers by
+    any UDP socket (the server's, SIPp's, anyone's)."""
+    try:
+        lines = snmp.read_text().splitlines()
+    except OSError:
+        return 0
+    rows = [ln.split()[1:] for ln in lines if ln.startswith("Udp:")]
+    if len(rows) < 2:
+        return 0
+    return int(dict(zip(rows[0], rows[1], strict=False)).get("RcvbufErrors", 0))
+
+
 def siprouter_cmd() -> list[str]:
     exe = ROOT / ".venv" / "bin" / "siprouter"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "siprouter"]

@@ -127,3 +127,17 @@ def test_udp_drops_live_counts_a_full_receive_buffer() -> None:
         for _ in range(200):  # never read: most of these cannot be queued
             tx.sendto(b"x" * 1000, ("127.0.0.1", port))
         assert servers.udp_drops(port) - before > 100
+
+
+def test_rcvbuf_errors_of_the_namespace(tmp_path: Path) -> None:
+    snmp = tmp_path / "snmp"
+    snmp.write_text(
+        "Ip: Forwarding DefaultTTL\nIp: 1 64\n"
+        "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\n"
+        "Udp: 31826461 153246 607202 32605903 607199 0\n"
+        "UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\n"
+        "UdpLite: 0 0 0 0 0 0\n"
+    )
+    assert servers.udp_rcvbuf_errors(snmp) == 607199
+    assert servers.udp_rcvbuf_errors(tmp_path / "missing") == 0
+    assert servers.udp_rcvbuf_errors() >= 0  # the live file parses

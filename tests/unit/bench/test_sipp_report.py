@@ -30,6 +30,7 @@ def step(target: str, rate: int, ok: bool, p50: float, p99: float, cpu: float | 
     st.p50_ms, st.p99_ms = p50, p99
     if cpu is not None:
         st.server_cpu_s, st.server_msgs = cpu, 10000
+        st.server_drops, st.other_drops = rate // 1000, 1
     return st
 
 
@@ -98,7 +99,11 @@ def test_markdown_lists_every_step() -> None:
     assert text.startswith("# title\n")
     assert "| options | siprouter | 4000 | FAIL: 12/5000 calls ok" in text
     assert "| options | siprouter | 1500 | (50% step) pass |" in text
-    assert text.split("## Steps")[1].count("| options | sipp |") == 1
+    steps = text.split("## Steps")[1]
+    assert steps.count("| options | sipp |") == 1
+    # UDP drops of the server's sockets / of the other sockets; none known without a server
+    assert "| 9.00 | 90.00 | 0 | 4 / 1 | 0.100 |" in steps
+    assert "| 0.30 | 1.00 | 0 | – / 0 | – |" in steps
 
 
 def test_plot_written_or_skipped(tmp_path: Path) -> None:
