@@ -389,3 +389,18 @@ def test_unsupported_listen_protocols_are_a_startup_error(
     ours = run_briefly([*SIPROUTER, "-DD", "-E", "-f", str(cfg)], tmp_path)
     assert ours.returncode == 255
     assert f"{proto.upper()} is not supported yet" in ours.stderr
+
+
+def test_max_connections_over_all_workers(servers: Any) -> None:
+    srv = servers.siprouter(CFG.replace("tcp_rd_buf_size=4096", "tcp_max_connections=2"))
+    a, b = connect(srv.port), connect(srv.port)
+    try:
+        for i, s in enumerate((a, b)):
+            s.sendall(req("m", callid=f"max-{i}"))
+            assert b"200 OK" in read_until(s, replies(1))
+        with connect(srv.port) as c:
+            assert read_until(c, eof) == b"<EOF>"
+        assert "maximum number of connections" in srv.log()
+    finally:
+        a.close()
+        b.close()

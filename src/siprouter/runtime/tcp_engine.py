@@ -31,6 +31,7 @@ import select
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
 from .logging import L_DBG, L_ERR, L_INFO, L_WARN, LOG
 from .state import LocalSocket
@@ -82,6 +83,8 @@ class TcpEngine:
         id_base: int = 0,
         max_connections: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        counts: Any = None,
+        slot: int = 0,
     ) -> None:
         self.settings = settings
         self.listeners = {ls.sock.fileno(): ls for ls in listeners}
@@ -92,6 +95,10 @@ class TcpEngine:
             settings.max_connections if max_connections is None else max_connections
         )
         self.clock = clock
+        # open connections of every worker, one slot each (shared memory written by its
+        # own worker only, summed for tcp_max_connections); None in one process
+        self.counts = counts
+        self.slot = slot
         self.ep: select.epoll | None = None
         self.by_fd: dict[int, TcpConnection] = {}
         self.by_id: dict[int, TcpConnection] = {}
@@ -183,6 +190,15 @@ class TcpEngine:
 
     # ---- connections ----------------------------------------------------------------
 
+    def open_connections(self) -> int:
+        """Open connections of the whole server (this process alone without `counts`)."""
+        counts = self.counts
+        return len(self.by_fd) if counts is None else sum(counts)
+
+    def _count(self) -> None:
+        if self.counts is not None:
+            self.counts[self.slot] = len(self.by_fd)
+
     def _new_conn(
         self, sock: socket.socket, peer: Addr, ls: LocalSocket, outbound: bool
     ) -> TcpConnection:
@@ -204,6 +220,7 @@ class TcpEngine:
         self.by_id[conn.id] = conn
         self.by_addr[peer] = conn
         self.per_ip[peer[0]] = self.per_ip.get(peer[0], 0) + 1
+        self._count()
         if self.next_tick == 0.0 or self.next_tick > now + TICK:
             self.next_tick = now + TICK
         return conn
@@ -226,7 +243,7 @@ class TcpEngine:
                     LOG.core(L_ERR, f"tcp_accept(): accept failed: {e.strerror or e}")
                 return
             peer = (str(addr[0]), int(addr[1]))
-            if len(self.by_fd) >= self.max_connections:
+            if self.open_connections() >= self.max_connections:
                 self._refuse(sock, peer, f"maximum number of connections ({s.max_connections})")
                 continue
             if self.per_ip.get(peer[0], 0) >= s.accept_iplimit:
@@ -263,6 +280,7 @@ class TcpEngine:
             with contextlib.suppress(OSError):
                 conn.sock.send(conn.wbuf)
         self.by_fd.pop(fd, None)
+        self._count()
         self.by_id.pop(conn.id, None)
         for addr in (conn.peer, conn.src, *conn.aliases):
             if self.by_addr.get(addr) is conn:
@@ -404,7 +422,7 @@ class TcpEngine:
             if LOG.enabled(L_ERR):
                 LOG.core(L_ERR, f"tcp_send(): no TCP socket to connect to {dest[0]}:{dest[1]} from")
             return None
-        if len(self.by_fd) >= self.max_connections:
+        if self.open_connections() >= self.max_connections:
             if LOG.enabled(L_ERR):
                 LOG.core(
                     L_ERR,

@@ -90,6 +90,7 @@ class TcpTransport:
         outboxes: list[socket.socket] | None = None,
         owner_of: Callable[[bytes, int], int | None] | None = None,
         probe: RcProbe | None = None,
+        counts: Any = None,
     ) -> None:
         self.locals = locals_ if locals_ is not None else listeners
         self.engine = TcpEngine(
@@ -97,7 +98,8 @@ class TcpTransport:
             listeners,
             self._on_message,
             id_base=(index + 1) << ID_SHIFT,
-            max_connections=-(-settings.max_connections // n),
+            counts=counts,
+            slot=index,
         )
         self.engine.locals = list(self.locals)
         self.engine.on_alias = self._on_alias

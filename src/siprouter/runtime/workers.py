@@ -33,6 +33,7 @@ and the sends on them travel as TCP/SEND/CLOSE/ALIAS records
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import re
 import signal
@@ -188,6 +189,7 @@ def _worker_main(
     pairs: list[tuple[socket.socket, socket.socket]],
     child_init: Callable[[int], None] | None = None,
     tcp: TcpSettings | None = None,
+    conn_counts: Any = None,
 ) -> int:
     # keep the first worker's sockets (to send from when this worker has none of its
     # own) and this worker's; close the others
@@ -225,6 +227,7 @@ def _worker_main(
             outboxes=outboxes,
             owner_of=owner_of,
             probe=probe,
+            counts=conn_counts,
         )
         transport.install()
     worker = Worker(index, addr_udp, pairs[index][0], outboxes, pipeline, transport)
@@ -264,6 +267,8 @@ def run_workers(
         raise
     per_worker = [*udp, *tcp_listen]  # every socket, to close in the main process
     pairs = _inboxes(n)
+    # open TCP connections per worker, for tcp_max_connections over the whole server
+    conn_counts = multiprocessing.RawArray("i", n) if tcp_n else None
     if started is not None:
         try:
             started()
@@ -286,7 +291,9 @@ def run_workers(
                 code = 255
                 try:
                     signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-                    code = _worker_main(w, compiled, udp, tcp_listen, pairs, child_init, tcp)
+                    code = _worker_main(
+                        w, compiled, udp, tcp_listen, pairs, child_init, tcp, conn_counts
+                    )
                 except BaseException as e:  # the worker ends here, whatever happened
                     LOG.core(
                         L_CRIT,

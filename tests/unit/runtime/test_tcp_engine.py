@@ -404,3 +404,16 @@ def test_tcp_source_ipv4_is_the_local_address_of_outbound_connections(
     assert h2.engine.send(peer.addr, b"fallback")
     read_peer(h2, peer, lambda d: d.endswith(b"fallback"))
     assert peer.conns[-1].getpeername()[0] == "127.0.0.1"
+
+
+def test_max_connections_counts_the_other_workers_connections(make: Any) -> None:
+    counts = [0, 5]  # slot 1: another worker holding 5 connections
+    h = make(TcpSettings(max_connections=6), counts=counts, slot=0)
+    h.client()
+    assert h.pump(lambda: counts[0] == 1)
+    assert h.closed(h.client())  # 1 + 5 open: the 7th is refused
+    counts[1] = 4
+    h.client()
+    assert h.pump(lambda: counts[0] == 2)
+    h.engine.close_all()
+    assert counts[0] == 0
