@@ -145,3 +145,58 @@ def test_send_tcp_matches_kamailio(servers: Any) -> None:
         finally:
             nh.close()
     assert results[0] == results[1]
+
+
+ALIAS_CFG = """\
+#!KAMAILIO
+debug=2
+children=2
+listen=127.0.0.1:@PORT@
+tcp_accept_aliases=yes
+loadmodule "pv"
+loadmodule "sl"
+loadmodule "corex"
+request_route {
+    if (proto == UDP) {
+        send_tcp("127.0.0.1:@ALIAS@");
+        exit;
+    }
+    sl_send_reply("200", "aliased");
+}
+"""
+
+
+def alias_run(start: Any, free_port: Any) -> tuple[bool, int]:
+    """A TCP client announces ;alias with port A in its Via; requests the server then
+    sends to 127.0.0.1:A (where nothing listens) must come on that connection.
+    (replied, requests received on the client's connection)."""
+    alias = free_port()
+    srv = start(ALIAS_CFG.replace("@ALIAS@", str(alias)))
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=WAIT) as c:
+        c.sendall(options("alias-reg", via=f"TCP 127.0.0.1:{alias};alias"))
+        buf = b""
+        deadline = time.monotonic() + WAIT
+        while b"200 aliased" not in buf and time.monotonic() < deadline:
+            buf += c.recv(65536)
+        replied = b"200 aliased" in buf
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            for i in range(6):
+                udp.sendto(options(f"to-alias-{i}"), ("127.0.0.1", srv.port))
+        got = b""
+        c.settimeout(0.2)
+        while got.count(b"OPTIONS sip:") < 6 and time.monotonic() < deadline + WAIT:
+            try:
+                got += c.recv(65536)
+            except TimeoutError:
+                continue
+    return replied, got.count(b"OPTIONS sip:")
+
+
+def test_tcp_accept_aliases_routes_requests_on_the_connection(servers: Any, free_port: Any) -> None:
+    assert alias_run(servers.siprouter, free_port) == (True, 6)
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
+def test_tcp_accept_aliases_matches_kamailio(servers: Any, free_port: Any) -> None:
+    assert alias_run(servers.kamailio, free_port) == alias_run(servers.siprouter, free_port)
