@@ -74,15 +74,27 @@ def faked_message() -> SipMessage:
     return parse_message(FAKED_REQUEST)
 
 
-def unparsed_message(data: bytes, transport: str = "udp") -> SipMessage:
-    """A message for the parse-error route: the first line when it parses (so $rm and
-    $ru work), no headers, and the whole datagram as its buffer ($mb, $ml)."""
+def _first_line(data: bytes) -> bytes:
     start = len(data) - len(data.lstrip(b"\r\n"))
     eol = data.find(b"\n", start)
     line = data[start:eol] if eol >= 0 else data[start:]
-    line = line.rstrip(b"\r")
+    return line.rstrip(b"\r")
+
+
+def first_line_parses(data: bytes, transport: str = "udp") -> bool:
+    """Whether the first line of `data` is a valid request or status line."""
     try:
-        msg = parse_message(line + b"\r\n\r\n", transport=transport)
+        parse_message(_first_line(data) + b"\r\n\r\n", transport=transport)
+    except SipParseError:
+        return False
+    return True
+
+
+def unparsed_message(data: bytes, transport: str = "udp") -> SipMessage:
+    """A message for the parse-error route: the first line when it parses (so $rm and
+    $ru work), no headers, and the whole datagram as its buffer ($mb, $ml)."""
+    try:
+        msg = parse_message(_first_line(data) + b"\r\n\r\n", transport=transport)
     except SipParseError:
         msg = parse_message(b"SIP/2.0 100 -\r\n\r\n", transport=transport)
         msg.status = 0

@@ -26,6 +26,9 @@ Kamailio 5.6.3 the top Via is not checked to be ours (a reply to a
 set_advertised_address() Via or to another host's Via is forwarded too); a reply with
 one Via only is dropped. With onsend_route_reply=yes onsend_route runs for it too.
 
+The core statistics count what happens (siprouter.stats.core): fwd_requests /
+drop_requests (onsend_route drop, no socket, a failed send) and fwd_replies.
+
 Every message sent is also appended to `ctx.sent` as ("request"|"reply", dest, bytes)
 when that list exists.
 """
@@ -44,6 +47,7 @@ from siprouter.sip.lumps import LumpError
 from siprouter.sip.msg_apply import MsgChanges
 from siprouter.sip.uri import UriError, parse_uri
 from siprouter.sip.via import build_via, forward_reply_address, stateless_branch
+from siprouter.stats import core as stats_core
 
 from . import state
 from .logging import L_DBG, L_ERR, LOG
@@ -213,19 +217,23 @@ def forward_request(ctx: MsgContext, host: str | None = None, port: int | str | 
     dip, af = resolved
     ls = send_socket(ctx, af, dip)
     if ls is None and (state.SOCKETS or ctx.sent is None):
+        stats_core.request_dropped()
         return _err(f"forward(): no UDP socket to send to {dip}:{dport}")
     try:
         data = build_forwarded(ctx, ls)
     except (SipParseError, LumpError, ValueError) as e:
         return _err(f"forward(): cannot build the request: {e}")
     if has_onsend(ctx) and not _onsend_allows(ctx, ls, af, (dip, dport), data, False):
+        stats_core.request_dropped()
         return E_ADM_PROHIBITED
     if ctx.sent is not None:
         ctx.sent.append(("request", (dip, dport), data))
     if ls is not None and not state.send(
         ls.proto, ls.ip, ls.port, (dip, dport), data, state.forward_flags(ctx.msg_flags)
     ):
+        stats_core.request_dropped()
         return -1
+    stats_core.request_forwarded()
     if LOG.enabled(L_DBG):
         LOG.core(L_DBG, f"forward(): {msg.method} sent to {dip}:{dport}")
     return 1
@@ -347,4 +355,5 @@ def forward_reply(ctx: MsgContext) -> None:
         if state.SOCKETS:
             _err(f"forward_reply(): no UDP socket to send to {dip}:{port}")
         return
-    state.send(ls.proto, ls.ip, ls.port, (dip, port), data)
+    if state.send(ls.proto, ls.ip, ls.port, (dip, port), data):
+        stats_core.reply_forwarded()

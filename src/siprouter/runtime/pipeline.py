@@ -47,9 +47,10 @@ from siprouter.modules.registry import RouteType
 from siprouter.sip import headers as H
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.message import SipMessage, is_keepalive, parse_message
+from siprouter.stats import core as stats_core
 
 from . import forward, onsend
-from .events import EventRoutes
+from .events import EventRoutes, first_line_parses
 from .forward import forward_reply
 from .latency import LatencyLog, params_of
 from .logging import L_DBG, L_ERR, L_WARN, LOG
@@ -137,6 +138,8 @@ class Pipeline:
             msg.via1  # noqa: B018 - parsed now: a bad top Via is a parse error
         except SipParseError as e:
             self.dropped_bad += 1
+            if first_line_parses(data, ls.proto):  # it failed in the headers
+                stats_core.bad_msg_hdr()
             if LOG.enabled(L_ERR):
                 LOG.core(
                     L_ERR,
@@ -146,6 +149,7 @@ class Pipeline:
             if events.parse_error:
                 events.run_parse_error(data, rcv)
             return
+        stats_core.message_received(msg)
         kind = "request" if msg.is_request else "reply"
         if LOG.enabled(L_DBG):
             LOG.core(
@@ -184,6 +188,7 @@ class Pipeline:
         if blk is not None:
             rc = self.latency.run_route(self.compiled, blk[0], blk[1], ctx, "reply-route")
             if ctx.dropped or (rc <= 0 and not ctx.exited):
+                stats_core.reply_dropped()
                 if LOG.enabled(L_DBG):
                     LOG.core(L_DBG, f"receive_msg(): reply dropped by the reply route ({rc})")
                 return
@@ -245,6 +250,7 @@ def _has_required_headers(msg: SipMessage) -> bool:
                 try:
                     msg.parsed(i)
                 except SipParseError:
+                    stats_core.bad_msg_hdr()
                     if LOG.enabled(L_ERR):
                         LOG.core(L_ERR, "receive_msg(): parsing relevant headers failed")
                     return False
