@@ -1,14 +1,17 @@
-"""cfgutils RPC commands, as plain functions returning JSON-like data (see htable_rpc.py
-for the convention; failures raise siprouter.rpc.RpcError with Kamailio's code and text).
+"""cfgutils RPC commands, answering as Kamailio 5.6.3's do through jsonrpcs (recorded
+from kamailio; tests/integration/test_mod_htable_rpc.py compares them live). The
+convention is htable_rpc.py's: plain functions, failures raise siprouter.rpc.RpcError.
 
-* cfgutils.rand_set_prob p (0..100), cfgutils.rand_reset_prob, cfgutils.rand_get_prob
-  -> {"actual probability": p}
-* cfgutils.set_gflag mask, cfgutils.reset_gflag mask: set / clear the flags of a 32-bit
-  bitmask (decimal or 0x hexadecimal); cfgutils.is_gflag mask -> True when every flag
-  of the mask is set; cfgutils.get_gflags -> {"hex": "0x...", "dec": n}
-* cfgutils.get_config_hash -> the MD5 (hex) of hash_file taken at start-up;
-  cfgutils.check_config_hash -> "Identical hash" or 400 "The actual config file hash is
-  not identical to the stored one."; 404 when no hash_file is configured.
+* cfgutils.rand_set_prob p -> {} (p a JSON number 0..100, a string counts 0, as
+  Kamailio's; outside: 500 "Invalid Percent"); cfgutils.rand_reset_prob -> {};
+  cfgutils.rand_get_prob -> "actual probability: P percent";
+* cfgutils.set_gflag mask, cfgutils.reset_gflag mask -> {}: set / clear the flags of a
+  32-bit bitmask (a number, or a decimal or 0x-hexadecimal string; anything else is 0);
+  cfgutils.is_gflag mask -> "TRUE" when every flag of the mask is set, else "FALSE";
+  cfgutils.get_gflags -> "0xHEX (DEC)";
+* cfgutils.get_config_hash -> the MD5 (hex) of hash_file taken at start-up, "" without
+  hash_file; cfgutils.check_config_hash -> "Identical hash" or "Different hash" (the
+  file now), 500 "No hash file" without hash_file.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from siprouter.modules.registry import RpcSpec
 from siprouter.rpc import RpcError
 
 from .cfgutils_state import GFLAGS, INITIAL_PROB, PROB, state
+from .htable_rpc import rpc_int
 
-# hash_file: (path, md5 hex at start-up), set by the module's init
+# hash_file: path and MD5 hex at start-up, set by the module's init
 CONFIG_HASH: dict[str, str] = {}
 
 
@@ -31,20 +35,18 @@ def file_md5(path: str) -> str:
 
 
 def _mask(value: Any) -> int:
-    try:
-        n = int(str(value).strip(), 0)
-    except ValueError:
-        raise RpcError(400, "invalid bitmask (decimal or 0x-hexadecimal)") from None
-    return n & 0xFFFFFFFF
+    if isinstance(value, str):
+        try:
+            return int(value.strip(), 0) & 0xFFFFFFFF
+        except ValueError:
+            return 0
+    return rpc_int(value) & 0xFFFFFFFF
 
 
 def rpc_rand_set_prob(p: Any) -> None:
-    try:
-        n = int(p)
-    except (TypeError, ValueError):
-        raise RpcError(400, "invalid probability") from None
+    n = rpc_int(p)
     if not 0 <= n <= 100:
-        raise RpcError(400, "Invalid probability value (0-100)")
+        raise RpcError(500, "Invalid Percent")
     state().words.set(PROB, n)
 
 
@@ -53,8 +55,8 @@ def rpc_rand_reset_prob() -> None:
     w.set(PROB, w.get(INITIAL_PROB))
 
 
-def rpc_rand_get_prob() -> dict[str, int]:
-    return {"actual probability": state().words.get(PROB)}
+def rpc_rand_get_prob() -> str:
+    return f"actual probability: {state().words.get(PROB)} percent"
 
 
 def rpc_set_gflag(mask: Any) -> None:
@@ -65,32 +67,28 @@ def rpc_reset_gflag(mask: Any) -> None:
     state().words.update(GFLAGS, clear_bits=_mask(mask))
 
 
-def rpc_is_gflag(mask: Any) -> bool:
+def rpc_is_gflag(mask: Any) -> str:
     m = _mask(mask)
-    return state().words.get(GFLAGS) & m == m
+    return "TRUE" if state().words.get(GFLAGS) & m == m else "FALSE"
 
 
-def rpc_get_gflags() -> dict[str, Any]:
+def rpc_get_gflags() -> str:
     v = state().words.get(GFLAGS)
-    return {"hex": f"0x{v:X}", "dec": v}
+    return f"0x{v:X} ({v})"
 
 
 def rpc_get_config_hash() -> str:
-    if not CONFIG_HASH:
-        raise RpcError(404, "Functionality disabled")
-    return CONFIG_HASH["md5"]
+    return CONFIG_HASH.get("md5", "")
 
 
 def rpc_check_config_hash() -> str:
     if not CONFIG_HASH:
-        raise RpcError(404, "Functionality disabled")
+        raise RpcError(500, "No hash file")
     try:
         now = file_md5(CONFIG_HASH["path"])
     except OSError as e:
         raise RpcError(500, f"Could not calculate the config hash: {e.strerror or e}") from None
-    if now != CONFIG_HASH["md5"]:
-        raise RpcError(400, "The actual config file hash is not identical to the stored one.")
-    return "Identical hash"
+    return "Identical hash" if now == CONFIG_HASH["md5"] else "Different hash"
 
 
 def rpc_specs() -> list[RpcSpec]:

@@ -104,7 +104,7 @@ def test_flags_and_probability_are_shared_with_forked_processes() -> None:
         assert os.waitpid(pid, 0)[1] == 0
     c = ctx()
     assert [F.is_gflag(c, n) for n in range(5)] == [1, 1, 1, 1, -1]
-    assert cfgutils_rpc.rpc_get_gflags() == {"hex": "0xF", "dec": 15}
+    assert cfgutils_rpc.rpc_get_gflags() == "0xF (15)"
 
 
 def test_lock_set() -> None:
@@ -147,25 +147,27 @@ def test_memory_reports(caplog: pytest.LogCaptureFixture) -> None:
 def test_rpcs(tmp_path: Path) -> None:
     cfg = tmp_path / "k.cfg"
     cfg.write_text("request_route { exit; }\n")
+    assert cfgutils_rpc.rpc_get_config_hash() == ""
     with pytest.raises(RpcError) as e:
-        cfgutils_rpc.rpc_get_config_hash()
-    assert e.value.code == 404
+        cfgutils_rpc.rpc_check_config_hash()
+    assert (e.value.code, e.value.message) == (500, "No hash file")
     cfgutils.init(FakeModule(hash_file=str(cfg), initial_probability=10))
     assert cfgutils_rpc.rpc_get_config_hash() == cfgutils_rpc.file_md5(str(cfg))
     assert cfgutils_rpc.rpc_check_config_hash() == "Identical hash"
     cfg.write_text("request_route { drop; }\n")
+    assert cfgutils_rpc.rpc_check_config_hash() == "Different hash"
+    cfgutils_rpc.rpc_rand_set_prob(55)
+    assert cfgutils_rpc.rpc_rand_get_prob() == "actual probability: 55 percent"
     with pytest.raises(RpcError) as e:
-        cfgutils_rpc.rpc_check_config_hash()
-    assert e.value.code == 400
-    cfgutils_rpc.rpc_rand_set_prob("55")
-    assert cfgutils_rpc.rpc_rand_get_prob() == {"actual probability": 55}
-    with pytest.raises(RpcError):
-        cfgutils_rpc.rpc_rand_set_prob("101")
+        cfgutils_rpc.rpc_rand_set_prob(101)
+    assert e.value.message == "Invalid Percent"
+    cfgutils_rpc.rpc_rand_set_prob("7")  # a string counts 0, as Kamailio's
+    assert cfgutils_rpc.rpc_rand_get_prob() == "actual probability: 0 percent"
     cfgutils_rpc.rpc_rand_reset_prob()
-    assert cfgutils_rpc.rpc_rand_get_prob() == {"actual probability": 10}
+    assert cfgutils_rpc.rpc_rand_get_prob() == "actual probability: 10 percent"
     cfgutils_rpc.rpc_set_gflag("0x404")
-    assert cfgutils_rpc.rpc_is_gflag("1024") and not cfgutils_rpc.rpc_is_gflag("0x405")
-    cfgutils_rpc.rpc_reset_gflag("4")
-    assert cfgutils_rpc.rpc_get_gflags() == {"hex": "0x400", "dec": 1024}
-    with pytest.raises(RpcError):
-        cfgutils_rpc.rpc_set_gflag("x")
+    assert cfgutils_rpc.rpc_is_gflag(1024) == "TRUE"
+    assert cfgutils_rpc.rpc_is_gflag("0x405") == "FALSE"
+    cfgutils_rpc.rpc_reset_gflag(4)
+    cfgutils_rpc.rpc_set_gflag("x")  # not a number: no flag
+    assert cfgutils_rpc.rpc_get_gflags() == "0x400 (1024)"

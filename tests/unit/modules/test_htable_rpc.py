@@ -58,13 +58,15 @@ def test_commands_are_registered(rpc: RpcRegistry) -> None:
 
 
 def test_mod_init_route_filled_the_tables(rpc: RpcRegistry) -> None:
-    assert rpc.call("htable.get", "a", "boot") == {"item": {"name": "boot", "value": "yes"}}
+    assert rpc.call("htable.get", "a", "boot") == {
+        "item": {"name": "boot", "value": "yes", "flags": 2, "expire": "NEVER"}
+    }
     assert rpc.call("htable.get", "ipban", "1.2.3.4")["item"]["value"] == 3
 
 
 def test_set_dump_delete(rpc: RpcRegistry) -> None:
     rpc.call("htable.sets", "a", "s", "text")
-    rpc.call("htable.seti", "a", "n", "5")
+    rpc.call("htable.seti", "a", "n", 5)
     dump = rpc.call("htable.dump", "a")
     items = {i["name"]: i["value"] for slot in dump for i in slot["slot"]}
     assert items == {"boot": "yes", "s": "text", "n": 5}
@@ -73,8 +75,8 @@ def test_set_dump_delete(rpc: RpcRegistry) -> None:
     with pytest.raises(RpcError) as e:
         rpc.call("htable.get", "a", "s")
     assert e.value.code == 500
-    with pytest.raises(RpcError):
-        rpc.call("htable.seti", "a", "n", "five")
+    assert rpc.call("htable.seti", "a", "z", "five") == "Ok. Key set to new value."
+    assert rpc.call("htable.get", "a", "z")["item"]["value"] == 0
     rpc.call("htable.flush", "ipban")
     assert rpc.call("htable.dump", "ipban") == []
 
@@ -88,10 +90,11 @@ def test_tables_and_stats(rpc: RpcRegistry) -> None:
 
 
 def test_cfgutils_commands(rpc: RpcRegistry) -> None:
-    assert rpc.call("cfgutils.get_gflags") == {"hex": "0x2", "dec": 2}
-    rpc.call("cfgutils.set_gflag", "1")
-    assert rpc.call("cfgutils.is_gflag", "3") is True
-    assert rpc.call("cfgutils.rand_get_prob") == {"actual probability": 10}
+    assert rpc.call("cfgutils.get_gflags") == "0x2 (2)"
+    rpc.call("cfgutils.set_gflag", 1)
+    assert rpc.call("cfgutils.is_gflag", 3) == "TRUE"
+    assert rpc.call("cfgutils.rand_get_prob") == "actual probability: 10 percent"
+    assert rpc.call("cfgutils.get_config_hash") == ""
     with pytest.raises(RpcError) as e:
-        rpc.call("cfgutils.get_config_hash")
-    assert e.value.code == 404
+        rpc.call("cfgutils.check_config_hash")
+    assert e.value.code == 500

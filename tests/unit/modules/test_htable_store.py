@@ -6,6 +6,7 @@ and exact increments from forked processes."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -294,26 +295,36 @@ def test_print_lines() -> None:
 def test_rpcs() -> None:
     a = table("a=>size=2;autoexpire=30")
     table("b=>size=3")
-    htable_rpc.rpc_sets("a", "k", "v")
-    htable_rpc.rpc_seti("a", "n", "12")
-    assert htable_rpc.rpc_get("a", "k") == {"item": {"name": "k", "value": "v"}}
-    assert a.get("n") == 12
+    assert htable_rpc.rpc_sets("a", "k", "v") == "Ok. Key set to new value."
+    htable_rpc.rpc_seti("a", "n", 12)
+    htable_rpc.rpc_seti("a", "s", "12")  # a string parameter stores 0, as Kamailio's
+    item = htable_rpc.rpc_get("a", "k")["item"]
+    assert (item["name"], item["value"], item["flags"]) == ("k", "v", 2)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", item["expire"])
+    assert a.get("n") == 12 and a.get("s") == 0
     with pytest.raises(RpcError) as e:
         htable_rpc.rpc_get("a", "missing")
-    assert e.value.code == 500
+    assert (e.value.code, e.value.message) == (500, "Key name doesn't exist in htable.")
     with pytest.raises(RpcError):
         htable_rpc.rpc_get("zz", "k")
     dump = htable_rpc.rpc_dump("a")
-    assert sorted(i["name"] for s in dump for i in s["slot"]) == ["k", "n"]
+    assert sorted((i["name"], i["type"]) for s in dump for i in s["slot"]) == [
+        ("k", "str"),
+        ("n", "int"),
+        ("s", "int"),
+    ]
     assert [t["name"] for t in htable_rpc.rpc_list_tables()] == ["b", "a"]
     stats = {s["name"]: s for s in htable_rpc.rpc_stats()}
-    assert stats["a"]["all"] == 2 and stats["a"]["slots"] == 4 and stats["b"]["all"] == 0
-    htable_rpc.rpc_delete("a", "k")
-    assert a.get("k") is None
-    htable_rpc.rpc_flush("a")
-    assert a.items() == []
-    with pytest.raises(RpcError):
+    assert stats["a"]["all"] == 3 and stats["a"]["slots"] == 4 and stats["b"]["all"] == 0
+    assert htable_rpc.rpc_setex("a", "k", 5) == "Ok" and a.expires_in("k") in (4, 5)
+    assert htable_rpc.rpc_delete("a", "k") == "Ok. Key deleted."
+    with pytest.raises(RpcError) as e:
+        htable_rpc.rpc_delete("a", "k")
+    assert e.value.code == 404
+    assert htable_rpc.rpc_flush("a") == "Ok. Htable flushed." and a.items() == []
+    with pytest.raises(RpcError) as e:
         htable_rpc.rpc_reload("a")
+    assert e.value.message == "No htable db_url"
 
 
 def test_iterator_rm_skips_the_next_item() -> None:
