@@ -12,8 +12,8 @@ Parameters (int unless said; a string value is refused, as Kamailio does):
 * initial_probability (10): the rand_event probability at start-up, 0..100 (outside:
   start-up fails, as Kamailio's mod_init);
 * initial_gflags (0): the global flags at start-up;
-* lock_set_size (0): the lock set has 2^size locks (1..10; otherwise no lock set, and
-  lock()/trylock()/unlock() return -1);
+* lock_set_size (0): the lock set has 2^size locks (size brought into 1..10); 0: no
+  lock set, and lock()/trylock()/unlock() return -1;
 * hash_file (string): a file whose MD5 is taken at start-up (start-up fails when it
   cannot be read) for the cfgutils.get_config_hash / check_config_hash RPCs.
 

@@ -6,9 +6,9 @@ writes the same global flags and probability; read-modify-write updates (set_gfl
 reset_gflag) hold a process-shared lock. `STATE` is this server's instance; outside a
 server (tests, an offline run) it is created on first use, in one process.
 
-The lock set of lock()/trylock()/unlock() has 2^lock_set_size locks (lock_set_size 1..10;
-0, the default, means no lock set: the functions then fail with -1, as in Kamailio
-5.6.3). A key picks its lock with Kamailio's core_hash(key) masked to the set size.
+The lock set of lock()/trylock()/unlock() has 2^lock_set_size locks (a size outside
+1..10 is brought into it; 0, the default, means no lock set: the functions then fail
+with -1; both as Kamailio 5.6.3 behaves). A key picks its lock with Kamailio's core_hash(key) masked to the set size.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def create(
     words.set(GFLAGS, initial_gflags)
     words.set(PROB, initial_prob)
     words.set(INITIAL_PROB, initial_prob)
-    bits = lock_set_size if 1 <= lock_set_size <= 10 else 0
+    bits = 0 if lock_set_size == 0 else min(max(lock_set_size, 1), 10)
     st = CfgutilsState(words, LockSet(1 << bits) if bits else None, bits)
     _STATE[:] = [st]
     return st

@@ -116,6 +116,10 @@ def test_lock_set() -> None:
     assert F.unlock(c, "k") == 1
     assert F.trylock(c, "k") == 1 and F.unlock(c, "k") == 1
     assert F.unlock(c, "k") == 1  # not held: logged, still 1
+    for size, locks in ((11, 1024), (-1, 2)):  # brought into 1..10, as Kamailio
+        cfgutils.init(FakeModule(lock_set_size=size))
+        st = cfgutils_state.state()
+        assert st.locks is not None and len(st.locks) == locks
 
 
 def test_core_hash_function() -> None:
