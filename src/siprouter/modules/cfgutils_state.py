@@ -1,8 +1,8 @@
 """cfgutils' shared state: global flags, the rand_event probability, the lock set.
 
-`SharedWords` is a small anonymous shared memory map of 32-bit words created in the
-module's init hook (main process, before the workers fork), so every worker reads and
-writes the same global flags and probability; read-modify-write updates (set_gflag,
+`SharedWords` is a small anonymous shared memory map of 32-bit words, created when the
+module is imported and filled by the module's init hook (main process, before the
+workers fork), so every process reads and writes the same global flags and probability; read-modify-write updates (set_gflag,
 reset_gflag) hold a process-shared lock. `STATE` is this server's instance; outside a
 server (tests, an offline run) it is created on first use, in one process.
 
@@ -58,12 +58,17 @@ class CfgutilsState:
 
 _STATE: list[CfgutilsState] = []
 
+# Created when the module is imported (while the config loads, before any process is
+# forked), so every process of the server shares the words, also the ones forked by a
+# module initialised before cfgutils (htable's expiry timer).
+_WORDS = SharedWords(3)
+
 
 def create(
     initial_gflags: int = 0, initial_prob: int = 10, lock_set_size: int = 0
 ) -> CfgutilsState:
-    """Create the shared state (main process, before the fork)."""
-    words = SharedWords(3)
+    """Set the shared state up (main process, before the fork)."""
+    words = _WORDS
     words.set(GFLAGS, initial_gflags)
     words.set(PROB, initial_prob)
     words.set(INITIAL_PROB, initial_prob)

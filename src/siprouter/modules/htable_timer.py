@@ -14,7 +14,10 @@
   during init, before any socket is bound, ends when the main process ends (parent-death
   signal, and a check of the parent pid every tick); the main process's database
   connection is closed before the fork (SQLite connections must not cross a fork, and
-  the process reopens its own on first use); it leaves with os._exit so
+  the process reopens its own on first use). State that a module loaded after htable
+  creates in its own init is not in the timer processes (cfgutils' flags are shared
+  anyway; its lock set is not: lock() in an expired route then fails when cfgutils is
+  loaded after htable). It leaves with os._exit so
   nothing of the main process's exit handling runs twice. None when no table has
   autoexpire.
 """
