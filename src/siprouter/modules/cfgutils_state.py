@@ -62,6 +62,8 @@ _STATE: list[CfgutilsState] = []
 # forked), so every process of the server shares the words, also the ones forked by a
 # module initialised before cfgutils (htable's expiry timer).
 _WORDS = SharedWords(3)
+_WORDS.set(PROB, 10)
+_WORDS.set(INITIAL_PROB, 10)
 
 
 def create(
@@ -79,8 +81,10 @@ def create(
 
 
 def state() -> CfgutilsState:
+    """The state; a process that has none (outside a server, or forked before cfgutils'
+    init) uses the shared words as they are, without a lock set."""
     if not _STATE:
-        create()
+        _STATE.append(CfgutilsState(_WORDS, None, 0))
     return _STATE[0]
 
 
