@@ -130,31 +130,51 @@ def cores_at_max(res: TargetResult) -> float | None:
     return step.server_cpu_s / step.duration
 
 
+def first_failure(res: TargetResult) -> StepResult | None:
+    """The failed step at the lowest rate above the max rate (where the search hit the limit)."""
+    fails = [s for s in res.steps if not s.passed and s.rate > res.max_rate]
+    return min(fails, key=lambda s: s.rate) if fails else None
+
+
+def limit_verdict(res: TargetResult, baseline: TargetResult | None) -> tuple[str, str]:
+    """(who limits: "server", "load generator" or "unclear", why) for one server's result.
+
+    The drop counters of the first failed step decide first: datagrams dropped by the
+    server's own sockets mean the server fell behind; none there but drops in other sockets
+    mean SIPp did. Without drops, a max rate near SIPp's rate against itself points at SIPp."""
+    fail = first_failure(res)
+    share = res.max_rate / baseline.max_rate if baseline and baseline.max_rate else None
+    if fail is not None and fail.server_drops:
+        return "server", f"at {fail.rate}/s its sockets dropped {fail.server_drops} datagrams"
+    if fail is not None and fail.server_drops == 0 and fail.other_drops:
+        return "load generator", (
+            f"at {fail.rate}/s the server dropped nothing, other sockets (SIPp's) "
+            f"{fail.other_drops} datagrams"
+        )
+    if share is not None and share >= NEAR_GENERATOR:
+        return "load generator", f"{share:.0%} of SIPp's rate against itself"
+    if fail is not None:
+        return "unclear", f"at {fail.rate}/s no receive buffer overflowed: {fail.reason}"
+    return "unclear", "no failed step"
+
+
 def generator_notes(results: Sequence[TargetResult]) -> list[str]:
-    """One sentence per scenario and server on whether SIPp itself was the limit."""
+    """One sentence per scenario and server on what limited its rate."""
     notes = []
     base = {r.scenario: r for r in results if r.target == "sipp"}
     for res in results:
         if res.target == "sipp" or res.error:
             continue
         b = base.get(res.scenario)
-        if b is None or not b.max_rate:
-            continue
-        share = res.max_rate / b.max_rate
+        who, why = limit_verdict(res, b)
+        parts = [f"{res.scenario}/{res.target}: {res.max_rate}"]
+        if b is not None and b.max_rate:
+            parts.append(f" is {res.max_rate / b.max_rate:.0%} of SIPp to SIPp ({b.max_rate})")
         cores = cores_at_max(res)
-        used = f"; the server used about {cores:.2f} cores there" if cores is not None else ""
-        if share >= NEAR_GENERATOR:
-            notes.append(
-                f"{res.scenario}/{res.target}: {res.max_rate} is {share:.0%} of what SIPp "
-                f"reaches against itself ({b.max_rate}){used}: the load generator is the limit, "
-                "the server's own maximum is higher."
-            )
-        else:
-            notes.append(
-                f"{res.scenario}/{res.target}: {res.max_rate} is {share:.0%} of the SIPp-to-SIPp "
-                f"rate ({b.max_rate}){used}: the server, or the server and SIPp sharing the "
-                "CPUs, is the limit."
-            )
+        if cores is not None:
+            parts.append(f"; the server used about {cores:.2f} cores there")
+        parts.append(f"; limit: {who} ({why}).")
+        notes.append("".join(parts))
     return notes
 
 
@@ -185,6 +205,6 @@ def markdown(results: Sequence[TargetResult], header: Sequence[str]) -> str:
     parts = [*header, "", summary_table(results), ""]
     notes = generator_notes(results)
     if notes:
-        parts += ["Load generator:", "", *[f"- {n}" for n in notes], ""]
+        parts += ["What limited each rate:", "", *[f"- {n}" for n in notes], ""]
     parts += ["## Steps", "", steps_table(results), ""]
     return "\n".join(parts)

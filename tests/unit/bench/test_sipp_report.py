@@ -19,6 +19,7 @@ from bench.sipp.report import (  # noqa: E402
     MIB,
     TargetResult,
     generator_notes,
+    limit_verdict,
     markdown,
     summary_table,
 )
@@ -85,13 +86,28 @@ def test_missing_reference_and_errors() -> None:
 def test_generator_notes_say_which_side_limits() -> None:
     notes = generator_notes(results())
     ka = next(n for n in notes if n.startswith("options/kamailio"))
-    assert "92% of what SIPp reaches against itself (13000)" in ka
+    assert "12000 is 92% of SIPp to SIPp (13000)" in ka
     assert "about 0.60 cores" in ka  # 3.0 CPU seconds in the 5 s step at 12000
-    assert "load generator is the limit" in ka
+    assert ka.endswith("limit: load generator (92% of SIPp's rate against itself).")
     sr = next(n for n in notes if n.startswith("options/siprouter"))
-    assert "23% of the SIPp-to-SIPp rate" in sr and "is the limit" in sr
+    assert "3000 is 23% of SIPp to SIPp" in sr
     assert "cores" not in sr  # no passing step at its max rate: nothing to tell
+    assert sr.endswith("limit: server (at 4000/s its sockets dropped 4 datagrams).")
     assert not any(n.startswith("options/sipp") for n in notes)
+
+
+def test_limit_verdicts_from_drops() -> None:
+    sr, ka, base = results()
+    fail = sr.steps[1]  # 4000/s, failed
+    fail.server_drops, fail.other_drops = 0, 250
+    assert limit_verdict(sr, base) == (
+        "load generator",
+        "at 4000/s the server dropped nothing, other sockets (SIPp's) 250 datagrams",
+    )
+    fail.server_drops, fail.other_drops = 0, 0
+    who, why = limit_verdict(sr, base)
+    assert who == "unclear" and why.startswith("at 4000/s no receive buffer overflowed: 12/5000")
+    assert limit_verdict(ka, None) == ("unclear", "no failed step")
 
 
 def test_markdown_lists_every_step() -> None:
