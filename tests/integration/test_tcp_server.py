@@ -99,7 +99,13 @@ request_route {
     if ($rU == "neg") { sl_send_reply("200", "neg"); return -1; }
     if ($rU == "drop") { drop; }
     if ($rU == "close") { set_reply_close(); }
-    sl_send_reply("200", "OK $pr $si $Rp $rm");
+    if ($rU == "lastif") { sl_send_reply("200", "li"); if (isflagset(5)) { $var(x) = 1; } exit; }
+    if ($rU == "lastflag") {
+        sl_send_reply("200", "lf");
+        isflagset(5);
+    } else {
+        sl_send_reply("200", "OK $pr $si $Rp $rm");
+    }
 }
 """
 
@@ -115,6 +121,8 @@ CASES: list[tuple[str, list[bytes], Any]] = [
     ("negative-route-closes", [req("neg")], eof),
     ("drop-keeps", [req("drop"), req("after", cseq=2)], replies(1)),
     ("set_reply_close", [req("close")], eof),
+    ("route-ends-with-a-false-function", [req("lastflag")], eof),
+    ("exit-after-a-false-if", [req("lastif"), req("after-if", cseq=2)], replies(2)),
     ("no-content-length", [req("nocl", cl=False)], eof),
     ("garbage", [b"GARBAGE\r\n\r\n"], eof),
     ("oversize", [req("big", body=b"x" * 5000)], eof),
@@ -145,12 +153,15 @@ def test_tcp_conversations(servers: Any) -> None:
     assert got["two-pings"].startswith("\r\n\r\nSIP/2.0 200")
     assert got["crlf-then-request"].startswith("SIP/2.0 200")
     assert got["set_reply_close"].startswith("SIP/2.0 200 OK tcp")
+    assert got["route-ends-with-a-false-function"].startswith("SIP/2.0 200 lf")
+    assert got["exit-after-a-false-if"].count("SIP/2.0 200") == 2
     for closing in (
         "negative-route-closes",
         "no-content-length",
         "garbage",
         "oversize",
         "set_reply_close",
+        "route-ends-with-a-false-function",
     ):
         assert got[closing].endswith("<EOF>"), closing
     assert got["negative-route-closes"].startswith("SIP/2.0 200 neg")
