@@ -96,6 +96,8 @@ class Worker:
         self.tcp = tcp
         self.handed_off = 0
         self.handoff_dropped = 0
+        self.rbuf = bytearray(INBOX_SNDBUF)  # the biggest record an inbox can hold
+        self.rview = memoryview(self.rbuf)
 
     def on_udp(self, data: bytes, src: tuple[Any, ...], ls: state.LocalSocket) -> None:
         owner = owner_of(data, self.n)
@@ -131,13 +133,14 @@ class Worker:
             tcp.engine.end_batch()
 
     def _drain_inbox(self) -> None:
-        recv = self.inbox.recv
+        recv_into = self.inbox.recv_into
+        view = self.rview
         for _ in range(BATCH):
             try:
-                raw = recv(1 << 20)
+                n = recv_into(self.rbuf)
             except BlockingIOError:
                 return
-            rec = unpack(raw)
+            rec = unpack(bytes(view[:n]))
             if rec.kind == UDP:
                 self.pipeline.receive(rec.payload, rec.addr, self.sockets[rec.index])
             elif self.tcp is not None:
