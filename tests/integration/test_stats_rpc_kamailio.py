@@ -25,6 +25,7 @@ from siprouter.runtime.state import LocalSocket
 from siprouter.shared import counters as counters_mod
 from siprouter.shared import space as space_mod
 from siprouter.stats import sl as sl_stats
+from siprouter.stats import tcp as tcp_stats
 
 from .conftest import HAS_KAMAILIO
 
@@ -237,10 +238,11 @@ def test_core_and_sl_names_match_kamailio(servers, tmp_path: Path, fresh) -> Non
     kam = KamailioRpc(fifo, tmp_path)
     reg = stats.registry()
     sl_stats.declare()
-    for group in ("core", "sl"):
+    tcp_stats.declare()
+    for group in ("core", "sl", "tcp"):
         assert [s.name for s in reg.in_group(group)] == kam.call("cnt.var_list", group), group
-    # Kamailio has more groups (dns, shmem, tcp) siprouter does not count yet
-    assert {"core", "script", "sl"} <= set(kam.call("cnt.grps_list"))
+    # Kamailio has more groups (dns, shmem) siprouter does not count
+    assert {"core", "script", "sl", "tcp"} <= set(kam.call("cnt.grps_list"))
 
 
 TEXT_REQUESTS: list[dict[str, Any]] = [

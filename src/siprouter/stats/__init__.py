@@ -6,6 +6,8 @@
 * `core.py`: the core statistics (rcv_requests, fwd_replies, ...) and the calls the
   receive pipeline and stateless forwarding make to count them;
 * `sl.py`: the sl module's statistics (sent_replies, 200_replies, ...);
+* `tcp.py`: the TCP transport's statistics (passive_open, established, ...), declared
+  by the transport when TCP is configured;
 * `rpc.py`: the stats.* RPC commands (Kamailio's kex provides them);
 * `pv_stat.py`: the `$stat(name)` pseudo-variable.
 

@@ -180,9 +180,10 @@ def registry() -> StatsRegistry:
     reg = _REGISTRY
     if reg is None or reg.counters is not shared_counters.counters():
         reg = _REGISTRY = StatsRegistry(shared_counters.counters())
-        from . import core, sl  # the core statistics exist in every server
+        from . import core, sl, tcp  # the core statistics exist in every server
 
         sl.unbind()
+        tcp.unbind()
         core.declare(reg)
     return reg
 
@@ -214,8 +215,9 @@ def reset() -> None:
     process). The shared counters are reset by shared.counters.reset()."""
     global _REGISTRY
     _REGISTRY = None
-    from . import catalogue, core, sl
+    from . import catalogue, core, sl, tcp
 
     core.unbind()
     sl.unbind()
+    tcp.unbind()
     catalogue.forget()

@@ -7,7 +7,7 @@ import os
 
 from siprouter import stats
 from siprouter.shared import space as space_mod
-from siprouter.stats import StatFlag, core, sl
+from siprouter.stats import StatFlag, core, sl, tcp
 
 
 def values(group: str) -> dict[str, int]:
@@ -187,3 +187,27 @@ def test_sum_of_rows_wraps_and_reset_still_works() -> None:
     assert st.reset() and st.value() == 0
     st.update(5)
     assert st.value() == 5
+
+
+def test_tcp_group_counts_as_kamailio_once_declared() -> None:
+    tcp.accepted()  # not declared: nothing counted, nothing listed
+    assert "tcp" not in stats.registry().groups()
+    tcp.declare()
+    tcp.accepted()
+    tcp.accepted()
+    tcp.closed()
+    tcp.reset()
+    tcp.connect_failed()
+    tcp.connected()
+    tcp.queued(300)
+    tcp.queued(-100)
+    assert values("tcp") == {
+        "passive_open": 2,
+        "established": 3,
+        "current_opened_connections": 2,
+        "con_reset": 1,
+        "connect_failed": 1,
+        "connect_success": 1,
+        "current_write_queue_size": 200,
+    }
+    assert [s.name for s in stats.registry().in_group("tcp")] == list(tcp.NAMES)
