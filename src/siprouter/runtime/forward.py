@@ -1,4 +1,5 @@
-"""Stateless forwarding over UDP: the core function forward() and replies by the 2nd Via.
+"""Stateless forwarding over UDP and TCP: the core function forward() and replies by the
+2nd Via.
 
 `forward_request(ctx, host=None, port=None)` (cfg `forward()`, `forward(host)`,
 `forward(host, port)`; `forward_udp` the same):
@@ -6,22 +7,26 @@
 * destination: the given host/port, else $du when set, else the R-URI ($ru); the port
   defaults to the URI's port, else 5060; `uri:host` / `uri:port` as arguments take them
   from the R-URI; host names go through the system resolver (no SRV/NAPTR yet);
-  a URI with `;transport=` other than udp is refused for now (-1, logged);
+* transport: the URI's `;transport=` (udp without one) when the destination comes from
+  $du/$ru/uri:host, else the transport the request arrived over (Kamailio 5.6.3's
+  choice); udp and tcp are sent (state.send), tls/sctp/ws refused for now (-1, logged);
 * the message sent: the R-URI rewritten when the script changed it, received/rport
   added to the top Via as RFC 3261/3581 say (Kamailio's placement, sip/via), our Via on
   top: the sending socket's address (or set_advertised_address/port), a branch that is
   stable across retransmissions (sip/via.stateless_branch), `;rport` with
   add_local_rport(); everything else (Record-Route, Route, Max-Forwards) untouched;
-* sent from: the socket of $fs/force_send_socket when it names one, else the socket the
-  request arrived on when it has the destination's address family, else the first UDP
-  socket of that family; with mhomed=1, before those, the socket on the local address
+* sent from (a socket of that transport): the socket of $fs/force_send_socket when it
+  names one, else the socket the request arrived on when it has the destination's
+  address family, else the first socket of that family; with mhomed=1, before those, the socket on the local address
   the kernel routes the destination from (a UDP connect, cached per destination);
 * onsend_route (runtime/onsend.py) runs on the bytes about to be sent; its `drop`
   blocks the send and forward() returns -510 (E_ADM_PROHIBITED), as Kamailio 5.6.3.
-  Returns 1 when sent, -1 otherwise; the script goes on.
+  Returns 1 when sent, -477 (E_SEND) when the send failed, -1 for the other errors;
+  the script goes on.
 
 `forward_reply(ctx)`: a reply loses its top Via and goes to the address of the next one
-(sip/via.forward_reply_address: received, rport, else its host and port). As in
+(sip/via.forward_reply_address: received, rport, else its host and port), over the
+transport that Via names (udp or tcp: state.send finds the connection). As in
 Kamailio 5.6.3 the top Via is not checked to be ours (a reply to a
 set_advertised_address() Via or to another host's Via is forwarded too); a reply with
 one Via only is dropped. With onsend_route_reply=yes onsend_route runs for it too.
@@ -53,6 +58,8 @@ from . import state
 from .logging import L_DBG, L_ERR, LOG
 from .onsend import E_ADM_PROHIBITED, SendInfo, has_onsend, run_onsend
 
+SEND_PROTOS = ("udp", "tcp")  # the transports forward() can send over
+E_SEND = -477  # Kamailio's error code of a failed send, what forward() returns then
 URI_HOST = "uri:host"
 URI_PORT = "uri:port"
 
@@ -152,17 +159,20 @@ def kernel_source(dest_ip: str, af: int) -> str | None:
     return src
 
 
-def send_socket(ctx: MsgContext, af: int, dest_ip: str | None = None) -> state.LocalSocket | None:
-    """The UDP socket to send from to an address of family `af` (see module doc); with
-    mhomed=1 and the destination known, the socket on the address the kernel would
+def send_socket(
+    ctx: MsgContext, af: int, dest_ip: str | None = None, proto: str = "udp"
+) -> state.LocalSocket | None:
+    """The `proto` socket to send from to an address of family `af` (see module doc);
+    with mhomed=1 and the destination known, the socket on the address the kernel would
     send from, when there is one."""
     forced = ctx.force_socket
     if forced:
-        text = forced.split(":", 1)[1] if forced.lower().startswith("udp:") else forced
+        head, sep, rest = forced.partition(":")
+        text = rest if sep and head.lower() == proto else forced
         ip, _, port = text.rpartition(":")
         ip = ip.strip("[]")
         try:
-            ls = state.SOCKETS.get(("udp", ip, int(port)))
+            ls = state.SOCKETS.get((proto, ip, int(port)))
         except ValueError:
             ls = None
         if ls is not None and ls.af == af:
@@ -170,22 +180,25 @@ def send_socket(ctx: MsgContext, af: int, dest_ip: str | None = None) -> state.L
     if SETTINGS.mhomed and dest_ip is not None and state.SOCKETS:
         src = kernel_source(dest_ip, af)
         for cand in state.SOCKETS.values():
-            if cand.proto == "udp" and cand.ip == src:
+            if cand.proto == proto and cand.ip == src:
                 return cand
     rcv = ctx.rcv
-    ls = state.SOCKETS.get(("udp", rcv.dst_ip, rcv.dst_port))
+    ls = state.SOCKETS.get((proto, rcv.dst_ip, rcv.dst_port))
     if ls is not None and ls.af == af:
         return ls
     for cand in state.SOCKETS.values():
-        if cand.proto == "udp" and cand.af == af:
+        if cand.proto == proto and cand.af == af:
             return cand
     return None
 
 
 def _destination(
     ctx: MsgContext, host: str | None, port: int | str | None
-) -> tuple[str, int] | str:
-    """(host, port) to send to, or an error text."""
+) -> tuple[str, int, str] | str:
+    """(host, port, proto) to send to, or an error text. The proto is the URI's
+    transport (udp without one) when the destination comes from $du/$ru, else the
+    proto the request arrived over, as Kamailio 5.6.3 picks it."""
+    proto = ctx.rcv.proto
     if host is None or host == URI_HOST or port == URI_PORT:
         target = ctx.ruri if host is not None else (ctx.dst_uri or ctx.ruri)
         try:
@@ -193,13 +206,13 @@ def _destination(
         except UriError as e:
             return f"bad destination URI '{target}': {e}"
         proto = (uri.transport or "udp").lower()
-        if proto != "udp":
-            return f"transport {proto} of '{target}' is not implemented yet (UDP only)"
         if host is None or host == URI_HOST:
             host = uri.host
         if port is None or port == URI_PORT:
             port = uri.port
-    return host, int(port) if port else 5060
+    if proto not in SEND_PROTOS:
+        return f"transport {proto} is not implemented yet (UDP and TCP only)"
+    return host, int(port) if port else 5060, proto
 
 
 def forward_request(ctx: MsgContext, host: str | None = None, port: int | str | None = None) -> int:
@@ -210,17 +223,17 @@ def forward_request(ctx: MsgContext, host: str | None = None, port: int | str | 
     dest = _destination(ctx, host, port)
     if isinstance(dest, str):
         return _err(f"forward(): {dest}")
-    dhost, dport = dest
+    dhost, dport, proto = dest
     resolved = resolve(dhost)
     if resolved is None:
         return _err(f"forward(): could not resolve '{dhost}'")
     dip, af = resolved
-    ls = send_socket(ctx, af, dip)
+    ls = send_socket(ctx, af, dip, proto)
     if ls is None and (state.SOCKETS or ctx.sent is None):
         stats_core.request_dropped()
-        return _err(f"forward(): no UDP socket to send to {dip}:{dport}")
+        return _err(f"forward(): no {proto.upper()} socket to send to {dip}:{dport}")
     try:
-        data = build_forwarded(ctx, ls)
+        data = build_forwarded(ctx, ls, proto)
     except (SipParseError, LumpError, ValueError) as e:
         return _err(f"forward(): cannot build the request: {e}")
     if has_onsend(ctx) and not _onsend_allows(ctx, ls, af, (dip, dport), data, False):
@@ -232,7 +245,7 @@ def forward_request(ctx: MsgContext, host: str | None = None, port: int | str | 
         ls.proto, ls.ip, ls.port, (dip, dport), data, state.forward_flags(ctx.msg_flags)
     ):
         stats_core.request_dropped()
-        return -1
+        return E_SEND
     stats_core.request_forwarded()
     if LOG.enabled(L_DBG):
         LOG.core(L_DBG, f"forward(): {msg.method} sent to {dip}:{dport}")
@@ -256,7 +269,7 @@ def _onsend_allows(
     return run_onsend(ctx, SendInfo(*src, af, dest[0], dest[1], data), reply=reply)
 
 
-def build_forwarded(ctx: MsgContext, ls: state.LocalSocket | None) -> bytes:
+def build_forwarded(ctx: MsgContext, ls: state.LocalSocket | None, proto: str = "udp") -> bytes:
     """The bytes of the request with the script's changes, the Via fix and our Via."""
     msg = ctx.msg
     changes = _copy_changes(ctx)
@@ -277,7 +290,7 @@ def build_forwarded(ctx: MsgContext, ls: state.LocalSocket | None) -> bytes:
         msg.via1, _callid_text(msg), msg.cseq.num if msg.cseq else None, ctx.ruri
     )
     via = build_via(
-        "UDP",
+        proto.upper(),
         host,
         port,
         branch,
@@ -334,8 +347,11 @@ def forward_reply(ctx: MsgContext) -> None:
         if LOG.enabled(L_DBG):
             LOG.core(L_DBG, "forward_reply(): no 2nd via found in reply: dropped")
         return
-    if via2.transport.upper() != "UDP":
-        _err(f"forward_reply(): transport {via2.transport} is not implemented yet (UDP only)")
+    proto = via2.transport.lower()
+    if proto not in SEND_PROTOS:
+        _err(
+            f"forward_reply(): transport {via2.transport} is not implemented yet (UDP and TCP only)"
+        )
         return
     host, port = forward_reply_address(via2)
     resolved = resolve(host)
@@ -346,14 +362,14 @@ def forward_reply(ctx: MsgContext) -> None:
     changes = _copy_changes(ctx)
     changes.remove_top_via()
     data = changes.apply()
-    ls = send_socket(ctx, af, dip)
+    ls = send_socket(ctx, af, dip, proto)
     if has_onsend(ctx) and not _onsend_allows(ctx, ls, af, (dip, port), data, True):
         return
     if ctx.sent is not None:
         ctx.sent.append(("reply", (dip, port), data))
     if ls is None:
         if state.SOCKETS:
-            _err(f"forward_reply(): no UDP socket to send to {dip}:{port}")
+            _err(f"forward_reply(): no {proto.upper()} socket to send to {dip}:{port}")
         return
     if state.send(ls.proto, ls.ip, ls.port, (dip, port), data):
         stats_core.reply_forwarded()
