@@ -2,7 +2,8 @@
 2nd Via.
 
 `forward_request(ctx, host=None, port=None)` (cfg `forward()`, `forward(host)`,
-`forward(host, port)`; `forward_udp` the same):
+`forward(host, port)`; `forward_udp` / `forward_tcp` are the same with the transport
+forced):
 
 * destination: the given host/port, else $du when set, else the R-URI ($ru); the port
   defaults to the URI's port, else 5060; `uri:host` / `uri:port` as arguments take them
@@ -215,15 +216,31 @@ def _destination(
     return host, int(port) if port else 5060, proto
 
 
-def forward_request(ctx: MsgContext, host: str | None = None, port: int | str | None = None) -> int:
-    """Core forward(): see the module docstring."""
+def forward_udp(ctx: MsgContext, host: str | None = None, port: int | str | None = None) -> int:
+    """Core forward_udp(): forward() over UDP whatever the destination's transport."""
+    return forward_request(ctx, host, port, "udp")
+
+
+def forward_tcp(ctx: MsgContext, host: str | None = None, port: int | str | None = None) -> int:
+    """Core forward_tcp(): forward() over TCP whatever the destination's transport."""
+    return forward_request(ctx, host, port, "tcp")
+
+
+def forward_request(
+    ctx: MsgContext,
+    host: str | None = None,
+    port: int | str | None = None,
+    proto: str | None = None,
+) -> int:
+    """Core forward() (see the module docstring); `proto` forces the transport."""
     msg = ctx.msg
     if not msg.is_request:
         return _err("forward(): the message is a reply (replies are forwarded by the core)")
     dest = _destination(ctx, host, port)
     if isinstance(dest, str):
         return _err(f"forward(): {dest}")
-    dhost, dport, proto = dest
+    dhost, dport, dproto = dest
+    proto = proto or dproto
     resolved = resolve(dhost)
     if resolved is None:
         return _err(f"forward(): could not resolve '{dhost}'")
