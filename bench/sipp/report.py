@@ -54,7 +54,8 @@ def ms_pair(step: StepResult | None) -> str:
     """'p50 / p99' in milliseconds with the rate they were measured at."""
     if step is None:
         return "–"
-    return f"{_num(step.p50_ms, '{:.2f}')} / {_num(step.p99_ms, '{:.2f}')} @ {step.rate}"
+    text = f"{_num(step.p50_ms, '{:.2f}')} / {_num(step.p99_ms, '{:.2f}')} @ {step.rate}"
+    return text if step.passed else text + f" (step failed: {step.calls - step.successful} calls)"
 
 
 def ratio(a: float | None, b: float | None) -> float | None:

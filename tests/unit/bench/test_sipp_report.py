@@ -74,6 +74,15 @@ def test_summary_rows_and_ratios() -> None:
     assert base[4] == "–" and base[5] == "–" and base[7] == "load generator alone"
 
 
+def test_a_failed_50pct_step_is_flagged() -> None:
+    sr, ka, base = results()
+    assert sr.measure is not None
+    sr.measure.passed, sr.measure.successful = False, 7460
+    assert row(summary_table([sr, ka, base]), "siprouter")[3] == (
+        "0.40 / 1.50 @ 1500 (step failed: 40 calls)"
+    )
+
+
 def test_missing_reference_and_errors() -> None:
     sr, _ka, _base = results()
     broken = TargetResult("options", "requests/s", "kamailio", error="did not start")
