@@ -1,11 +1,15 @@
 """htable pseudo-variables, as Kamailio 5.6.3 reads and writes them.
 
 * `$sht(t=>k)`: the item's value; initval (else $null) when missing or expired; an
-  assignment stores an int or a string, `= $null` deletes the item. The table and key
-  parts may hold PVs (`$sht(a=>$ci::n)`). An undefined table reads $null (error log).
+  assignment stores an int or a string, `= $null` deletes the item. The key may hold
+  PVs (`$sht(a=>$ci::n)`); the table name is literal, as in Kamailio 5.6.3. An
+  undefined table reads $null (error log) and an assignment to it fails.
 * `$shtex(t=>k)`: seconds until the item expires (0: no expiry, missing item, or a
-  table without autoexpire); an assignment sets them (no effect without autoexpire).
-* `$shtcn(t=>exp)` / `$shtcv(t=>exp)`: how many items match by name / by string value;
+  table without autoexpire; also 0 for an expired item not yet purged, where Kamailio
+  shows the negative difference as an unsigned number); an assignment sets them (no
+  effect without autoexpire).
+* `$shtcn(t=>exp)` / `$shtcv(t=>exp)`: how many items match by name / by string value
+  (expired items not yet purged count, as in Kamailio);
   `exp` starts with an operator: `==` equal, `%~` starts with, `~%` ends with, `~~`
   regex; otherwise it is a regex (POSIX extended, case-insensitive); `.*` counts all.
 * `$shtinc(t=>k)` / `$shtdec(t=>k)`: add 1 / -1 atomically and read the new value;
