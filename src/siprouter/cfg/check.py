@@ -252,5 +252,10 @@ def check(
     Raises ConfigError (the first problem) or, with `all_errors`, ConfigErrors.
     """
     mods = modules if modules is not None else LoadedModules()
-    Checker(mods, all_errors).run(config)
+    from siprouter.pv.access import PVCompiler
+    from siprouter.pv.format import compiling_with
+
+    # fixups compile format arguments: with the PVs of the modules this config loads
+    with compiling_with(PVCompiler(mods)):
+        Checker(mods, all_errors).run(config)
     return mods

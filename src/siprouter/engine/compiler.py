@@ -37,6 +37,8 @@ from siprouter.cfg import ast
 from siprouter.cfg.errors import ConfigError, ConfigErrors
 from siprouter.modules.loader import LoadedModules
 from siprouter.modules.registry import block_route_type
+from siprouter.pv.access import PVCompiler
+from siprouter.pv.format import compiling_with
 
 from . import ops
 from .compile_base import Emitter, Params
@@ -196,21 +198,22 @@ def compile_routes(
     sub_names = {b.name: names[id(b)] for b in config.routes.get("route", {}).values()}
     emitters: dict[str, Emitter] = {}
     errors: list[ConfigError] = []
-    for blk in blocks:
-        fname = blk.pos.file
-        em = emitters.get(fname)
-        if em is None:
-            em = emitters[fname] = Emitter(fname, ns=_runtime_ns())
-        mark = len(em.lines)
-        try:
-            rc = RouteCompiler(em, modules, info, p, blk, sub_names, bind)
-            rc.myself = myself
-            rc.compile(names[id(blk)])
-        except ConfigError as e:
-            if not all_errors:
-                raise
-            errors.append(e)
-            del em.lines[mark:]
+    with compiling_with(PVCompiler(modules, defines)):
+        for blk in blocks:
+            fname = blk.pos.file
+            em = emitters.get(fname)
+            if em is None:
+                em = emitters[fname] = Emitter(fname, ns=_runtime_ns())
+            mark = len(em.lines)
+            try:
+                rc = RouteCompiler(em, modules, info, p, blk, sub_names, bind)
+                rc.myself = myself
+                rc.compile(names[id(blk)])
+            except ConfigError as e:
+                if not all_errors:
+                    raise
+                errors.append(e)
+                del em.lines[mark:]
     if errors:
         raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
     out = CompiledConfig(params=p, sources=emitters, myself=myself, config=config)

@@ -14,8 +14,9 @@ tests/unit/pv/test_pv_format.py):
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from siprouter.cfg.errors import ConfigError, Pos
@@ -85,9 +86,25 @@ def split_format(text: str) -> list[tuple[bool, str]]:
 
 
 _DEFAULT: list[PVCompiler] = []
+# The PV compiler of the config being compiled (engine/compiler.py pushes it while it
+# compiles the routes): a module's fixup that compiles a format argument then knows the
+# PVs of every loaded module ($hfitname in an xlog, $sht in sl_send_reply's reason).
+_ACTIVE: list[PVCompiler] = []
+
+
+@contextlib.contextmanager
+def compiling_with(compiler: PVCompiler) -> Iterator[None]:
+    """Make `compiler` the one compile_format uses when given none."""
+    _ACTIVE.append(compiler)
+    try:
+        yield
+    finally:
+        _ACTIVE.pop()
 
 
 def _default_compiler() -> PVCompiler:
+    if _ACTIVE:
+        return _ACTIVE[-1]
     if not _DEFAULT:
         _DEFAULT.append(PVCompiler())
     return _DEFAULT[0]
