@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
-
 CFG = """\
 #!KAMAILIO
 debug=2
@@ -27,11 +25,6 @@ N = 40
 _SEEN = re.compile(rb"\r\nX-Seen: rq=(\d+) opt=(\d+) fw=(\d+)\r\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/lifecycle.init_modules does not call siprouter.stats.setup() yet: "
-    "without sl/statistics/counters each worker counts on its own",
-)
 def test_core_totals_shared_without_stats_modules(servers, udp_client, udp_peer) -> None:  # type: ignore[no-untyped-def]
     srv = servers.siprouter(CFG.replace("@PEER@", str(udp_peer.port)))
     seen = []

@@ -30,6 +30,7 @@ from siprouter.modules.registry import PVSpec
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.lumps import LumpError
 from siprouter.sip.uri import SipUri, UriError, parse_uri
+from siprouter.stats.core import bad_uri
 
 from .pvclass import PVError, Value
 
@@ -73,7 +74,12 @@ def _ruri(ctx: MsgContext) -> SipUri | None:
     if nu is not None:
         return uri_of(nu)
     r = ctx.msg.ruri
-    return uri_of(r) if r is not None else None
+    if r is None:
+        return None
+    u = uri_of(r)
+    if u is None:
+        bad_uri()  # core statistic bad_URIs_rcvd: each failed parse of the R-URI
+    return u
 
 
 def get_ru(ctx: MsgContext) -> Value:

@@ -17,6 +17,7 @@ from typing import Any
 
 from siprouter.shared import counters as shared_counters
 from siprouter.shared import space as shared_space
+from siprouter.stats.registry import setup as stats_setup
 
 
 class ModuleInitError(Exception):
@@ -43,6 +44,7 @@ def init_modules(modules: Any, compiled: Any = None) -> None:
     then close the main process's shared database connection before the fork."""
     global COMPILED
     COMPILED = compiled
+    stats_setup()  # the core statistics live in the shared counters, made before the fork
     for lm in modules.modules.values():
         if lm.exports.init is not None:
             _call(lm.exports.init, "mod_init", lm.name, lm)
