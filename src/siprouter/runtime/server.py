@@ -254,7 +254,7 @@ def _run(
     tcp_children = children if tcp_children is None else int(tcp_children)
     tcp = TcpSettings.from_params(params)
     try:
-        init_modules(loaded.modules)
+        init_modules(loaded.modules, loaded.compiled)
     except ModuleInitError as e:
         raise StartupError(str(e)) from None
     has_tcp = any(ep.proto == "tcp" for ep in eps)
