@@ -45,6 +45,7 @@ reply, as in Kamailio 5.6.3; the others run as for requests.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -52,7 +53,7 @@ from siprouter.sip import headers as H
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.hdr_auth import Credentials
 from siprouter.sip.message import SipMessage
-from siprouter.sip.uri import SipUri, UriError, parse_uri
+from siprouter.sip.uri import UriError, parse_uri
 
 RURI_SIP_VERSION = 1
 RURI_SCHEME = 2
@@ -104,13 +105,15 @@ def valid_uint(text: str) -> bool:
     return len(text) < 10 or text <= _UINT_MAX_TEXT
 
 
-def _uri_ok(text: str) -> SipUri | None:
-    """The URI when it parses as Kamailio's parser would (tels: does not)."""
+@functools.lru_cache(maxsize=1024)
+def _uri_scheme(text: str) -> str | None:
+    """The scheme of a URI that parses as Kamailio's parser would (tels: does not), else
+    None; cached by text, as the same URIs come back message after message."""
     try:
         uri = parse_uri(text)
     except (UriError, ValueError):
         return None
-    return None if uri.scheme == "tels" else uri
+    return None if uri.scheme == "tels" else uri.scheme
 
 
 # ---- the checks, each (msg, ruri, uri_checks, proxy_require) -> Failure | None -----------
@@ -127,10 +130,10 @@ def _ruri_version(msg: SipMessage) -> Failure | None:
 def _ruri_scheme(msg: SipMessage, ruri: str) -> Failure | None:
     if not msg.is_request:
         return SILENT
-    uri = _uri_ok(ruri)
-    if uri is None:
+    scheme = _uri_scheme(ruri)
+    if scheme is None:
         return Failure(400, "Bad Request URI")
-    if uri.scheme not in ("sip", "sips", "tel", "tels", "urn"):
+    if scheme not in ("sip", "sips", "tel", "tels", "urn"):
         return Failure(416, "Unsupported URI Scheme in Request URI")
     return None
 
@@ -213,21 +216,18 @@ def _first_index(msg: SipMessage, hid: int) -> int | None:
 
 
 def _nameaddr_uri_ok(msg: SipMessage, hid: int) -> bool:
-    i = _first_index(msg, hid)
-    if i is None:
-        return False
     try:
-        na = msg.parsed(i)
+        na = msg.from_ if hid == H.FROM else msg.to
     except SipParseError:
         return False
-    return _uri_ok(na.uri_text) is not None
+    return na is not None and _uri_scheme(na.uri_text) is not None
 
 
 def _parse_uris(msg: SipMessage, ruri: str, uri_checks: int) -> Failure | None:
     if uri_checks & URI_RURI:
         if not msg.is_request:
             return SILENT
-        if _uri_ok(ruri) is None:
+        if _uri_scheme(ruri) is None:
             return Failure(400, "Bad Request URI")
     if uri_checks & URI_FROM and not _nameaddr_uri_ok(msg, H.FROM):
         return Failure(400, "Invalid From Header")
@@ -241,7 +241,7 @@ def _parse_uris(msg: SipMessage, ruri: str, uri_checks: int) -> Failure | None:
             except SipParseError:
                 return Failure(400, "Bad Contact Header")
             for na in contacts:
-                if not na.star and _uri_ok(na.uri_text) is None:
+                if not na.star and _uri_scheme(na.uri_text) is None:
                     return Failure(400, "Bad Contact URI")
     return None
 
@@ -301,12 +301,11 @@ def _authorization(msg: SipMessage) -> Failure | None:
 
 
 def _tag_count(msg: SipMessage, hid: int) -> int:
-    i = _first_index(msg, hid)
-    if i is None:
-        return 0
     try:
-        na = msg.parsed(i)
+        na = msg.from_ if hid == H.FROM else msg.to
     except SipParseError:
+        return 0
+    if na is None:
         return 0
     return sum(1 for name, _v in na.params if name.lower() == "tag")
 
