@@ -33,6 +33,7 @@ from siprouter.sip.lumps import LumpError
 
 from .siputils_args import log
 from .siputils_checks import parse_ok
+from .siputils_uri import without_param
 
 PARAMS: dict[str, str] = {"contact_flds_separator": "*"}
 
@@ -185,20 +186,5 @@ def contact_param_decode_ruri(ctx: MsgContext, pname: str) -> int:
     return 1
 
 
-def remove_param(text: str, pname: str) -> str | None:
-    """The URI text without its `;pname[=value]` parameters (None: nothing removed)."""
-    base, q, headers = text.partition("?")
-    at = base.rfind("@")
-    host_from = at + 1 if at >= 0 else base.find(":") + 1
-    semi = base.find(";", host_from)
-    if semi < 0:
-        return None
-    items = base[semi:].split(";")[1:]
-    kept = [p for p in items if p.partition("=")[0] != pname]
-    if len(kept) == len(items):
-        return None
-    return base[:semi] + "".join(";" + p for p in kept) + q + headers
-
-
 def contact_param_rm(ctx: MsgContext, pname: str) -> int:
-    return _rewrite_contacts(ctx, "contact_param_rm", lambda t: remove_param(t, pname), missing=1)
+    return _rewrite_contacts(ctx, "contact_param_rm", lambda t: without_param(t, pname), missing=1)

@@ -85,27 +85,28 @@ def get_uri_param(ctx: MsgContext, name: str, out: PVAccess) -> int:
     return 1
 
 
-def _param_section(text: str, uri: SipUri) -> tuple[int, int]:
-    """Start and end of the `;params` of a URI text (after the host and port)."""
-    base, _h = _split_headers(text)
+def without_param(text: str, name: str) -> str | None:
+    """The URI text without its `;name[=value]` parameters (after the host, or after
+    the number of a tel: URI; names compared exactly); None when it has none."""
+    base, q, headers = text.partition("?")
     at = base.rfind("@")
     host_from = at + 1 if at >= 0 else base.find(":") + 1
     semi = base.find(";", host_from)
-    if uri.scheme in ("tel", "tels", "urn"):
-        semi = base.find(";")
-    return (len(base), len(base)) if semi < 0 else (semi, len(base))
+    if semi < 0:
+        return None
+    items = base[semi:].split(";")[1:]
+    kept = [p for p in items if p.partition("=")[0] != name]
+    if len(kept) == len(items):
+        return None
+    return base[:semi] + "".join(";" + p for p in kept) + q + headers
 
 
 def uri_param_rm(ctx: MsgContext, name: str) -> int:
     text = ctx.ruri
-    uri = parse_ok(text)
-    if uri is None:
+    if parse_ok(text) is None:
         return -1
-    start, end = _param_section(text, uri)
-    kept = [p for p in text[start:end].split(";")[1:] if p.partition("=")[0].strip() != name]
-    params = "".join(";" + p for p in kept)
-    new = text[:start] + params + text[end:]
-    if new != text:
+    new = without_param(text, name)
+    if new is not None:
         ctx.new_uri = new
     return 1
 
