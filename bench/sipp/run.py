@@ -91,7 +91,7 @@ def run_scenario(
             if t == BASELINE:
                 continue
             try:
-                servers[t] = start(t, sc.cfg, work, args.children)
+                servers[t] = start(t, sc.cfg, work, args.children, args.server_arg)
             except RuntimeError as exc:
                 lines = [ln for ln in str(exc).splitlines() if ln.strip()]
                 results[t].error = (lines[0][:120] + " ... " + lines[-1][:200]) if lines else "?"
@@ -174,6 +174,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma list (%(default)s)")
     p.add_argument("--targets", default=",".join([*SERVERS, BASELINE]), help="%(default)s")
     p.add_argument("--children", type=int, default=2, help="-n of both servers (%(default)s)")
+    p.add_argument(
+        "--server-arg", action="append", default=[], metavar="ARG",
+        help="an extra option for both servers, repeatable (--server-arg=-b --server-arg=4194304)",
+    )  # fmt: skip
     p.add_argument("--step", type=float, default=5.0, help="seconds per search step")
     p.add_argument("--measure", type=float, default=10.0, help="seconds of the 50%% step")
     p.add_argument("--budget", type=float, default=840.0, help="seconds for the whole run")
@@ -211,7 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"- siprouter: `{_git_head()}`; {_version([*(kamailio_cmd() or ['true']), '-v'])}; "
         f"{_version(['sipp', '-v'])}; Python {platform.python_version()}",
         f"- {os.cpu_count()} CPUs, load average at start {_loadavg()}; both servers with "
-        f"`-n {args.children}`, UDP on 127.0.0.1; search steps of {args.step:g} s, "
+        f"`-n {args.children}{''.join(' ' + a for a in args.server_arg)}`, UDP on 127.0.0.1; "
+        f"search steps of {args.step:g} s, "
         f"50% step of {args.measure:g} s",
         "- the machine is shared with other work while this runs: rates and response times "
         "move between runs, CPU seconds per message is the steadier figure",

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,12 +90,18 @@ def kamailio_cmd() -> list[str] | None:
     return [exe] if exe else None
 
 
-def server_cmd(kind: str, cfg: Path, port: int, children: int) -> list[str]:
-    """The command line of `kind` ("siprouter" or "kamailio") serving `cfg` on `port`."""
+def server_cmd(
+    kind: str, cfg: Path, port: int, children: int, extra: Sequence[str] = ()
+) -> list[str]:
+    """The command line of `kind` ("siprouter" or "kamailio") serving `cfg` on `port`;
+    `extra` options (the same for both, e.g. `-b 4194304`) go before `-f`."""
     base = siprouter_cmd() if kind == "siprouter" else kamailio_cmd()
     if base is None:
         raise RuntimeError(f"{kind} is not installed")
-    return [*base, "-DD", "-E", "-n", str(children), "-l", f"udp:127.0.0.1:{port}", "-f", str(cfg)]
+    return [
+        *base, "-DD", "-E", "-n", str(children), "-l", f"udp:127.0.0.1:{port}", *extra,
+        "-f", str(cfg),
+    ]  # fmt: skip
 
 
 @dataclass
@@ -134,7 +141,9 @@ class Server:
         return int(self.proc.returncode)
 
 
-def start(kind: str, cfg_text: str, workdir: Path, children: int) -> Server:
+def start(
+    kind: str, cfg_text: str, workdir: Path, children: int, extra: Sequence[str] = ()
+) -> Server:
     """Write the cfg, start `kind` on a free port and wait until it serves."""
     port = free_udp_port()
     cfg = workdir / f"{kind}.cfg"
@@ -142,7 +151,7 @@ def start(kind: str, cfg_text: str, workdir: Path, children: int) -> Server:
     out, err = workdir / f"{kind}.out", workdir / f"{kind}.err"
     with open(out, "wb") as fo, open(err, "wb") as fe:
         proc = subprocess.Popen(
-            server_cmd(kind, cfg, port, children),
+            server_cmd(kind, cfg, port, children, extra),
             stdout=fo,
             stderr=fe,
             stdin=subprocess.DEVNULL,
