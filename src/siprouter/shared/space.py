@@ -30,8 +30,10 @@ class SharedSpace:
     """A directory and a SQLite database shared by the processes of one server."""
 
     def __init__(self, directory: str | None = None) -> None:
-        base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-        self.path = directory or tempfile.mkdtemp(prefix="siprouter-", dir=base)
+        base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+        if directory is None:
+            remove_stale(base)
+        self.path = directory or tempfile.mkdtemp(prefix=f"siprouter-{os.getpid()}-", dir=base)
         self.owner_pid = os.getpid()
         self.db_path = os.path.join(self.path, "state.db")
         self._conn: sqlite3.Connection | None = None
@@ -96,6 +98,26 @@ class SharedSpace:
                 self._conn.close()
             self._conn = None
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def remove_stale(base: str) -> None:
+    """Remove the spaces of servers that are gone (killed before they could clean up):
+    a space directory is named siprouter-<pid of its creator>-<random>."""
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    for name in names:
+        parts = name.split("-", 2)
+        if len(parts) != 3 or parts[0] != "siprouter" or not parts[1].isdigit():
+            continue
+        pid = int(parts[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+        except OSError:
+            continue  # alive (another user's process)
 
 
 _SPACE: SharedSpace | None = None

@@ -166,3 +166,17 @@ def test_space_directory_removed_by_owner_only() -> None:
     assert os.path.isdir(path)
     space_mod.reset()
     assert not os.path.exists(path)
+
+
+def test_stale_spaces_of_dead_processes_are_removed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)  # a pid that is surely gone now
+    stale = tmp_path / f"siprouter-{pid}-abc"
+    alive = tmp_path / f"siprouter-{os.getpid()}-def"
+    other = tmp_path / "siprouter-notapid"
+    for d in (stale, alive, other):
+        d.mkdir()
+    space_mod.remove_stale(str(tmp_path))
+    assert not stale.exists() and alive.exists() and other.exists()
