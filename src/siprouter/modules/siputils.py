@@ -9,7 +9,9 @@ tel2sip, set_uri_user, set_uri_host), siputils_options.py (options_reply),
 siputils_contact.py (encode_contact, decode_contact, decode_contact_header,
 contact_param_encode, contact_param_decode, contact_param_decode_ruri,
 contact_param_rm), siputils_rpid.py (append_rpid_hf, is_rpid_user_e164) and
-siputils_pcv.py (sip_p_charging_vector, $pcv). This file holds the export table, the
+siputils_pcv.py (sip_p_charging_vector, $pcv); siputils_newer.py has what later
+Kamailio releases added (contact_param_check, tel2sip2, sip_parse_headers and the
+e164_max_len parameter), documented but without a 5.6.3 reference. This file holds the export table, the
 argument kinds and the route types each function has in Kamailio 5.6.3.
 
 Arguments Kamailio reads as formats may hold pseudo-variables ("$rU", "$var(x)");
@@ -24,10 +26,8 @@ Parameters: options_accept, options_accept_encoding, options_accept_language,
 options_support, contact_flds_separator, rpid_prefix, rpid_suffix, rpid_avp (a bad
 AVP spec is refused by -c here, at start-up by Kamailio).
 
-Not registered (newer than Kamailio 5.6.3, which refuses them, so no reference to test
-against): contact_param_check, contact_param_encode_alias, is_http, is_sip,
-sip_parse_headers, tel2sip2, and the e164_max_len parameter (15 digits here, fixed as
-in 5.6.3).
+Not registered: contact_param_encode_alias, is_http and is_sip (newer than 5.6.3, whose
+documentation available here does not say what they do).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from siprouter.modules.registry import (
 
 from . import siputils_checks as chk
 from . import siputils_contact as con
+from . import siputils_newer as new
 from . import siputils_options as opt
 from . import siputils_pcv as pcv
 from . import siputils_rpid as rpid
@@ -187,6 +188,9 @@ FUNCTIONS = [
     _c("append_rpid_hf", "ss", rpid.append_rpid_hf, RFB, counts=(0, 2)),
     _c("is_rpid_user_e164", "", rpid.is_rpid_user_e164, REQ),
     _c("sip_p_charging_vector", "v", pcv.sip_p_charging_vector, ANY),
+    _c("contact_param_check", "f", new.contact_param_check, ROR),
+    _c("tel2sip2", "ffo", new.tel2sip2, R.REQUEST | R.FAILURE | R.ONREPLY | R.BRANCH),
+    _c("sip_parse_headers", "", new.sip_parse_headers, ANY),
 ]
 
 
@@ -208,12 +212,14 @@ def reset() -> None:
     """Back to the defaults (tests, reloading a config)."""
     for table, key, value in _DEFAULTS:
         table[key] = value
+    new.set_e164_max_len(16)
 
 
 def _init(loaded: Any) -> None:
     """mod_init: take every parameter from the loaded module (defaults included)."""
     for table, key, _value in _DEFAULTS:
         table[key] = loaded.param(key)
+    new.set_e164_max_len(loaded.param("e164_max_len"))
 
 
 PARAMS = [
@@ -222,6 +228,14 @@ PARAMS = [
     _str_param("rpid_prefix", rpid.PARAMS),
     _str_param("rpid_suffix", rpid.PARAMS),
     _str_param("rpid_avp", rpid.PARAMS, validator=rpid.validate_avp),
+    ParamSpec(
+        "e164_max_len",
+        ParamType.INT,
+        16,
+        validator=new.valid_e164_max_len,
+        setter=new.set_e164_max_len,
+        doc="longest E.164 number, '+' included (newer than 5.6.3)",
+    ),
 ]
 
 EXPORTS = ModuleExports.of(

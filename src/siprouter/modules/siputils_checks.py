@@ -7,7 +7,7 @@ GRUU, first hop, credentials user and the Date header; Kamailio 5.6.3's return c
   is_alphanum(s) / is_alphanumex(s, extra): 1 when every char is an ASCII letter or digit
   (or one of `extra`), -3 at the first other char, -2 when s is empty;
   is_tel_number(s): 1 for an optional '+' and at least one digit, else -2;
-* is_e164(s): 1 for '+' and 2..15 digits, else -1; is_uri_user_e164(uri):
+* is_e164(s): 1 for '+' and 2..15 digits (e164_max_len - 1), else -1; is_uri_user_e164(uri):
   the same for the user part of a sip/sips URI (-1 when it does not parse or is tel);
 * is_uri(s): 1 when s parses as a sip/sips/tel/urn URI, else -1;
 * cmp_uri(a, b): 1 equal, -1 different, -2 when one does not parse. Kamailio's rule:
@@ -48,7 +48,12 @@ from siprouter.sip import headers as H
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.uri import SipUri, UriError, parse_uri
 
-E164_MAX_DIGITS = 15
+#: the most digits an E.164 number may have (the e164_max_len modparam minus the '+')
+E164: dict[str, int] = {"max_digits": 15}
+
+
+def set_e164_max_digits(n: int) -> None:
+    E164["max_digits"] = n
 
 
 def parse_ok(text: str) -> SipUri | None:
@@ -108,7 +113,7 @@ def e164(value: str) -> bool:
     digits = value[1:]
     return (
         value.startswith("+")
-        and 2 <= len(digits) <= E164_MAX_DIGITS
+        and 2 <= len(digits) <= E164["max_digits"]
         and digits.isascii()
         and digits.isdigit()
     )

@@ -45,7 +45,7 @@ def _sep() -> str:
     return (PARAMS["contact_flds_separator"] or "*")[0]
 
 
-def _first_contacts(ctx: MsgContext) -> list[NameAddr] | None:
+def first_contacts(ctx: MsgContext) -> list[NameAddr] | None:
     msg = ctx.msg
     try:
         i = msg.header_ids.index(H.CONTACT)
@@ -62,7 +62,7 @@ def _rewrite_contacts(
 ) -> int:
     """Replace each non-star URI of the first Contact header by new_uri(text) (None:
     keep it); 1, `missing` without a Contact header, -1 on colliding edits."""
-    contacts = _first_contacts(ctx)
+    contacts = first_contacts(ctx)
     if contacts is None:
         log.error("%s: no Contact header present", fname)
         return missing
@@ -92,7 +92,7 @@ def encode_uri(text: str, prefix: str, host: str) -> str | None:
 
 
 def encode_contact(ctx: MsgContext, prefix: str, host: str) -> int:
-    contacts = _first_contacts(ctx) or []
+    contacts = first_contacts(ctx) or []
     if any(not na.star and na.uri_text[:5].lower() == "sips:" for na in contacts):
         log.error("encode_contact: sips: URIs cannot be encoded")
         return ENCODE_SCHEME_ERROR
@@ -130,7 +130,7 @@ def decode_contact(ctx: MsgContext) -> int:
 
 
 def decode_contact_header(ctx: MsgContext) -> int:
-    contacts = _first_contacts(ctx)
+    contacts = first_contacts(ctx)
     if contacts is None:
         log.error("decode_contact_header: no Contact header present")
         return -1

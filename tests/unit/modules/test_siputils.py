@@ -15,6 +15,7 @@ from siprouter.engine.context import MsgContext, ReceiveInfo, ScriptState
 from siprouter.modules import siputils
 from siprouter.modules import siputils_checks as chk
 from siprouter.modules import siputils_contact as con
+from siprouter.modules import siputils_newer as newer
 from siprouter.modules import siputils_pcv as pcv
 from siprouter.sip.message import parse_message
 
@@ -202,3 +203,31 @@ def test_bad_constant_arguments_are_config_errors() -> None:
     for call in ('is_supported("nosuch")', 'sip_p_charging_vector("x")', 'is_e164("+12")'):
         with pytest.raises(ConfigError):
             run(call + ";", request())
+
+
+def test_newer_functions() -> None:
+    assert (
+        newer.tel2sip2_text("tel:+1-2;Phone-Context=example.com;zz=1;postd=pp;isub=+9", "h")
+        == "sip:+12;isub=+9;postd=pp;zz=1@h;user=phone"
+    )
+    assert newer.tel2sip2_text("tel:5.5;phone-context=+49-30", "h") == (
+        "sip:55;phone-context=+4930@h;user=phone"
+    )
+    assert newer.tel2sip2_text("sip:a@b", "h") is None
+    extra = "Contact: <sip:a@h;x=1>, <sip:b@h;ksu=q>\r\n"
+    body = (
+        '$var(a) = contact_param_check("ksu"); $var(b) = contact_param_check("y");'
+        ' $var(c) = sip_parse_headers(); $var(d) = tel2sip2("tel:+1", "h", "$var(o)");'
+    )
+    ctx, _ = run(body, request(extra))
+    assert [var(ctx, n) for n in "abcdo"] == [1, -1, 1, 1, "sip:+1@h;user=phone"]
+    ctx, _ = run("$var(c) = sip_parse_headers();", request("Expires: soon\r\n"))
+    assert var(ctx, "c") == -1
+
+
+def test_e164_max_len() -> None:
+    body = '$var(n) = "+1234567890123456"; $var(r) = is_e164("$var(n)");'
+    ctx, _ = run(body, request())
+    assert var(ctx, "r") == -1
+    ctx, _ = run(body, request(), 'modparam("siputils", "e164_max_len", 17)\n')
+    assert var(ctx, "r") == 1
