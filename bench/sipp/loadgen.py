@@ -34,6 +34,18 @@ RECV_TIMEOUT_MS = 4000
 MAX_RETRANS = 3
 MIN_OFFERED = 0.9
 UAS_START_TIMEOUT = 10.0
+UAS_GRACE = 5.0  # seconds the UAS gets to finish its last calls after the UAC
+
+
+def sipp_timeout(duration: float) -> float:
+    """SIPp's own global timeout (-timeout) for a step of `duration` seconds."""
+    return duration * 1.5 + 10
+
+
+def step_bound(duration: float) -> float:
+    """The longest a step of `duration` seconds takes when SIPp keeps its -timeout; the
+    subprocess timeouts around it allow 10 s more for the UAC before it is killed."""
+    return sipp_timeout(duration) + UAS_GRACE
 
 
 @dataclass
@@ -123,15 +135,15 @@ def run_step(
     work.mkdir(parents=True, exist_ok=True)
     calls = max(2, round(rate * duration))
     res = StepResult(scenario.name, target, rate, duration, calls)
-    sipp_timeout = duration * 1.5 + 10
+    timeout_s = sipp_timeout(duration)
     started = time.monotonic()
 
     uas: subprocess.Popen[bytes] | None = None
     if target == "sipp":
-        uas, uas_port = _start_uas(scenario.baseline_uas_xml, calls, sipp_timeout + 5, work)
+        uas, uas_port = _start_uas(scenario.baseline_uas_xml, calls, timeout_s + UAS_GRACE, work)
         remote, rsa = f"127.0.0.1:{uas_port}", None
     elif scenario.uas_xml is not None:
-        uas, uas_port = _start_uas(scenario.uas_xml, calls, sipp_timeout + 5, work)
+        uas, uas_port = _start_uas(scenario.uas_xml, calls, timeout_s + UAS_GRACE, work)
         remote, rsa = f"127.0.0.1:{uas_port}", f"127.0.0.1:{server_port}"
     else:
         remote, rsa = f"127.0.0.1:{server_port}", None
@@ -139,7 +151,7 @@ def run_step(
     cmd = [
         SIPP, "-sf", str(scenario.uac_xml), "-i", "127.0.0.1", "-p", str(free_udp_port()),
         "-r", str(rate), "-m", str(calls), "-nostdin",
-        "-timeout", f"{int(sipp_timeout)}s", "-timeout_error",
+        "-timeout", f"{int(timeout_s)}s", "-timeout_error",
         "-recv_timeout", str(RECV_TIMEOUT_MS), "-max_retrans", str(MAX_RETRANS),
         "-trace_stat", "-stf", str(work / "uac_stat.csv"),
         "-trace_shortmsg", "-shortmessage_file", str(work / "uac_short.log"),
@@ -155,7 +167,7 @@ def run_step(
         with open(work / "uac.out", "wb") as out:
             uac_rc: int | None = subprocess.run(
                 cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=work,
-                timeout=sipp_timeout + 10, check=False,
+                timeout=timeout_s + 10, check=False,
             ).returncode  # fmt: skip
     except subprocess.TimeoutExpired:
         uac_rc = None
@@ -164,7 +176,7 @@ def run_step(
     if server_port and drops0 is not None:
         res.server_drops = udp_drops(server_port) - drops0
     res.other_drops = max(0, udp_rcvbuf_errors() - all_drops0 - (res.server_drops or 0))
-    uas_rc = _end(uas, grace=5.0) if uas is not None else 0
+    uas_rc = _end(uas, grace=UAS_GRACE) if uas is not None else 0
     res.wall_s = time.monotonic() - started
 
     _judge(res, work, uac_rc, uas_rc, proxied=scenario.proxied)
