@@ -18,7 +18,8 @@ the extensions a Proxy-Require may name, comma separated, blanks trimmed), autod
 (int, 1), noreply (int, 0).
 
 Not registered: the size_* parameters (size_checks, size_ruri, ...) listed for newer
-Kamailio versions: Kamailio 5.6.3 refuses them, so there is no reference behaviour.
+Kamailio versions: Kamailio 5.6.3 refuses them and the documentation available here does
+not describe them, so there is neither a reference nor a specification to follow.
 Known difference: a datagram whose Content-Length is smaller than its body is cut to
 the Content-Length by siprouter's parser (sip/message.py) before the route runs, so the
 Content-Length check (128) cannot see the extra bytes Kamailio reports as a mis-match.
