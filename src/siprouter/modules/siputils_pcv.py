@@ -5,6 +5,10 @@
   `P-Charging-Vector: icid-value=<32 hex digits>; icid-generated-at=<local IP>` after
   the last header (as Kamailio 5.6.3 writes it). The icid is unique per server: the
   bytes "IVS", the IPv4 address the request arrived on, the process id and a counter.
+  Known difference: Kamailio 5.6.3 leaves an existing header in the forwarded message
+  for `r` and `f` (and then adds none for `f`), against its documentation; siprouter
+  removes it as documented. `g` and `f` without a header, and `g` with one, behave alike
+  (tests/integration/test_mod_siputils.py, tests/compat/cases/siputils_msg.toml).
 * $pcv(all | value | genaddr | orig | term): the header generated for this message
   (`all` is then the whole header line, as in Kamailio), else the message's first
   P-Charging-Vector header (`all` its value; icid-value, icid-generated-at, orig-ioi,
