@@ -178,6 +178,9 @@ class RouteChecker:
                 self.expr(e.target)
         elif isinstance(e, ast.Call):
             self.call(e)
+        elif isinstance(e, ast.Keyword) and e.name in ("snd_ip", "to_ip"):
+            if self.rt != RouteType.ONSEND:  # Kamailio 5.6.3's parser refuses them elsewhere
+                raise ConfigError(f"{e.name} allowed only in onsend_routes", e.pos)
 
     def pv(self, p: ast.PV) -> PVName | None:
         known = self.pvs.lookup(p.name)

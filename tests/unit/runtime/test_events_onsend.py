@@ -38,7 +38,7 @@ onsend_route {
 }
 request_route {
     $var(before) = "none";
-    if (snd_port == 5060 || snd_ip == 127.0.0.1) $var(before) = "snd";
+    if (snd_port == 5060 || to_port == 5080) $var(before) = "snd";
     $var(r) = forward("10.1.2.3", 5080);
     $var(after) = "" + $var(o);
 }
@@ -119,18 +119,35 @@ ONSEND_STATEMENTS = [
 ]
 
 
-def _cfg(stmt: str) -> str:
+REQUEST_STATEMENTS = [  # onsend keywords outside onsend_route: two are refused
+    ("if (snd_ip == 127.0.0.1) drop;", False),
+    ("if (to_ip == 10.0.0.0/8) drop;", False),
+    ('if (to_ip == "127.0.0.1") drop;', False),
+    ("if (snd_port == 5060) drop;", True),
+    ("if (to_port == 5060) drop;", True),
+    ("if (snd_proto == UDP) drop;", True),
+    ("if (snd_af == INET) drop;", True),
+]
+
+
+def _cfg(stmt: str, block: str = "onsend_route") -> str:
+    other = "request_route { exit; }" if block == "onsend_route" else "onsend_route { drop; }"
     return (
         '#!KAMAILIO\nloadmodule "pv"\nloadmodule "xlog"\nloadmodule "sl"\nloadmodule "textops"\n'
-        "route[X] { $var(b) = 1; }\nrequest_route { exit; }\n"
-        f"onsend_route {{\n    {stmt}\n}}\n"
+        f"route[X] {{ $var(b) = 1; }}\n{other}\n"
+        f"{block} {{\n    {stmt}\n}}\n"
     )
 
 
-@pytest.mark.parametrize(("stmt", "ok"), ONSEND_STATEMENTS)
-def test_check_in_onsend_route(stmt: str, ok: bool) -> None:
+CHECKS = [("onsend_route", s, ok) for s, ok in ONSEND_STATEMENTS] + [
+    ("request_route", s, ok) for s, ok in REQUEST_STATEMENTS
+]
+
+
+@pytest.mark.parametrize(("block", "stmt", "ok"), CHECKS)
+def test_check_in_onsend_route(block: str, stmt: str, ok: bool) -> None:
     try:
-        compile_config(parse_string(_cfg(stmt), "c.cfg"))
+        compile_config(parse_string(_cfg(stmt, block), "c.cfg"))
         accepted = True
     except ConfigError:
         accepted = False
@@ -139,10 +156,12 @@ def test_check_in_onsend_route(stmt: str, ok: bool) -> None:
 
 @pytest.mark.kamailio
 @pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio not installed")
-@pytest.mark.parametrize(("stmt", "ok"), ONSEND_STATEMENTS)
-def test_check_in_onsend_route_matches_kamailio(tmp_path: Path, stmt: str, ok: bool) -> None:
+@pytest.mark.parametrize(("block", "stmt", "ok"), CHECKS)
+def test_check_in_onsend_route_matches_kamailio(
+    tmp_path: Path, block: str, stmt: str, ok: bool
+) -> None:
     cfg = tmp_path / "c.cfg"
-    cfg.write_text(_cfg(stmt))
+    cfg.write_text(_cfg(stmt, block))
     res = subprocess.run(
         ["kamailio", "-c", "-f", str(cfg)], capture_output=True, timeout=60, check=False
     )
