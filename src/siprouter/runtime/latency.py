@@ -2,9 +2,11 @@
 
 As Kamailio 5.6.3 prints them (checked with the same cfg):
 
-* the duration of request_route and of the core reply route, at the latency_cfg_log
-  level (default 3, debug) when that level is printable:
-  `receive_msg(): request-route executed in: 318 usec` / `reply-route executed in: ...`;
+* the duration of request_route, and of a received reply's handling (the core reply
+  route when there is one, and forwarding the reply: Kamailio 5.6.3 prints it without a
+  reply route too), at the latency_cfg_log level (default 3, debug) when that level is
+  printable: `receive_msg(): request-route executed in: 318 usec` /
+  `reply-route executed in: ...`;
 * with latency_limit_action > 0 (microseconds), every action that took at least that
   long, at the latency_log level (default -1, error), after it ends (so the actions of
   a sub-route come before the route(...) call that ran them):
@@ -290,9 +292,13 @@ class LatencyLog:
             return int(compiled.run(kind, name, ctx))
         t0 = self.clock()
         rc = int(compiled.run(kind, name, ctx))
+        self.log_route(label, t0)
+        return rc
+
+    def log_route(self, label: str, t0: int) -> None:
+        """Log `label` as having run since clock value t0 (at the latency_cfg_log level)."""
         us = (self.clock() - t0) // 1000
         LOG.core(self.cfg_level, f"receive_msg(): {label} executed in: {us} usec")
-        return rc
 
     def traced(self, fn: Callable[..., Any], *args: Any) -> Any:
         """fn(*args), with every slow action logged when latency_limit_action is set."""

@@ -25,8 +25,8 @@ has the event routes):
    With check_via=1 a reply whose top Via is not one of our addresses (host and port,
    `myself` rules) is not forwarded ("host in first via!=me").
 
-Latency (runtime/latency.py): the time of request_route / reply_route is logged at the
-latency_cfg_log level ("request-route executed in: N usec"), and with
+Latency (runtime/latency.py): the time of request_route / of a reply's handling is logged
+at the latency_cfg_log level ("request-route executed in: N usec"), and with
 latency_limit_action > 0 every action slower than the limit is logged at latency_log.
 
 `worker_init(rank)` runs event_route[core:worker-one-init] in the first worker; the
@@ -184,9 +184,20 @@ class Pipeline:
         self.latency.run_route(self.compiled, "request", "", ctx, "request-route")
 
     def _reply(self, ctx: MsgContext) -> None:
+        lat = self.latency
+        if not lat.route_timing:
+            self._reply_routed(ctx)
+            return
+        t0 = lat.clock()
+        try:
+            self._reply_routed(ctx)
+        finally:
+            lat.log_route("reply-route", t0)
+
+    def _reply_routed(self, ctx: MsgContext) -> None:
         blk = self.reply_block
         if blk is not None:
-            rc = self.latency.run_route(self.compiled, blk[0], blk[1], ctx, "reply-route")
+            rc = self.compiled.run(blk[0], blk[1], ctx)
             if ctx.dropped or (rc <= 0 and not ctx.exited):
                 stats_core.reply_dropped()
                 if LOG.enabled(L_DBG):

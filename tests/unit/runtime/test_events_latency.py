@@ -154,3 +154,14 @@ def test_params_read_from_the_config() -> None:
     lat = pipe.latency
     assert (lat.cfg_level, lat.limit_us, lat.level) == (1, 7, 2)
     assert lat.timer is not None and lat.timer.names[("lat.cfg", 14)] == "is_method (25)"
+
+
+def test_reply_time_is_logged_without_a_reply_route(logs: Any) -> None:
+    cfg = CFG[: CFG.index("reply_route")]
+    reply = (
+        b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-x\r\n"
+        b"From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>;tag=2\r\nCall-ID: l3\r\n"
+        b"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    )
+    _pipeline(cfg, limit=1000).receive(reply, SRC, LS)  # as Kamailio 5.6.3 prints it too
+    assert _lines(logs) == ["<core>: receive_msg(): reply-route executed in: 10 usec"]
