@@ -69,9 +69,15 @@ class Received:
     rcv: ReceiveInfo
 
 
+_FAKED: list[SipMessage] = []
+
+
 def faked_message() -> SipMessage:
-    """A fresh parse of the faked request (routes may add lumps to their message)."""
-    return parse_message(FAKED_REQUEST)
+    """The faked request, parsed once: a SipMessage is never changed in place (a route's
+    edits are lumps in its own context), so every event route may share it."""
+    if not _FAKED:
+        _FAKED.append(parse_message(FAKED_REQUEST))
+    return _FAKED[0]
 
 
 def _first_line(data: bytes) -> bytes:
