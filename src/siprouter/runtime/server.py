@@ -152,6 +152,7 @@ def _configure(params: dict[str, Any], options: Any) -> None:
     s.sip_parser_mode = int(params.get("sip_parser_mode", 1))
     s.reply_to_via = bool(params.get("reply_to_via"))
     s.force_rport = bool(params.get("force_rport"))
+    s.tcp_accept_no_cl = bool(params.get("tcp_accept_no_cl"))
     adv = params.get("advertised_address")
     s.advertised_address = str(adv) if adv else None
     aport = params.get("advertised_port")

@@ -41,6 +41,9 @@ class RuntimeSettings:
     reply_to_via: bool = False
     force_rport: bool = False
     max_udp_size: int = 65535
+    # tcp_accept_no_cl: a TCP message without Content-Length is accepted (body empty);
+    # parse_message(..., tcp_accept_no_cl=) needs it too, not only the TCP framing
+    tcp_accept_no_cl: bool = False
     # per socket (ip, port) -> (host, port or None): `listen=... advertise host[:port]`
     advertised: dict[tuple[str, int], tuple[str, int | None]] = field(default_factory=dict)
     # advertised_address / advertised_port core parameters (sockets without their own)
