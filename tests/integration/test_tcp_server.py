@@ -6,6 +6,7 @@ several workers sharing one connection's messages, idle lifetime, start-up error
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import socket
@@ -415,3 +416,29 @@ def test_max_connections_over_all_workers(servers: Any) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_slow_or_hostile_peers_do_not_stall_others(servers: Any) -> None:
+    """One worker: a peer stuck in the middle of a message, and a peer that sends
+    requests without reading its replies, while another peer is served."""
+    srv = servers.siprouter(CFG.replace("children=2", "children=1"))
+    half = connect(srv.port)
+    flood = connect(srv.port)
+    try:
+        half.sendall(req("half")[:60])
+        flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        flood.settimeout(0.5)
+        sent = 0
+        with contextlib.suppress(OSError):  # its socket fills up, or it gets closed
+            for i in range(3000):
+                flood.sendall(req("flood", callid=f"fl-{i}"))
+                sent += 1
+        with connect(srv.port) as s:
+            s.sendall(req("fast"))
+            assert b"200 OK tcp" in read_until(s, replies(1))
+        half.sendall(req("half")[60:])
+        assert b"200 OK tcp" in read_until(half, replies(1))
+        assert sent > 0
+    finally:
+        half.close()
+        flood.close()
