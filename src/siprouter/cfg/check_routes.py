@@ -18,7 +18,7 @@ from siprouter.modules.kamailio_names import FUNCTION_MODULE, PV_MODULE
 from siprouter.modules.registry import ArgKind, FunctionSpec, InnerName, RouteType, block_route_type
 from siprouter.pv.names import PVName, known_pvs
 
-from . import ast
+from . import ast, custom_params
 from . import core_functions as cf
 from .errors import ConfigError, Pos
 
@@ -46,6 +46,7 @@ class RouteChecker:
         self.named: dict[tuple[str, str], ast.RouteBlock] = {}
         self.rt = RouteType.REQUEST
         self.block_word = "request_route"
+        custom_params.begin()  # selects may name custom parameters declared later
 
     def report(self, err: ConfigError) -> None:
         self.c.report(err)
@@ -78,6 +79,15 @@ class RouteChecker:
         """Errors for route(NAME) calls to blocks that do not exist."""
         have = {blk.name for blk in config.route_list if blk.kind == "route"}
         out: list[ConfigError] = []
+        custom_params.declare(config)
+        for key, pos in custom_params.check_pending():
+            out.append(
+                ConfigError(
+                    f"unknown custom parameter {key} in a cfg_get select",
+                    pos,
+                    hint=f"declare it at the top of the config: {key} = value",
+                )
+            )
         for name, pos in self.route_calls:
             if name not in have:
                 close = difflib.get_close_matches(name, sorted(have), n=1)
@@ -94,10 +104,12 @@ class RouteChecker:
 
     def stmts(self, body: list[ast.Stmt]) -> None:
         for s in body:
+            mark = len(custom_params.PENDING)
             try:
                 self.stmt(s)
             except ConfigError as e:
                 self.report(e)
+            _place_pending(mark, s.pos)
 
     def stmt(self, s: ast.Stmt) -> None:
         if isinstance(s, ast.If):
@@ -158,6 +170,8 @@ class RouteChecker:
     def expr(self, e: object) -> None:
         if isinstance(e, ast.PV):
             self.pv(e)
+        elif isinstance(e, ast.Select):
+            self.select(e)
         elif isinstance(e, ast.BinOp):
             self.expr(e.left)
             self.expr(e.right)
@@ -181,6 +195,14 @@ class RouteChecker:
         elif isinstance(e, ast.Keyword) and e.name in ("snd_ip", "to_ip"):
             if self.rt != RouteType.ONSEND:  # Kamailio 5.6.3's parser refuses them elsewhere
                 raise ConfigError(f"{e.name} allowed only in onsend_routes", e.pos)
+
+    def select(self, e: ast.Select) -> None:
+        """A select must resolve (select/): known names, indexes, loaded module."""
+        from siprouter.select import compile_select
+
+        mark = len(custom_params.PENDING)
+        compile_select(e, list(self.c.modules.modules))
+        _place_pending(mark, e.pos)
 
     def pv(self, p: ast.PV) -> PVName | None:
         known = self.pvs.lookup(p.name)
@@ -371,6 +393,14 @@ class RouteChecker:
                     raise ConfigError(
                         f"{fname}(): argument {i} is a bad regular expression: {e}", pos
                     ) from None
+
+
+def _place_pending(mark: int, pos: Pos) -> None:
+    """Give the custom parameter names a select used since `mark` this position."""
+    pend = custom_params.PENDING
+    for i in range(mark, len(pend)):
+        if pend[i][1] is None:
+            pend[i] = (pend[i][0], pos)
 
 
 def _constant(e: object) -> bool:

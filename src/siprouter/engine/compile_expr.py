@@ -94,6 +94,8 @@ def static_type(node: Any) -> str | None:
         return "int"
     if isinstance(node, ast.UnOp):
         return "int"
+    if isinstance(node, ast.Select):  # a select's value is a string (or none)
+        return "str"
     return None
 
 
@@ -108,7 +110,9 @@ def check_types(node: Any) -> None:
             for side, t in ((node.left, lt), (node.right, rt)):
                 if t == "str":
                     raise err("bad expression: type mismatch: str instead of int", side.pos)
-        elif op in ("+", "==", "!=", "eq", "ne") and lt == "int" and rt == "str":
+        elif (op in ("+", "==", "!=", "eq", "ne") and lt == "int" and rt == "str") or (
+            op in ("==", "!=") and isinstance(node.left, ast.Select) and rt == "int"
+        ):  # a select compared with an int is refused too (5.6.3), a string literal not
             raise err("bad expression: type mismatch: str instead of int", node.right.pos)
         elif op in ("=~", "!~") and lt == "int":
             raise err("bad expression: type mismatch (int instead of str)", node.left.pos)
@@ -228,8 +232,19 @@ class ExprCompiler:
             return self.keyword_expr(node)
         if isinstance(node, ast.CoreValue):
             return self.core_value(node)
+        if isinstance(node, ast.Select):
+            return E(f"{self.select_get(node)}(ctx)", "str")
         what = type(node).__name__
         raise err(f"{what} values are not supported in expressions yet", getattr(node, "pos", None))
+
+    def select_get(self, node: ast.Select) -> str:
+        """The namespace name of the select's getter (resolved once; see select/); as an
+        operand a select is a string, "" when it has no value."""
+        from siprouter.select import compile_select
+
+        mods = getattr(self, "modules", None)
+        names = list(mods.modules) if mods is not None else None
+        return self.em.const(compile_select(node, names).text, "S")
 
     def core_value(self, node: ast.CoreValue) -> E:
         from .keywords import CORE_VALUES

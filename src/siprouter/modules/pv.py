@@ -25,6 +25,7 @@ from siprouter.pv.impl_hdr import hdr_specs
 from siprouter.pv.impl_net import net_specs
 from siprouter.pv.impl_time import time_specs
 from siprouter.pv.impl_uri import uri_specs
+from siprouter.select.pv_sel import SEL
 from siprouter.stats.pv_stat import STAT
 
 
@@ -56,6 +57,7 @@ def _pvs() -> list[PVSpec]:
         impl_vars.SHV.spec(),
         impl_vars.CNT.spec(),
         STAT.spec(),
+        SEL.spec(),
     ]
 
 

@@ -1,0 +1,156 @@
+"""Custom global parameters (`group.var = value desc "text"`): their declarations and
+the store of their current values, shared by every process of the server.
+
+* `declare(config)` records the config's declarations (the `-c` checker calls it when
+  it has seen the whole config; the declared values are the defaults). It runs in the
+  main process before the workers fork, so every worker knows them.
+* Values changed at runtime (the cfg.* RPCs of modules/cfg_rpc.py, `set_value`) go to
+  a `SharedMap` in the server's shared space (shared/kv.py), so a change made in one
+  process is seen by all. Nothing is written until something changes: a process reads
+  the declared value while the map holds none.
+* `value(ctx, key)` is what `@cfg_get.group.var` / `$sel(cfg_get.group.var)` read. As
+  Kamailio updates a worker's cfg values only between messages, the values are read
+  once per message (one query) and kept in the message's module state: a change
+  made while a message is being routed is seen from the next message on.
+
+Names used by a select before the declarations are known (the checker meets route
+blocks before the end of the config) are kept in `PENDING` and checked by
+`check_pending()` once `declare()` ran.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from siprouter.shared.kv import SharedMap
+
+from . import ast
+
+if TYPE_CHECKING:
+    from siprouter.engine.context import MsgContext
+
+    from .errors import Pos
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_STATE_KEY = "cfg_custom"
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """One declared parameter: its default value (int or str) and description."""
+
+    group: str
+    name: str
+    default: int | str
+    desc: str | None
+
+    @property
+    def is_int(self) -> bool:
+        return isinstance(self.default, int)
+
+
+# "group.var" -> Declared, in declaration order; None until a config declared its own.
+DECLARED: dict[str, Declared] | None = None
+# (key, position or None) of names used before the declarations were known
+PENDING: list[tuple[str, Pos | None]] = []
+STORE = SharedMap("cfg_custom")
+
+
+def begin() -> None:
+    """Forget the declarations: a new config is being checked."""
+    global DECLARED
+    DECLARED = None
+    PENDING.clear()
+
+
+def declare(config: ast.Config) -> None:
+    """Record the config's custom parameters (the last declaration of a name wins)."""
+    global DECLARED
+    table: dict[str, Declared] = {}
+    for c in config.custom_params:
+        table[f"{c.group}.{c.name}"] = Declared(c.group, c.name, c.value.value, c.desc)
+    DECLARED = table
+
+
+def use(key: str, pos: Pos | None = None) -> None:
+    """A select names `key`: ValueError when the declarations are known and lack it;
+    kept for `check_pending` while they are not known yet."""
+    if DECLARED is None:
+        PENDING.append((key, pos))
+    elif key not in DECLARED:
+        raise ValueError(f"unknown custom parameter {key} (declare it: {key} = value)")
+
+
+def check_pending() -> list[tuple[str, Pos | None]]:
+    """The pending names that are not declared (and forget the pending list)."""
+    table = DECLARED or {}
+    bad = [(k, p) for k, p in PENDING if k not in table]
+    PENDING.clear()
+    return bad
+
+
+def lookup(group: str, name: str) -> Declared | None:
+    return (DECLARED or {}).get(f"{group}.{name}")
+
+
+def groups() -> dict[str, list[Declared]]:
+    """Declared parameters by group, in declaration order."""
+    out: dict[str, list[Declared]] = {}
+    for d in (DECLARED or {}).values():
+        out.setdefault(d.group, []).append(d)
+    return out
+
+
+# ---- values ------------------------------------------------------------------------------
+
+
+def current(key: str) -> int | str | None:
+    """The value now (the shared one, else the declared one); None when not declared."""
+    d = (DECLARED or {}).get(key)
+    if d is None:
+        return None
+    v = STORE.get(key)
+    return d.default if v is None else v
+
+
+def value(ctx: MsgContext, key: str) -> int | str | None:
+    """The value for this message: all values are read once per message."""
+    state = ctx.module_state()
+    snap = state.get(_STATE_KEY)
+    if snap is None:
+        snap = {k: d.default for k, d in (DECLARED or {}).items()}
+        if snap:
+            snap.update(STORE.items())
+        state[_STATE_KEY] = snap
+    return snap.get(key)
+
+
+def clamp_int(v: int) -> int:
+    """An integer outside 32 bits, as Kamailio stores it (INT_MIN)."""
+    return v if _INT_MIN <= v <= _INT_MAX else _INT_MIN
+
+
+def set_value(group: str, name: str, new: int | str) -> None:
+    """Change a parameter for every process; ValueError when it is not declared or a
+    string for an integer parameter is not a number."""
+    d = lookup(group, name)
+    if d is None:
+        raise ValueError(f"unknown custom parameter {group}.{name}")
+    if d.is_int:
+        if isinstance(new, str):
+            text = new.strip()
+            try:
+                new = int(text, 10)
+            except ValueError:
+                raise ValueError(f"{group}.{name} is an integer: {new!r}") from None
+        stored: int | str = clamp_int(new)
+    else:
+        stored = str(new)
+    STORE.set(f"{group}.{name}", stored)
+
+
+def reset_values() -> None:
+    """Back to the declared values (tests; cfg reload)."""
+    for key in STORE.names():
+        STORE.delete(key)
