@@ -205,7 +205,10 @@ def _judge(
         res.retransmissions = counts.retransmissions
         if not counts.clean or counts.created != res.calls:
             failures = sippstat.describe_failures(row) or "none failed"
-            reasons.append(f"UAC: {counts.successful}/{res.calls} calls ok, {failures}")
+            reasons.append(
+                f"UAC: {counts.successful}/{res.calls} calls ok, {failures}"
+                + (f", {counts.unexpected} unexpected messages" if counts.unexpected else "")
+            )
     uas_stat = work / "uas_stat.csv"
     if uas_stat.exists():
         try:

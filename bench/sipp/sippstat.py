@@ -35,13 +35,14 @@ class CallCounts:
 
     @property
     def clean(self) -> bool:
-        """Every created call succeeded and nothing unexpected arrived."""
+        """Every created call succeeded and nothing unexpected arrived. Messages for calls
+        already over (DeadCallMsgs: a 200 retransmitted because the ACK came late) do not
+        make a call fail."""
         return (
             self.created > 0
             and self.failed == 0
             and self.successful == self.created
             and self.unexpected == 0
-            and self.dead_call == 0
         )
 
 

@@ -54,6 +54,14 @@ def test_last_row_is_read_by_column_name() -> None:
     assert counts.clean
 
 
+def test_dead_call_messages_do_not_fail_a_run() -> None:
+    header, first, last = stat_text(100, 100, 0).splitlines()
+    values = last.split(";")
+    values[header.split(";").index("DeadCallMsgs(C)")] = "7"
+    counts = call_counts(parse_stat_csv("\n".join([header, first, ";".join(values)])))
+    assert counts.dead_call == 7 and counts.clean
+
+
 @pytest.mark.parametrize(
     ("created", "ok", "failed", "unexpected"),
     [(5000, 4999, 1, 0), (5000, 4990, 0, 0), (0, 0, 0, 0), (100, 99, 1, 1)],
