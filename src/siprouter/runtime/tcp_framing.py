@@ -29,15 +29,16 @@ class FramingError(Exception):
     """The stream cannot be framed into SIP messages; the connection must be closed."""
 
 
-def _body_length(head: bytes, accept_no_cl: bool) -> int:
-    m = _CL.search(head)
+def _body_length(buf: bytearray, start: int, end: int, accept_no_cl: bool) -> int:
+    """The Content-Length of the headers in buf[start:end]."""
+    m = _CL.search(buf, start, end)
     if m is None:
         if accept_no_cl:
             return 0
         raise FramingError("no Content-Length header")
     text = m.group(1).strip()
     if not text.isdigit():
-        raise FramingError(f"bad Content-Length {text.decode('latin-1')!r}")
+        raise FramingError(f"bad Content-Length {bytes(text).decode('latin-1')!r}")
     return int(text)
 
 
@@ -61,37 +62,44 @@ class StreamFramer:
         buf = self.buf
         buf += data
         out: list[bytes | None] = []
-        while buf:
-            skipped = self._skip_line_ends(out)
-            if skipped:
-                del buf[:skipped]
-                continue
-            end = buf.find(b"\r\n\r\n")
-            sep = 4
-            lf = buf.find(b"\n\n")
-            if lf >= 0 and (end < 0 or lf < end):
-                end, sep = lf, 2
-            if end < 0:
-                if len(buf) >= self.max_size:
-                    raise FramingError(f"buffer overrun: no end of headers in {len(buf)} bytes")
-                break
-            head_len = end + sep
-            total = head_len + _body_length(bytes(buf[:end]), self.accept_no_cl)
-            if total > self.max_size:
-                raise FramingError(
-                    f"buffer overrun: message of {total} bytes, the limit is {self.max_size}"
-                )
-            if len(buf) < total:
-                break
-            out.append(bytes(buf[:total]))
-            del buf[:total]
+        pos = 0  # start of what is not returned yet; the buffer is compacted once
+        n = len(buf)
+        try:
+            while pos < n:
+                if buf[pos] in (13, 10):
+                    skipped = self._skip_line_ends(pos, out)
+                    if not skipped:
+                        break  # a partial ping
+                    pos += skipped
+                    continue
+                end = buf.find(b"\r\n\r\n", pos)
+                sep = 4
+                lf = buf.find(b"\n\n", pos, n if end < 0 else end)
+                if lf >= 0:
+                    end, sep = lf, 2
+                if end < 0:
+                    if n - pos >= self.max_size:
+                        raise FramingError(f"buffer overrun: no end of headers in {n - pos} bytes")
+                    break
+                total = end + sep - pos + _body_length(buf, pos, end, self.accept_no_cl)
+                if total > self.max_size:
+                    raise FramingError(
+                        f"buffer overrun: message of {total} bytes, the limit is {self.max_size}"
+                    )
+                if n - pos < total:
+                    break
+                out.append(bytes(buf[pos : pos + total]))
+                pos += total
+        finally:
+            if pos:
+                del buf[:pos]
         return out
 
-    def _skip_line_ends(self, out: list[bytes | None]) -> int:
-        """Line ends at the start of the buffer: how many bytes to drop (pings added to
-        `out`); 0 when the buffer starts with something else or only a partial ping."""
+    def _skip_line_ends(self, pos: int, out: list[bytes | None]) -> int:
+        """Line ends at buf[pos:]: how many bytes to skip (pings added to `out`); 0 when
+        only a partial ping is there."""
         buf = self.buf
-        i = 0
+        i = pos
         n = len(buf)
         while i < n and buf[i] in (13, 10):
             if buf.startswith(b"\r\n\r\n", i):
@@ -101,4 +109,4 @@ class StreamFramer:
             if n - i < 4 and b"\r\n\r\n".startswith(bytes(buf[i:])):
                 break  # maybe the start of a ping: wait for the rest
             i += 1
-        return i
+        return i - pos

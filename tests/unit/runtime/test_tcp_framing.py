@@ -172,3 +172,13 @@ def test_proxy_v2_bad_version() -> None:
     hdr = proxy_v2(("10.0.0.1", 1), ("10.0.0.2", 2))
     with pytest.raises(ProxyError, match="version"):
         parse_proxy_header(hdr[:12] + bytes([0x11]) + hdr[13:])
+
+
+def test_many_messages_in_one_feed_keep_their_order() -> None:
+    msgs = [msg(b"x" * (i % 7), callid=f"c{i}") for i in range(500)]
+    data = b"\r\n\r\n".join(msgs)
+    f = StreamFramer()
+    out = f.feed(data[:-5]) + f.feed(data[-5:])
+    assert [m for m in out if m is not PING] == msgs
+    assert out.count(PING) == 499
+    assert f.pending == 0
