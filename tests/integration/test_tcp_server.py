@@ -442,3 +442,17 @@ def test_slow_or_hostile_peers_do_not_stall_others(servers: Any) -> None:
     finally:
         half.close()
         flood.close()
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
+def test_command_line_listens_match_kamailio(servers: Any, free_port: Any) -> None:
+    """-l tcp:ADDR:PORT, -l ADDR:PORT (udp and tcp) and -l udp:... on the command line."""
+    p2, port = free_port(), free_port()
+    cfg = listen_cfg("", 0, 0)
+    args = ("-l", f"tcp:127.0.0.1:{p2}", "-l", f"127.0.0.1:{port}", "-l", f"udp:127.0.0.1:{p2}")
+    ours = listing(servers.siprouter(cfg, *args, port=port).stdout())
+    servers.stop_all()
+    theirs = listing(servers.kamailio(cfg, *args, port=port).stdout())
+    assert ours == theirs
+    assert f"             tcp: 127.0.0.1:{p2}" in ours
