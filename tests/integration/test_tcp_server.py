@@ -456,3 +456,18 @@ def test_command_line_listens_match_kamailio(servers: Any, free_port: Any) -> No
     theirs = listing(servers.kamailio(cfg, *args, port=port).stdout())
     assert ours == theirs
     assert f"             tcp: 127.0.0.1:{p2}" in ours
+
+
+def test_sigterm_with_open_connections_stops_cleanly(servers: Any) -> None:
+    srv = servers.siprouter(CFG)
+    conns = [connect(srv.port) for _ in range(3)]
+    try:
+        for i, s in enumerate(conns):
+            s.sendall(req("t", callid=f"term-{i}"))
+            assert b"200 OK" in read_until(s, replies(1))
+        assert srv.stop() == 0
+        for s in conns:
+            assert read_until(s, eof).endswith(b"<EOF>")
+    finally:
+        for s in conns:
+            s.close()
