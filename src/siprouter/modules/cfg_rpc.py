@@ -20,8 +20,9 @@ tests/integration/test_custom_params_kamailio.py):
   nothing and answers `{}`;
 * cfg.help group var: "(parameter type is integer|string)"; 400 "Failed to get the
   variable description" for an unknown one;
-* cfg.list [group]: "group: var" entries (the custom groups only: siprouter has no
-  core/tcp cfg groups); cfg.diff: `{}` (every change applies at once).
+* cfg.list [group]: "group: var" entries, the groups in reverse order of their first
+  declaration, a group's variables in declaration order (the custom groups only:
+  siprouter has no core/tcp cfg groups); cfg.diff: `{}` (every change applies at once).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def rpc_list(*params: Any) -> list[str]:
     want = str(params[0]) if params else None
     return [
         f"{g}: {d.name}"
-        for g, members in cp.groups().items()
+        for g, members in reversed(cp.groups().items())
         if want is None or g == want
         for d in members
     ]
