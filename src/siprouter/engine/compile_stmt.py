@@ -305,6 +305,9 @@ class RouteCompiler(ExprCompiler):
             )
         values: list[Any] = []
         for a in s.args:
+            if isinstance(a, ast.Keyword) and a.name in ("uri:host", "uri:port"):
+                values.append(a.name)  # forward(uri:host, uri:port): the R-URI's parts
+                continue
             if not _is_const(a):
                 raise err(f"{s.name}(): argument must be a constant", a.pos)
             values.append(_const_value(a))

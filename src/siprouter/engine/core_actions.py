@@ -10,8 +10,8 @@ Flag names resolve through `CompileInfo.flags`: `flags A, B:5;` declarations, wh
 name without a position takes the lowest bit not taken by an earlier declaration
 (Kamailio 5.6.3: `flags FA, FB:0, FC;` gives FA=0, FB=0, FC=1).
 
-`forward` and `forward_udp` are the stateless UDP forward of runtime/forward.py.
-Core functions listed in cfg/core_functions.py but not here (forward_tcp/tls/sctp,
+`forward`, `forward_udp` and `forward_tcp` are the stateless forward of runtime/forward.py.
+Core functions listed in cfg/core_functions.py but not here (forward_tls/sctp,
 send, force_tcp_alias, udp_mtu_try_proto) make compilation
 fail with "core function 'X' is not supported yet".
 """
@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from siprouter.runtime.forward import fix_forward, forward_request
+from siprouter.runtime.forward import fix_forward, forward_request, forward_tcp, forward_udp
 from siprouter.sip.uri import SipUri, UriError, parse_uri
 
 from .context import (
@@ -358,7 +358,8 @@ CORE_ACTIONS: dict[str, CoreAction] = {
     "clear_branches": CoreAction(clear_branches),
     "remove_branch": CoreAction(remove_branch, lambda a, i: [int(x) for x in a]),
     "forward": CoreAction(forward_request, fix_forward),
-    "forward_udp": CoreAction(forward_request, fix_forward),
+    "forward_udp": CoreAction(forward_udp, fix_forward),
+    "forward_tcp": CoreAction(forward_tcp, fix_forward),
     "setavpflag": CoreAction(setavpflag, fix_avpflag),
     "resetavpflag": CoreAction(resetavpflag, fix_avpflag),
     "isavpflagset": CoreAction(isavpflagset, fix_avpflag),
