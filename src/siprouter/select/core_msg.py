@@ -151,7 +151,9 @@ def _list_header(first: bool) -> Callable[[SelNode], SelNode]:
 
 
 _last = _list_header(first=False)
-_CONTACT_PARTS = {k: _last(n) for k, n in nameaddr_parts(tag=False, params_alone=False).items()}
+_CONTACT_PARTS = {
+    k: _last(n) for k, n in nameaddr_parts(tag=False, params_alone=False, empty_name=True).items()
+}
 for _p in ("q", "expires", "methods", "received", "instance"):
     _CONTACT_PARTS[_p] = _last(nameaddr_param("+sip.instance" if _p == "instance" else _p))
 _alias(SelNode(header_value(H.CONTACT), children=_CONTACT_PARTS), "contact", "m")

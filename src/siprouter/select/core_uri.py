@@ -6,8 +6,8 @@ the URI `@from.uri` returned. These steps do the same:
 * URI (`URI_PARTS`, under every URI-valued select): type, user, pwd, host, port,
   hostport, transport, params.NAME; `.params` alone lists every parameter of the
   R-URI (`RURI_PARTS`) and has no value for other URIs, as in Kamailio 5.6.3;
-* name-addr (`NAMEADDR_PARTS`): uri (then URI_PARTS), name (the display name as
-  written, quotes kept), tag, params.NAME (`params` needs a name);
+* name-addr (`nameaddr_parts`): uri (then URI_PARTS), name (the display name as
+  written, quotes kept; none without one, "" for a Contact), tag, params.NAME;
 * `param_value(text, name)`: a `;name=value` parameter of a header-like text (a flag
   parameter without `=value` has no value).
 
@@ -146,9 +146,12 @@ def _na_uri(_ctx: MsgContext, v: str, _a: Arg) -> Text:
 
 def _na_name(_ctx: MsgContext, v: str, _a: Arg) -> Text:
     na = nameaddr_of(v)
-    if na is None:
-        return None
-    return na.display_raw or ""
+    return None if na is None else na.display_raw
+
+
+def _na_name_or_empty(_ctx: MsgContext, v: str, _a: Arg) -> Text:
+    na = nameaddr_of(v)
+    return None if na is None else na.display_raw or ""
 
 
 def _na_tag(_ctx: MsgContext, v: str, _a: Arg) -> Text:
@@ -166,12 +169,15 @@ def _na_param(_ctx: MsgContext, v: str, a: Arg) -> Text:
     return None if na is None else param_value(na.params, a.name)
 
 
-def nameaddr_parts(*, tag: bool, params_alone: bool) -> dict[str, SelNode]:
+def nameaddr_parts(
+    *, tag: bool, params_alone: bool, empty_name: bool = False
+) -> dict[str, SelNode]:
     """The parts of a name-addr value: uri, name, params.NAME (and tag when `tag`);
-    `params_alone`: `.params` without a name gives every parameter."""
+    `params_alone`: `.params` without a name gives every parameter; `empty_name`: no
+    display name reads as "" (Contact) instead of no value (From, To)."""
     parts = {
         "uri": uri_node(_na_uri),
-        "name": SelNode(_na_name),
+        "name": SelNode(_na_name_or_empty if empty_name else _na_name),
         "params": SelNode(_keep, end=_na_params, any=SelNode(_na_param), final=params_alone),
     }
     if tag:
