@@ -144,7 +144,11 @@ def test_send_tcp_matches_kamailio(servers: Any) -> None:
             results.append(exercise(srv.port, nh))
         finally:
             nh.close()
-    assert results[0] == results[1]
+    ours, theirs = results
+    assert ours[1:] == theirs[1:]  # every request arrived; the reply came on the connection
+    # Kamailio's workers may race to connect and open a second connection now and then
+    # (seen in about one run in three); siprouter's outbound owner opens exactly one
+    assert ours[0] == 1 and theirs[0] in (1, 2)
 
 
 ALIAS_CFG = """\
