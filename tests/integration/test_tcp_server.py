@@ -471,3 +471,26 @@ def test_sigterm_with_open_connections_stops_cleanly(servers: Any) -> None:
     finally:
         for s in conns:
             s.close()
+
+
+V6_CFG = CFG.replace("listen=127.0.0.1:@PORT@", "listen=[::1]:@PORT@")
+
+
+def v6_reply(port: int) -> str:
+    deadline = time.monotonic() + WAIT
+    while not tcp_listening(port) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with socket.create_connection(("::1", port), timeout=WAIT) as s:
+        s.sendall(req("v6").replace(b"TCP 127.0.0.1:5999", b"TCP [::1]:5999"))
+        return normalize(read_until(s, replies(1))).replace(f" {port} ", " PORT ")
+
+
+def test_ipv6_tcp(servers: Any) -> None:
+    srv = servers.siprouter(V6_CFG)
+    assert v6_reply(srv.port).startswith("SIP/2.0 200 OK tcp ::1 PORT OPTIONS\r\n")
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
+def test_ipv6_tcp_matches_kamailio(servers: Any) -> None:
+    assert v6_reply(servers.siprouter(V6_CFG).port) == v6_reply(servers.kamailio(V6_CFG).port)
