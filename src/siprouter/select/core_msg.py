@@ -37,10 +37,11 @@ Every value is text, as Kamailio's selects give strings.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from siprouter.sip import headers as H
 from siprouter.sip.errors import SipParseError
@@ -177,37 +178,39 @@ def _via(ctx: MsgContext, _v: str, a: Arg) -> Text:
     return vias[i].text
 
 
-def _via_attr(get: Callable[[object], str | None]) -> SelNode:
+@functools.lru_cache(maxsize=256)
+def _via_of(text: str) -> Any:
+    """The parsed via-parm (cached by text), None when it does not parse."""
+    data = _enc(text)
+    try:
+        return parse_via(data, 0, len(data))[0]
+    except (SipParseError, IndexError, ValueError):
+        return None
+
+
+def _via_attr(get: Callable[[Any], str | None]) -> SelNode:
     def step(_ctx: MsgContext, v: str, _a: Arg) -> Text:
-        data = _enc(v)
-        try:
-            via = parse_via(data, 0, len(data))[0]
-        except (SipParseError, IndexError, ValueError):
-            return None
-        return get(via)
+        via = _via_of(v)
+        return None if via is None else get(via)
 
     return SelNode(step)
 
 
 def _via_param(name: str) -> SelNode:
-    return _via_attr(lambda via: param_value(via.params, name))  # type: ignore[attr-defined]
+    return _via_attr(lambda via: param_value(via.params, name))
 
 
 def _via_any_param(_ctx: MsgContext, v: str, a: Arg) -> Text:
-    data = _enc(v)
-    try:
-        via = parse_via(data, 0, len(data))[0]
-    except (SipParseError, IndexError, ValueError):
-        return None
-    return param_value(via.params, a.name)
+    via = _via_of(v)
+    return None if via is None else param_value(via.params, a.name)
 
 
 _VIA_PARTS: dict[str, SelNode] = {
-    "name": _via_attr(lambda via: via.protocol),  # type: ignore[attr-defined]
-    "version": _via_attr(lambda via: via.version),  # type: ignore[attr-defined]
-    "transport": _via_attr(lambda via: via.transport),  # type: ignore[attr-defined]
-    "host": _via_attr(lambda via: via.host),  # type: ignore[attr-defined]
-    "port": _via_attr(lambda via: None if via.port is None else str(via.port)),  # type: ignore[attr-defined]
+    "name": _via_attr(lambda via: via.protocol),
+    "version": _via_attr(lambda via: via.version),
+    "transport": _via_attr(lambda via: via.transport),
+    "host": _via_attr(lambda via: via.host),
+    "port": _via_attr(lambda via: None if via.port is None else str(via.port)),
     "params": SelNode(lambda _c, v, _a: v, any=SelNode(_via_any_param), final=False),
 }
 for _p in ("branch", "received", "rport", "i", "alias"):

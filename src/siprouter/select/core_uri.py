@@ -16,6 +16,7 @@ A part that is absent or a text that does not parse gives None (no value).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from siprouter.sip.errors import SipParseError
@@ -28,14 +29,18 @@ if TYPE_CHECKING:
     from siprouter.engine.context import MsgContext
 
 
+@functools.lru_cache(maxsize=512)
 def uri_of(text: str) -> SipUri | None:
+    """The parsed URI (cached by text: a message's selects parse each text once)."""
     try:
         return parse_uri(text)
     except ValueError:
         return None
 
 
+@functools.lru_cache(maxsize=512)
 def nameaddr_of(text: str) -> NameAddr | None:
+    """The parsed name-addr (cached by text)."""
     data = text.encode("utf-8", "surrogateescape")
     try:
         return parse_nameaddr(data, 0, len(data))
