@@ -3,7 +3,7 @@ step by step in turn, each searching its highest rate with no failed call; then 
 step per target at 50% of that rate for the response times and CPU per message; memory
 before and after the load. Writes bench/results/sipp-<time>.md, .json and .png.
 
-    .venv/bin/python -m bench.sipp                      # everything, about 10 minutes
+    .venv/bin/python -m bench.sipp                      # everything, about 8 minutes
     .venv/bin/python -m bench.sipp --scenarios options --targets siprouter,kamailio
     .venv/bin/python -m bench.sipp --step 3 --measure 5 --budget 300   # a quicker look
 
