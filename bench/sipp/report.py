@@ -86,6 +86,8 @@ def ratio_text(mine: TargetResult, ref: TargetResult | None) -> str:
 def max_rate_text(res: TargetResult) -> str:
     if res.error:
         return f"error: {res.error}"
+    if not res.steps:
+        return f"not measured ({res.stopped or 'no step ran'})"
     text = f"{res.max_rate}"
     if res.stopped in ("budget", "max steps"):
         text += f" (≥, search cut: {res.stopped})"
@@ -164,7 +166,7 @@ def generator_notes(results: Sequence[TargetResult]) -> list[str]:
     notes = []
     base = {r.scenario: r for r in results if r.target == "sipp"}
     for res in results:
-        if res.target == "sipp" or res.error:
+        if res.target == "sipp" or res.error or not res.steps:
             continue
         b = base.get(res.scenario)
         who, why = limit_verdict(res, b)

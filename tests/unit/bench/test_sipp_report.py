@@ -74,6 +74,15 @@ def test_summary_rows_and_ratios() -> None:
     assert base[4] == "–" and base[5] == "–" and base[7] == "load generator alone"
 
 
+def test_a_target_without_steps() -> None:
+    sr, ka, base = results()
+    ka.steps, ka.measure, ka.max_rate, ka.stopped = [], None, 0, "budget"
+    table = summary_table([sr, ka, base])
+    assert row(table, "kamailio")[2] == "not measured (budget) requests/s"
+    assert row(table, "siprouter")[7] == "rate –x, CPU –x, RSS 3.0x"
+    assert not any(n.startswith("options/kamailio") for n in generator_notes([sr, ka, base]))
+
+
 def test_a_failed_50pct_step_is_flagged() -> None:
     sr, ka, base = results()
     assert sr.measure is not None
