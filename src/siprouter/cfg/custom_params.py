@@ -9,9 +9,11 @@ the store of their current values, shared by every process of the server.
   process is seen by all. Nothing is written until something changes: a process reads
   the declared value while the map holds none.
 * `value(ctx, key)` is what `@cfg_get.group.var` / `$sel(cfg_get.group.var)` read. As
-  Kamailio updates a worker's cfg values only between messages, the values are read
-  once per message (one query) and kept in the message's module state: a change
-  made while a message is being routed is seen from the next message on.
+  Kamailio updates a worker's cfg values only between messages, a message takes the
+  values once (kept in its module state): a change made while it is routed is seen
+  from the next message on. A process keeps the values it read, tagged with a
+  generation number shared in memory by every process; a change publishes a new
+  number, so the shared database is read again only after a change.
 
 Names used by a select before the declarations are known (the checker meets route
 blocks before the end of the config) are kept in `PENDING` and checked by
@@ -20,10 +22,12 @@ blocks before the end of the config) are kept in `PENDING` and checked by
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from siprouter.shared.kv import SharedMap
+from siprouter.shared.locks import LockSet
 
 from . import ast
 
@@ -55,6 +59,15 @@ DECLARED: dict[str, Declared] | None = None
 # (key, position or None) of names used before the declarations were known
 PENDING: list[tuple[str, Pos | None]] = []
 STORE = SharedMap("cfg_custom")
+# The generation of the shared values, one word of memory shared with every process
+# forked after this import (the config's checker imports this module in the main
+# process, before the fork): a writer stores a value, then a new unique generation; a
+# reader reads the generation, then the values, so a cache tagged with the generation
+# is current while the word holds the same number. Writers bump it under a lock.
+_GEN_MEM = mmap.mmap(-1, 8)
+_GEN = memoryview(_GEN_MEM).cast("q")
+_GEN_LOCK = LockSet(1)
+_CACHE: list[Any] = [None, -1, None]  # (values, generation, declarations they are for)
 
 
 def begin() -> None:
@@ -114,16 +127,36 @@ def current(key: str) -> int | str | None:
     return d.default if v is None else v
 
 
+def _snapshot() -> dict[str, int | str]:
+    """Every value now: the process's cache while the shared generation is unchanged,
+    else read again (one query)."""
+    gen = _GEN[0]
+    values, cached_gen, decl = _CACHE
+    if values is None or cached_gen != gen or decl is not DECLARED:
+        values = {k: d.default for k, d in (DECLARED or {}).items()}
+        if values:
+            values.update((k, v) for k, v in STORE.items() if k in values and v is not None)
+        _CACHE[:] = [values, gen, DECLARED]
+    return values  # type: ignore[no-any-return]
+
+
 def value(ctx: MsgContext, key: str) -> int | str | None:
-    """The value for this message: all values are read once per message."""
+    """The value for this message: the values are taken once per message, so a change
+    made while a message is routed is seen from the next one."""
     state = ctx.module_state()
     snap = state.get(_STATE_KEY)
     if snap is None:
-        snap = {k: d.default for k, d in (DECLARED or {}).items()}
-        if snap:
-            snap.update(STORE.items())
-        state[_STATE_KEY] = snap
+        snap = state[_STATE_KEY] = _snapshot()
     return snap.get(key)
+
+
+def _changed() -> None:
+    """Publish a change: the next generation in the shared word."""
+    _GEN_LOCK.acquire("gen")
+    try:
+        _GEN[0] += 1
+    finally:
+        _GEN_LOCK.release("gen")
 
 
 def clamp_int(v: int) -> int:
@@ -148,9 +181,11 @@ def set_value(group: str, name: str, new: int | str) -> None:
     else:
         stored = str(new)
     STORE.set(f"{group}.{name}", stored)
+    _changed()
 
 
 def reset_values() -> None:
     """Back to the declared values (tests; cfg reload)."""
     for key in STORE.names():
         STORE.delete(key)
+    _changed()
