@@ -27,10 +27,10 @@ def _write(tmp_path: Path, func: str) -> Path:
 def test_check_reports_unsupported_core_function(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cfg = _write(tmp_path, "forward_tcp();")
+    cfg = _write(tmp_path, "forward_sctp();")
     assert run(["-c", "-f", str(cfg)]) != 0
     err = capsys.readouterr().err
-    assert "core function 'forward_tcp' is not supported yet" in err
+    assert "core function 'forward_sctp' is not supported yet" in err
     assert f"{cfg}:5:" in err
 
 
@@ -55,9 +55,9 @@ def test_dump_python(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 def test_all_errors_reports_each_block(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = tmp_path / "x.cfg"
     cfg.write_text(
-        "request_route {\n    forward_tcp();\n}\nroute[A] {\n    forward_tls();\n}\nroute[B] {\n    exit;\n}\n"
+        "request_route {\n    forward_sctp();\n}\nroute[A] {\n    forward_tls();\n}\nroute[B] {\n    exit;\n}\n"
     )
     assert run(["-c", "--all-errors", "-f", str(cfg)]) != 0
     err = capsys.readouterr().err
-    assert f"{cfg}:2:" in err and "'forward_tcp'" in err
+    assert f"{cfg}:2:" in err and "'forward_sctp'" in err
     assert f"{cfg}:5:" in err and "'forward_tls'" in err

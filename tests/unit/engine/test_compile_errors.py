@@ -11,7 +11,7 @@ from siprouter.cfg.errors import ConfigError
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("forward_tcp();", "core function 'forward_tcp' is not supported yet"),
+        ("forward_sctp();", "core function 'forward_sctp' is not supported yet"),
         ("if (uri =~ myself) { exit; }", "myself"),  # Kamailio: fails at start-up
         ('$tv(a) = 1 + "2";', "type mismatch"),
         ('if ($tv(a) =~ "a[") { exit; }', "regular expression"),
