@@ -12,7 +12,7 @@ name without a position takes the lowest bit not taken by an earlier declaration
 
 `forward`, `forward_udp` and `forward_tcp` are the stateless forward of runtime/forward.py.
 Core functions listed in cfg/core_functions.py but not here (forward_tls/sctp,
-send, force_tcp_alias, udp_mtu_try_proto) make compilation
+send, udp_mtu_try_proto) make compilation
 fail with "core function 'X' is not supported yet".
 """
 
@@ -328,6 +328,17 @@ def remove_branch(ctx: MsgContext, *args: int) -> int:
     return 1
 
 
+def force_tcp_alias(ctx: MsgContext, port: int | None = None) -> int:
+    """force_tcp_alias([port]) / add_tcp_alias: alias the connection the request came on
+    to its Via port (or `port`); true and nothing else for a request that came over UDP
+    (Kamailio 5.6.3)."""
+    if ctx.rcv.proto not in ("tcp", "tls", "ws", "wss"):
+        return 1
+    from siprouter.runtime.tcp_transport import force_tcp_alias as alias
+
+    return alias(ctx, port)
+
+
 CORE_ACTIONS: dict[str, CoreAction] = {
     "setflag": CoreAction(setflag, _fix_flag),
     "resetflag": CoreAction(resetflag, _fix_flag),
@@ -360,6 +371,7 @@ CORE_ACTIONS: dict[str, CoreAction] = {
     "forward": CoreAction(forward_request, fix_forward),
     "forward_udp": CoreAction(forward_udp, fix_forward),
     "forward_tcp": CoreAction(forward_tcp, fix_forward),
+    "force_tcp_alias": CoreAction(force_tcp_alias, lambda a, i: [int(x) for x in a]),
     "setavpflag": CoreAction(setavpflag, fix_avpflag),
     "resetavpflag": CoreAction(resetavpflag, fix_avpflag),
     "isavpflagset": CoreAction(isavpflagset, fix_avpflag),
