@@ -13,8 +13,8 @@ msg_changed_route is from a later Kamailio release (5.6.3 lacks it): it follows 
 release's description; its tests (unit, and through a running siprouter in
 tests/integration/test_mod_textops_newer.py) have no Kamailio to diff against.
 
-Not provided: the @hf_value / @hf_value2 / @hf_value_exists selects (the routing
-engine does not evaluate selects yet: `-c` fails on any select).
+The @hf_value / @hf_value2 / @hf_value_exists selects are registered by
+src/siprouter/select/hf_value.py and resolve when this module is loaded.
 """
 
 from __future__ import annotations

@@ -86,6 +86,8 @@ def test_module_table_matches_checker_view() -> None:
             inner = "(Via)"
         elif name == "cnt":
             inner = "($avp(x))"
+        elif name == "sel":
+            inner = "(via[1].host)"
         acc = comp.compile_text(f"${name}{inner}")
         assert acc.read_only == spec.read_only, name
 
