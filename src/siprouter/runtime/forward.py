@@ -104,14 +104,28 @@ def _err(text: str) -> int:
 RESOLVE_HOOKS: list[Any] = []
 
 
+# IP literal as written -> (normalised text, version): the hot path sends to the same few
+# addresses over and over, and ipaddress's parse + str costs several µs each time
+_LITERALS: dict[str, tuple[str, int]] = {}
+_LITERALS_MAX = 4096
+
+
 def resolve(host: str) -> tuple[str, int] | None:
     """(ip, af) of a host: an IP literal as is, a name by the system resolver."""
+    found = _LITERALS.get(host)
+    if found is not None:
+        return found
     h = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     try:
         ip = ipaddress.ip_address(h)
-        return str(ip), ip.version
     except ValueError:
         pass
+    else:
+        found = (str(ip), ip.version)
+        if len(_LITERALS) >= _LITERALS_MAX:
+            _LITERALS.clear()
+        _LITERALS[host] = found
+        return found
     for hook in RESOLVE_HOOKS:
         found = hook(h)
         if found is not None:
