@@ -301,6 +301,11 @@ class ExprCompiler:
             return E(f"({self.as_int(a)} {_CMP[op]} {self.as_int(b)})", "bool", fail)
         if op in ("==", "!="):
             neg = "not " if op == "!=" else ""
+            r = node.right
+            if isinstance(r, ast.PV) and r.name == "null" and not r.transforms:
+                # Kamailio 5.6.3: `x == $null` is true only when x has no value ("" and
+                # 0 are values), unlike an undefined PV on the right, which converts
+                return E(f"({a.code} {'is not' if neg else 'is'} None)", "bool", fail)
             if a.typ in ("int", "bool", "act"):
                 return E(f"({self.as_int(a)} {op} {self.as_int(b)})", "bool", fail)
             if a.typ == "str":
