@@ -1,0 +1,68 @@
+"""The hot path's shortcuts give the same answers as the careful code they skip.
+
+Via's rport/received accessors skip splitting the parameters when the text cannot hold
+the name; forward.resolve caches IP literals. Each case compares with the unshortcut
+result.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from siprouter.runtime import forward
+from siprouter.sip.hdr_params import get_param, has_param, parse_params
+from siprouter.sip.message import parse_message
+
+VIAS = [
+    "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1",
+    "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;rport",
+    "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;RPort=7",
+    "SIP/2.0/UDP 10.0.0.1;Received=1.2.3.4;branch=z9hG4bK1",
+    "SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKrport",  # the name inside a value only
+    "SIP/2.0/UDP 10.0.0.1;xreceived=1;rportx=2;branch=z9hG4bK1",
+    "SIP/2.0/UDP 10.0.0.1",
+    'SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1;x="a;rport"',
+]
+
+
+def _via(value: str):  # type: ignore[no-untyped-def]
+    data = (
+        f"OPTIONS sip:a@b SIP/2.0\r\nVia: {value}\r\nFrom: <sip:a@b>;tag=1\r\n"
+        "To: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n"
+    ).encode()
+    return parse_message(data).via1
+
+
+@pytest.mark.parametrize("value", VIAS)
+def test_via_rport_received_match_full_parse(value: str) -> None:
+    via = _via(value)
+    full = parse_params(via._data, via.params_start, via.end)
+    rport = get_param(full, "rport")
+    assert via.has_rport is has_param(full, "rport")
+    assert via.rport == (int(rport) if rport else None)
+    assert via.received == get_param(full, "received")
+    # and once the parameters are split, the same answers
+    via.params  # noqa: B018
+    assert via.has_rport is has_param(full, "rport")
+    assert via.received == get_param(full, "received")
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1", ("127.0.0.1", 4)),
+        ("[::1]", ("::1", 6)),
+        ("[2001:DB8:0::1]", ("2001:db8::1", 6)),
+        ("2001:db8:0:0::1", ("2001:db8::1", 6)),
+    ],
+)
+def test_resolve_literal_twice_same_answer(host: str, expected: tuple[str, int]) -> None:
+    assert forward.resolve(host) == expected
+    assert forward.resolve(host) == expected  # from the cache
+
+
+def test_resolve_cache_stays_bounded() -> None:
+    for i in range(forward._LITERALS_MAX + 10):
+        forward.resolve(f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}")
+    assert len(forward._LITERALS) <= forward._LITERALS_MAX
+    assert forward.resolve("10.0.0.1") == ("10.0.0.1", 4)
