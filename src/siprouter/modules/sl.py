@@ -173,8 +173,9 @@ def send_sl_reply(ctx: MsgContext, code: int, reason: str) -> int:
         return -1
     if ctx.sent is not None:
         ctx.sent.append(("reply", dest, data))
+    mflags = ctx.msg_flags
     if state.SOCKETS and not state.send(
-        rcv.proto, rcv.dst_ip, rcv.dst_port, dest, data, state.reply_flags(ctx.msg_flags)
+        rcv.proto, rcv.dst_ip, rcv.dst_port, dest, data, state.reply_flags(mflags) if mflags else 0
     ):
         sl_stats.failure()
         return -1
@@ -182,7 +183,6 @@ def send_sl_reply(ctx: MsgContext, code: int, reason: str) -> int:
         log.error("sl_send_reply: no socket to send from (the server is not running)")
         sl_stats.failure()
         return -1
-    ctx.module_state()["sl_replied"] = code
     sl_stats.reply_sent(code)
     return 1
 
