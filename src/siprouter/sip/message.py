@@ -1066,7 +1066,9 @@ def parse_message(
             # unknown names, folded lines (their "name" starts with a blank) or no ':'
             if (0 in hids or b"" in map(_ig1, parts)) and _check_names(lines, names, hids, hstart):
                 lines, names, hids, starts, hend, body_start = _index_slow(data, hstart)
-    if parser_mode & PARSER_MODE_STRICT:
+    if len(set(hids)) == len(hids):  # no header repeated: nothing to refuse below
+        pass
+    elif parser_mode & PARSER_MODE_STRICT:
         for hid in _UNIQUE:
             if hids.count(hid) > 1:
                 raise _fail(f"duplicate {H.ID_TO_NAME[hid]} header", 400, hstart)
