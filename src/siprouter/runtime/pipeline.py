@@ -60,6 +60,10 @@ ReplyForwarder = Callable[[MsgContext], None]
 
 # Kamailio ignores UDP datagrams shorter than this ("probing packet")
 MIN_UDP_PACKET = 32
+_CRLF = (b"\r", b"\n")  # the first byte of a keep-alive
+_RCV_CACHE_MAX = 4096
+_REQUEST = RouteType.REQUEST
+_CORE_ONREPLY = RouteType.CORE_ONREPLY
 
 
 class Pipeline:
@@ -95,6 +99,9 @@ class Pipeline:
         forward.SETTINGS.mhomed = bool(params.get("mhomed"))
         self.received = 0
         self.dropped_bad = 0
+        # (source, socket proto/ip/port/af) -> ReceiveInfo: frozen, so one instance serves
+        # every message from that peer on that socket (bounded, cleared when full)
+        self._rcv_cache: dict[tuple[Any, ...], ReceiveInfo] = {}
 
     def worker_init(self, rank: int) -> None:
         """The process with rank `rank` is about to serve: event_route[core:worker-one-init]
@@ -118,9 +125,15 @@ class Pipeline:
                     f"{src[0]}:{src[1]} is too big, dropped",
                 )
             return
-        if is_keepalive(data):
+        if data[:1] in _CRLF and is_keepalive(data):
             return
-        rcv = ReceiveInfo(src[0], src[1], ls.ip, ls.port, ls.proto, ls.af)
+        key = (src[0], src[1], ls.proto, ls.ip, ls.port, ls.af)
+        rcv = self._rcv_cache.get(key)
+        if rcv is None:
+            rcv = ReceiveInfo(src[0], src[1], ls.ip, ls.port, ls.proto, ls.af)
+            if len(self._rcv_cache) >= _RCV_CACHE_MAX:
+                self._rcv_cache.clear()
+            self._rcv_cache[key] = rcv
         try:
             if self.latency.timer is None:
                 self._receive(data, rcv, ls)
@@ -135,7 +148,7 @@ class Pipeline:
             return
         try:
             msg = parse_message(data, transport=ls.proto, parser_mode=SETTINGS.sip_parser_mode)
-            msg.via1  # noqa: B018 - parsed now: a bad top Via is a parse error
+            via1 = msg.via1  # parsed now: a bad top Via is a parse error
         except SipParseError as e:
             self.dropped_bad += 1
             if first_line_parses(data, ls.proto):  # it failed in the headers
@@ -149,34 +162,38 @@ class Pipeline:
             if events.parse_error:
                 events.run_parse_error(data, rcv)
             return
-        stats_core.message_received(msg)
-        kind = "request" if msg.is_request else "reply"
-        if LOG.enabled(L_DBG):
+        is_request = msg.is_request
+        if is_request:
+            stats_core.request_received(msg._method)
+        else:
+            stats_core.message_received(msg)
+        if LOG.level >= L_DBG:
             LOG.core(
                 L_DBG,
-                f"receive_msg(): --- received sip message - {kind} - "
+                f"receive_msg(): --- received sip message - {_kind(is_request)} - "
                 f"call-id: [{_header_text(msg, 'Call-ID')}] - "
                 f"cseq: [{_header_text(msg, 'CSeq')}]",
             )
-        ctx = MsgContext(
-            msg, rcv, self.script, RouteType.REQUEST if msg.is_request else RouteType.CORE_ONREPLY
-        )
+        ctx = MsgContext(msg, rcv, self.script, _REQUEST if is_request else _CORE_ONREPLY)
         if events.pre_routing and not events.run_pre_routing(ctx):
             return
-        if msg.via1 is None:
+        if via1 is None:
             self.dropped_bad += 1
             if LOG.enabled(L_ERR):
-                LOG.core(L_ERR, f"receive_msg(): no via found in {kind}")
+                LOG.core(L_ERR, f"receive_msg(): no via found in {_kind(is_request)}")
             return
         if not _has_required_headers(msg):
             self.dropped_bad += 1
             if LOG.enabled(L_ERR):
-                LOG.core(L_ERR, f"receive_msg(): required headers not found in {kind}")
+                LOG.core(L_ERR, f"receive_msg(): required headers not found in {_kind(is_request)}")
             return
-        if msg.is_request:
-            self._request(ctx)
-        else:
+        if not is_request:
             self._reply(ctx)
+        elif self.request_fn is not None:
+            if self.latency.cfg_level > LOG.level:  # route timing not logged: run it
+                self.compiled.run("request", "", ctx)
+            else:
+                self._request(ctx)
 
     def _request(self, ctx: MsgContext) -> None:
         if self.request_fn is None:
@@ -236,6 +253,10 @@ class Pipeline:
             f"receive_msg(): error routing '{first}' from "
             f"{rcv.src_ip}:{rcv.src_port}{where}: {type(e).__name__}: {e}",
         )
+
+
+def _kind(is_request: bool) -> str:
+    return "request" if is_request else "reply"
 
 
 def _header_text(msg: SipMessage, name: str) -> str:
