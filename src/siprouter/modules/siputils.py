@@ -26,8 +26,8 @@ Parameters: options_accept, options_accept_encoding, options_accept_language,
 options_support, contact_flds_separator, rpid_prefix, rpid_suffix, rpid_avp (a bad
 AVP spec is refused by -c here, at start-up by Kamailio).
 
-Not registered: contact_param_encode_alias, is_http and is_sip (newer than 5.6.3, whose
-documentation available here does not say what they do).
+siputils_latest.py has is_sip, is_http and contact_param_encode_alias (Kamailio 5.8+,
+no 5.6.3 reference either).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from siprouter.modules.registry import (
 
 from . import siputils_checks as chk
 from . import siputils_contact as con
+from . import siputils_latest as latest
 from . import siputils_newer as new
 from . import siputils_options as opt
 from . import siputils_pcv as pcv
@@ -191,6 +192,9 @@ FUNCTIONS = [
     _c("contact_param_check", "f", new.contact_param_check, ROR),
     _c("tel2sip2", "ffo", new.tel2sip2, R.REQUEST | R.FAILURE | R.ONREPLY | R.BRANCH),
     _c("sip_parse_headers", "", new.sip_parse_headers, ANY),
+    _c("is_sip", "", latest.is_sip, ANY),
+    _c("is_http", "", latest.is_http, ANY),
+    _c("contact_param_encode_alias", "ff", latest.contact_param_encode_alias, ROR),
 ]
 
 
