@@ -17,9 +17,11 @@ Parameters: default_checks (int, 3047), uri_checks (int, 7), proxy_require (str,
 the extensions a Proxy-Require may name, comma separated, blanks trimmed), autodrop
 (int, 1), noreply (int, 0).
 
-Not registered: the size_* parameters (size_checks, size_ruri, ...) listed for newer
-Kamailio versions: Kamailio 5.6.3 refuses them and the documentation available here does
-not describe them, so there is neither a reference nor a specification to follow.
+Size limits (newer than 5.6.3, which refuses them; sanity_size.py has siprouter's
+reading): size_checks (int, 0: off) and the limits size_message, size_body,
+size_headers, size_header, size_method, size_ruri, size_from_uri, size_to_uri,
+size_contact_uri, size_pai_uri, size_path_uri, size_route_uri (ints). With size_checks
+set, sanity_check runs them before the check bits; a limit exceeded fails like a check.
 Known difference: a datagram whose Content-Length is smaller than its body is cut to
 the Content-Length by siprouter's parser (sip/message.py) before the route runs, so the
 Content-Length check (128) cannot see the extra bytes Kamailio reports as a mis-match.
@@ -44,6 +46,7 @@ from siprouter.modules.sl import send_sl_reply
 from siprouter.runtime.reply_lumps import add_header
 
 from . import sanity_checks as sc
+from . import sanity_size as ss
 from .siputils_args import IntArg, fix_int, int_value
 
 log = logging.getLogger("siprouter.sanity")
@@ -54,6 +57,7 @@ _DEFAULTS: dict[str, Any] = {
     "proxy_require": "",
     "autodrop": 1,
     "noreply": 0,
+    **ss.DEFAULTS,
 }
 
 #: modparam values (process-wide, one config per process)
@@ -95,7 +99,11 @@ def check(ctx: MsgContext, checks: int, uri_checks: int) -> int:
     if not 1 <= uri_checks <= sc.MAX_URI_CHECKS:
         log.error("sanity_check: second input parameter (%d) outside of range 1..15", uri_checks)
         return -1
-    failed = sc.run_checks(ctx.msg, ctx.ruri, checks, uri_checks, SUPPORTED)
+    failed = None
+    if PARAMS["size_checks"]:
+        failed = ss.run_size_checks(ctx.msg, ctx.ruri, PARAMS)
+    if failed is None:
+        failed = sc.run_checks(ctx.msg, ctx.ruri, checks, uri_checks, SUPPORTED)
     if failed is None:
         return 1
     if failed.code:
