@@ -86,6 +86,7 @@ Limits (fail fast, bounded memory): ``MAX_MESSAGE_BYTES`` (256 KiB) per message,
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import partial
 from itertools import accumulate, repeat
 from operator import add, itemgetter
@@ -421,6 +422,65 @@ class SipMessage:
         """Start offset of each header field in ``data``, plus one last entry: ``headers_end``
         (so field i spans ``[o[i], o[i + 1])`` including its line terminator). Read only."""
         return self._offsets()
+
+    def replaced(self, start: int, end: int, new: bytes) -> SipMessage:
+        """This message with ``data[start:end]`` replaced by ``new`` of the same length (an
+        in-place edit, like Kamailio's maxfwd rewriting Max-Forwards in the buffer).
+
+        When the span lies inside one header's value (not Content-Length) and ``new`` holds
+        no line break, nothing moves: the copy keeps the header index and the parsed forms
+        of the other headers, and parses the edited header again when it is read. Otherwise
+        the new bytes are parsed from scratch (``parse_message``, which may raise
+        SipParseError). Raises ValueError when the lengths differ or the span is outside."""
+        data = self.data
+        if len(new) != end - start or not 0 <= start <= end <= len(data):
+            raise ValueError("replaced(): the new bytes must fill the span exactly")
+        new_data = data[:start] + new + data[end:]
+        i = -1
+        if self.headers_start <= start and end <= self.headers_end and b"\n" not in new:
+            offsets = self._offsets()
+            i = bisect_right(offsets, start) - 1
+            if (
+                i < 0
+                or i >= len(self._hids)
+                or self._hids[i] == CONTENT_LENGTH_ID
+                or b"\r" in new
+                or start < offsets[i] + len(self._names[i]) + 1
+                or end > offsets[i] + len(self._lines[i])
+            ):
+                i = -1
+        if i < 0:
+            return parse_message(new_data, transport=self.transport)
+        m = _new(SipMessage)
+        m.data = new_data
+        m.transport = self.transport
+        m.is_request = self.is_request
+        m._method = self._method
+        m.ruri = self.ruri
+        m.ruri_start = self.ruri_start
+        m.ruri_end = self.ruri_end
+        m.status = self.status
+        m.reason = self.reason
+        m.version = self.version
+        m.first_line_start = self.first_line_start
+        m.first_line_end = self.first_line_end
+        m.headers_start = self.headers_start
+        m.headers_end = self.headers_end
+        m.body_start = self.body_start
+        m.body_end = self.body_end
+        m.content_length = self.content_length
+        lines = self._lines.copy()
+        off = self._starts[i]  # type: ignore[index] # set by _offsets() above
+        lines[i] = new_data[off : off + len(lines[i])]
+        m._lines = lines
+        m._names = self._names
+        m._hids = self._hids
+        m._first = self._first
+        m._starts = self._starts
+        cache = self._cache.copy()
+        cache.pop(i, None)
+        m._cache = cache
+        return m
 
     def _span(self, i: int) -> tuple[int, int]:
         """(value start, value end) of header i, surrounding whitespace trimmed."""

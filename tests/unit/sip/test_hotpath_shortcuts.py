@@ -66,3 +66,63 @@ def test_resolve_cache_stays_bounded() -> None:
         forward.resolve(f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}")
     assert len(forward._LITERALS) <= forward._LITERALS_MAX
     assert forward.resolve("10.0.0.1") == ("10.0.0.1", 4)
+
+
+INVITE = (
+    b"INVITE sip:bob@example.org SIP/2.0\r\n"
+    b"Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n"
+    b"Via: SIP/2.0/UDP 10.0.0.2;rport=5062;branch=z9hG4bK2\r\n"
+    b"From: <sip:alice@example.com>;tag=a1\r\nTo: <sip:bob@example.org>\r\n"
+    b"Call-ID: c1\r\nCSeq: 7 INVITE\r\nMax-Forwards: 70\r\nSubject: hi\r\n"
+    b"Content-Length: 4\r\n\r\nbody"
+)
+
+
+def _same(a, b) -> None:  # type: ignore[no-untyped-def]
+    assert a.data == b.data
+    assert a.header_ids == b.header_ids
+    assert a.header_offsets() == b.header_offsets()
+    assert [f.value for f in a.header_fields] == [f.value for f in b.header_fields]
+    assert repr(a.vias) == repr(b.vias)
+    assert a.via2.rport == b.via2.rport
+    assert (a.from_.tag, a.to.tag, a.callid) == (b.from_.tag, b.to.tag, b.callid)
+    assert (a.cseq.num, a.cseq.method, a.max_forwards) == (
+        b.cseq.num,
+        b.cseq.method,
+        b.max_forwards,
+    )
+    assert a.header("Subject") == b.header("Subject")
+    assert (a.body, a.content_length, a.ruri, a.method) == (
+        b.body,
+        b.content_length,
+        b.ruri,
+        b.method,
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"Max-Forwards: 70", b"Max-Forwards: 69"),  # what maxfwd does
+        (b"Subject: hi", b"Subject: ho"),
+        (b"CSeq: 7", b"CSeq: 8"),
+        (b"rport=5062", b"rport=5063"),  # a Via parsed before the edit
+        (b"Content-Length: 4", b"Content-Length: 3"),  # re-parsed: the body changes
+        (b"sip:bob@example.org SIP", b"sip:bib@example.org SIP"),  # first line: re-parsed
+        (b"hi\r\nContent", b"hi\r\nXontent"),  # across lines: re-parsed
+    ],
+)
+def test_replaced_matches_a_fresh_parse(old: bytes, new: bytes) -> None:
+    msg = parse_message(INVITE)
+    msg.via1, msg.vias, msg.cseq, msg.max_forwards, msg.to  # noqa: B018 - cached forms
+    start = INVITE.index(old)
+    edited = msg.replaced(start, start + len(old), new)
+    _same(edited, parse_message(INVITE.replace(old, new)))
+    _same(msg, parse_message(INVITE))  # the original is left as it was
+
+
+def test_replaced_refuses_other_lengths() -> None:
+    msg = parse_message(INVITE)
+    start = INVITE.index(b"70")
+    with pytest.raises(ValueError):
+        msg.replaced(start, start + 2, b"9")
