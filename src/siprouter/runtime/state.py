@@ -92,6 +92,10 @@ def send_udp(local_ip: str, local_port: int, dest: tuple[str, int], data: bytes)
     return True
 
 
+# (proto, local_ip, local_port, dest, data) -> data: filters run on every buffer send()
+# is given (corex's nio_intercept installs one); empty in most configs
+SEND_HOOKS: list[Any] = []
+
 # Senders of the connection-oriented transports, registered by their runtime (tcp, ...):
 # sender(local_ip, local_port, dest, data, flags) -> bool.
 SENDERS: dict[str, Any] = {}
@@ -126,6 +130,9 @@ def send(
     """Send `data` to dest over `proto` ("udp", "tcp", ...) from the local socket
     local_ip:local_port; False when the transport has no socket or the send failed.
     `flags` (SEND_*) matter to connection-oriented transports only."""
+    if SEND_HOOKS:
+        for hook in SEND_HOOKS:
+            data = hook(proto, local_ip, local_port, dest, data)
     if proto == "udp":
         return send_udp(local_ip, local_port, dest, data)
     sender = SENDERS.get(proto)
