@@ -24,11 +24,13 @@ resolver.
 
 RPC: corex.list_sockets (corex_rpc.py, which lists the commands not provided).
 
+Network I/O interception (corex_nio.py): the nio_intercept, nio_min_msg_len and
+nio_msg_avp parameters, event_route[network:msg] and is_incoming().
+
 Not provided: $atkv (the async module's task key/value, from Kamailio 5.7);
 via_use_xavp_fields (Kamailio 5.6.3 changes nothing visible with it on a forward, so it
-would do nothing here), via_reply_add_xavp_params (5.7+), is_incoming and the nio_*
-and evcb_reply_out parameters: they need hooks in the receive and reply paths of the
-runtime that siprouter does not have yet.
+would do nothing here), via_reply_add_xavp_params (5.7+), msg_vbflag_parse, and the
+evcb_reply_out parameter (a KEMI callback name; siprouter runs native configs only).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from . import corex_branch as branch
 from . import corex_dns as dns
 from . import corex_file as cfile
 from . import corex_flags as flags
+from . import corex_nio as nio
 from . import corex_send as send
 from . import corex_sock as sock
 from . import corex_uac as uac
@@ -87,6 +90,13 @@ def _add_alias(value: str) -> None:
     ALIASES.append(parse_alias(value))
 
 
+def _nio_setter(name: str) -> Callable[[Any], None]:
+    def put(value: Any) -> None:
+        nio.PARAMS[name] = value
+
+    return put
+
+
 def _check_alias(value: str) -> str:
     parse_alias(value)  # ValueError: a config error at the modparam
     return value
@@ -96,6 +106,7 @@ def reset() -> None:
     """Forget modparam values (tests, reloading a config)."""
     ALIASES.clear()
     dns.reset()
+    nio.reset()
 
 
 def _init(_lm: Any) -> None:
@@ -103,6 +114,7 @@ def _init(_lm: Any) -> None:
     matcher = getattr(compiled, "myself", None)
     if ALIASES and matcher is not None:
         matcher.register_check(SubdomainMatcher(list(ALIASES)))
+    nio.init(compiled)
 
 
 def _caller_compiled() -> Any:
@@ -176,6 +188,7 @@ EXPORTS = ModuleExports.of(
         _spec("is_socket_name", sock.is_socket_name, "f"),
         _spec("add_tcp_alias", sock.add_tcp_alias, "i"),
         _spec("is_faked_msg", is_faked_msg, ""),
+        _spec("is_incoming", nio.is_incoming, ""),
         _spec("via_add_srvid", via.via_add_srvid, "i"),
         _spec("via_add_xavp_params", via.via_add_xavp_params, "i"),
         _spec("setxflag", flags.setxflag, "i"),
@@ -214,6 +227,17 @@ EXPORTS = ModuleExports.of(
             setter=dns.add_file,
             multi=True,
             doc="a file of dns_cache records, one per line",
+        ),
+        *(
+            ParamSpec(
+                name,
+                ParamType.STR if name == "nio_msg_avp" else ParamType.INT,
+                default,
+                validator=nio.check_avp if name == "nio_msg_avp" else None,
+                setter=_nio_setter(name),
+                doc=f"corex {name} (network:msg interception)",
+            )
+            for name, default in nio.PARAMS.items()
         ),
     ],
     pvs=[CFG.spec(), sock.LSOCK.spec()],
