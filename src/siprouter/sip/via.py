@@ -169,7 +169,7 @@ def _rport_received_spans(via: Via) -> tuple[tuple[int, int] | None, tuple[int, 
 
 def via_fix(via: Via, src_ip: str, src_port: int, *, force_rport: bool = False) -> ViaFix:
     """RFC 3261 18.2.1 + RFC 3581 as Kamailio applies them to a received request."""
-    return _fix(via, _rport_received_spans(via)[0] is not None, src_ip, src_port, force_rport)
+    return _fix(via, via.has_rport, src_ip, src_port, force_rport)
 
 
 def _fix(via: Via, has_rport: bool, src_ip: str, src_port: int, force_rport: bool) -> ViaFix:
@@ -234,13 +234,14 @@ def reply_via1_edits(via: Via, fix: ViaFix) -> list[tuple[int, int, bytes]]:
 def reply_via1_fix_edits(
     via: Via, src_ip: str, src_port: int, *, force_rport: bool = False
 ) -> list[tuple[int, int, bytes]]:
-    """``reply_via1_edits(via, via_fix(via, src_ip, src_port, force_rport=...))`` with one
-    scan of the Via parameters (the stateless reply's hot path)."""
-    rport, recv = _rport_received_spans(via)
-    fix = _fix(via, rport is not None, src_ip, src_port, force_rport)
+    """``reply_via1_edits(via, via_fix(via, src_ip, src_port, force_rport=...))`` with at
+    most one scan of the Via parameters (the stateless reply's hot path)."""
+    # the usual Via (no rport, host = source address) needs no edit: decided without
+    # locating the parameters (Via.has_rport skips even the split when it can)
+    fix = _fix(via, via.has_rport, src_ip, src_port, force_rport)
     if not fix:
         return []
-    return _edits(via, fix, *_wanted(fix, rport, recv))
+    return _edits(via, fix, *_wanted(fix, *_rport_received_spans(via)))
 
 
 def _edits(
