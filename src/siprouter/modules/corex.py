@@ -11,7 +11,8 @@ Functions (implementations and semantics in the files named):
 * corex_flags.py: setxflag, resetxflag, isxflagset, msg_iflag_set, msg_iflag_reset,
   msg_iflag_is_set, msg_vbflag_set, msg_vbflag_reset, msg_vbflag_is_set;
 * corex_file.py: file_read(path, var), file_write(path, content);
-* corex_via.py: via_add_srvid(flag), via_add_xavp_params(flag) (our Via's parameters);
+* corex_via.py: via_add_srvid(flag), via_add_xavp_params(flag) (our Via's parameters),
+  via_use_xavp_fields(flag);
 * here: is_faked_msg() (1 for the faked request event routes run with, -1 for messages
   from the network).
 
@@ -27,10 +28,15 @@ RPC: corex.list_sockets (corex_rpc.py, which lists the commands not provided).
 Network I/O interception (corex_nio.py): the nio_intercept, nio_min_msg_len and
 nio_msg_avp parameters, event_route[network:msg] and is_incoming().
 
-Not provided: $atkv (the async module's task key/value, from Kamailio 5.7);
-via_use_xavp_fields (Kamailio 5.6.3 changes nothing visible with it on a forward, so it
-would do nothing here), via_reply_add_xavp_params (5.7+), msg_vbflag_parse, and the
-evcb_reply_out parameter (a KEMI callback name; siprouter runs native configs only).
+evcb_reply_out (str): the name of a KEMI function to run instead of
+event_route[corex:reply-out]; stored (`REPLY_OUT_CALLBACK`) and, as in Kamailio with a
+native config, not called: siprouter runs native configs only (and Kamailio 5.6.3 runs
+corex:reply-out for neither sl replies nor forwarded replies, checked).
+
+Not provided: $atkv (the async module's task key/value, 5.7+; siprouter has no async
+module), via_reply_add_xavp_params (5.7+; it needs the xavp_via_reply_params core
+parameter, which siprouter's core parameter table does not have) and msg_vbflag_parse
+(5.8+; its documentation is not available here).
 """
 
 from __future__ import annotations
@@ -67,6 +73,8 @@ from .kex_args import fix_format, fix_int_or_pv, fix_out_pv
 
 #: alias_subdomains values of the loaded config (process-wide, one config per process)
 ALIASES: list[SubdomainAlias] = []
+#: the evcb_reply_out modparam (a KEMI function name; "" when unset)
+REPLY_OUT_CALLBACK: list[str] = [""]
 
 
 def mark_faked(ctx: MsgContext) -> None:
@@ -90,6 +98,10 @@ def _add_alias(value: str) -> None:
     ALIASES.append(parse_alias(value))
 
 
+def _set_reply_out(value: Any) -> None:
+    REPLY_OUT_CALLBACK[0] = str(value)
+
+
 def _nio_setter(name: str) -> Callable[[Any], None]:
     def put(value: Any) -> None:
         nio.PARAMS[name] = value
@@ -107,6 +119,7 @@ def reset() -> None:
     ALIASES.clear()
     dns.reset()
     nio.reset()
+    REPLY_OUT_CALLBACK[0] = ""
 
 
 def _init(_lm: Any) -> None:
@@ -191,6 +204,7 @@ EXPORTS = ModuleExports.of(
         _spec("is_incoming", nio.is_incoming, ""),
         _spec("via_add_srvid", via.via_add_srvid, "i"),
         _spec("via_add_xavp_params", via.via_add_xavp_params, "i"),
+        _spec("via_use_xavp_fields", via.via_use_xavp_fields, "i"),
         _spec("setxflag", flags.setxflag, "i"),
         _spec("resetxflag", flags.resetxflag, "i"),
         _spec("isxflagset", flags.isxflagset, "i"),
@@ -227,6 +241,13 @@ EXPORTS = ModuleExports.of(
             setter=dns.add_file,
             multi=True,
             doc="a file of dns_cache records, one per line",
+        ),
+        ParamSpec(
+            "evcb_reply_out",
+            ParamType.STR,
+            "",
+            setter=_set_reply_out,
+            doc="KEMI function run instead of event_route[corex:reply-out] (KEMI only)",
         ),
         *(
             ParamSpec(

@@ -10,6 +10,14 @@ adds them on a stateless forward (tests/compat/cases/corex_via.toml):
   xavp_via_params as its documentation says; siprouter does the same.
 
 Both come after the Via's own parameters (branch, rport). The flags are per message.
+
+via_use_xavp_fields(flag) sets (1) or clears (0) the per-message flag that asks for the
+Via to be built from the fields of the *xavp_via_fields* XAVP (address, port, ...).
+Kamailio 5.6.3 keeps the flag but builds the Via of a stateless forward without it
+(checked: `$xavp(mvia=>address)` set, `via_use_xavp_fields("1")`, forward(): the Via
+is the socket's); siprouter, which forwards statelessly only, does the same: the flag
+is kept (`uses_xavp_fields(ctx)`) and the Via stays the socket's. Returns 1, or -1
+with an error log when the argument is not an int (as 5.6.3).
 `via_params(ctx)` gives the text; runtime/forward.py asks it through
 forward.VIA_PARAM_HOOKS, where importing this module installs it.
 """
@@ -24,6 +32,7 @@ from .kex_args import IntArg, core_param, err, int_value
 FLAGS_KEY = "corex.via_flags"
 SRVID = 1
 XAVP_PARAMS = 2
+USE_XAVP_FIELDS = 4
 
 
 def _set(ctx: MsgContext, arg: IntArg, bit: int, fname: str) -> int:
@@ -44,6 +53,15 @@ def via_add_xavp_params(ctx: MsgContext, flag: IntArg) -> int:
     return _set(ctx, flag, XAVP_PARAMS, "via_add_xavp_params")
 
 
+def via_use_xavp_fields(ctx: MsgContext, flag: IntArg) -> int:
+    return _set(ctx, flag, USE_XAVP_FIELDS, "via_use_xavp_fields")
+
+
+def uses_xavp_fields(ctx: MsgContext) -> bool:
+    m = ctx.mod
+    return bool(m and int(m.get(FLAGS_KEY, 0)) & USE_XAVP_FIELDS)
+
+
 def _value_text(value: object) -> str:
     if value is None or value == "":
         return ""
@@ -54,7 +72,7 @@ def via_params(ctx: MsgContext) -> str:
     """The Via parameters the script asked for (or "")."""
     m = ctx.mod
     flags = int(m.get(FLAGS_KEY, 0)) if m else 0
-    if not flags:
+    if not flags & (SRVID | XAVP_PARAMS):
         return ""
     out = []
     if flags & SRVID:
