@@ -48,9 +48,9 @@ from siprouter.engine.myself import interface_addresses
 from siprouter.shared import space as shared_space
 from siprouter.sip.reply import server_header_line
 
-from . import state
+from . import privileges, state
 from .lifecycle import ModuleInitError, child_init_modules, init_modules
-from .logging import L_NOTICE, LOG, install_python_bridge
+from .logging import L_NOTICE, L_WARN, LOG, install_python_bridge
 from .pipeline import Pipeline
 from .tcp_conn import TcpSettings, bind_tcp_listener
 from .tcp_transport import RcProbe, TcpTransport
@@ -60,6 +60,7 @@ EXIT_OK = 0
 EXIT_ERROR = 255
 
 _WRITTEN: dict[str, int] = {}  # pid/pgid file -> the pid of the process that wrote it
+_ENV = privileges.ProcessEnv()  # -u/-g/-t/-w/-Y of the server being started
 
 
 class StartupError(Exception):
@@ -175,6 +176,12 @@ def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
                 "no listen address: listening on every interface is not implemented yet; "
                 "add listen=udp:ADDRESS:PORT to the config or -l ADDRESS on the command line"
             )
+        # -w/'/' and -t change directory: relative pid file names mean the caller's one
+        options = dataclasses.replace(
+            options,
+            pid_file=os.path.abspath(options.pid_file) if options.pid_file else None,
+            pgid_file=os.path.abspath(options.pgid_file) if options.pgid_file else None,
+        )
         if options.dont_fork_level == 0 or options.dont_fork_level >= 3:
             return _serve_daemon(loaded, params, options, eps, out, err)
         return _run(loaded, params, options, eps, out)
@@ -241,6 +248,17 @@ def _run(
     out: TextIO,
     ready: Callable[[], None] | None = None,
 ) -> int:
+    global _ENV
+    try:
+        _ENV = privileges.ProcessEnv.from_settings(options, params)
+        if _ENV.chroot_dir is None:  # a chroot waits until the sockets are bound
+            privileges.enter_dirs(_ENV)
+    except privileges.EnvError as e:
+        raise StartupError(str(e)) from None
+    problem = privileges.prepare_runtime_dir(_ENV)
+    if problem and LOG.enabled(L_WARN):
+        LOG.core(L_WARN, problem)
+    shared_space.configure(_ENV.runtime_dir)
     rcvbuf = options.maxbuffer or int(params.get("maxbuffer") or 0) or None
     for ep in eps:
         if ep.spec.advertise_host:
@@ -291,6 +309,10 @@ def _started(
                 host = f"[{ep.ip}]" if ":" in ep.ip else ep.ip
                 out.write(f"             {proto}: {host}:{ep.port}\n")
     out.flush()
+    try:
+        privileges.after_bind(_ENV, [p for p in (options.pid_file, options.pgid_file) if p])
+    except privileges.EnvError as e:
+        raise StartupError(str(e)) from None
     if ready is not None:
         ready()
 

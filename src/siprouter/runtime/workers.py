@@ -14,7 +14,9 @@ socketpairs.
   of every inbox), so the kernel spreads peers over the workers' sockets;
 * waits for SIGTERM/SIGINT (stops the workers: SIGTERM, then SIGKILL after a grace
   period) or SIGCHLD: a worker that dies while the server is not stopping stops the
-  whole server with a log line naming it (workers are not restarted yet), status 255.
+  whole server (as Kamailio 5.6.3 does: it never restarts a child) with Kamailio's
+  ALERT lines ("child process PID exited by a signal 9", "core was not generated")
+  and a line naming the worker; status 255 (Kamailio exits with 1).
 
 A worker (`Worker`) reads its UDP sockets; for each datagram it computes the owner
 `crc32(Call-ID) % n` (`owner_of`): its own messages go to the pipeline at once, the
@@ -48,7 +50,7 @@ from typing import Any
 from siprouter.engine.context import ScriptState
 
 from . import state
-from .logging import L_CRIT, L_ERR, L_NOTICE, L_WARN, LOG
+from .logging import L_ALERT, L_CRIT, L_ERR, L_INFO, L_NOTICE, L_WARN, LOG
 from .pipeline import Pipeline
 from .tcp_conn import TcpSettings, bind_tcp_listener
 from .tcp_records import UDP, pack, unpack
@@ -349,6 +351,7 @@ def _supervise(pids: dict[int, int], watched: set[int]) -> int:
         info = signal.sigtimedwait(watched, timeout)
         for pid, w, st in _reap(pids):
             if stopping_since is None:
+                _kamailio_child_lines(pid, st)
                 LOG.core(
                     L_CRIT,
                     f"main(): worker {w + 1} (pid {pid}) {_describe(st)}; "
@@ -366,6 +369,23 @@ def _supervise(pids: dict[int, int], watched: set[int]) -> int:
             for pid in pids:
                 os.kill(pid, signal.SIGKILL)
     return status
+
+
+def _kamailio_child_lines(pid: int, status: int) -> None:
+    """The lines Kamailio 5.6.3's main process logs when a child ends unexpectedly
+    (then it stops the server): ALERT "child process PID exited by a signal N" and
+    whether a core was generated, or "exited normally, status=N"."""
+    if os.WIFSIGNALED(status):
+        LOG.core(
+            L_ALERT, f"handle_sigs(): child process {pid} exited by a signal {os.WTERMSIG(status)}"
+        )
+        core = "core was generated" if os.WCOREDUMP(status) else "core was not generated"
+        LOG.core(L_ALERT, f"handle_sigs(): {core}")
+    else:
+        code = os.waitstatus_to_exitcode(status)
+        LOG.core(L_ALERT, f"handle_sigs(): child process {pid} exited normally, status={code}")
+    if LOG.enabled(L_INFO):
+        LOG.core(L_INFO, "handle_sigs(): terminating due to SIGCHLD")
 
 
 def _stop_all(pids: dict[int, int]) -> float:

@@ -7,6 +7,11 @@ first use in each process: a connection inherited over fork() is never used (nor
 closed) by the child, as SQLite requires. `before_fork()` closes the main process's
 connection so no open connection crosses a fork.
 
+`configure(base_dir)` (the runtime, from -Y) puts the space directory under the runtime
+directory when that exists and is writable (else /dev/shm or the temporary directory).
+`give_to(uid, gid)` hands the space (directory and files) to the ids the server drops
+to (-u/-g), so workers running as that user can still write the database.
+
 The database runs in WAL mode with synchronous=OFF (the state lives as long as the
 server: durability across a crash is not wanted) and a busy timeout, so concurrent
 writers from several workers wait for each other instead of failing. `transaction()`
@@ -30,7 +35,7 @@ class SharedSpace:
     """A directory and a SQLite database shared by the processes of one server."""
 
     def __init__(self, directory: str | None = None) -> None:
-        base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+        base = _base_dir()
         if directory is None:
             remove_stale(base)
         self.path = directory or tempfile.mkdtemp(prefix=f"siprouter-{os.getpid()}-", dir=base)
@@ -100,6 +105,15 @@ class SharedSpace:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+def _base_dir() -> str:
+    """Where new spaces go: the -Y runtime directory when usable, else /dev/shm, else
+    the system temporary directory."""
+    for cand in (_RUNTIME_DIR, "/dev/shm"):
+        if cand and os.path.isdir(cand) and os.access(cand, os.W_OK | os.X_OK):
+            return cand
+    return tempfile.gettempdir()
+
+
 def remove_stale(base: str) -> None:
     """Remove the spaces of servers that are gone (killed before they could clean up):
     a space directory is named siprouter-<pid of its creator>-<random>."""
@@ -121,6 +135,23 @@ def remove_stale(base: str) -> None:
 
 
 _SPACE: SharedSpace | None = None
+_RUNTIME_DIR: str | None = None
+
+
+def configure(runtime_dir: str | None) -> None:
+    """Set the runtime directory (-Y) new spaces are created in (None: the default)."""
+    global _RUNTIME_DIR
+    _RUNTIME_DIR = os.path.abspath(runtime_dir) if runtime_dir else None
+
+
+def give_to(uid: int, gid: int) -> None:
+    """chown the current space (if any) and its files to uid/gid (-1: unchanged)."""
+    if _SPACE is None:
+        return
+    for root, _dirs, files in os.walk(_SPACE.path):
+        for name in [root, *(os.path.join(root, f) for f in files)]:
+            with contextlib.suppress(OSError):
+                os.chown(name, uid, gid)
 
 
 def space() -> SharedSpace:
