@@ -261,7 +261,6 @@ CHECKS = [
     'modparam("sanity", "proxy_require", 1)',
     'modparam("sanity", "autodrop", "1")',
     'modparam("sanity", "default_checks", 99999)',
-    'modparam("sanity", "size_checks", 1)',
     "request_route { $var(x) = $pcv(all); }",
     "request_route { $var(x) = $pcv(bad); }",
     'request_route { is_supported("path"); }',
@@ -270,10 +269,14 @@ CHECKS = [
     'request_route { tel2sip("a", "b"); }',
     'request_route { append_rpid_hf("a"); }',
     'request_route { uri_param("a", "b", "c"); }',
-    "request_route { is_sip(); }",
 ]
-# newer than 5.6.3 (siputils_newer.py): Kamailio 5.6.3 refuses them, siprouter has them
+# newer than 5.6.3 (siputils_newer.py, siputils_latest.py, sanity_size.py): Kamailio
+# 5.6.3 refuses them, siprouter has them
 NEWER = [
+    'modparam("sanity", "size_checks", 1)',
+    "request_route { is_sip(); }",
+    "request_route { is_http(); }",
+    'request_route { contact_param_encode_alias("a", "b"); }',
     'modparam("siputils", "e164_max_len", 10)',
     'request_route { tel2sip2("a", "b", "$var(x)"); }',
     'request_route { contact_param_check("a"); }',
