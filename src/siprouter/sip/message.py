@@ -618,10 +618,13 @@ class SipMessage:
             if parser is None:
                 form = unfold(self.data[s:e])
             else:
-                try:
-                    form = parser(self.data, s, e)
-                except SipParseError as exc:
-                    raise self._wrap(i, exc) from None
+                # a Via in its common shape: one regex (the same form, see fast_via)
+                form = fast_via(data, s, e) if hid == VIA_ID else None
+                if form is None:
+                    try:
+                        form = parser(self.data, s, e)
+                    except SipParseError as exc:
+                        raise self._wrap(i, exc) from None
         cache[i] = form
         return form
 
@@ -630,16 +633,19 @@ class SipMessage:
         return None if i is None else self.parsed(i)
 
     def _all(self, hid: int) -> list[Any]:
-        if hid not in self._firsts():
+        hids = self._hids
+        if hid not in hids:
             return []
+        cache = self._cache
         out: list[Any] = []
-        for i, h in enumerate(self._hids):
+        for i, h in enumerate(hids):
             if h == hid:
-                out.extend(self.parsed(i))
+                form = cache.get(i)
+                out.extend(self.parsed(i) if form is None else form)
         return out
 
     def _each(self, hid: int) -> list[Any]:
-        if hid not in self._firsts():
+        if hid not in self._hids:
             return []
         return [self.parsed(i) for i, h in enumerate(self._hids) if h == hid]
 
