@@ -5,7 +5,8 @@
 * reads the core parameters once (cfg/core_params.effective_params): debug (or
   -d/--debug), log_stderror (or -E), log_facility/log_name, port, server_header /
   server_signature, sip_parser_mode, reply_to_via, maxbuffer (or -b);
-* collects the listen addresses of `listen=`, `socket = {bind=...}` and `-l`, resolves
+* collects the listen addresses of `listen=`, `socket = {bind=...}` and `-l` (none:
+  every address of the machine, runtime/interfaces.py), resolves
   them (IP literal, interface name, host name) and binds one UDP socket and/or one TCP
   listen socket per address and port (a listen without a protocol means both, TCP left
   out with disable_tcp=yes or -T, as Kamailio does; `-l tcp:...` with -T is refused);
@@ -25,8 +26,7 @@
 
 Not yet: -D running a single process (it forks workers like -DD), restarting a dead
 worker (the server stops, saying which), socket_workers, the timer process,
-TLS/SCTP listeners (a start-up error), listening on every interface when no listen is
-given (a start-up error naming the fix).
+TLS/SCTP listeners (a start-up error).
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from siprouter.shared import space as shared_space
 from siprouter.sip.reply import server_header_line
 
 from . import privileges, state
+from .interfaces import auto_listen_ips
 from .lifecycle import ModuleInitError, child_init_modules, init_modules
 from .logging import L_NOTICE, L_WARN, LOG, install_python_bridge
 from .pipeline import Pipeline
@@ -137,6 +138,16 @@ def endpoints(
     return out
 
 
+def auto_listen_specs(params: dict[str, Any]) -> list[ListenSpec]:
+    """No listen given: every address of the machine (runtime/interfaces.py)."""
+    # link-local IPv6 needs the scope id in bind() (udp.bind_udp/tcp_conn take ip, port
+    # only): bind_ipv6_link_local is not applied yet, and says so
+    if params.get("bind_ipv6_link_local") and params.get("auto_bind_ipv6"):
+        LOG.core(L_WARN, "bind_ipv6_link_local: link-local IPv6 addresses are not bound yet")
+    ips = auto_listen_ips(bool(params.get("auto_bind_ipv6")), False)
+    return [ListenSpec(None, (ip,)) for ip in ips]
+
+
 def _configure(params: dict[str, Any], options: Any) -> None:
     level = options.debug if options.debug is not None else int(params["debug"])
     LOG.configure(
@@ -170,12 +181,10 @@ def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
             for spec in options.listen:
                 if spec.proto == "tcp":
                     raise StartupError(f"bad -l address specifier: {spec} (TCP is disabled by -T)")
-        eps = endpoints(listen_specs(loaded.config, options), int(params["port"]), disable_tcp)
+        specs = listen_specs(loaded.config, options) or auto_listen_specs(params)
+        eps = endpoints(specs, int(params["port"]), disable_tcp)
         if not eps:
-            raise StartupError(
-                "no listen address: listening on every interface is not implemented yet; "
-                "add listen=udp:ADDRESS:PORT to the config or -l ADDRESS on the command line"
-            )
+            raise StartupError("no listening sockets")
         # -w/'/' and -t change directory: relative pid file names mean the caller's one
         options = dataclasses.replace(
             options,
