@@ -36,6 +36,7 @@ from typing import Any
 
 from siprouter.cfg.errors import ConfigError
 from siprouter.engine.context import MF_FORCE_RPORT, MsgContext
+from siprouter.modules import sl_more
 from siprouter.modules.registry import (
     ArgKind,
     FunctionSpec,
@@ -221,7 +222,7 @@ EXPORTS = ModuleExports.of(
             (2,),
             (_S, _S),
             route_types=_REQ,
-            fixup=fixup_reply,
+            fixup=sl_more.fixup_reply,
             doc="stateless reply code + reason (PVs allowed)",
         ),
         FunctionSpec(
@@ -230,7 +231,7 @@ EXPORTS = ModuleExports.of(
             (2,),
             (_S, _S),
             route_types=_REQ,
-            fixup=fixup_reply,
+            fixup=sl_more.fixup_reply,
             doc="alias of sl_send_reply",
         ),
         FunctionSpec(
@@ -239,7 +240,7 @@ EXPORTS = ModuleExports.of(
             (2,),
             (_S, _S),
             route_types=_REQ | RouteType.FAILURE | RouteType.ONREPLY,
-            fixup=fixup_reply,
+            fixup=sl_more.fixup_reply,
             doc="reply (stateless until siprouter has tm)",
         ),
         FunctionSpec(
@@ -249,6 +250,7 @@ EXPORTS = ModuleExports.of(
             route_types=_REQ,
             doc="reply for the last internal error",
         ),
+        *sl_more.FUNCTIONS,
     ],
     params=[
         ParamSpec(
@@ -259,6 +261,8 @@ EXPORTS = ModuleExports.of(
             setter=_set_default_code,
             doc="code sent when a code pseudo-variable does not hold an int",
         ),
+        *sl_more.PARAMS,
     ],
+    pvs=sl_more.PVS,
     init=lambda _lm: sl_stats.declare(),  # sl's statistics, shared by every worker
 )
