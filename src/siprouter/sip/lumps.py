@@ -172,6 +172,14 @@ class LumpList:
             return data
         if len(data) != self.size:
             raise LumpError(f"lumps were made for {self.size} bytes, buffer has {len(data)}")
+        inserts, ranges = self._inserts, self._ranges
+        # the usual single change (our Via on a request, our Via off a reply): one splice
+        if not ranges and len(inserts) == 1:
+            x = inserts[0]
+            return data[: x.start] + (x.data or b"") + data[x.start :]
+        if not inserts and len(ranges) == 1:
+            x = ranges[0]
+            return data[: x.start] + (x.data or b"") + data[x.end :]
         out: list[bytes] = []
         pos = 0
         mv = memoryview(data)
