@@ -146,6 +146,15 @@ class Via:
 
     @property
     def branch(self) -> str | None:
+        if self._params is None:  # not split yet: look for this one parameter only
+            seg = self._data[self.params_start : self.end]
+            if b" " not in seg and b"\t" not in seg:
+                # a checked simple run without blanks is exactly (;name[=value])*
+                for p in seg.split(b";")[1:]:
+                    name, eq, value = p.partition(b"=")
+                    if name.lower() == b"branch":
+                        return value.decode("utf-8", "surrogateescape") if eq else None
+                return None
         return get_param(self.params, "branch")
 
     def _may_have(self, name: bytes) -> bool:

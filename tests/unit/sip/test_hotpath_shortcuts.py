@@ -1,6 +1,6 @@
 """The hot path's shortcuts give the same answers as the careful code they skip.
 
-Via's rport/received accessors skip splitting the parameters when the text cannot hold
+Via's rport/received/branch accessors skip splitting the parameters when the text cannot hold
 the name; forward.resolve caches IP literals. Each case compares with the unshortcut
 result.
 """
@@ -22,6 +22,10 @@ VIAS = [
     "SIP/2.0/UDP 10.0.0.1;xreceived=1;rportx=2;branch=z9hG4bK1",
     "SIP/2.0/UDP 10.0.0.1",
     'SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1;x="a;rport"',
+    "SIP/2.0/UDP 10.0.0.1;BRANCH=Z9hG4bKup;branch=second",
+    "SIP/2.0/UDP 10.0.0.1;branch;branch=second",
+    "SIP/2.0/UDP 10.0.0.1;xbranch=1;branch=",
+    "SIP/2.0/UDP 10.0.0.1 ; branch = z9hG4bKb ; rport",
 ]
 
 
@@ -41,6 +45,7 @@ def test_via_rport_received_match_full_parse(value: str) -> None:
     assert via.has_rport is has_param(full, "rport")
     assert via.rport == (int(rport) if rport else None)
     assert via.received == get_param(full, "received")
+    assert via.branch == get_param(full, "branch")
     # and once the parameters are split, the same answers
     via.params  # noqa: B018
     assert via.has_rport is has_param(full, "rport")
