@@ -24,7 +24,10 @@
   the sockets are bound, and removes them at exit;
 * stops on SIGTERM/SIGINT, closes the sockets and returns 0.
 
-Not yet: -D running a single process (it forks workers like -DD), restarting a dead
+-D alone (Kamailio's "do not fork (almost)") runs one process serving only the first UDP
+socket, with Kamailio's warnings; the other sockets are listed, not bound.
+
+Not yet: restarting a dead
 worker (the server stops, saying which), socket_workers, the timer process,
 TLS/SCTP listeners (a start-up error).
 """
@@ -193,6 +196,9 @@ def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
         )
         if options.dont_fork_level == 0 or options.dont_fork_level >= 3:
             return _serve_daemon(loaded, params, options, eps, out, err)
+        if options.dont_fork_level == 1:
+            err.write(no_fork_warning(eps))
+            err.flush()
         return _run(loaded, params, options, eps, out)
     except StartupError as e:
         err.write(f"ERROR: {e}\n")
@@ -287,9 +293,27 @@ def _run(
         raise StartupError(str(e)) from None
     has_tcp = any(ep.proto == "tcp" for ep in eps)
     n = max(children, tcp_children) if has_tcp else children
+    if options.dont_fork_level == 1:  # -D: one process, the first UDP socket only
+        return _run_single(loaded, _no_fork_endpoints(eps), tcp, rcvbuf, out, options, ready, eps)
     if n > 1:
         return _run_workers(loaded, eps, children, tcp_children, tcp, rcvbuf, out, options, ready)
     return _run_single(loaded, eps, tcp, rcvbuf, out, options, ready)
+
+
+def no_fork_warning(eps: list[Endpoint]) -> str:
+    """The line Kamailio 5.6.3 prints on stderr for -D (before the socket listing)."""
+    if sum(1 for ep in eps if ep.proto == "udp") > 1:
+        return "WARNING: no fork mode and more than one listen address found (will use only the first one)\n"
+    return "WARNING: no fork mode \n"
+
+
+def _no_fork_endpoints(eps: list[Endpoint]) -> list[Endpoint]:
+    """-D (Kamailio's "do not fork (almost)"): the main process serves the first UDP
+    socket alone; the other sockets are listed but not bound, TCP is not served."""
+    udp = [ep for ep in eps if ep.proto == "udp"]
+    if len(udp) > 1 and LOG.enabled(L_WARN):
+        LOG.core(L_WARN, "main_loop(): using only the first listen address (no fork)")
+    return udp[:1]
 
 
 def _write_id_file(path: str, value: int, what: str) -> None:
@@ -386,6 +410,7 @@ def _run_single(
     out: TextIO,
     options: Any,
     ready: Callable[[], None] | None,
+    listed: list[Endpoint] | None = None,
 ) -> int:
     socks: list[state.LocalSocket] = []
     transport: TcpTransport | None = None
@@ -394,7 +419,7 @@ def _run_single(
             ls = _bind(ep, rcvbuf)
             socks.append(ls)
             state.register_socket(ls)
-        _started(out, eps, options, ready)
+        _started(out, eps if listed is None else listed, options, ready)
         try:
             child_init_modules(loaded.modules, 0)
         except ModuleInitError as e:
