@@ -423,6 +423,16 @@ class SipMessage:
         (so field i spans ``[o[i], o[i + 1])`` including its line terminator). Read only."""
         return self._offsets()
 
+    def header_start(self, i: int) -> int:
+        """Offset of header field i's line (``header_offsets()[i]``), without building the
+        whole offset table for one of the first few headers."""
+        st = self._starts
+        if st is not None:
+            return st[i]
+        if i < 8:  # see _span
+            return self.headers_start + sum(map(len, self._lines[:i])) + 2 * i
+        return self._offsets()[i]
+
     def replaced(self, start: int, end: int, new: bytes) -> SipMessage:
         """This message with ``data[start:end]`` replaced by ``new`` of the same length (an
         in-place edit, like Kamailio's maxfwd rewriting Max-Forwards in the buffer).

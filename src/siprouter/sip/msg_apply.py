@@ -100,8 +100,9 @@ class MsgChanges:
 
     def add_via(self, via_line: bytes) -> Lump:
         """Add our Via above the first Via (or before the first header when there is none)."""
-        hids, starts = header_index(self.msg)
-        offset = starts[hids.index(H.VIA)] if H.VIA in hids else self.msg.headers_start
+        msg = self.msg
+        hids = msg.header_ids
+        offset = msg.header_start(hids.index(H.VIA)) if H.VIA in hids else msg.headers_start
         return self.lumps.add_via(offset, _line(via_line))
 
     def remove_top_via(self) -> Lump | None:

@@ -131,3 +131,13 @@ def test_replaced_refuses_other_lengths() -> None:
     start = INVITE.index(b"70")
     with pytest.raises(ValueError):
         msg.replaced(start, start + 2, b"9")
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"])
+def test_header_start_matches_the_offset_table(eol: bytes) -> None:
+    extra = b"".join(b"X-%d: v\r\n" % n for n in range(9))
+    data = INVITE.replace(b"Content-Length", extra + b"Content-Length").replace(b"\r\n", eol)
+    fresh = parse_message(data)
+    assert len(fresh.header_ids) > 12
+    starts = [fresh.header_start(i) for i in range(len(fresh.header_ids))]  # before the table
+    assert starts == parse_message(data).header_offsets()[:-1]
