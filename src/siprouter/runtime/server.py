@@ -27,8 +27,11 @@
 -D alone (Kamailio's "do not fork (almost)") runs one process serving only the first UDP
 socket, with Kamailio's warnings; the other sockets are listed, not bound.
 
+`socket_workers = N` before a listen line sets how many workers read that UDP socket
+(runtime/socket_workers.py).
+
 Not yet: restarting a dead
-worker (the server stops, saying which), socket_workers, the timer process,
+worker (the server stops, saying which), the timer process,
 TLS/SCTP listeners (a start-up error).
 """
 
@@ -51,7 +54,7 @@ from siprouter.engine.myself import interface_addresses
 from siprouter.shared import space as shared_space
 from siprouter.sip.reply import server_header_line
 
-from . import privileges, state
+from . import privileges, socket_workers, state
 from .interfaces import auto_listen_ips
 from .lifecycle import ModuleInitError, child_init_modules, init_modules
 from .logging import L_NOTICE, L_WARN, LOG, install_python_bridge
@@ -79,6 +82,7 @@ class Endpoint:
     ip: str
     port: int
     spec: ListenSpec
+    workers: int | None = None  # socket_workers before its listen line (UDP readers)
 
 
 def listen_specs(config: Any, options: Any) -> list[ListenSpec]:
@@ -186,6 +190,13 @@ def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
                     raise StartupError(f"bad -l address specifier: {spec} (TCP is disabled by -T)")
         specs = listen_specs(loaded.config, options) or auto_listen_specs(params)
         eps = endpoints(specs, int(params["port"]), disable_tcp)
+        readers = socket_workers.per_listen(loaded.config)
+        eps = [
+            dataclasses.replace(ep, workers=readers[id(ep.spec)])
+            if ep.proto == "udp" and id(ep.spec) in readers
+            else ep
+            for ep in eps
+        ]
         if not eps:
             raise StartupError("no listening sockets")
         # -w/'/' and -t change directory: relative pid file names mean the caller's one
@@ -293,6 +304,7 @@ def _run(
         raise StartupError(str(e)) from None
     has_tcp = any(ep.proto == "tcp" for ep in eps)
     n = max(children, tcp_children) if has_tcp else children
+    n = max([n, *(ep.workers for ep in eps if ep.workers)])
     if options.dont_fork_level == 1:  # -D: one process, the first UDP socket only
         return _run_single(loaded, _no_fork_endpoints(eps), tcp, rcvbuf, out, options, ready, eps)
     if n > 1:

@@ -152,13 +152,25 @@ class Worker:
 def _bind_all(
     endpoints: list[Any], n: int, proto: str, rcvbuf: int | None
 ) -> list[list[state.LocalSocket]]:
-    """For each of n workers, one SO_REUSEPORT socket per `proto` endpoint."""
+    """For each of n workers, one SO_REUSEPORT socket per `proto` endpoint; a UDP
+    endpoint with socket_workers k (`ep.workers`) gets sockets for the first k workers,
+    the lists of the others hold worker 0's socket object there (borrowed: sent from,
+    not read; see _own)."""
     per_worker: list[list[state.LocalSocket]] = []
+    counts = [
+        (getattr(ep, "workers", None) or n) if proto == "udp" else n
+        for ep in endpoints
+        if ep.proto == proto
+    ]
+    lists = max(counts) if counts else n
     try:
-        for _w in range(n):
+        for w in range(lists):
             socks = []
             for ep in endpoints:
                 if ep.proto != proto:
+                    continue
+                if w > 0 and w >= counts[len(socks)]:
+                    socks.append(per_worker[0][len(socks)])
                     continue
                 if proto == "udp":
                     sock = bind_udp(ep.ip, ep.port, rcvbuf=rcvbuf, reuseport=True)
@@ -173,6 +185,15 @@ def _bind_all(
                 ls.sock.close()
         raise
     return per_worker
+
+
+def _own(group: list[list[state.LocalSocket]], index: int) -> list[state.LocalSocket]:
+    """The sockets worker `index` reads: its list without those borrowed from worker 0."""
+    if index >= len(group):
+        return []
+    if index == 0:
+        return group[0]
+    return [ls for i, ls in enumerate(group[index]) if ls is not group[0][i]]
 
 
 def _inboxes(n: int) -> list[tuple[socket.socket, socket.socket]]:
@@ -199,18 +220,18 @@ def _worker_main(
     # keep the first worker's sockets (to send from when this worker has none of its
     # own) and this worker's; close the others
     for group in (udp, tcp_listen):
-        for w, socks in enumerate(group):
+        for w in range(len(group)):
             if w not in (0, index):
-                for ls in socks:
+                for ls in _own(group, w):
                     ls.sock.close()
     for w, (r, _s) in enumerate(pairs):
         if w != index:
             r.close()
     LOG.set_process(index + 1)
     state.clear_sockets()
-    own_udp = udp[index] if index < len(udp) else []
-    own_tcp = tcp_listen[index] if index < len(tcp_listen) else []
-    addr_udp = own_udp or (udp[0] if udp else [])
+    own_udp = _own(udp, index)
+    own_tcp = _own(tcp_listen, index)
+    addr_udp = udp[index] if index < len(udp) else (udp[0] if udp else [])
     addr_tcp = own_tcp or (tcp_listen[0] if tcp_listen else [])
     for ls in [*addr_udp, *addr_tcp]:
         state.register_socket(ls)
@@ -261,8 +282,8 @@ def run_workers(
     `child_init(rank)` runs in each worker (rank 1..n) before it serves."""
     has_tcp = any(ep.proto == "tcp" for ep in endpoints)
     tcp_n = (children if tcp_children is None else tcp_children) if has_tcp else 0
-    n = max(children, tcp_n)
     udp = _bind_all(endpoints, children, "udp", rcvbuf)
+    n = max(children, tcp_n, len(udp))  # socket_workers may ask for more readers
     try:
         tcp_listen = _bind_all(endpoints, tcp_n, "tcp", rcvbuf)
     except OSError:
