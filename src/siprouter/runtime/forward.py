@@ -294,8 +294,14 @@ def forward_request(
         return E_ADM_PROHIBITED
     if ctx.sent is not None:
         ctx.sent.append(("request", (dip, dport), data))
+    mflags = ctx.msg_flags
     if ls is not None and not state.send(
-        ls.proto, ls.ip, ls.port, (dip, dport), data, state.forward_flags(ctx.msg_flags)
+        ls.proto,
+        ls.ip,
+        ls.port,
+        (dip, dport),
+        data,
+        state.forward_flags(mflags) if mflags else 0,
     ):
         stats_core.request_dropped()
         return E_SEND
