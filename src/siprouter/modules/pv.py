@@ -19,9 +19,11 @@ Those values are process-wide (one config per process); `reset()` forgets them.
 from __future__ import annotations
 
 from siprouter.modules.registry import ModuleExports, ParamSpec, ParamType, PVSpec
-from siprouter.pv import impl_vars, stores
+from siprouter.pv import impl_vars, impl_xvars, stores
 from siprouter.pv.functions import FUNCTIONS
+from siprouter.pv.impl_branchx import branchx_specs
 from siprouter.pv.impl_hdr import hdr_specs
+from siprouter.pv.impl_msgx import msgx_specs
 from siprouter.pv.impl_net import net_specs
 from siprouter.pv.impl_time import time_specs
 from siprouter.pv.impl_uri import uri_specs
@@ -43,6 +45,7 @@ def reset() -> None:
     """Forget the values set by varset/shvset/avp_aliases (tests, reloading a config)."""
     stores.reset()
     impl_vars.AVP.aliases.clear()
+    impl_xvars.VN_VARS.clear()
 
 
 def _pvs() -> list[PVSpec]:
@@ -58,6 +61,9 @@ def _pvs() -> list[PVSpec]:
         impl_vars.CNT.spec(),
         STAT.spec(),
         SEL.spec(),
+        *impl_xvars.xvar_specs(),
+        *msgx_specs(),
+        *branchx_specs(),
     ]
 
 

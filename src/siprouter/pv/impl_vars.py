@@ -197,8 +197,15 @@ class XavpPV(PVClass):
         assert isinstance(i, int)
         return items[i] if -len(items) <= i < len(items) else None
 
-    def get_at(self, ctx: MsgContext, name: Any, idx: Index) -> Value:
+    def store(self, ctx: MsgContext, create: bool) -> XavpStore | None:
+        """The store this class reads and writes ($xavp: ctx.xavps)."""
         store: XavpStore | None = ctx.xavps
+        if store is None and create:
+            store = ctx.xavps = XavpStore()
+        return store
+
+    def get_at(self, ctx: MsgContext, name: Any, idx: Index) -> Value:
+        store = self.store(ctx, False)
         if store is None:
             return None
         root, ridx, field, fidx = name
@@ -217,9 +224,8 @@ class XavpPV(PVClass):
         return _xtext(pick(values, fidx))  # type: ignore[arg-type]
 
     def set_at(self, ctx: MsgContext, name: Any, idx: Index, value: Value) -> None:
-        store = ctx.xavps
-        if store is None:
-            store = ctx.xavps = XavpStore()
+        store = self.store(ctx, True)
+        assert store is not None
         root, ridx, field, fidx = name
         ridx, fidx = _resolve(ridx, ctx), _resolve(fidx, ctx)
         items = store.items(root)
