@@ -18,6 +18,7 @@ Those values are process-wide (one config per process); `reset()` forgets them.
 
 from __future__ import annotations
 
+from siprouter.modules.pv_xfuncs import XFUNCTIONS
 from siprouter.modules.registry import ModuleExports, ParamSpec, ParamType, PVSpec
 from siprouter.pv import impl_vars, impl_xvars, stores
 from siprouter.pv.functions import FUNCTIONS
@@ -69,7 +70,7 @@ def _pvs() -> list[PVSpec]:
 
 EXPORTS = ModuleExports.of(
     "pv",
-    functions=FUNCTIONS,
+    functions=[*FUNCTIONS, *XFUNCTIONS],
     params=[
         ParamSpec(
             "varset",
