@@ -74,7 +74,8 @@ def test_xavi_functions_ignore_case() -> None:
         '$var(r4) = xavi_rm("ia"); $var(d) = $xavi(ia=>ch2);'
         '$xavi(z=>k) = 1; $xavi(z=>k) = 2; xavi_rm_all("Z"); $var(e) = $xavi(z=>k);'
     )
-    assert [v(ctx, k) for k in ("r1", "r2", "a", "b", "r3", "c", "r4", "d")] == [
+    got = [v(ctx, k) for k in ("r1", "r2", "a", "b", "r3", "c", "r4", "d", "e")]
+    assert got == [
         1,
         1,
         "v",
@@ -83,7 +84,8 @@ def test_xavi_functions_ignore_case() -> None:
         0,
         1,
         0,
-    ]  # fmt: skip  ($var of $null is 0)
+        0,
+    ]  # $var of $null reads 0  # fmt: skip  ($var of $null is 0)
 
 
 def test_var_xavp_round_trip() -> None:
