@@ -85,7 +85,7 @@ def test_xavi_functions_ignore_case() -> None:
         1,
         0,
         0,
-    ]  # $var of $null reads 0  # fmt: skip  ($var of $null is 0)
+    ]  # $var of $null reads 0
 
 
 def test_var_xavp_round_trip() -> None:
