@@ -12,7 +12,8 @@ values Kamailio 5.6.3 gives (checked against `kamailio -E` with the same request
 * $_s(format): the format rendered (`$_s(a$rm-b)` -> "aINVITE-b");
 * $via0(k), $via1(k), $viaZ(k): attribute k of the first, second, last Via: host, port,
   proto, protocol, branch, rport, received, i (a parameter without value is $null);
-* $AU the user part of the credentials' username, $adc/$adn/$ado/$adr the cnonce, nonce,
+* $AU the user of $Au (the From URI's user, credentials or not), $adc/$adn/$ado/$adr
+  the cnonce, nonce,
   opaque and response of the credentials ("" when the parameter is absent);
 * $dic the Diversion `counter` parameter;
 * $Ras the receiving socket as proto:ip:port (its advertised address when it has one),
@@ -32,7 +33,7 @@ from siprouter.runtime.logging import LOG
 from siprouter.sip import headers as H
 from siprouter.sip.errors import SipParseError
 
-from .impl_hdr import _cred_getter, _na_getter, first_line_value
+from .impl_hdr import _cred_getter, _na_getter, first_line_value, get_Au
 from .pvclass import Getter, Index, PVClass, Value
 
 if TYPE_CHECKING:
@@ -269,6 +270,11 @@ def get_prid(ctx: MsgContext) -> Value:
     return LOG.proc_no
 
 
+def get_AU(ctx: MsgContext) -> Value:
+    au = get_Au(ctx)
+    return au.partition("@")[0] if isinstance(au, str) else None
+
+
 def _dic(ctx: MsgContext) -> Value:
     v = _na_getter(H.DIVERSION, "counter")(ctx)
     n = _int(v) if isinstance(v, str) else None
@@ -288,7 +294,7 @@ def msgx_specs() -> list[PVSpec]:
         ViaPV("via0", 0).spec(),
         ViaPV("via1", 1).spec(),
         ViaPV("viaZ", -1).spec(),
-        PVSpec("AU", _cred_getter("user"), doc="credentials username's user part"),
+        PVSpec("AU", get_AU, doc="user part of $Au (From URI user)"),
         PVSpec("adc", _cred_getter("cnonce"), doc="credentials cnonce"),
         PVSpec("adn", _cred_getter("nonce"), doc="credentials nonce"),
         PVSpec("ado", _cred_getter("opaque"), doc="credentials opaque"),

@@ -87,7 +87,7 @@ def value(text: str, ctx: MsgContext | None = None) -> object:
         ("$viaZ(host)", "[::1]"),
         ("$viaZ(port)", 5060),
         ("$viaZ(proto)", "TLS"),
-        ("$AU", "al"),
+        ("$AU", "alice"),  # the From user, not the credentials'
         ("$adn", "n"),
         ("$adc", ""),
         ("$dic", 4),
