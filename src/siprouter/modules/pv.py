@@ -24,6 +24,7 @@ from siprouter.pv import impl_vars, impl_xvars, stores
 from siprouter.pv.functions import FUNCTIONS
 from siprouter.pv.impl_branchx import branchx_specs
 from siprouter.pv.impl_hdr import hdr_specs
+from siprouter.pv.impl_later import later_specs
 from siprouter.pv.impl_msgx import msgx_specs
 from siprouter.pv.impl_net import net_specs
 from siprouter.pv.impl_time import time_specs
@@ -50,8 +51,10 @@ def reset() -> None:
 
 
 def _pvs() -> list[PVSpec]:
+    uris = uri_specs()
     return [
-        *uri_specs(),
+        *uris,
+        *later_specs(uris),
         *hdr_specs(),
         *net_specs(),
         *time_specs(),
