@@ -55,6 +55,7 @@ from siprouter.shared import space as shared_space
 from siprouter.sip.reply import server_header_line
 
 from . import privileges, socket_workers, state
+from .aliases import alias_lines
 from .interfaces import auto_listen_ips
 from .lifecycle import ModuleInitError, child_init_modules, init_modules
 from .logging import L_NOTICE, L_WARN, LOG, install_python_bridge
@@ -68,6 +69,7 @@ EXIT_ERROR = 255
 
 _WRITTEN: dict[str, int] = {}  # pid/pgid file -> the pid of the process that wrote it
 _ENV = privileges.ProcessEnv()  # -u/-g/-t/-w/-Y of the server being started
+_ALIASES: list[str] = []  # the lines of the Aliases: block under the socket listing
 
 
 class StartupError(Exception):
@@ -155,6 +157,23 @@ def auto_listen_specs(params: dict[str, Any]) -> list[ListenSpec]:
     return [ListenSpec(None, (ip,)) for ip in ips]
 
 
+def _alias_block(
+    config: Any, options: Any, params: dict[str, Any], eps: list[Endpoint]
+) -> list[str]:
+    """Kamailio's Aliases: lines (runtime/aliases.py) for these sockets."""
+    listed = [(p, ep.ip, ep.port) for p in ("udp", "tcp") for ep in eps if ep.proto == p]
+    cfg = [
+        item.spec
+        for item in config.listens
+        if item.param == "alias" and isinstance(item.spec, tuple)
+    ]
+    cli = [(a.host, a.port, a.proto) for a in options.aliases]
+    auto = options.auto_aliases
+    if auto is None:
+        auto = params.get("auto_aliases", True)
+    return alias_lines(listed, cfg, cli, bool(auto))
+
+
 def _configure(params: dict[str, Any], options: Any) -> None:
     level = options.debug if options.debug is not None else int(params["debug"])
     LOG.configure(
@@ -190,6 +209,7 @@ def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
                     raise StartupError(f"bad -l address specifier: {spec} (TCP is disabled by -T)")
         specs = listen_specs(loaded.config, options) or auto_listen_specs(params)
         eps = endpoints(specs, int(params["port"]), disable_tcp)
+        _ALIASES[:] = _alias_block(loaded.config, options, params, eps)
         readers = socket_workers.per_listen(loaded.config)
         eps = [
             dataclasses.replace(ep, workers=readers[id(ep.spec)])
@@ -353,6 +373,7 @@ def _started(
             if ep.proto == proto:
                 host = f"[{ep.ip}]" if ":" in ep.ip else ep.ip
                 out.write(f"             {proto}: {host}:{ep.port}\n")
+    out.write("Aliases: \n" + "".join(f"{line}\n" for line in _ALIASES) + "\n")
     out.flush()
     try:
         privileges.after_bind(_ENV, [p for p in (options.pid_file, options.pgid_file) if p])
