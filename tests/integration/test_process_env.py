@@ -228,3 +228,32 @@ def test_dead_worker_lines_match_kamailio(servers: Any) -> None:
     for victim, log in logs.values():
         assert re.search(rf"ALERT: .*child process {victim} exited by a signal 9", log), log
         assert "core was not generated" in log
+
+
+ALIAS_CFG = """#!KAMAILIO
+listen=127.0.0.1:@PORT@
+alias=foo.example:5070
+alias=udp:bar.example
+loadmodule "sl.so"
+request_route { sl_send_reply("200", "OK"); }
+"""
+
+
+def _alias_block(stdout: str) -> list[str]:
+    lines = stdout.split("Aliases: \n", 1)[1].split("\n\n", 1)[0]
+    return lines.splitlines()
+
+
+@kamailio
+def test_aliases_block_matches_kamailio(servers: Any) -> None:
+    blocks = {}
+    for name in ("siprouter", "kamailio"):
+        srv = getattr(servers, name)(ALIAS_CFG, "--alias=cli.example:7000")
+        blocks[name] = [x.replace(str(srv.port), "PORT") for x in _alias_block(srv.stdout())]
+        srv.stop()
+    assert blocks["siprouter"] == blocks["kamailio"]
+    assert blocks["siprouter"][-3:] == [
+        "             udp: bar.example:*",
+        "             *: foo.example:5070",
+        "             *: cli.example:7000",
+    ]
