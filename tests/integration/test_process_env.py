@@ -257,3 +257,26 @@ def test_aliases_block_matches_kamailio(servers: Any) -> None:
         "             *: foo.example:5070",
         "             *: cli.example:7000",
     ]
+
+
+@as_root
+@kamailio
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv not installed")
+def test_changing_ids_without_root_fails_like_kamailio(free_port: Any) -> None:
+    with tempfile.TemporaryDirectory(dir="/tmp") as base:
+        os.chmod(base, 0o755)
+        cfg = Path(base) / "x.cfg"
+        cfg.write_text(CFG.replace("@PORT@", str(free_port())))
+        cfg.chmod(0o644)
+        rundir = Path(base) / "run"
+        rundir.mkdir()
+        os.chown(rundir, pwd.getpwnam("nobody").pw_uid, -1)
+        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        kam = [*as_nobody, "kamailio", "-DD", "-E", "-m", "64", "-M", "8", "-Y", str(rundir)]
+        results = [
+            _run([*cmd, "-u", "daemon"], cfg)
+            for cmd in (kam, [*as_nobody, *_siprouter(), "-DD", "-E"])
+        ]
+    for res in results:
+        assert res.returncode == 255
+        assert "cannot change gid to 1: Operation not permitted" in res.stderr, res.stderr

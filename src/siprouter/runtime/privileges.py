@@ -116,16 +116,22 @@ def drop(env: ProcessEnv) -> None:
     so nothing can be regained)."""
     if not env.changes_ids:
         return
-    try:
-        if env.uid is not None and env.user is not None and os.geteuid() == 0:
+    if env.uid is not None and env.user is not None and os.geteuid() == 0:
+        try:
             os.initgroups(env.user, env.user_gid if env.user_gid is not None else 0)
-        if env.gid is not None and env.gid != os.getegid():
+        except OSError as e:
+            raise EnvError(f"cannot set the groups of {env.user}: {e.strerror or e}") from None
+    # Kamailio's wording: "cannot change gid to 1: Operation not permitted"
+    if env.gid is not None and env.gid != os.getegid():
+        try:
             os.setgid(env.gid)
-        if env.uid is not None and env.uid != os.geteuid():
+        except OSError as e:
+            raise EnvError(f"cannot change gid to {env.gid}: {e.strerror or e}") from None
+    if env.uid is not None and env.uid != os.geteuid():
+        try:
             os.setuid(env.uid)
-    except OSError as e:
-        who = f"uid {env.uid}" if env.uid is not None else f"gid {env.gid}"
-        raise EnvError(f"cannot change to {who}: {e.strerror or e}") from None
+        except OSError as e:
+            raise EnvError(f"cannot change uid to {env.uid}: {e.strerror or e}") from None
 
 
 def chown_for(env: ProcessEnv, path: str) -> None:
