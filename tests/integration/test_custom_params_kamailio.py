@@ -5,9 +5,6 @@ compared over the custom groups: Kamailio also lists its core and tcp groups).""
 
 from __future__ import annotations
 
-import json
-import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ from siprouter.rpc import RpcError, RpcRegistry
 from siprouter.shared import space as space_mod
 
 from .conftest import HAS_KAMAILIO
+from .kamailio_rpc import kamailio_rpc as _kamailio_rpc
 
 pytestmark = [
     pytest.mark.kamailio,
@@ -63,28 +61,6 @@ CALLS: list[tuple[str, tuple[Any, ...]]] = [
     ("cfg.help", ("pstn", "gw_ip")), ("cfg.help", ("pstn", "n")), ("cfg.help", ("pstn", "zz")),
     ("cfg.help", ("pstn",)), ("cfg.list", ("pstn",)), ("cfg.list", ("nog",)), ("cfg.diff", ()),
 ]  # fmt: skip
-
-
-def _kamailio_rpc(fifo: str, method: str, *params: Any) -> Any:
-    name = f"siprouterccp{os.getpid()}{abs(hash((method, params))) % 100000}"
-    reply = Path("/tmp") / name
-    os.mkfifo(reply)
-    try:
-        req = {"jsonrpc": "2.0", "method": method, "params": list(params), "id": 1}
-        req["reply_name"] = name
-        deadline = time.monotonic() + 15
-        while not os.path.exists(fifo):
-            assert time.monotonic() < deadline, "no jsonrpcs fifo"
-            time.sleep(0.05)
-        with open(fifo, "w") as fh:
-            fh.write(json.dumps(req) + "\n")
-        with open(reply) as fh:
-            answer = json.loads(fh.read())
-    finally:
-        reply.unlink()
-    if "error" in answer:
-        return ("error", answer["error"]["code"], answer["error"]["message"])
-    return answer["result"]
 
 
 def _ours(reg: RpcRegistry, method: str, *params: Any) -> Any:

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from siprouter.runtime.lifecycle import init_modules
 from siprouter.shared import space as space_mod
 
 from .conftest import HAS_KAMAILIO
+from .kamailio_rpc import kamailio_rpc as _kamailio_rpc
 
 pytestmark = [
     pytest.mark.kamailio,
@@ -75,28 +75,6 @@ CALLS: list[tuple[str, tuple[Any, ...]]] = [
 AFTER_EDIT = [("cfgutils.check_config_hash", ()), ("cfgutils.get_config_hash", ())]
 
 _TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
-
-
-def _kamailio_rpc(fifo: str, method: str, *params: Any) -> Any:
-    name = f"siprouterhtrpc{os.getpid()}{abs(hash((method, params))) % 100000}"
-    reply = Path("/tmp") / name
-    os.mkfifo(reply)
-    try:
-        req = {"jsonrpc": "2.0", "method": method, "params": list(params), "id": 1}
-        req["reply_name"] = name
-        deadline = time.monotonic() + 15
-        while not os.path.exists(fifo):
-            assert time.monotonic() < deadline, "no jsonrpcs fifo"
-            time.sleep(0.05)
-        with open(fifo, "w") as fh:
-            fh.write(json.dumps(req) + "\n")
-        with open(reply) as fh:
-            answer = json.loads(fh.read())
-    finally:
-        reply.unlink()
-    if "error" in answer:
-        return ("error", answer["error"]["code"], answer["error"]["message"])
-    return answer["result"]
 
 
 def _ours(reg: RpcRegistry, method: str, *params: Any) -> Any:

@@ -4,10 +4,8 @@ siprouter's commands called through the RPC registry of the same config)."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from siprouter.rpc import RpcError, RpcRegistry
 from siprouter.runtime import state
 
 from .conftest import HAS_KAMAILIO
+from .kamailio_rpc import kamailio_rpc_answer
 
 CFG = """\
 #!KAMAILIO
@@ -32,25 +31,6 @@ modparam("jsonrpcs", "transport", 2)
 modparam("jsonrpcs", "fifo_name", "@FIFO@")
 request_route { exit; }
 """
-
-
-def _kamailio_rpc(fifo: str, reply_dir: Path, method: str, *params: Any) -> Any:
-    name = f"siprouterrpc{os.getpid()}{abs(hash((method, params))) % 100000}"
-    reply = reply_dir / name
-    os.mkfifo(reply)
-    try:
-        req = {"jsonrpc": "2.0", "method": method, "params": list(params), "id": 1}
-        req["reply_name"] = name
-        deadline = time.monotonic() + 15
-        while not os.path.exists(fifo):
-            assert time.monotonic() < deadline, "no jsonrpcs fifo"
-            time.sleep(0.05)
-        with open(fifo, "w") as fh:
-            fh.write(json.dumps(req) + "\n")
-        with open(reply) as fh:
-            return json.loads(fh.read())
-    finally:
-        reply.unlink()
 
 
 @pytest.fixture
@@ -129,7 +109,7 @@ def test_same_shape_as_kamailio(servers: Any, tmp_path: Path, our_registry: RpcR
         ("corex.list_sockets", ()),
     ]
     for method, params in calls:
-        theirs = _kamailio_rpc(fifo, Path("/tmp"), method, *params)["result"]
+        theirs = kamailio_rpc_answer(fifo, method, *params)["result"]
         ours = our_registry.call(method, *params)
         assert _shape(ours) == _shape(theirs), method
         if method in ("core.echo", "core.printi", "core.prints"):
