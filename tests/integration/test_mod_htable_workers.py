@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from .conftest import HAS_KAMAILIO
+from .sip_load import options, windowed_load
 
 CFG = """\
 #!KAMAILIO
@@ -53,37 +54,15 @@ _QUERY = re.compile(
 )
 
 
-def _request(client_port: int, port: int, user: str, callid: str) -> bytes:
-    return (
-        f"OPTIONS sip:{user}@127.0.0.1:{port} SIP/2.0\r\n"
-        f"Via: SIP/2.0/UDP 127.0.0.1:{client_port};branch=z9hG4bK-{callid};rport\r\n"
-        f"From: <sip:t@127.0.0.1>;tag=f-{callid}\r\nTo: <sip:{user}@127.0.0.1>\r\n"
-        f"Call-ID: {callid}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
-        "Content-Length: 0\r\n\r\n"
-    ).encode()
-
-
 def _load(client, port: int) -> None:  # type: ignore[no-untyped-def]
     """N requests, WINDOW in flight; every one answered exactly once."""
-    callids = [f"load-{i}-{uuid.uuid4().hex}" for i in range(N)]
-    answered: set[bytes] = set()
-    sent = 0
-    while len(answered) < N:
-        while sent < N and sent - len(answered) < WINDOW:
-            client.send(port, _request(client.port, port, "load", callids[sent]))
-            sent += 1
-        reply = client.recv(10.0)
-        assert reply is not None, f"{N - len(answered)} requests unanswered"
-        m = re.search(rb"\r\nCall-ID: (\S+)\r\n", reply)
-        assert m and reply.startswith(b"SIP/2.0 200 counted"), reply[:120]
-        assert m.group(1) not in answered
-        answered.add(m.group(1))
+    windowed_load(client, port, N, WINDOW, b"SIP/2.0 200 counted")
 
 
 def _query(client, port: int, n: int = 12) -> list[tuple[int, ...]]:  # type: ignore[no-untyped-def]
     out = []
     for i in range(n):
-        client.send(port, _request(client.port, port, "query", f"query-{i}-{uuid.uuid4().hex}"))
+        client.send(port, options(client.port, port, "query", f"query-{i}-{uuid.uuid4().hex}"))
         reply = client.recv(10.0)
         assert reply is not None
         m = _QUERY.match(reply)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import uuid
 
+from .sip_load import ask
+
 CFG = """\
 #!KAMAILIO
 debug=2
@@ -31,16 +33,7 @@ _REASON = re.compile(rb"^SIP/2\.0 200 v=(\S+) n=(\d+) pid=(\d+)\r\n")
 
 
 def _ask(client, port: int, user: str, callid: str) -> tuple[str, int, int]:  # type: ignore[no-untyped-def]
-    req = (
-        f"OPTIONS sip:{user}@127.0.0.1:{port} SIP/2.0\r\n"
-        f"Via: SIP/2.0/UDP 127.0.0.1:{client.port};branch=z9hG4bK-{callid};rport\r\n"
-        f"From: <sip:t@127.0.0.1>;tag=f-{callid}\r\nTo: <sip:{user}@127.0.0.1>\r\n"
-        f"Call-ID: {callid}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
-        "Content-Length: 0\r\n\r\n"
-    )
-    client.send(port, req.encode())
-    reply = client.recv()
-    assert reply is not None, f"no reply to {user}"
+    reply = ask(client, port, user, callid)
     m = _REASON.match(reply)
     assert m, reply[:120]
     return m.group(1).decode(), int(m.group(2)), int(m.group(3))

@@ -9,6 +9,8 @@ import re
 import time
 import uuid
 
+from .sip_load import options
+
 CFG = """\
 #!KAMAILIO
 debug=2
@@ -27,16 +29,7 @@ _SEEN = re.compile(rb"\r\nX-Seen: rq=(\d+) opt=(\d+) fw=(\d+)\r\n")
 
 
 def _send(srv, udp_client, udp_peer, cid: str) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
-    udp_client.send(
-        srv.port,
-        (
-            f"OPTIONS sip:x@127.0.0.1:{srv.port} SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP 127.0.0.1:{udp_client.port};branch=z9hG4bK-{cid};rport\r\n"
-            f"From: <sip:t@127.0.0.1>;tag=f-{cid}\r\nTo: <sip:x@127.0.0.1>\r\n"
-            f"Call-ID: {cid}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
-            "Content-Length: 0\r\n\r\n"
-        ).encode(),
-    )
+    udp_client.send(srv.port, options(udp_client.port, srv.port, "x", cid))
     fwd = udp_peer.recv(10.0)
     assert fwd is not None, f"request {cid} not forwarded"
     m = _SEEN.search(fwd)
