@@ -87,10 +87,11 @@ def _emit(ctx: MsgContext, level: int, fmt: Format, line: bool = False) -> int:
     text = fmt.render(ctx)
     if line:
         text = _line_prefix(ctx) + text
-    if len(text) >= XLOG_PARAMS.buf_size:
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogateescape"))
+    if size >= XLOG_PARAMS.buf_size:  # Kamailio counts bytes, with room for a NUL
         _log.error(
-            "xlog: buffer overflow: the message needs %d characters, buf_size is %d",
-            len(text) + 1,
+            "xlog: buffer overflow: the message needs %d bytes, buf_size is %d",
+            size + 1,
             XLOG_PARAMS.buf_size,
         )
         return 1
