@@ -4,6 +4,7 @@ values Kamailio 5.6.3 gives (checked against `kamailio -E` with the same request
 * $msg(len|buf|body|hdrs|fline): the received message: its length, whole text, body,
   header block (first header to the end of the last one, without the final CRLF) and
   first line (without CRLF); $mbu the message with the script's changes applied;
+  $msgbuf(i) one character of the message (assignable, see MsgbufPV);
   $mts "rq" / "rp"; $csb the CSeq body ("1 INVITE"); $true 1;
 * $expires(min|max): the smallest / largest expires of the Contacts (a Contact without
   expires parameter takes the Expires header), the Expires header alone when there is
@@ -32,9 +33,10 @@ from siprouter.runtime import state
 from siprouter.runtime.logging import LOG
 from siprouter.sip import headers as H
 from siprouter.sip.errors import SipParseError
+from siprouter.sip.lumps import LumpError
 
 from .impl_hdr import _cred_getter, _na_getter, first_line_value, get_Au
-from .pvclass import Getter, Index, PVClass, Value
+from .pvclass import Getter, Index, PVClass, PVError, Value
 
 if TYPE_CHECKING:
     from siprouter.engine.context import MsgContext
@@ -72,6 +74,39 @@ class MsgPV(PVClass):
         elif data[end - 1 : end] == b"\n":
             end -= 1
         return _text(data[msg.headers_start : end])
+
+
+class MsgbufPV(PVClass):
+    """$msgbuf(i): the character at offset i of the received message; assigning replaces
+    that character in the message sent on (a lump). Kamailio 5.6.3 returns the
+    character followed by a NUL byte; siprouter returns the character alone."""
+
+    name = "msgbuf"
+    settable = True
+    doc = "character at an offset of the message: $msgbuf(index)"
+
+    def parse_name(self, text: str) -> Any:
+        try:
+            i = int(text.strip())
+        except ValueError:
+            raise ValueError(f"$msgbuf index {text!r} is not a number") from None
+        if i < 0:
+            raise ValueError(f"$msgbuf index {i} is negative")
+        return i
+
+    def get_at(self, ctx: MsgContext, name: Any, idx: Index) -> Value:
+        data = ctx.msg.data
+        return _text(data[name : name + 1]) if name < len(data) else None
+
+    def set_at(self, ctx: MsgContext, name: Any, idx: Index, value: Value) -> None:
+        data = ctx.msg.data
+        if name >= len(data):
+            raise PVError(f"$msgbuf({name}): index out of range (message of {len(data)} bytes)")
+        new = str(value if value is not None else "").encode("utf-8", "surrogateescape")
+        try:
+            ctx.changes.lumps.replace(name, name + 1, new, what=f"$msgbuf({name})")
+        except LumpError as e:
+            raise PVError(str(e)) from None
 
 
 def get_mbu(ctx: MsgContext) -> Value:
@@ -284,6 +319,7 @@ def _dic(ctx: MsgContext) -> Value:
 def msgx_specs() -> list[PVSpec]:
     return [
         MsgPV().spec(),
+        MsgbufPV().spec(),
         PVSpec("mbu", get_mbu, doc="message with the script's changes"),
         PVSpec("mts", get_mts, doc="message type: rq or rp"),
         PVSpec("csb", get_csb, doc="CSeq body"),

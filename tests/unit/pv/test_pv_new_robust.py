@@ -27,7 +27,7 @@ READS = [
                                                           "rport", "received", "i")),
     *(f"$nh({k})" for k in "uUdpP"),
     "$branch(uri)", "$branch(count)", "$(branch(q)[1])", "$sbranch(uri)",
-    "$xavu(a=>b)", "$xavi(a=>b)", "$vn(a)", "$vz(a)",
+    "$xavu(a=>b)", "$xavi(a=>b)", "$vn(a)", "$vz(a)", "$msgbuf(0)", "$msgbuf(99999)",
 ]  # fmt: skip
 
 
@@ -139,3 +139,13 @@ def test_xavu_xavi_vn() -> None:
     comp.compile_text("$vn(w)").set(ctx, None)  # type: ignore[misc]
     assert value("$vn(w)", ctx) is None
     assert value("$vz(never)", ctx) == 0
+
+
+def test_msgbuf_reads_and_replaces_one_character() -> None:
+    ctx = MsgContext(parse_message(REQ))
+    assert value("$msgbuf(0)", ctx) == "I"
+    assert value("$msgbuf(99999)", ctx) is None
+    acc = PVCompiler().compile_text("$msgbuf(0)")
+    assert acc.set is not None
+    acc.set(ctx, "O")
+    assert ctx.changes.apply().startswith(b"ONVITE sip:")
