@@ -157,29 +157,30 @@ class Via:
                 return None
         return get_param(self.params, "branch")
 
-    def _may_have(self, name: bytes) -> bool:
+    def may_have(self, name: bytes) -> bool:
         """False when the parameters are not split yet and their text does not hold
-        ``name`` (lowercase) in any case: the parameter is surely absent, no split needed
-        (the hot path asks for rport and received, usually absent)."""
+        ``name`` (lowercase bytes) in any case: that parameter is surely absent, no split
+        needed (the hot path asks for rport and received, usually absent). True means
+        "maybe": look it up."""
         return self._params is not None or name in self._data[self.params_start : self.end].lower()
 
     @property
     def received(self) -> str | None:
-        if not self._may_have(b"received"):
+        if not self.may_have(b"received"):
             return None
         return get_param(self.params, "received")
 
     @property
     def has_rport(self) -> bool:
         """True when ``rport`` is present, with or without a value."""
-        if not self._may_have(b"rport"):
+        if not self.may_have(b"rport"):
             return False
         return has_param(self.params, "rport")
 
     @property
     def rport(self) -> int | None:
         """The rport value when one is given (``;rport=5060``); None for bare ``;rport``."""
-        if not self._may_have(b"rport"):
+        if not self.may_have(b"rport"):
             return None
         v = get_param(self.params, "rport")
         return int(v) if v else None

@@ -169,7 +169,8 @@ def _rport_received_spans(via: Via) -> tuple[tuple[int, int] | None, tuple[int, 
 
 def via_fix(via: Via, src_ip: str, src_port: int, *, force_rport: bool = False) -> ViaFix:
     """RFC 3261 18.2.1 + RFC 3581 as Kamailio applies them to a received request."""
-    return _fix(via, via.has_rport, src_ip, src_port, force_rport)
+    has_rport = via.may_have(b"rport") and _rport_received_spans(via)[0] is not None
+    return _fix(via, has_rport, src_ip, src_port, force_rport)
 
 
 def _fix(via: Via, has_rport: bool, src_ip: str, src_port: int, force_rport: bool) -> ViaFix:
@@ -236,12 +237,18 @@ def reply_via1_fix_edits(
 ) -> list[tuple[int, int, bytes]]:
     """``reply_via1_edits(via, via_fix(via, src_ip, src_port, force_rport=...))`` with at
     most one scan of the Via parameters (the stateless reply's hot path)."""
-    # the usual Via (no rport, host = source address) needs no edit: decided without
-    # locating the parameters (Via.has_rport skips even the split when it can)
-    fix = _fix(via, via.has_rport, src_ip, src_port, force_rport)
+    if not via.may_have(b"rport"):
+        # the usual Via (no rport, host = source address) needs no edit: decided without
+        # locating the parameters
+        fix = _fix(via, False, src_ip, src_port, force_rport)
+        if not fix:
+            return []
+        return _edits(via, fix, *_wanted(fix, *_rport_received_spans(via)))
+    rport, recv = _rport_received_spans(via)
+    fix = _fix(via, rport is not None, src_ip, src_port, force_rport)
     if not fix:
         return []
-    return _edits(via, fix, *_wanted(fix, *_rport_received_spans(via)))
+    return _edits(via, fix, *_wanted(fix, rport, recv))
 
 
 def _edits(
