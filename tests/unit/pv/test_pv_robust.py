@@ -18,7 +18,9 @@ DATA = Path(__file__).parents[2] / "data" / "sip"
 FILES = sorted(p for d in ("rfc4475", "captures") for p in (DATA / d).glob("*.sip"))
 
 INNER = {"TV": "s", "time": "sec", "af": "id", "version": "num", "cnt": "$avp(x)",
-         "timef": "%Y", "sel": "via[1].host"}  # fmt: skip
+         "timef": "%Y", "sel": "via[1].host", "msg": "len", "msgbuf": "0", "expires": "min",
+         "K": "UDP", "via0": "host", "via1": "host", "viaZ": "host", "branch": "uri",
+         "sbranch": "uri", "nh": "u", "utime": "sec"}  # fmt: skip
 HEADERS = ["Via", "From", "To", "Contact", "Route", "Record-Route", "CSeq", "X-Nope", "v"]
 
 
