@@ -389,6 +389,8 @@ def run(argv: Sequence[str]) -> int:
     dump_python = "--dump-python" in argv
     if dump_python:
         argv = [a for a in argv if a != "--dump-python"]
+    # --run-message FILE [--run-source IP:PORT] [--run-proto udp|tcp] (siprouter only)
+    argv, offline = _offline_options(list(argv))
     try:
         options = parse_args(argv)
     except UsageError as exc:
@@ -407,7 +409,33 @@ def run(argv: Sequence[str]) -> int:
 
     from .cfg.loader import run_config_action
 
-    return run_config_action(options, dump_python=dump_python)
+    return run_config_action(options, dump_python=dump_python, run_message=offline)
+
+
+_OFFLINE = ("--run-message", "--run-source", "--run-proto")
+
+
+def _offline_options(argv: list[str]) -> tuple[list[str], dict[str, str] | None]:
+    """Take the --run-* options (with `=VALUE` or the value as the next word) out of argv."""
+    rest: list[str] = []
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name, eq, value = arg.partition("=")
+        if name in _OFFLINE:
+            if not eq:
+                if i + 1 >= len(argv):
+                    _fail(f"option {name} needs a value")
+                i += 1
+                value = argv[i]
+            found[name[len("--run-") :]] = value
+        else:
+            rest.append(arg)
+        i += 1
+    if found and "message" not in found:
+        _fail("--run-source and --run-proto go with --run-message FILE")
+    return rest, (found or None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -134,6 +134,7 @@ def run_config_action(
     err: TextIO | None = None,
     *,
     dump_python: bool = False,
+    run_message: dict[str, str] | None = None,
 ) -> int:
     """Do what the command line asked for the config (-c, --cfg-print or start); return
     the exit status. `dump_python` (--dump-python): check and compile the config, print
@@ -155,12 +156,32 @@ def run_config_action(
     if dump_python:
         out.write(loaded.compiled.dump_python())
         return EXIT_OK
+    if run_message is not None:
+        return _run_offline(loaded, options, run_message, out, err)
     if options.action is Action.CHECK:
         err.write("config file ok, exiting...\n")
         return EXIT_OK
     from ..runtime.server import serve
 
     return serve(loaded, options, out, err)
+
+
+def _run_offline(
+    loaded: LoadedConfig, options: Options, args: dict[str, str], out: TextIO, err: TextIO
+) -> int:
+    """--run-message: the routes run on one message from a file, nothing sent (offline.py)."""
+    from .. import offline
+
+    try:
+        data = offline.read_message(args["message"])
+        source = offline.parse_address(args.get("source", "127.0.0.1:5060"), "--run-source")
+        dest = offline.receiving_address(loaded, options)
+        result = offline.run_message(loaded, data, source, dest, args.get("proto", "udp"))
+    except offline.OfflineError as e:
+        err.write(f"ERROR: {e}\n")
+        return EXIT_ERROR
+    out.write(offline.format_result(result))
+    return EXIT_OK
 
 
 def _run_from_stdin(
