@@ -127,10 +127,13 @@ def sl_to_tag(req: SipMessage, prefix: str = SL_TAG_PREFIX) -> str:
 
 def _tag(data: bytes, hids: list[int], starts: list[int], prefix: str) -> str:
     crc = 0
+    crc32 = zlib.crc32
     for hid in _TAG_SOURCES:
-        if hid in hids:
-            i = hids.index(hid)
-            crc = zlib.crc32(data[starts[i] : starts[i + 1]], crc)
+        try:
+            i = hids.index(hid)  # one scan; a missing header is rare
+        except ValueError:
+            continue
+        crc = crc32(data[starts[i] : starts[i + 1]], crc)
     return f"{prefix}.{crc:08x}"
 
 
