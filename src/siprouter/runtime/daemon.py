@@ -13,13 +13,15 @@
 `Daemon.ready(keep_stderr)` (once the sockets are bound, the pid files written and the
 socket list printed) points stdin and stdout at /dev/null, stderr too unless logging
 goes to stderr (-E / log_stderror, as Kamailio keeps it), then tells the waiting
-process "started". `Daemon.failed(status)` tells it start-up failed.
+process "started". The daemon closes the pipes and terminals it inherited below fd 32
+right after the fork (Kamailio closes its inherited descriptors below 32). `Daemon.failed(status)` tells it start-up failed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 
 EXIT_NO_STATUS = 255
@@ -62,6 +64,24 @@ class Daemon:
         self._send(status if status else EXIT_NO_STATUS)
 
 
+def _close_inherited_pipes(keep: int) -> None:
+    """In the new daemon: close the inherited pipes and terminals among descriptors
+    3..31 (Kamailio closes every inherited descriptor below 32 when it daemonizes). A
+    daemon holding a copy of its caller's output pipe would keep the caller's reader (a
+    shell pipeline, a test runner) waiting for end-of-file as long as it runs. Sockets
+    and files are left alone: nothing of the server is open yet, but be conservative."""
+    for fd in range(3, 32):
+        if fd == keep:
+            continue
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            continue
+        if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
 def _wait_status(read_fd: int, child: int) -> int:
     """In the original process: the daemon's start-up status."""
     with contextlib.suppress(ChildProcessError):
@@ -99,6 +119,7 @@ def daemonize(work_dir: str | None) -> tuple[int | None, Daemon | None]:
         if os.fork():
             code = 0
         else:
+            _close_inherited_pipes(keep=write_fd)
             os.chdir(work_dir or "/")
             return None, Daemon(write_fd)
     except OSError as e:
