@@ -10,6 +10,7 @@ at teardown, killed if it does not exit, whatever the test's outcome.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -74,7 +75,9 @@ class Running:
         return self.out_path.read_text(errors="replace")
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
-        """Send `sig`, wait (bounded) for the exit; kill when it does not come."""
+        """Send `sig`, wait (bounded) for the exit; kill when it does not come. Then kill
+        whatever is left of its process group (its session: a worker the main process
+        did not take down must not outlive the test, holding its ports)."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -82,6 +85,8 @@ class Running:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(STOP_TIMEOUT)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         return int(self.proc.returncode)
 
 
