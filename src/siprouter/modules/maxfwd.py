@@ -45,7 +45,7 @@ from siprouter.modules.registry import (
 )
 from siprouter.pv.access import compile_pv
 from siprouter.sip import headers as H
-from siprouter.sip.message import SipMessage, parse_message
+from siprouter.sip.message import SipMessage
 
 log = logging.getLogger("siprouter.maxfwd")
 
@@ -142,9 +142,7 @@ def _rewrite_in_place(ctx: MsgContext, start: int, end: int, new: bytes) -> None
     """Kamailio edits the received buffer: later reads ($hdr, a second call) see the new
     value. The message is immutable here, so an equal-length copy replaces it; every
     offset stays valid, so pending lumps still apply."""
-    msg = ctx.msg
-    data = msg.data[:start] + new + msg.data[end:]
-    ctx.msg = parse_message(data, transport=msg.transport)
+    ctx.msg = ctx.msg.replaced(start, end, new)  # keeps the other headers' parsed forms
     if ctx.has_changes:
         ctx.changes.msg = ctx.msg
 
