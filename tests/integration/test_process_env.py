@@ -224,8 +224,9 @@ def test_dead_worker_lines_match_kamailio(servers: Any) -> None:
         while srv.proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert srv.proc.poll() is not None, f"{name} still running after a worker died"
-        logs[name] = (victim, srv.log())
-    for victim, log in logs.values():
+        logs[name] = (victim, srv.log(), srv.proc.returncode)
+    assert logs["siprouter"][2] == logs["kamailio"][2] == 1
+    for victim, log, _status in logs.values():
         assert re.search(rf"ALERT: .*child process {victim} exited by a signal 9", log), log
         assert "core was not generated" in log
 

@@ -133,7 +133,7 @@ def test_dead_worker_stops_the_server_and_says_which(servers: Any) -> None:
     workers = _workers(srv.proc.pid)
     os.kill(workers[1], signal.SIGKILL)
     srv.proc.wait(15)
-    assert srv.proc.returncode == 255
+    assert srv.proc.returncode == 1  # Kamailio 5.6.3 exits 1 too
     assert re.search(
         rf"CRITICAL: <core>: main\(\): worker \d \(pid {workers[1]}\) was killed by signal 9",
         srv.log(),

@@ -16,7 +16,7 @@ socketpairs.
   period) or SIGCHLD: a worker that dies while the server is not stopping stops the
   whole server (as Kamailio 5.6.3 does: it never restarts a child) with Kamailio's
   ALERT lines ("child process PID exited by a signal 9", "core was not generated")
-  and a line naming the worker; status 255 (Kamailio exits with 1).
+  and a line naming the worker; exit status 1, as Kamailio.
 
 A worker (`Worker`) reads its UDP sockets; for each datagram it computes the owner
 `crc32(Call-ID) % n` (`owner_of`): its own messages go to the pipeline at once, the
@@ -378,7 +378,7 @@ def _supervise(pids: dict[int, int], watched: set[int]) -> int:
                     f"main(): worker {w + 1} (pid {pid}) {_describe(st)}; "
                     "workers are not restarted yet: stopping the server",
                 )
-                status = 255
+                status = 1  # as Kamailio 5.6.3 exits when a child dies
                 stopping_since = _stop_all(pids)
             elif os.WIFSIGNALED(st) and os.WTERMSIG(st) != signal.SIGTERM and LOG.enabled(L_ERR):
                 LOG.core(L_ERR, f"main(): worker {w + 1} (pid {pid}) {_describe(st)}")
