@@ -371,7 +371,7 @@ def _started(
     for proto in ("udp", "tcp"):
         for ep in eps:
             if ep.proto == proto:
-                host = f"[{ep.ip}]" if ":" in ep.ip else ep.ip
+                host = ep.ip  # Kamailio 5.6.3 prints IPv6 without brackets: "udp: ::1:5060"
                 out.write(f"             {proto}: {host}:{ep.port}\n")
     out.write("Aliases: \n" + "".join(f"{line}\n" for line in _ALIASES) + "\n")
     out.flush()
