@@ -154,7 +154,12 @@ class Pipeline:
         if events.msg_received and not events.run_msg_received(data, rcv):
             return
         try:
-            msg = parse_message(data, transport=ls.proto, parser_mode=SETTINGS.sip_parser_mode)
+            msg = parse_message(
+                data,
+                transport=ls.proto,
+                parser_mode=SETTINGS.sip_parser_mode,
+                tcp_accept_no_cl=SETTINGS.tcp_accept_no_cl,
+            )
             via1 = msg.via1  # parsed now: a bad top Via is a parse error
         except SipParseError as e:
             self.dropped_bad += 1
