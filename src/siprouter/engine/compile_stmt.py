@@ -308,6 +308,9 @@ class RouteCompiler(ExprCompiler):
             if isinstance(a, ast.Keyword) and a.name in ("uri:host", "uri:port"):
                 values.append(a.name)  # forward(uri:host, uri:port): the R-URI's parts
                 continue
+            if isinstance(a, ast.CoreValue | ast.Keyword) and a.name.lower() in _PROTO_WORDS:
+                values.append(a.name.lower())  # udp_mtu_try_proto(TCP)
+                continue
             if not _is_const(a):
                 raise err(f"{s.name}(): argument must be a constant", a.pos)
             values.append(_const_value(a))
@@ -493,6 +496,9 @@ def _last_line(body: list[ast.Stmt], default: int) -> int:
 
 def _inline(v: Any) -> bool:
     return v is None or type(v) in (int, str, bool)
+
+
+_PROTO_WORDS = ("udp", "tcp", "tls", "sctp", "ws", "wss")
 
 
 def _is_const(a: Any) -> bool:

@@ -12,7 +12,7 @@ name without a position takes the lowest bit not taken by an earlier declaration
 
 `forward`, `forward_udp` and `forward_tcp` are the stateless forward of runtime/forward.py.
 Core functions listed in cfg/core_functions.py but not here (forward_tls/sctp,
-send, udp_mtu_try_proto) make compilation
+send) make compilation
 fail with "core function 'X' is not supported yet".
 """
 
@@ -339,6 +339,22 @@ def force_tcp_alias(ctx: MsgContext, port: int | None = None) -> int:
     return alias(ctx, port)
 
 
+def _fix_mtu_proto(args: list[Any], info: CompileInfo) -> list[Any]:
+    (proto,) = args
+    name = str(proto).lower()
+    if name not in ("udp", "tcp", "tls", "sctp"):
+        raise FixupError(f"TCP, TLS, SCTP or UDP expected, got {proto!r}")
+    if name in ("tls", "sctp"):
+        raise FixupError(f"siprouter has no {name.upper()} transport yet (UDP or TCP)")
+    return [name]
+
+
+def udp_mtu_try_proto(ctx: MsgContext, proto: str) -> int:
+    """udp_mtu_try_proto(proto): like the global parameter, for this message only."""
+    ctx.module_state()["udp_mtu_try_proto"] = proto
+    return 1
+
+
 CORE_ACTIONS: dict[str, CoreAction] = {
     "setflag": CoreAction(setflag, _fix_flag),
     "resetflag": CoreAction(resetflag, _fix_flag),
@@ -371,6 +387,7 @@ CORE_ACTIONS: dict[str, CoreAction] = {
     "forward": CoreAction(forward_request, fix_forward),
     "forward_udp": CoreAction(forward_udp, fix_forward),
     "forward_tcp": CoreAction(forward_tcp, fix_forward),
+    "udp_mtu_try_proto": CoreAction(udp_mtu_try_proto, _fix_mtu_proto),
     "force_tcp_alias": CoreAction(force_tcp_alias, lambda a, i: [int(x) for x in a]),
     "setavpflag": CoreAction(setavpflag, fix_avpflag),
     "resetavpflag": CoreAction(resetavpflag, fix_avpflag),

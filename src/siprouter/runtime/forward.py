@@ -289,6 +289,11 @@ def forward_request(
         data = build_forwarded(ctx, ls, proto)
     except (SipParseError, LumpError, ValueError) as e:
         return _err(f"forward(): cannot build the request: {e}")
+    if proto == "udp" and state.SETTINGS.udp_mtu and len(data) > state.SETTINGS.udp_mtu:
+        switched = _mtu_switch(ctx, af, dip, data)
+        if isinstance(switched, int):
+            return switched
+        ls, proto, data = switched
     if has_onsend(ctx) and not _onsend_allows(ctx, ls, af, (dip, dport), data, False):
         stats_core.request_dropped()
         return E_ADM_PROHIBITED
@@ -309,6 +314,32 @@ def forward_request(
     if LOG.enabled(L_DBG):
         LOG.core(L_DBG, f"forward(): {msg.method} sent to {dip}:{dport}")
     return 1
+
+
+MTU_PROTO_KEY = "udp_mtu_try_proto"
+
+
+def _mtu_switch(
+    ctx: MsgContext, af: int, dip: str, data: bytes
+) -> tuple[state.LocalSocket | None, str, bytes] | int:
+    """udp_mtu exceeded: the socket, transport and bytes to send over the
+    udp_mtu_try_proto transport (the message's own, else the global one); the UDP ones
+    when that is UDP. Only our Via changes (as in Kamailio)."""
+    mod = ctx.mod
+    to = (mod.get(MTU_PROTO_KEY) if mod else None) or state.SETTINGS.udp_mtu_try_proto
+    if to == "udp":
+        return send_socket(ctx, af, dip, "udp"), "udp", data
+    ls = send_socket(ctx, af, dip, to)
+    if ls is None and (state.SOCKETS or ctx.sent is None):
+        stats_core.request_dropped()
+        return _err(
+            f"forward(): {len(data)} bytes exceed udp_mtu and there is no {to.upper()} "
+            f"socket to send to {dip}"
+        )
+    try:
+        return ls, to, build_forwarded(ctx, ls, to)
+    except (SipParseError, LumpError, ValueError) as e:
+        return _err(f"forward(): cannot build the request: {e}")
 
 
 def _onsend_allows(

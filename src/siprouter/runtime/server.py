@@ -195,6 +195,13 @@ def _configure(params: dict[str, Any], options: Any) -> None:
     s.advertised_address = str(adv) if adv else None
     aport = params.get("advertised_port")
     s.advertised_port = int(aport) if aport else None
+    s.udp_mtu = int(params.get("udp_mtu") or 0)
+    s.udp_mtu_try_proto = str(params.get("udp_mtu_try_proto") or "udp").lower()
+    if s.udp_mtu and s.udp_mtu_try_proto not in ("udp", "tcp"):
+        raise StartupError(
+            f"udp_mtu_try_proto={s.udp_mtu_try_proto.upper()}: siprouter has no "
+            f"{s.udp_mtu_try_proto.upper()} transport yet (UDP or TCP)"
+        )
 
 
 def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:

@@ -49,6 +49,10 @@ class RuntimeSettings:
     # advertised_address / advertised_port core parameters (sockets without their own)
     advertised_address: str | None = None
     advertised_port: int | None = None
+    # udp_mtu / udp_mtu_try_proto: a forwarded UDP request larger than udp_mtu (0: off)
+    # goes over udp_mtu_try_proto instead (or the message's udp_mtu_try_proto(...))
+    udp_mtu: int = 0
+    udp_mtu_try_proto: str = "udp"
 
 
 SETTINGS = RuntimeSettings()

@@ -114,7 +114,7 @@ def test_userphone() -> None:
 
 @pytest.mark.parametrize(
     "call",
-    ["forward_sctp()", 'forward_tls("127.0.0.1", 5060)', "udp_mtu_try_proto(TCP)"],
+    ["forward_sctp()", 'forward_tls("127.0.0.1", 5060)'],
 )
 def test_network_core_functions_fail_compilation(call: str) -> None:
     name = call.split("(")[0]
