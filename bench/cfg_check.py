@@ -83,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
     cache = tempfile.TemporaryDirectory(prefix="siprouter-bench-pyc-")
     env = bench_env(cache.name)
     # one untimed run fills the bytecode cache
-    time_once([*ours, "-c", "-f", args.file, "-l", "udp:127.0.0.1:5060"], Sample(), args.timeout, env)
+    time_once(
+        [*ours, "-c", "-f", args.file, "-l", "udp:127.0.0.1:5060"], Sample(), args.timeout, env
+    )
     rows: list[tuple[str, Sample, Sample]] = []
     stopped_early = False
     for defines in variants:

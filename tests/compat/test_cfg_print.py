@@ -141,24 +141,24 @@ def test_ims_configs_with_their_samples(role: str, tmp_path: Path) -> None:
 # newline, include_file works inside a word (and stops print mode when the name is bad).
 SYNTHETIC = {
     "string-comment": 'xlog("a /* x");\n#!ifdef NOPE\nshown\n#!endif\nxlog("*/");\n'
-                      "#!ifdef NOPE\nhidden\n#!endif\nend\n",
+    "#!ifdef NOPE\nhidden\n#!endif\nend\n",
     "loadmodule": 'loadmodule "tm.so"\nloadmodule "tm.so"\nloadmodule\t"/x/y/sl.so"\n'
-                  'loadmodule "ab"\nloadmodule\n  "xlog"\n#!ifdef MOD_xlog\nx\n#!endif\n'
-                  "#!ifdef MOD_sl\ns\n#!endif\n#!ifdef MOD_tm\nt\n#!endif\n",
+    'loadmodule "ab"\nloadmodule\n  "xlog"\n#!ifdef MOD_xlog\nx\n#!endif\n'
+    "#!ifdef MOD_sl\ns\n#!endif\n#!ifdef MOD_tm\nt\n#!endif\n",
     "ifexp-is-a-comment": "#!ifexp 0\nin\n#!else\nelse\n#!endif\nafter\n",
     "duplicate-define": "#!define A 1\n#!define A 2\n#!define B 3\n#!ifdef B\nb\n#!endif\n"
-                        "#!ifdef define\nd\n#!endif\n",
+    "#!ifdef define\nd\n#!endif\n",
     "mid-line-and-forms": "debug=3 #!ifdef NOPE\nmid\n#!endif\n!!define BANG\n#!ifdef BANG\nbang\n"
-                          "#!endif\n#!trydef T\n#!redefine T 2\n#!ifdef T\nt\n#!endif\n"
-                          "#!define ML a \\\n  b\n#!ifdef ML\nml\n#!endif\n",
+    "#!endif\n#!trydef T\n#!redefine T 2\n#!ifdef T\nt\n#!endif\n"
+    "#!define ML a \\\n  b\n#!ifdef ML\nml\n#!endif\n",
     "env-and-subst": "#!defenv HOME\n#!ifdef HOME\nhome\n#!endif\n#!trydefenv NO_SUCH_VAR_X\n"
-                     "#!ifndef NO_SUCH_VAR_X\nnosuch\n#!endif\n#!substdef \"/SD/x/\"\n"
-                     "#!ifdef SD\nsd\n#!endif\n",
+    '#!ifndef NO_SUCH_VAR_X\nnosuch\n#!endif\n#!substdef "/SD/x/"\n'
+    "#!ifdef SD\nsd\n#!endif\n",
     "endif-needs-newline": "#!endif // comment\n #!else\t\n#!ifdef X\nx\n#!endif",
     "comments": "/* a /* nested */ still\n#!ifdef NOPE\nin comment\n#!endif\n*/\n// c\n# d\n",
     "include-in-word": "ok\nmy_include_file_x\nnever\n",
     "includes": 'a include_file "inc1.cfg"\n#!include_file "inc2.cfg"\n!!import_file "inc2.cfg"\n'
-                'import_file "nothere.cfg"\nx\n',
+    'import_file "nothere.cfg"\nx\n',
     "missing-include": 'before\ninclude_file "nothere.cfg"\nafter\n',
     "ifdef-in-skip": "#!ifdef NOPE\n#!ifdef KAMAILIO_5\na\n#!else\nb\n#!endif\n#!else\nc\n#!endif\n",
 }
@@ -184,14 +184,41 @@ def test_cfg_print_command_line_options(tmp_path: Path) -> None:
     """--substdef names, --loadmodule MOD_* and -A values are known to print mode; --subst
     is not applied to the printed text."""
     cfg = tmp_path / "main.cfg"
-    cfg.write_text("#!ifdef FOO\nfoo FOO\n#!endif\n#!ifdef MOD_xlog\nxlog\n#!endif\n"
-                   "#!ifdef V\nv V\n#!endif\n#!ifdef Q\nq\n#!endif\n"
-                   '#!ifdef KAMAILIO_VERSION\nkv\n#!endif\ns="abc"\n')
-    proc = subprocess.run([KAMAILIO, "--cfg-print", "-f", cfg.name, "--substdef", "/FOO/bar/",
-                           "--substdefs", "/Q/q/", "--subst", "/abc/xyz/", "--loadmodule", "xlog.so",
-                           "-A", "V=1"], cwd=tmp_path, capture_output=True, timeout=20, check=False)
+    cfg.write_text(
+        "#!ifdef FOO\nfoo FOO\n#!endif\n#!ifdef MOD_xlog\nxlog\n#!endif\n"
+        "#!ifdef V\nv V\n#!endif\n#!ifdef Q\nq\n#!endif\n"
+        '#!ifdef KAMAILIO_VERSION\nkv\n#!endif\ns="abc"\n'
+    )
+    proc = subprocess.run(
+        [
+            KAMAILIO,
+            "--cfg-print",
+            "-f",
+            cfg.name,
+            "--substdef",
+            "/FOO/bar/",
+            "--substdefs",
+            "/Q/q/",
+            "--subst",
+            "/abc/xyz/",
+            "--loadmodule",
+            "xlog.so",
+            "-A",
+            "V=1",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=20,
+        check=False,
+    )
     assert proc.returncode == 0
-    got = cfg_print(str(cfg), defines={"V": "1"}, substdefs=["/FOO/bar/"], substdefss=["/Q/q/"],
-                    substs=["/abc/xyz/"], preloaded_modules=["xlog.so"])
+    got = cfg_print(
+        str(cfg),
+        defines={"V": "1"},
+        substdefs=["/FOO/bar/"],
+        substdefss=["/Q/q/"],
+        substs=["/abc/xyz/"],
+        preloaded_modules=["xlog.so"],
+    )
     assert got.encode() == proc.stdout
     assert "kv" not in got  # 5.6.3 has no KAMAILIO_VERSION

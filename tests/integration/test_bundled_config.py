@@ -84,7 +84,10 @@ def test_sipsak_gets_200(servers: Any) -> None:
         # sipsak cuts a 5-digit port out of the R-URI: name the host by its alias
         # (`localhost`, any port is ours) and give the port with -r
         ["sipsak", "-s", "sip:probe@localhost", "-r", str(port), "-vv"],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "200 OK" in proc.stdout

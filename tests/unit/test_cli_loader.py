@@ -118,7 +118,7 @@ def test_run_check_ok_and_runtime_startup_error(tmp_path: Path) -> None:
     # an address this machine does not have (TEST-NET-1): -c does not bind, start-up does
     path = cfg(tmp_path, "debug=2\nlisten=udp:192.0.2.1:5060\n" + ROUTE)
     assert run(["-c", "-f", path]) == (0, "", "config file ok, exiting...\n")
-    status, out, err = run(["-DD", "-f", path])
+    status, _out, err = run(["-DD", "-f", path])
     assert status == 255 and "cannot bind udp:192.0.2.1:5060" in err
 
 

@@ -23,9 +23,7 @@ def test_cli_alias_and_listen_make_myself(tmp_path: Path) -> None:
     plain = load_config(parse_args(["-c", "-f", str(cfg)])).compiled.myself
     assert not plain.check("foo.example.com", 5060)
     assert not plain.check("127.0.0.2", 5070)
-    opts = parse_args(
-        ["-c", "-f", str(cfg), "--alias=foo.example.com", "-l", "udp:127.0.0.2:5070"]
-    )
+    opts = parse_args(["-c", "-f", str(cfg), "--alias=foo.example.com", "-l", "udp:127.0.0.2:5070"])
     matcher = load_config(opts).compiled.myself
     assert matcher.check("foo.example.com", 5060)
     assert matcher.check("127.0.0.2", 5070)

@@ -49,8 +49,10 @@ class DefineTable:
             raise DefineError(f"already defined: {name}")
         used = sum(1 for n in self.values if n not in EXTENSION_NAMES)
         if used >= self.limit or (value is not None and used + 1 >= self.limit):
-            raise DefineError(f"too many defines (Kamailio has room for {self.limit} names, "
-                              f"the last one without a value)")
+            raise DefineError(
+                f"too many defines (Kamailio has room for {self.limit} names, "
+                f"the last one without a value)"
+            )
         self.values[name] = value
 
 

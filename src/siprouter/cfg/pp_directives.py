@@ -25,9 +25,16 @@ if TYPE_CHECKING:
 
 MAX_INCLUDE_DEPTH = 10
 
-_DEFINE_KIND = {"define": "define", "def": "define", "trydefine": "trydef", "trydef": "trydef",
-                "redefine": "redefine", "redef": "redefine", "defexp": "defexp",
-                "defexps": "defexps"}
+_DEFINE_KIND = {
+    "define": "define",
+    "def": "define",
+    "trydefine": "trydef",
+    "trydef": "trydef",
+    "redefine": "redefine",
+    "redef": "redefine",
+    "defexp": "defexp",
+    "defexps": "defexps",
+}
 
 
 class DirectivesMixin:
@@ -49,8 +56,11 @@ class DirectivesMixin:
         if not m:
             raise ConfigError(f"#!{directive} needs a name (letters, digits, '_')", f.pos(j))
         if f.text.startswith("-", m.end()):
-            raise ConfigError(f"'-' not allowed in the name after #!{directive}", f.pos(m.end()),
-                              hint="define names are letters, digits and '_'")
+            raise ConfigError(
+                f"'-' not allowed in the name after #!{directive}",
+                f.pos(m.end()),
+                hint="define names are letters, digits and '_'",
+            )
         return m
 
     def _line_end(self, f: SrcFile, j: int) -> int:
@@ -65,13 +75,15 @@ class DirectivesMixin:
             e = self._line_end(f, m.end())
             if e >= len(t):
                 raise ConfigError("#!ifexp needs a newline after its expression", pos)
-            expr = t[m.end():e]
+            expr = t[m.end() : e]
             active = True
             if evaluate_cond:
                 try:
                     active = is_true(evaluate(expr, self.table.values))
                 except SnexprError as err:
-                    raise ConfigError(f"bad #!ifexp expression: {err}", f.pos(m.end() + err.offset)) from None
+                    raise ConfigError(
+                        f"bad #!ifexp expression: {err}", f.pos(m.end() + err.offset)
+                    ) from None
             self.stack.append(self._new_level(active, pos, "#!ifexp"))
             self._emit_newlines(f, i, e + 1)
             return e + 1
@@ -82,10 +94,15 @@ class DirectivesMixin:
         if k >= len(t) or t[k] != "\n":
             if k >= len(t):
                 raise ConfigError(f"#!{kind} {idm.group(0)} needs a newline after it", pos)
-            raise ConfigError(f"unexpected text after #!{kind} {idm.group(0)}", f.pos(k),
-                              hint="a directive must be alone on its line; put comments on the line before")
+            raise ConfigError(
+                f"unexpected text after #!{kind} {idm.group(0)}",
+                f.pos(k),
+                hint="a directive must be alone on its line; put comments on the line before",
+            )
         defined = idm.group(0) in self.table
-        self.stack.append(self._new_level(defined if kind == "ifdef" else not defined, pos, f"#!{kind}"))
+        self.stack.append(
+            self._new_level(defined if kind == "ifdef" else not defined, pos, f"#!{kind}")
+        )
         self._emit_newlines(f, i, k + 1)
         return k + 1
 
@@ -93,8 +110,11 @@ class DirectivesMixin:
         is_else = "else" in m.group(0)
         if not self.stack:
             if not is_else:
-                raise ConfigError("different number of preprocessor directives: 1 more #!endif "
-                                  "as #!if[n]def (this #!endif has no #!ifdef)", f.pos(i))
+                raise ConfigError(
+                    "different number of preprocessor directives: 1 more #!endif "
+                    "as #!if[n]def (this #!endif has no #!ifdef)",
+                    f.pos(i),
+                )
             # Kamailio only warns about a stray #!else and goes on.
         elif is_else:
             self.stack[-1].active = not self.stack[-1].active
@@ -122,7 +142,7 @@ class DirectivesMixin:
                     continue
                 parts.append(t[j])
                 j += 1
-            if j < len(t):          # Kamailio sets the value when it reaches the newline
+            if j < len(t):  # Kamailio sets the value when it reaches the newline
                 value = "".join(parts)
             k = j
         end = k + 1 if k < len(t) else k
@@ -143,8 +163,13 @@ class DirectivesMixin:
         try:
             self.table.define(name, value, kind)
         except DefineError as e:
-            raise ConfigError(str(e), pos, notes=[f"{name} was defined at {self.define_pos.get(name, '?')}"]
-                              if name in self.table else []) from None
+            raise ConfigError(
+                str(e),
+                pos,
+                notes=[f"{name} was defined at {self.define_pos.get(name, '?')}"]
+                if name in self.table
+                else [],
+            ) from None
         if kind != "trydef" or name not in self.define_pos:
             self.define_pos[name] = str(pos)
         self._emit_newlines(f, i, end)
@@ -232,8 +257,11 @@ class DirectivesMixin:
         if not fname:
             raise ConfigError(f"invalid included file name: {raw}", f.pos(j))
         if self.include_depth >= MAX_INCLUDE_DEPTH:
-            raise ConfigError(f"too many nested includes (more than {MAX_INCLUDE_DEPTH}) at {kind} {raw}",
-                              pos, hint="an included file probably includes itself")
+            raise ConfigError(
+                f"too many nested includes (more than {MAX_INCLUDE_DEPTH}) at {kind} {raw}",
+                pos,
+                hint="an included file probably includes itself",
+            )
         path = resolve_include(fname, f.path)
         if path is None:
             if kind == "import_file":

@@ -36,7 +36,9 @@ MAX_EXPANSION_DEPTH = 64
 
 _PREP = r"(?:#!|!!)"
 _EAT = r"[ \t\b\r]"
-RE_DEFINE = re.compile(_PREP + r"(define|def|trydefine|trydef|redefine|redef|defexps|defexp)" + _EAT + "+")
+RE_DEFINE = re.compile(
+    _PREP + r"(define|def|trydefine|trydef|redefine|redef|defexps|defexp)" + _EAT + "+"
+)
 RE_IF = re.compile(_PREP + r"(ifdef|ifndef|ifexp)" + _EAT + "+")
 RE_ELSE = re.compile(_PREP + r"else" + _EAT + r"*\n")
 RE_ENDIF = re.compile(_PREP + r"endif" + _EAT + r"*\n")
@@ -48,18 +50,24 @@ RE_COMPAT = re.compile(r"(?:#|//)!(SER|KAMAILIO|OPENSER|MAXCOMPAT|ALL)\n")
 
 @dataclass
 class _IfLevel:
-    active: bool      # this level's own condition (flipped by #!else)
-    pos: Pos          # where the #!if... directive is
+    active: bool  # this level's own condition (flipped by #!else)
+    pos: Pos  # where the #!if... directive is
     directive: str
 
 
 class MainPass(DirectivesMixin):
     """Runs the main preprocessing over a top-level file and everything it includes."""
 
-    def __init__(self, table: DefineTable, define_pos: dict[str, str], substs: list[Subst],
-                 env: Mapping[str, str], read_file: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        table: DefineTable,
+        define_pos: dict[str, str],
+        substs: list[Subst],
+        env: Mapping[str, str],
+        read_file: Callable[[str], str],
+    ) -> None:
         self.table = table
-        self.define_pos = define_pos          # name -> "file:line:col" or "the command line"
+        self.define_pos = define_pos  # name -> "file:line:col" or "the command line"
         self.substs = substs
         self.env = env
         self.read_file = read_file
@@ -122,22 +130,32 @@ class MainPass(DirectivesMixin):
             lv = self.stack[-1]
             raise ConfigError(
                 f"different number of preprocessor directives: {len(self.stack)} more "
-                f"#!if[n]def as #!endif ({lv.directive} here is never closed)", lv.pos,
+                f"#!if[n]def as #!endif ({lv.directive} here is never closed)",
+                lv.pos,
                 hint="every #!ifdef/#!ifndef/#!ifexp needs an #!endif on a line of its own, "
-                     "ending with a newline")
+                "ending with a newline",
+            )
 
-    def _run_path(self, path: str, notes: tuple[str, ...], including: Pos | None, mode: str) -> None:
+    def _run_path(
+        self, path: str, notes: tuple[str, ...], including: Pos | None, mode: str
+    ) -> None:
         try:
             text = self.read_file(path)
         except OSError as e:
-            raise ConfigError(f"cannot read config file {path}: {e.strerror or e}", including) from None
+            raise ConfigError(
+                f"cannot read config file {path}: {e.strerror or e}", including
+            ) from None
         self.files.append(path)
         try:
             self.run_file(SrcFile(path, text, notes))
         except ConfigError as e:
             # say how an error in an included file was reached
-            if notes and e.pos is not None and e.pos.file == path \
-                    and not any(n.startswith("included from") for n in e.notes):
+            if (
+                notes
+                and e.pos is not None
+                and e.pos.file == path
+                and not any(n.startswith("included from") for n in e.notes)
+            ):
                 e.notes.extend(notes)
             raise
 
@@ -162,7 +180,8 @@ class MainPass(DirectivesMixin):
                 m = RE_COMPAT.match(t, i)
                 if m:
                     self.compat = {"SER": "ser", "KAMAILIO": "kamailio", "OPENSER": "kamailio"}.get(
-                        m.group(1), "max")
+                        m.group(1), "max"
+                    )
                 j = t.find("\n", i)
                 j = n if j < 0 else j + 1
                 self._emit_file(f, i, j)
@@ -178,8 +197,14 @@ class MainPass(DirectivesMixin):
                 if m:
                     i = self._include(f, i, m)
                     continue
-            i = self._token(t, i, lambda a, b, f=f: self._emit_file(f, a, b),
-                            lambda a, f=f: f.pos(a), f.notes, depth=0)
+            i = self._token(
+                t,
+                i,
+                lambda a, b, f=f: self._emit_file(f, a, b),
+                lambda a, f=f: f.pos(a),
+                f.notes,
+                depth=0,
+            )
 
     def _block_comment(self, f: SrcFile, i: int) -> int:
         t = f.text
@@ -201,8 +226,15 @@ class MainPass(DirectivesMixin):
 
     # ----- tokens (shared by file text and define values) ----------------------------------
 
-    def _token(self, buf: str, i: int, emit: Callable[[int, int], None], pos_of: Callable[[int], Pos],
-               notes: tuple[str, ...], depth: int) -> int:
+    def _token(
+        self,
+        buf: str,
+        i: int,
+        emit: Callable[[int, int], None],
+        pos_of: Callable[[int], Pos],
+        notes: tuple[str, ...],
+        depth: int,
+    ) -> int:
         """Handle one token of INITIAL-state text at `buf[i]`; return the offset after it."""
         c = buf[i]
         if c == '"' or c == "'":
@@ -278,8 +310,12 @@ class MainPass(DirectivesMixin):
         if not value:
             return
         if depth >= MAX_EXPANSION_DEPTH:
-            raise ConfigError(f"define {name} expands into itself (more than {MAX_EXPANSION_DEPTH} "
-                              f"nested expansions)", use, notes=list(notes))
+            raise ConfigError(
+                f"define {name} expands into itself (more than {MAX_EXPANSION_DEPTH} "
+                f"nested expansions)",
+                use,
+                notes=list(notes),
+            )
         where = self.define_pos.get(name, "the command line")
         vnotes = (f"expanded from #!define {name} at {where}", *notes)
         i = 0

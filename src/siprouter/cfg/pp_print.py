@@ -36,8 +36,13 @@ _MAX_INCLUDE_DEPTH = 10
 class PrintPass:
     """Recomputes the --cfg-print output; `names` is the set of defined IDs in that mode."""
 
-    def __init__(self, names: set[str], cli_substs: list[Subst], env: Mapping[str, str],
-                 read_file: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        names: set[str],
+        cli_substs: list[Subst],
+        env: Mapping[str, str],
+        read_file: Callable[[str], str],
+    ) -> None:
         self.names = names
         self.substs = cli_substs
         self.env = env
@@ -169,7 +174,7 @@ class PrintPass:
         while j < len(t) and t[j] != "\n":
             j += 2 if t.startswith("\\\n", j) else 1
         j = min(j + 1, len(t))
-        self.out.append(t[m.start():j])
+        self.out.append(t[m.start() : j])
         return j
 
     def _defenv(self, t: str, m: re.Match[str]) -> int:
@@ -183,7 +188,7 @@ class PrintPass:
         name, eq, var = token.partition("=")
         if token and self.env.get(var if eq else name) is not None:
             self.names.add(name)
-        self.out.append(t[m.start():k])
+        self.out.append(t[m.start() : k])
         return k
 
     def _loadmodule(self, t: str, j: int) -> int:

@@ -25,7 +25,9 @@ Subst = SubstExpr
 def _compile(regex: str, flags: frozenset[str]) -> re.Pattern[str]:
     if not regex:
         raise SubstError("empty regular expression in subst")
-    return re.compile(regex, (re.IGNORECASE if "i" in flags else 0) | (re.DOTALL if "s" in flags else 0))
+    return re.compile(
+        regex, (re.IGNORECASE if "i" in flags else 0) | (re.DOTALL if "s" in flags else 0)
+    )
 
 
 def _env(env: Mapping[str, str]) -> Callable[[str], str]:

@@ -16,11 +16,14 @@ NUM_ID_RE = re.compile(r"[A-Za-z0-9_]+")
 _HEX4 = r"[0-9a-fA-F]{1,4}"
 IPV6_RE = re.compile(
     rf"(?:{_HEX4}:){{7}}{_HEX4}|(?:{_HEX4}:){{1,7}}(?::{_HEX4}){{1,7}}|:(?::{_HEX4}){{1,7}}"
-    rf"|(?:{_HEX4}:){{1,7}}:|::")
+    rf"|(?:{_HEX4}:){{1,7}}:|::"
+)
 # Keywords longer than an ID at the same place (flex takes the longest match).
 COLON_KEYWORDS = ("uri:host", "uri:port", "msg:len")
-EVRT_NAME_RE = re.compile(r"[ \t\r\n]*\[[ \t\r\n]*[A-Za-z][0-9A-Za-z-]*(?::[A-Za-z][0-9A-Za-z_-]*)+"
-                          r"[ \t\r\n]*\]")
+EVRT_NAME_RE = re.compile(
+    r"[ \t\r\n]*\[[ \t\r\n]*[A-Za-z][0-9A-Za-z-]*(?::[A-Za-z][0-9A-Za-z_-]*)+"
+    r"[ \t\r\n]*\]"
+)
 EAT_ABLE = " \t\b\r"
 
 _ESCAPES = {"n": "\n", "r": "\r", "a": "\a", "t": "\t", '"': '"', "\\": "\\"}
@@ -71,7 +74,7 @@ def scan_string_token(buf: str, i: int) -> tuple[int, str]:
         j = buf.find("'", i + 1)
         if j < 0:
             raise UnclosedString("unclosed string")
-        return j + 1, buf[i + 1:j]
+        return j + 1, buf[i + 1 : j]
     end, value = scan_dq_string(buf, i)
     parts = [value]
     while True:
@@ -87,8 +90,13 @@ def scan_string_token(buf: str, i: int) -> tuple[int, str]:
 
 def encode_string(value: str) -> str:
     """A "..." literal that decodes back to `value`."""
-    body = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-            .replace("\r", "\\r").replace("\t", "\\t"))
+    body = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
     return f'"{body}"'
 
 

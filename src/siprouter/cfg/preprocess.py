@@ -36,12 +36,12 @@ from .srcmap import SourceMap
 class PreprocessResult:
     """Everything the later stages need from the preprocessor."""
 
-    text: str                 # what the lexer reads
-    srcmap: SourceMap         # srcmap.text is `text`; pos(offset) -> original file:line:col
-    printed: str              # exactly what `kamailio --cfg-print` prints for the same input
-    defines: dict[str, str | None] = field(default_factory=dict)   # final define table
-    modules: list[tuple[str, Pos]] = field(default_factory=list)   # loadmodule names, in order
-    files: list[str] = field(default_factory=list)                 # every file read
+    text: str  # what the lexer reads
+    srcmap: SourceMap  # srcmap.text is `text`; pos(offset) -> original file:line:col
+    printed: str  # exactly what `kamailio --cfg-print` prints for the same input
+    defines: dict[str, str | None] = field(default_factory=dict)  # final define table
+    modules: list[tuple[str, Pos]] = field(default_factory=list)  # loadmodule names, in order
+    files: list[str] = field(default_factory=list)  # every file read
 
 
 def _read(path: str) -> str:
@@ -49,8 +49,14 @@ def _read(path: str) -> str:
         return fh.read()
 
 
-def _cli_substs(table: DefineTable, define_pos: dict[str, str], env: Mapping[str, str],
-                substs: Sequence[str], substdefs: Sequence[str], substdefss: Sequence[str]) -> list[Subst]:
+def _cli_substs(
+    table: DefineTable,
+    define_pos: dict[str, str],
+    env: Mapping[str, str],
+    substs: Sequence[str],
+    substdefs: Sequence[str],
+    substdefss: Sequence[str],
+) -> list[Subst]:
     out: list[Subst] = []
     for kind, exprs in (("subst", substs), ("substdef", substdefs), ("substdefs", substdefss)):
         for expr in exprs:
@@ -71,8 +77,13 @@ def _print_names(defines: Mapping[str, str | None], table: DefineTable) -> set[s
     return {n for n in table.values if n not in EXTENSION_NAMES or n in defines}
 
 
-def _print(path: str, names: set[str], cli_substs: list[Subst], env: Mapping[str, str],
-           partial_ok: bool = False) -> str:
+def _print(
+    path: str,
+    names: set[str],
+    cli_substs: list[Subst],
+    env: Mapping[str, str],
+    partial_ok: bool = False,
+) -> str:
     """The --cfg-print text; with partial_ok, what Kamailio printed before it stopped."""
     printer = PrintPass(names, list(cli_substs), env, _read)
     try:
@@ -83,29 +94,50 @@ def _print(path: str, names: set[str], cli_substs: list[Subst], env: Mapping[str
         return printer.partial()
 
 
-def cfg_print(path: str, *, defines: Mapping[str, str | None] | None = None,
-              substs: Sequence[str] = (), substdefs: Sequence[str] = (), substdefss: Sequence[str] = (),
-              preloaded_modules: Sequence[str] = (), env: Mapping[str, str] | None = None) -> str:
+def cfg_print(
+    path: str,
+    *,
+    defines: Mapping[str, str | None] | None = None,
+    substs: Sequence[str] = (),
+    substdefs: Sequence[str] = (),
+    substdefss: Sequence[str] = (),
+    preloaded_modules: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+) -> str:
     """Only what `kamailio --cfg-print` prints. Like Kamailio, this does not reject configs
     whose directives are unbalanced or whose defines clash (preprocess() does); it raises
     ConfigError only where Kamailio stops printing (e.g. a missing include_file)."""
-    text, error = cfg_print_partial(path, defines=defines, substs=substs, substdefs=substdefs,
-                                    substdefss=substdefss, preloaded_modules=preloaded_modules, env=env)
+    text, error = cfg_print_partial(
+        path,
+        defines=defines,
+        substs=substs,
+        substdefs=substdefs,
+        substdefss=substdefss,
+        preloaded_modules=preloaded_modules,
+        env=env,
+    )
     if error is not None:
         raise error
     return text
 
 
-def cfg_print_partial(path: str, *, defines: Mapping[str, str | None] | None = None,
-                      substs: Sequence[str] = (), substdefs: Sequence[str] = (),
-                      substdefss: Sequence[str] = (), preloaded_modules: Sequence[str] = (),
-                      env: Mapping[str, str] | None = None) -> tuple[str, ConfigError | None]:
+def cfg_print_partial(
+    path: str,
+    *,
+    defines: Mapping[str, str | None] | None = None,
+    substs: Sequence[str] = (),
+    substdefs: Sequence[str] = (),
+    substdefss: Sequence[str] = (),
+    preloaded_modules: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+) -> tuple[str, ConfigError | None]:
     """(printed text, error): when Kamailio stops with an error (exit status 255) it has
     already printed the text up to that point; this returns that text and the error."""
     env = os.environ if env is None else env
     defines = defines or {}
-    table, _define_pos, cli_substs = _setup(path, defines, substs, substdefs, substdefss,
-                                            preloaded_modules, env)
+    table, _define_pos, cli_substs = _setup(
+        path, defines, substs, substdefs, substdefss, preloaded_modules, env
+    )
     printer = PrintPass(_print_names(defines, table), list(cli_substs), env, _read)
     try:
         return printer.run(path), None
@@ -113,12 +145,20 @@ def cfg_print_partial(path: str, *, defines: Mapping[str, str | None] | None = N
         return printer.partial(), e
 
 
-def _setup(path: str, defines: Mapping[str, str | None], substs: Sequence[str],
-           substdefs: Sequence[str], substdefss: Sequence[str], preloaded_modules: Sequence[str],
-           env: Mapping[str, str]) -> tuple[DefineTable, dict[str, str], list[Subst]]:
+def _setup(
+    path: str,
+    defines: Mapping[str, str | None],
+    substs: Sequence[str],
+    substdefs: Sequence[str],
+    substdefss: Sequence[str],
+    preloaded_modules: Sequence[str],
+    env: Mapping[str, str],
+) -> tuple[DefineTable, dict[str, str], list[Subst]]:
     if not os.path.isfile(path):
-        raise ConfigError(f"cannot open config file {path}: "
-                          f"{'it is not a regular file' if os.path.exists(path) else 'no such file'}")
+        raise ConfigError(
+            f"cannot open config file {path}: "
+            f"{'it is not a regular file' if os.path.exists(path) else 'no such file'}"
+        )
     table = DefineTable()
     define_pos: dict[str, str] = {}
     predefined(table)
@@ -136,9 +176,16 @@ def _setup(path: str, defines: Mapping[str, str | None], substs: Sequence[str],
     return table, define_pos, cli_substs
 
 
-def preprocess(path: str, *, defines: Mapping[str, str | None] | None = None,
-               substs: Sequence[str] = (), substdefs: Sequence[str] = (), substdefss: Sequence[str] = (),
-               preloaded_modules: Sequence[str] = (), env: Mapping[str, str] | None = None) -> PreprocessResult:
+def preprocess(
+    path: str,
+    *,
+    defines: Mapping[str, str | None] | None = None,
+    substs: Sequence[str] = (),
+    substdefs: Sequence[str] = (),
+    substdefss: Sequence[str] = (),
+    preloaded_modules: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+) -> PreprocessResult:
     """Preprocess the config at `path` (relative paths are taken from the cwd, as Kamailio does).
 
     `defines` are -A names (value None for `-A NAME`), `substs`/`substdefs`/`substdefss` the
@@ -147,8 +194,9 @@ def preprocess(path: str, *, defines: Mapping[str, str | None] | None = None,
     os.environ). Raises ConfigError for any problem in the input."""
     env = os.environ if env is None else env
     defines = defines or {}
-    table, define_pos, cli_substs = _setup(path, defines, substs, substdefs, substdefss,
-                                           preloaded_modules, env)
+    table, define_pos, cli_substs = _setup(
+        path, defines, substs, substdefs, substdefss, preloaded_modules, env
+    )
     print_names = _print_names(defines, table)
     main = MainPass(table, define_pos, list(cli_substs), env, _read)
     main.run_top(path)
@@ -157,5 +205,11 @@ def preprocess(path: str, *, defines: Mapping[str, str | None] | None = None,
     # A config can be fine for the lexer and still stop print mode (which ignores #!subst,
     # e.g. for an include file name); `printed` is then what Kamailio prints before stopping.
     printed = _print(path, print_names, cli_substs, env, partial_ok=True)
-    return PreprocessResult(text=text, srcmap=main.srcmap, printed=printed,
-                            defines=dict(table.values), modules=main.modules, files=main.files)
+    return PreprocessResult(
+        text=text,
+        srcmap=main.srcmap,
+        printed=printed,
+        defines=dict(table.values),
+        modules=main.modules,
+        files=main.files,
+    )

@@ -30,20 +30,39 @@ class SnexprError(ValueError):
         self.offset = offset
 
 
-_TOKEN_RE = re.compile(r"""
+_TOKEN_RE = re.compile(
+    r"""
     (?P<ws>[ \t\r\n]+)
   | (?P<num>0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
   | (?P<id>[A-Za-z_][A-Za-z0-9_.]*)
   | (?P<op>\*\*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^<>=!(),])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 # Binary operators: precedence (higher binds tighter), right-associative?
 _BINARY: dict[str, tuple[int, bool]] = {
-    ",": (1, False), "=": (2, True), "||": (3, False), "&&": (4, False), "|": (5, False),
-    "^": (6, False), "&": (7, False), "==": (8, False), "!=": (8, False), "<": (9, False),
-    "<=": (9, False), ">": (9, False), ">=": (9, False), "<<": (10, False), ">>": (10, False),
-    "+": (11, False), "-": (11, False), "*": (12, False), "/": (12, False), "%": (12, False),
+    ",": (1, False),
+    "=": (2, True),
+    "||": (3, False),
+    "&&": (4, False),
+    "|": (5, False),
+    "^": (6, False),
+    "&": (7, False),
+    "==": (8, False),
+    "!=": (8, False),
+    "<": (9, False),
+    "<=": (9, False),
+    ">": (9, False),
+    ">=": (9, False),
+    "<<": (10, False),
+    ">>": (10, False),
+    "+": (11, False),
+    "-": (11, False),
+    "*": (12, False),
+    "/": (12, False),
+    "%": (12, False),
     "**": (14, True),
 }
 _UNARY_PREC = 13
@@ -105,7 +124,9 @@ def define_value(name: str, defines: Mapping[str, str | None]) -> Value:
 
 def _unquote(tok: str) -> str:
     body = tok[1:-1]
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), body)
+    return re.sub(
+        r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), body
+    )
 
 
 def _int(x: float, off: int) -> int:
@@ -134,7 +155,9 @@ def apply_binary(op: str, a: Value, b: Value, off: int = 0) -> Value:
     if isinstance(a, str):
         if op == "+":
             return a + to_string(b)
-        raise SnexprError(f"operator {op!r} is not defined for strings (only + and comparisons)", off)
+        raise SnexprError(
+            f"operator {op!r} is not defined for strings (only + and comparisons)", off
+        )
     x, y = a, to_number(b)
     if op == "+":
         return x + y
@@ -148,7 +171,7 @@ def apply_binary(op: str, a: Value, b: Value, off: int = 0) -> Value:
         return x / y if op == "/" else math.fmod(x, y)
     if op == "**":
         try:
-            return float(x ** y)
+            return float(x**y)
         except (OverflowError, ZeroDivisionError):
             raise SnexprError("power out of range", off) from None
     xi, yi = _int(x, off), _int(y, off)

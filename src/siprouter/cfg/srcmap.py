@@ -33,7 +33,9 @@ class SourceMap:
     segments: list[Segment] = field(default_factory=list)
     _starts: list[int] = field(default_factory=list, repr=False)
 
-    def add(self, start: int, origin: Pos, verbatim: bool = True, notes: tuple[str, ...] = ()) -> None:
+    def add(
+        self, start: int, origin: Pos, verbatim: bool = True, notes: tuple[str, ...] = ()
+    ) -> None:
         """Append a segment; segments must be added in increasing `start` order."""
         if self._starts and start < self._starts[-1]:
             raise ValueError("segments must be added in order")
@@ -61,7 +63,7 @@ class SourceMap:
             return Pos("<unknown>", 1, 1)
         if not seg.verbatim:
             return seg.origin
-        chunk = self.text[seg.start:offset]
+        chunk = self.text[seg.start : offset]
         nl = chunk.count("\n")
         if nl == 0:
             return Pos(seg.origin.file, seg.origin.line, seg.origin.col + len(chunk))

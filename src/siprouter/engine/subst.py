@@ -80,7 +80,9 @@ class SubstExpr:
 
     def apply(self, text: Any, ctx: Any = None) -> Any:
         """Replace the first match (every match with flag g) in a str or bytes value."""
-        return self.regex.sub(lambda m: self.expand(ctx, m), text, count=0 if self.replace_all else 1)
+        return self.regex.sub(
+            lambda m: self.expand(ctx, m), text, count=0 if self.replace_all else 1
+        )
 
 
 def _encode(text: str) -> bytes:
@@ -90,7 +92,9 @@ def _encode(text: str) -> bytes:
 def split_subst(expr: str) -> tuple[str, str, str]:
     """Split `<d>re<d>repl<d>flags` into regex, replacement and flags (`\\<d>` unescaped)."""
     if len(expr) < 3:  # the shortest, `///`, is accepted by Kamailio
-        raise SubstError(f"subst expression too short: {expr!r} (expected \"/regex/replacement/flags\")")
+        raise SubstError(
+            f'subst expression too short: {expr!r} (expected "/regex/replacement/flags")'
+        )
     d = expr[0]
     parts: list[str] = []
     cur: list[str] = []
@@ -108,8 +112,10 @@ def split_subst(expr: str) -> tuple[str, str, str]:
             cur.append(c)
         i += 1
     if len(parts) < 2:
-        raise SubstError(f"subst expression {expr!r} is not closed: expected three "
-                         f"{d!r} separators (\"{d}regex{d}replacement{d}flags\")")
+        raise SubstError(
+            f"subst expression {expr!r} is not closed: expected three "
+            f'{d!r} separators ("{d}regex{d}replacement{d}flags")'
+        )
     return parts[0], parts[1], expr[i:]
 
 
@@ -138,8 +144,9 @@ def _pv_end(repl: str, i: int) -> int:
     return j
 
 
-def _replacement(repl: str, pv: Callable[[str], Any] | None, warn_escapes: bool,
-                 source: str) -> tuple[Any, ...]:
+def _replacement(
+    repl: str, pv: Callable[[str], Any] | None, warn_escapes: bool, source: str
+) -> tuple[Any, ...]:
     parts: list[Any] = []
     lit: list[str] = []
 
@@ -162,7 +169,12 @@ def _replacement(repl: str, pv: Callable[[str], Any] | None, warn_escapes: bool,
                 lit.append(_ESCAPES.get(nxt, nxt))
             i += 2
             continue
-        if pv is not None and c == "$" and i + 1 < len(repl) and (repl[i + 1].isalpha() or repl[i + 1] == "("):
+        if (
+            pv is not None
+            and c == "$"
+            and i + 1 < len(repl)
+            and (repl[i + 1].isalpha() or repl[i + 1] == "(")
+        ):
             j = _pv_end(repl, i)
             if j < 0:
                 raise SubstError(f"bad pseudo-variable {repl[i:]!r} in the replacement")
@@ -196,8 +208,10 @@ def parse_subst(
     flags = frozenset(flag_text)
     bad = flags - FLAGS
     if bad:
-        raise SubstError(f"unknown subst flag {''.join(sorted(bad))!r} in {expr!r} "
-                         "(allowed: i, g, s; an unknown flag is an error)")
+        raise SubstError(
+            f"unknown subst flag {''.join(sorted(bad))!r} in {expr!r} "
+            "(allowed: i, g, s; an unknown flag is an error)"
+        )
     try:
         pattern = compile(regex, flags)
     except SubstError:

@@ -120,7 +120,9 @@ def test_core_pvs() -> None:
     assert CORE_PVS["env"].inner is InnerName.REQUIRED
     names = known_pvs(None)
     assert names.lookup("ru") is None and names.lookup("rc") is not None
-    assert _ours('request_route {\n if ($rc == 1 && $? == 1 && $env(HOME) != "" && $null == 0) { drop; }\n}\n')
+    assert _ours(
+        'request_route {\n if ($rc == 1 && $? == 1 && $env(HOME) != "" && $null == 0) { drop; }\n}\n'
+    )
     with pytest.raises(ConfigError, match=r"\$env needs a name"):
         check(parse_string("request_route {\n if ($env == 1) { drop; }\n}\n", "c.cfg"))
 

@@ -25,6 +25,7 @@ def line_of(r: PreprocessResult, needle: str) -> Pos:
 
 # ----- #!define --------------------------------------------------------------------------
 
+
 def test_define_value_replaces_id_and_directive_line_becomes_empty(tmp_path: Path) -> None:
     r = pp(tmp_path, '#!define FOO 123\n#!define BAR "str"\n$var(x) = FOO + BAR;\n')
     assert r.text == '\n\n$var(x) = 123 + "str";\n'
@@ -39,11 +40,13 @@ def test_define_without_value_expands_to_nothing(tmp_path: Path) -> None:
 
 
 def test_define_not_replaced_in_strings_comments_vars_selects(tmp_path: Path) -> None:
-    src = ('#!define FOO bar\n'
-           'xlog("FOO $var(FOO)"); # FOO\n'
-           "x = 'FOO'; /* FOO */ // FOO\n"
-           '$var(FOO) = $avp(FOO); $FOO; @FOO.x;\n'
-           'event_route[FOO:bar] { FOO_X; XFOO; FOO; }\n')
+    src = (
+        "#!define FOO bar\n"
+        'xlog("FOO $var(FOO)"); # FOO\n'
+        "x = 'FOO'; /* FOO */ // FOO\n"
+        "$var(FOO) = $avp(FOO); $FOO; @FOO.x;\n"
+        "event_route[FOO:bar] { FOO_X; XFOO; FOO; }\n"
+    )
     r = pp(tmp_path, src)
     lines = r.text.split("\n")
     assert lines[1] == 'xlog("FOO $var(FOO)"); # FOO'
@@ -68,7 +71,9 @@ def test_define_used_before_its_definition_stays(tmp_path: Path) -> None:
 
 
 def test_nested_defines_expand_recursively(tmp_path: Path) -> None:
-    r = pp(tmp_path, '#!define A B + C\n#!define B 1\n#!define C "c" D\n#!define D $var(D)\nx = A;\n')
+    r = pp(
+        tmp_path, '#!define A B + C\n#!define B 1\n#!define C "c" D\n#!define D $var(D)\nx = A;\n'
+    )
     assert r.text.endswith('x = 1 + "c" $var(D);\n')
 
 
@@ -90,8 +95,11 @@ def test_define_value_keeps_trailing_text(tmp_path: Path) -> None:
 
 
 def test_define_forms_and_trydef_redefine(tmp_path: Path) -> None:
-    r = pp(tmp_path, "!!define A 1\n#!def B 2\n#!trydef A 9\n#!trydefine C 3\n"
-                     "#!redefine B 4\n#!redef D 5\n#!redefine A\n")
+    r = pp(
+        tmp_path,
+        "!!define A 1\n#!def B 2\n#!trydef A 9\n#!trydefine C 3\n"
+        "#!redefine B 4\n#!redef D 5\n#!redefine A\n",
+    )
     assert {k: r.defines[k] for k in "ABCD"} == {"A": None, "B": "4", "C": "3", "D": "5"}
 
 
@@ -104,7 +112,11 @@ def test_define_at_end_of_file_without_newline_has_no_value(tmp_path: Path) -> N
 def test_predefined_names(tmp_path: Path) -> None:
     r = pp(tmp_path, "x\n")
     major, minor, patch = KAMAILIO_COMPAT_VERSION
-    for name in (f"KAMAILIO_{major}", f"KAMAILIO_{major}_{minor}", f"KAMAILIO_{major}_{minor}_{patch}"):
+    for name in (
+        f"KAMAILIO_{major}",
+        f"KAMAILIO_{major}_{minor}",
+        f"KAMAILIO_{major}_{minor}_{patch}",
+    ):
         assert name in r.defines
     assert r.defines["KAMAILIO_VERSION"] == "5006003"
     assert r.defines["OS_NAME"] == '"linux"'
@@ -112,9 +124,12 @@ def test_predefined_names(tmp_path: Path) -> None:
 
 # ----- #!ifdef and friends -----------------------------------------------------------------
 
+
 def test_ifdef_else_endif_nested(tmp_path: Path) -> None:
-    src = ("#!define A\n#!ifdef A\na1\n#!ifndef B\nnb\n#!else\nb\n#!endif\n#!else\na0\n#!endif\n"
-           "#!ifdef B\n#!ifdef A\nhidden\n#!else\nhidden2\n#!endif\n#!endif\nend\n")
+    src = (
+        "#!define A\n#!ifdef A\na1\n#!ifndef B\nnb\n#!else\nb\n#!endif\n#!else\na0\n#!endif\n"
+        "#!ifdef B\n#!ifdef A\nhidden\n#!else\nhidden2\n#!endif\n#!endif\nend\n"
+    )
     r = pp(tmp_path, src)
     words = [w for w in r.text.split("\n") if w]
     assert words == ["a1", "nb", "end"]
@@ -141,27 +156,35 @@ def test_directive_in_comment_or_string_is_text(tmp_path: Path) -> None:
 
 
 def test_inactive_region_ignores_defines_and_includes(tmp_path: Path) -> None:
-    r = pp(tmp_path, '#!ifdef NOPE\n#!define X 1\ninclude_file "missing.cfg"\nloadmodule "tm"\n#!endif\n')
+    r = pp(
+        tmp_path,
+        '#!ifdef NOPE\n#!define X 1\ninclude_file "missing.cfg"\nloadmodule "tm"\n#!endif\n',
+    )
     assert "X" not in r.defines and r.modules == [] and "MOD_tm" not in r.defines
 
 
 def test_ifexp(tmp_path: Path) -> None:
-    src = ("#!define N 10\n#!define S \"abc\"\n"
-           "#!ifexp KAMAILIO_VERSION >= 5006000\nv\n#!else\nnv\n#!endif\n"
-           "#!ifexp N == 10 && S == \"abc\"\nt\n#!endif\n"
-           "#!ifexp N > 9\nstrcmp\n#!endif\n"  # "10" > "9" compares as strings: false
-           "#!ifexp UNDEFINED\nu\n#!else\nnu\n#!endif\n"
-           "#!ifexp UNDEFINED == 0\nz\n#!endif\n"
-           "#!ifexp \"\"\nempty\n#!endif\n"
-           "#!ifdef NOPE\n#!ifexp 1\ninner\n#!endif\n#!endif\n")
+    src = (
+        '#!define N 10\n#!define S "abc"\n'
+        "#!ifexp KAMAILIO_VERSION >= 5006000\nv\n#!else\nnv\n#!endif\n"
+        '#!ifexp N == 10 && S == "abc"\nt\n#!endif\n'
+        "#!ifexp N > 9\nstrcmp\n#!endif\n"  # "10" > "9" compares as strings: false
+        "#!ifexp UNDEFINED\nu\n#!else\nnu\n#!endif\n"
+        "#!ifexp UNDEFINED == 0\nz\n#!endif\n"
+        '#!ifexp ""\nempty\n#!endif\n'
+        "#!ifdef NOPE\n#!ifexp 1\ninner\n#!endif\n#!endif\n"
+    )
     r = pp(tmp_path, src)
     assert [w for w in r.text.split("\n") if w] == ["v", "t", "nu", "z"]
 
 
 def test_defexp_and_defexps(tmp_path: Path) -> None:
-    r = pp(tmp_path, '#!define IPADDR 127.0.0.1\n#!defexp SIPURI "sip:" + IPADDR + ":5060"\n'
-                     "#!defexp QSIPURI '\"sip:' + IPADDR + ':5060\"'\n#!defexp V16 1<<4\n"
-                     "#!defexps S 1 + 2\n#!defexp F 7 / 2\nx = SIPURI V16 S F;\n")
+    r = pp(
+        tmp_path,
+        '#!define IPADDR 127.0.0.1\n#!defexp SIPURI "sip:" + IPADDR + ":5060"\n'
+        "#!defexp QSIPURI '\"sip:' + IPADDR + ':5060\"'\n#!defexp V16 1<<4\n"
+        "#!defexps S 1 + 2\n#!defexp F 7 / 2\nx = SIPURI V16 S F;\n",
+    )
     assert r.defines["SIPURI"] == "sip:127.0.0.1:5060"
     assert r.defines["QSIPURI"] == '"sip:127.0.0.1:5060"'
     assert r.defines["V16"] == "16"
@@ -172,10 +195,15 @@ def test_defexp_and_defexps(tmp_path: Path) -> None:
 
 # ----- environment -------------------------------------------------------------------------
 
+
 def test_defenv_family(tmp_path: Path) -> None:
     env = {"SHELL": "/bin/bash", "HOST": "h1"}
-    r = pp(tmp_path, "#!defenv SHELL\n#!defenvs QS=SHELL\n#!trydefenv NOPE\n#!trydefenvs T=NOPE\n"
-                     "#!trydefenv H=HOST\n#!trydefenvs HS=HOST\nx SHELL QS H HS\n", env=env)
+    r = pp(
+        tmp_path,
+        "#!defenv SHELL\n#!defenvs QS=SHELL\n#!trydefenv NOPE\n#!trydefenvs T=NOPE\n"
+        "#!trydefenv H=HOST\n#!trydefenvs HS=HOST\nx SHELL QS H HS\n",
+        env=env,
+    )
     assert r.defines["SHELL"] == "/bin/bash"
     assert r.defines["QS"] == '"/bin/bash"'
     assert "NOPE" not in r.defines and "T" not in r.defines
@@ -185,10 +213,13 @@ def test_defenv_family(tmp_path: Path) -> None:
 
 # ----- subst -------------------------------------------------------------------------------
 
+
 def test_subst_applies_to_strings_with_flags(tmp_path: Path) -> None:
-    src = ('#!subst "/DBPASSWD/xyz/"\n#!subst "/a(b)c/[\\\\1]/g"\n#!subst ",x,Y,i"\n'
-           'modparam("acc", "db_url", "mysql://user:DBPASSWD@localhost/db")\n'
-           'xlog("abcabc XX");\nDBPASSWD;\n')
+    src = (
+        '#!subst "/DBPASSWD/xyz/"\n#!subst "/a(b)c/[\\\\1]/g"\n#!subst ",x,Y,i"\n'
+        'modparam("acc", "db_url", "mysql://user:DBPASSWD@localhost/db")\n'
+        'xlog("abcabc XX");\nDBPASSWD;\n'
+    )
     r = pp(tmp_path, src)
     # substs run in order, each on the previous one's result: xyz -> Yyz
     assert 'modparam("acc", "db_url", "mysql://user:Yyz@localhost/db")' in r.text
@@ -204,8 +235,12 @@ def test_subst_on_concatenated_string_maps_to_its_start(tmp_path: Path) -> None:
 
 
 def test_substdef_and_substdefs(tmp_path: Path) -> None:
-    r = pp(tmp_path, '#!substdef "/MYIP/10.0.0.1/"\n#!substdefs "/MYDOM/example.com/"\n'
-                     'listen=MYIP\nalias=MYDOM\nx = "MYIP MYDOM";\n', env={"HOME": "/h"})
+    r = pp(
+        tmp_path,
+        '#!substdef "/MYIP/10.0.0.1/"\n#!substdefs "/MYDOM/example.com/"\n'
+        'listen=MYIP\nalias=MYDOM\nx = "MYIP MYDOM";\n',
+        env={"HOME": "/h"},
+    )
     assert r.defines["MYIP"] == "10.0.0.1"
     assert r.defines["MYDOM"] == '"example.com"'
     assert 'listen=10.0.0.1\nalias="example.com"\nx = "10.0.0.1 example.com";' in r.text
@@ -224,6 +259,7 @@ def test_subst_on_pvar_and_include_name(tmp_path: Path) -> None:
 
 # ----- includes ----------------------------------------------------------------------------
 
+
 def test_include_splices_file_and_maps_positions(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.cfg").write_text('#!define B 7\n\n  bline = B;\ninclude_file "c.cfg"\n')
@@ -237,7 +273,10 @@ def test_include_splices_file_and_maps_positions(tmp_path: Path) -> None:
     assert line_of(r, "bline") == Pos(b, 3, 3)
     assert r.srcmap.notes(r.text.index("bline")) == [f"included from {main}:2"]
     assert line_of(r, "cline") == Pos(c, 1, 1)
-    assert r.srcmap.notes(r.text.index("cline")) == [f"included from {b}:4", f"included from {main}:2"]
+    assert r.srcmap.notes(r.text.index("cline")) == [
+        f"included from {b}:4",
+        f"included from {main}:2",
+    ]
     assert line_of(r, "last") == Pos(main, 3, 1)
     seven = r.text.rindex("7")
     assert r.srcmap.pos(seven) == Pos(main, 3, 8)
@@ -252,34 +291,53 @@ def test_include_forms_and_cwd_first(tmp_path: Path, monkeypatch: pytest.MonkeyP
     (cwd / "x.cfg").write_text("from_cwd\n")
     (cfgdir / "x.cfg").write_text("from_cfgdir\n")
     (cfgdir / "y.cfg").write_text("y\n")
-    (cfgdir / "main.cfg").write_text('include_file "x.cfg"\n#!include_file "y.cfg"\n!!include_file "y.cfg"\n'
-                                     'import_file "nope.cfg"\n#!import_file "y.cfg"\n')
+    (cfgdir / "main.cfg").write_text(
+        'include_file "x.cfg"\n#!include_file "y.cfg"\n!!include_file "y.cfg"\n'
+        'import_file "nope.cfg"\n#!import_file "y.cfg"\n'
+    )
     monkeypatch.chdir(cwd)
     r = preprocess(str(cfgdir / "main.cfg"))
     assert r.text == "from_cwd\n\ny\n\ny\n\n\ny\n\n"
 
 
 def test_loadmodule_defines_mod_names(tmp_path: Path) -> None:
-    r = pp(tmp_path, 'loadmodule "tm.so"\nloadmodule "sl"\n'
-                     'loadmodule "/usr/lib/x86_64-linux-gnu/kamailio/modules/xlog.so"\n'
-                     "#!ifdef MOD_tm\nhave_tm\n#!endif\n#!ifdef MOD_xlog\nhave_xlog\n#!endif\n"
-                     "#!ifdef MOD_acc\nhave_acc\n#!endif\n", preloaded_modules=["acc"])
+    r = pp(
+        tmp_path,
+        'loadmodule "tm.so"\nloadmodule "sl"\n'
+        'loadmodule "/usr/lib/x86_64-linux-gnu/kamailio/modules/xlog.so"\n'
+        "#!ifdef MOD_tm\nhave_tm\n#!endif\n#!ifdef MOD_xlog\nhave_xlog\n#!endif\n"
+        "#!ifdef MOD_acc\nhave_acc\n#!endif\n",
+        preloaded_modules=["acc"],
+    )
     main = str(tmp_path / "main.cfg")
-    assert r.modules == [("tm", Pos(main, 1, 1)), ("sl", Pos(main, 2, 1)), ("xlog", Pos(main, 3, 1))]
+    assert r.modules == [
+        ("tm", Pos(main, 1, 1)),
+        ("sl", Pos(main, 2, 1)),
+        ("xlog", Pos(main, 3, 1)),
+    ]
     assert "have_tm" in r.text and "have_xlog" in r.text and "have_acc" in r.text
 
 
 def test_mod_define_only_after_the_loadmodule(tmp_path: Path) -> None:
-    r = pp(tmp_path, '#!ifdef MOD_tm\nearly\n#!endif\nloadmodule "tm.so"\n#!ifdef MOD_tm\nlate\n#!endif\n')
+    r = pp(
+        tmp_path,
+        '#!ifdef MOD_tm\nearly\n#!endif\nloadmodule "tm.so"\n#!ifdef MOD_tm\nlate\n#!endif\n',
+    )
     assert "early" not in r.text and "late" in r.text
 
 
 # ----- command line ------------------------------------------------------------------------
 
+
 def test_command_line_defines_and_substs(tmp_path: Path) -> None:
-    r = pp(tmp_path, "#!ifdef WITH_X\nx = Y Z;\n#!endif\ns = \"AAA\";\nQ R\n",
-           defines={"WITH_X": None, "Y": "1", "Z": '"str"'},
-           substs=["/AAA/bbb/"], substdefs=["/Q/qq/"], substdefss=["/R/rr/"])
+    r = pp(
+        tmp_path,
+        '#!ifdef WITH_X\nx = Y Z;\n#!endif\ns = "AAA";\nQ R\n',
+        defines={"WITH_X": None, "Y": "1", "Z": '"str"'},
+        substs=["/AAA/bbb/"],
+        substdefs=["/Q/qq/"],
+        substdefss=["/R/rr/"],
+    )
     assert 'x = 1 "str";' in r.text
     assert 's = "bbb";' in r.text
     assert 'qq "rr"' in r.text
@@ -302,12 +360,16 @@ def test_srcmap_text_is_text(tmp_path: Path) -> None:
 
 # ----- invariants ----------------------------------------------------------------------------
 
-STOCK_CONFIGS = [Path("/etc/kamailio/kamailio.cfg"),
-                 *sorted(Path("/usr/share/doc/kamailio/examples").rglob("*.cfg"))]
+STOCK_CONFIGS = [
+    Path("/etc/kamailio/kamailio.cfg"),
+    *sorted(Path("/usr/share/doc/kamailio/examples").rglob("*.cfg")),
+]
 
 
 @pytest.mark.parametrize("cfg", [c for c in STOCK_CONFIGS if c.is_file()], ids=lambda c: c.name)
-def test_stock_configs_keep_their_line_structure(cfg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stock_configs_keep_their_line_structure(
+    cfg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """For a config without includes every text line maps back to the same file line, and
     every character that was not replaced maps to its own place."""
     monkeypatch.chdir(cfg.parent)
@@ -323,18 +385,21 @@ def test_stock_configs_keep_their_line_structure(cfg: Path, monkeypatch: pytest.
         pos = r.srcmap.pos(start) if line else None
         if pos is not None and not r.srcmap.notes(start):
             assert pos.line == number
-            assert src[number - 1][pos.col - 1:].startswith(line[:1])
+            assert src[number - 1][pos.col - 1 :].startswith(line[:1])
         start += len(line) + 1
     assert r.text.count("\n") == len(src) - 1
 
 
-@pytest.mark.parametrize(("arg", "parsed"), [
-    ("WITH_AUTH", ("WITH_AUTH", None)),
-    ("FLT_ACC=1", ("FLT_ACC", "1")),
-    ('DEFVAL="str-val"', ("DEFVAL", '"str-val"')),
-    ("X=", ("X", None)),
-    ("URL=a=b", ("URL", "a=b")),
-])
+@pytest.mark.parametrize(
+    ("arg", "parsed"),
+    [
+        ("WITH_AUTH", ("WITH_AUTH", None)),
+        ("FLT_ACC=1", ("FLT_ACC", "1")),
+        ('DEFVAL="str-val"', ("DEFVAL", '"str-val"')),
+        ("X=", ("X", None)),
+        ("URL=a=b", ("URL", "a=b")),
+    ],
+)
 def test_parse_cli_define(arg: str, parsed: tuple[str, str | None]) -> None:
     assert parse_cli_define(arg) == parsed
 

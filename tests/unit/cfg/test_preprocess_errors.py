@@ -78,8 +78,13 @@ def test_include_depth_matches_kamailio(tmp_path: Path, levels: int, ok: bool) -
     for i in range(levels):
         (tmp_path / f"f{i}.cfg").write_text(f'include_file "f{i + 1}.cfg"\n')
     (tmp_path / f"f{levels}.cfg").write_text("request_route { drop; }\n")
-    proc = subprocess.run(["kamailio", "-c", "-f", "f0.cfg"], cwd=tmp_path, capture_output=True,
-                          timeout=20, check=False)
+    proc = subprocess.run(
+        ["kamailio", "-c", "-f", "f0.cfg"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=20,
+        check=False,
+    )
     assert (proc.returncode == 0) is ok
 
 
@@ -135,8 +140,10 @@ def test_command_line_define_clashes_with_config(tmp_path: Path) -> None:
     assert e.notes == ["WITH_X was defined at the command line (-A)"]
 
 
-@pytest.mark.parametrize(("count", "value", "ok"), [(508, " 1", True), (509, " 1", False),
-                                                   (509, "", True), (510, "", False)])
+@pytest.mark.parametrize(
+    ("count", "value", "ok"),
+    [(508, " 1", True), (509, " 1", False), (509, "", True), (510, "", False)],
+)
 def test_too_many_defines(tmp_path: Path, count: int, value: str, ok: bool) -> None:
     """5.6.3 takes 508 config defines with values or 509 without (512 names in all, with the
     3 predefined KAMAILIO_* ones; the last slot cannot hold a value)."""
@@ -152,24 +159,34 @@ def test_too_many_defines(tmp_path: Path, count: int, value: str, ok: bool) -> N
 
 @pytest.mark.kamailio
 @pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio is not installed")
-@pytest.mark.parametrize(("count", "value", "ok"), [(508, " 1", True), (509, " 1", False),
-                                                   (509, "", True), (510, "", False)])
+@pytest.mark.parametrize(
+    ("count", "value", "ok"),
+    [(508, " 1", True), (509, " 1", False), (509, "", True), (510, "", False)],
+)
 def test_define_limit_matches_kamailio(tmp_path: Path, count: int, value: str, ok: bool) -> None:
     text = "".join(f"#!define D{i}{value}\n" for i in range(count)) + "request_route { drop; }\n"
     (tmp_path / "main.cfg").write_text(text)
-    proc = subprocess.run(["kamailio", "-c", "-f", "main.cfg"], cwd=tmp_path, capture_output=True,
-                          timeout=20, check=False)
+    proc = subprocess.run(
+        ["kamailio", "-c", "-f", "main.cfg"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=20,
+        check=False,
+    )
     assert (proc.returncode == 0) is ok
 
 
-@pytest.mark.parametrize(("expr", "col", "fragment"), [
-    ("1 +", 12, "ends too early"),
-    ("(1", 11, "missing ')'"),
-    ("1 2", 11, "unexpected '2'"),
-    ('"a" - 1', 13, "not defined for strings"),
-    ("1 / 0", 11, "division by zero"),
-    ("1 # 2", 11, "unexpected character"),
-])
+@pytest.mark.parametrize(
+    ("expr", "col", "fragment"),
+    [
+        ("1 +", 12, "ends too early"),
+        ("(1", 11, "missing ')'"),
+        ("1 2", 11, "unexpected '2'"),
+        ('"a" - 1', 13, "not defined for strings"),
+        ("1 / 0", 11, "division by zero"),
+        ("1 # 2", 11, "unexpected character"),
+    ],
+)
 def test_bad_ifexp(tmp_path: Path, expr: str, col: int, fragment: str) -> None:
     e = err(tmp_path, f"x\n#!ifexp {expr}\n#!endif\n")
     assert e.message.startswith("bad #!ifexp expression") and fragment in e.message
@@ -181,13 +198,16 @@ def test_bad_defexp(tmp_path: Path) -> None:
     assert e.message.startswith("bad #!defexp expression") and e.pos == at(tmp_path, 1, 1)
 
 
-@pytest.mark.parametrize(("subst", "fragment"), [
-    ('"/abc"', "not closed"),
-    ('"/a/b/q"', "unknown subst flag 'q'"),
-    ('"/a(/b/"', "bad regular expression"),
-    ('"/a/\\\\1/"', "has 0 groups"),
-    ('"//b/"', "empty regular expression"),
-])
+@pytest.mark.parametrize(
+    ("subst", "fragment"),
+    [
+        ('"/abc"', "not closed"),
+        ('"/a/b/q"', "unknown subst flag 'q'"),
+        ('"/a(/b/"', "bad regular expression"),
+        ('"/a/\\\\1/"', "has 0 groups"),
+        ('"//b/"', "empty regular expression"),
+    ],
+)
 def test_bad_subst(tmp_path: Path, subst: str, fragment: str) -> None:
     e = err(tmp_path, f"\n#!subst {subst}\n")
     assert e.message.startswith("bad #!subst") and fragment in e.message
@@ -207,7 +227,9 @@ def test_bad_command_line_subst() -> None:
 
 def test_defenv_missing_variable(tmp_path: Path) -> None:
     e = err(tmp_path, "#!defenv X=NOPE_NOT_SET\n", env={})
-    assert "environment variable NOPE_NOT_SET is not set" in e.message and e.pos == at(tmp_path, 1, 1)
+    assert "environment variable NOPE_NOT_SET is not set" in e.message and e.pos == at(
+        tmp_path, 1, 1
+    )
     e = err(tmp_path, "#!defenv X=\n", env={})
     assert "nothing after '='" in e.message
 
@@ -236,12 +258,17 @@ def test_missing_config_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not EXAMPLES.is_dir(), reason="kamailio examples not installed")
-@pytest.mark.parametrize(("rel", "line", "fragment"), [
-    ("pkg/sip-router-basic.cfg", 121, "1 more #!endif"),
-    ("pkg/sip-router-oob.cfg", 1718, "#!ifdef here is never closed"),
-    ("ims/icscf/kamailio.cfg", 19, "cannot open included file: icscf.cfg"),
-])
-def test_broken_stock_examples(rel: str, line: int, fragment: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("rel", "line", "fragment"),
+    [
+        ("pkg/sip-router-basic.cfg", 121, "1 more #!endif"),
+        ("pkg/sip-router-oob.cfg", 1718, "#!ifdef here is never closed"),
+        ("ims/icscf/kamailio.cfg", 19, "cannot open included file: icscf.cfg"),
+    ],
+)
+def test_broken_stock_examples(
+    rel: str, line: int, fragment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Shipped examples that Kamailio 5.6.3 itself rejects (unbalanced directives, or an
     include shipped as .sample)."""
     path = EXAMPLES / rel
@@ -252,14 +279,60 @@ def test_broken_stock_examples(rel: str, line: int, fragment: str, monkeypatch: 
     assert info.value.pos is not None and info.value.pos.line == line
 
 
-FRAGMENTS = ["#!define ", "#!ifdef ", "#!ifndef ", "#!else", "#!endif", "#!ifexp ", "#!defexp ",
-             "#!defexps ", "#!trydef ", "#!redefine ", "#!subst ", "#!substdef ", "#!defenv ",
-             "#!trydefenv ", "include_file ", "import_file ", "loadmodule ", '"', "'", "/*", "*/",
-             "//", "#", "$var(", ")", "(", "A", "B", "WITH_X", "1", "-", "+", "==", "\\", "\n", " ",
-             "\t", "\r", '"/a/b/g"', '"x.cfg"', "@", "%", "event_route[", "]", "!!", "=", "KAMAILIO_5"]
+FRAGMENTS = [
+    "#!define ",
+    "#!ifdef ",
+    "#!ifndef ",
+    "#!else",
+    "#!endif",
+    "#!ifexp ",
+    "#!defexp ",
+    "#!defexps ",
+    "#!trydef ",
+    "#!redefine ",
+    "#!subst ",
+    "#!substdef ",
+    "#!defenv ",
+    "#!trydefenv ",
+    "include_file ",
+    "import_file ",
+    "loadmodule ",
+    '"',
+    "'",
+    "/*",
+    "*/",
+    "//",
+    "#",
+    "$var(",
+    ")",
+    "(",
+    "A",
+    "B",
+    "WITH_X",
+    "1",
+    "-",
+    "+",
+    "==",
+    "\\",
+    "\n",
+    " ",
+    "\t",
+    "\r",
+    '"/a/b/g"',
+    '"x.cfg"',
+    "@",
+    "%",
+    "event_route[",
+    "]",
+    "!!",
+    "=",
+    "KAMAILIO_5",
+]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=40))
 def test_any_input_gives_a_result_or_a_config_error(tmp_path: Path, parts: list[str]) -> None:
     """Whatever the text, the preprocessor returns or raises ConfigError (with a position

@@ -19,8 +19,10 @@ import pytest
 from siprouter.cfg import pp_directives, pp_main
 from siprouter.cfg.preprocess import preprocess
 
-pytestmark = [pytest.mark.kamailio,
-              pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio is not installed")]
+pytestmark = [
+    pytest.mark.kamailio,
+    pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio is not installed"),
+]
 
 HEAD = """#!define A 1
 #!define B "bee"
@@ -44,7 +46,8 @@ loadmodule "tm.so"
 """
 
 CASES = {
-    "contexts": HEAD + """/* A B comment */
+    "contexts": HEAD
+    + """/* A B comment */
 # A B line comment
 modparam("tm", "fr_timer", A)
 request_route {
@@ -69,7 +72,8 @@ event_route[tm:local-request] {
 	drop;
 }
 """,
-    "order-and-redefine": HEAD + """request_route {
+    "order-and-redefine": HEAD
+    + """request_route {
 	$var(a) = LATER;
 #!define LATER 5
 	$var(b) = LATER;
@@ -88,7 +92,8 @@ event_route[tm:local-request] {
 	$var(h) = IN;
 }
 """,
-    "modules-env-substdef": HEAD + """#!ifdef MOD_tm
+    "modules-env-substdef": HEAD
+    + """#!ifdef MOD_tm
 #!define HAVE_TM 1
 #!endif
 #!ifdef MOD_acc
@@ -115,8 +120,14 @@ INCLUDED = {"inc.cfg": "#!define IN A\n\t$var(i) = IN + B;\n"}
 
 
 def _kamailio_sequence(cfg: Path) -> list[str]:
-    proc = subprocess.run(["kamailio", "-c", "-E", "-ddd", "-f", cfg.name], cwd=cfg.parent,
-                          capture_output=True, text=True, timeout=30, check=False)
+    proc = subprocess.run(
+        ["kamailio", "-c", "-E", "-ddd", "-f", cfg.name],
+        cwd=cfg.parent,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     return re.findall(r"returning define ID \[(\w+)\]", proc.stderr)
 
 
@@ -135,8 +146,9 @@ def _our_sequence(cfg: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_define_replacements_match_kamailio(name: str, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_define_replacements_match_kamailio(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for fname, text in INCLUDED.items():
         (tmp_path / fname).write_text(text)
     cfg = tmp_path / "main.cfg"
@@ -150,7 +162,7 @@ def test_expanded_text_of_contexts_case(tmp_path: Path) -> None:
     cfg = tmp_path / "main.cfg"
     cfg.write_text(CASES["contexts"])
     text = preprocess(str(cfg)).text
-    body = text[text.index("request_route"):]
+    body = text[text.index("request_route") :]
     assert "$var(A) = 1;" in body
     assert 'xlog("A B $var(B)");' in body
     assert "route(RELAY);" in body and "route[RELAY]" in body
@@ -187,11 +199,19 @@ def test_substs_match_kamailio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     cfg = tmp_path / "main.cfg"
     cfg.write_text(SUBST_CFG)
     env = {"HOME": "/home/x"}
-    proc = subprocess.run(["kamailio", "-c", "-E", "-ddd", "-f", cfg.name], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=30, check=False,
-                          env={**os.environ, **env})
+    proc = subprocess.run(
+        ["kamailio", "-c", "-E", "-ddd", "-f", cfg.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={**os.environ, **env},
+    )
     expected: list[tuple[str, str]] = []
-    log_entry = r"applied \[#(\d+)\] to \[(.*?)\] - returning new string \[(.*?)\]\n(?= *\d+\(\d+\) |\Z)"
+    log_entry = (
+        r"applied \[#(\d+)\] to \[(.*?)\] - returning new string \[(.*?)\]\n(?= *\d+\(\d+\) |\Z)"
+    )
     for k, src, out in re.findall(log_entry, proc.stderr, re.S):
         if k == "1":
             expected.append((src, out))

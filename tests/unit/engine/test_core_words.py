@@ -8,7 +8,7 @@ from conftest import marks, run_text
 
 def test_dollar_question_reads_the_last_return_code() -> None:
     _, ctx = run_text(
-        "request_route { ret(-3); $tv(a) = $?; show(\"a\"); ret(5); $tv(b) = $rc; show(\"b\"); }"
+        'request_route { ret(-3); $tv(a) = $?; show("a"); ret(5); $tv(b) = $rc; show("b"); }'
     )
     assert marks(ctx) == ["a=[-3]", "b=[5]"]
 

@@ -26,48 +26,57 @@ def sub(expr: str, text: str, **kw: object) -> str:
     return s.apply(text)
 
 
-@pytest.mark.parametrize(("expr", "parts"), [
-    ("/a/b/", ("a", "b", "")),
-    ("/a/b/gi", ("a", "b", "gi")),
-    ("#a/b#c#g", ("a/b", "c", "g")),
-    ("|x\\|y|z\\|w|", ("x|y", "z|w", "")),
-    ("/\\//-/", ("/", "-", "")),
-    ("/a\\.b/\\1\\n/", ("a\\.b", "\\1\\n", "")),  # other escapes are kept for the next stage
-    ("/a//", ("a", "", "")),
-    ("///", ("", "", "")),
-    ("/a/b/c/d", ("a", "b", "c/d")),  # everything after the third delimiter is the flags
-])
+@pytest.mark.parametrize(
+    ("expr", "parts"),
+    [
+        ("/a/b/", ("a", "b", "")),
+        ("/a/b/gi", ("a", "b", "gi")),
+        ("#a/b#c#g", ("a/b", "c", "g")),
+        ("|x\\|y|z\\|w|", ("x|y", "z|w", "")),
+        ("/\\//-/", ("/", "-", "")),
+        ("/a\\.b/\\1\\n/", ("a\\.b", "\\1\\n", "")),  # other escapes are kept for the next stage
+        ("/a//", ("a", "", "")),
+        ("///", ("", "", "")),
+        ("/a/b/c/d", ("a", "b", "c/d")),  # everything after the third delimiter is the flags
+    ],
+)
 def test_split(expr: str, parts: tuple[str, str, str]) -> None:
     assert split_subst(expr) == parts
 
 
-@pytest.mark.parametrize(("expr", "fragment"), [
-    ("//", "too short"),
-    ("/a/", "not closed"),
-    ("", "too short"),
-    ("/abc", "not closed"),
-    ("/a\\/b/", "not closed"),
-    ("#a/b/c/", "not closed"),
-])
+@pytest.mark.parametrize(
+    ("expr", "fragment"),
+    [
+        ("//", "too short"),
+        ("/a/", "not closed"),
+        ("", "too short"),
+        ("/abc", "not closed"),
+        ("/a\\/b/", "not closed"),
+        ("#a/b/c/", "not closed"),
+    ],
+)
 def test_split_errors(expr: str, fragment: str) -> None:
     with pytest.raises(SubstError, match=fragment):
         split_subst(expr)
 
 
-@pytest.mark.parametrize(("expr", "text", "out"), [
-    ("/an/AN/", "banana", "bANana"),  # first match only
-    ("/an/AN/g", "banana", "bANANa"),
-    ("/AN/x/gi", "banana", "bxxa"),
-    ("/AN/x/g", "banana", "banana"),
-    ("/(.*)@(.*)/\\2 at \\1/", "alice@host", "host at alice"),
-    ("/b(x)?/<\\1>/", "abc", "a<>c"),  # a group that did not take part is empty
-    ("/b/[\\0\\0]/", "abc", "a[bb]c"),
-    ("/b/\\n\\r\\t\\\\/", "abc", "a\n\r\t\\c"),
-    ("/b/\\q\\./", "abc", "aq.c"),  # any other escaped character stands for itself
-    ("#b#\\##", "abc", "a#c"),  # an escaped delimiter in the replacement
-    ("/b/$x/", "abc", "a$xc"),  # without a pv hook '$' is literal
-    ("/z/y/", "abc", "abc"),
-])
+@pytest.mark.parametrize(
+    ("expr", "text", "out"),
+    [
+        ("/an/AN/", "banana", "bANana"),  # first match only
+        ("/an/AN/g", "banana", "bANANa"),
+        ("/AN/x/gi", "banana", "bxxa"),
+        ("/AN/x/g", "banana", "banana"),
+        ("/(.*)@(.*)/\\2 at \\1/", "alice@host", "host at alice"),
+        ("/b(x)?/<\\1>/", "abc", "a<>c"),  # a group that did not take part is empty
+        ("/b/[\\0\\0]/", "abc", "a[bb]c"),
+        ("/b/\\n\\r\\t\\\\/", "abc", "a\n\r\t\\c"),
+        ("/b/\\q\\./", "abc", "aq.c"),  # any other escaped character stands for itself
+        ("#b#\\##", "abc", "a#c"),  # an escaped delimiter in the replacement
+        ("/b/$x/", "abc", "a$xc"),  # without a pv hook '$' is literal
+        ("/z/y/", "abc", "abc"),
+    ],
+)
 def test_apply_str(expr: str, text: str, out: str) -> None:
     assert sub(expr, text) == out
 
@@ -100,7 +109,9 @@ def test_literals_are_merged() -> None:
 
 
 def test_prepare_rewrites_the_raw_replacement() -> None:
-    s = parse_subst("/b/X\\1Y/", lambda r, f: re.compile("(b)"), prepare=lambda t: t.replace("X", "\\1"))
+    s = parse_subst(
+        "/b/X\\1Y/", lambda r, f: re.compile("(b)"), prepare=lambda t: t.replace("X", "\\1")
+    )
     assert s.apply("abc") == "abbYc"
 
 
@@ -111,8 +122,12 @@ def test_pv_pieces_are_rendered_per_use() -> None:
         names.append(name)
         return (name.upper(),)
 
-    s = parse_subst("/b/<$var(x)|$rU|$(hdr(X){s.len})|\\$y|$ z>/", py_re, pv=pv,
-                    render=lambda piece, ctx: f"{piece[0]}@{ctx}")
+    s = parse_subst(
+        "/b/<$var(x)|$rU|$(hdr(X){s.len})|\\$y|$ z>/",
+        py_re,
+        pv=pv,
+        render=lambda piece, ctx: f"{piece[0]}@{ctx}",
+    )
     assert names == ["$var(x)", "$rU", "$(hdr(X){s.len})"]
     assert s.apply("abc", 7) == "a<$VAR(X)@7|$RU@7|$(HDR(X){S.LEN})@7|$y|$ z>c"
 
@@ -128,12 +143,15 @@ def test_back_reference_beyond_the_groups() -> None:
     assert parse_subst("/(a)/[\\2]/", py_re).apply("xa") == "x[]"
 
 
-@pytest.mark.parametrize(("expr", "fragment"), [
-    ("/a/b/q", "unknown subst flag 'q'"),
-    ("/a/b/gx", "unknown subst flag 'x'"),
-    ("/a(/b/", "bad regular expression"),
-    ("/abc", "not closed"),
-])
+@pytest.mark.parametrize(
+    ("expr", "fragment"),
+    [
+        ("/a/b/q", "unknown subst flag 'q'"),
+        ("/a/b/gx", "unknown subst flag 'x'"),
+        ("/a(/b/", "bad regular expression"),
+        ("/abc", "not closed"),
+    ],
+)
 def test_errors(expr: str, fragment: str) -> None:
     with pytest.raises(SubstError, match=fragment):
         parse_subst(expr, py_re)
@@ -162,16 +180,27 @@ def test_the_three_callers_share_the_parser() -> None:
 
 @pytest.mark.kamailio
 @pytest.mark.skipif(shutil.which("kamailio") is None, reason="kamailio is not installed")
-@pytest.mark.parametrize("expr", [
-    "/a/b/q", "/abc", "/a(/b/", "#a\\#b#c#g", "/a//", "/a/b/gis", "/(a)/\\1/", "|x\\|y|z|",
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "/a/b/q",
+        "/abc",
+        "/a(/b/",
+        "#a\\#b#c#g",
+        "/a//",
+        "/a/b/gis",
+        "/(a)/\\1/",
+        "|x\\|y|z|",
+    ],
+)
 def test_preprocessor_accepts_what_kamailio_accepts(tmp_path: Path, expr: str) -> None:
     from siprouter.cfg import pp_subst
 
     cfg = tmp_path / "t.cfg"
     cfg.write_text(f'#!subst "{expr}"\nrequest_route {{ drop; }}\n')
-    proc = subprocess.run(["kamailio", "-c", "-f", str(cfg)], capture_output=True, text=True,
-                          timeout=30, check=False)
+    proc = subprocess.run(
+        ["kamailio", "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=30, check=False
+    )
     try:
         pp_subst.parse_subst(expr, {})
         ours = True
