@@ -26,6 +26,9 @@ def prefix_text(ctx: MsgContext) -> str:
 def write_line(ctx: MsgContext, level: int, text: str) -> None:
     """Write one xlog message at `level` (the caller checked that the level is on)."""
     level = clamp_level(level)
+    if LOG.json is not None:  # --log-engine=json: the message without the xlog prefix
+        LOG.write(level, "xlog", text)
+        return
     body = prefix_text(ctx) + text
     stream = LOG.stream
     if stream is not None:

@@ -11,6 +11,19 @@ With log_stderror=yes / -E a line goes to stderr as Kamailio 5.6.3 writes it:
 (process number right-aligned in 2 columns, pid, level name, the module in angle brackets
 for the core and the script); otherwise it goes to syslog with log_facility/log_name.
 
+With `--log-engine=json[:flags]` each line is instead one JSON document, the fields
+Kamailio 5.6.3's json engine writes:
+
+    { "idx": 1, "pid": 32230, "level": "INFO", "module": "xlog", "file": "", "line": 0,
+      "function": "", "logprefix": "", "message": "got OPTIONS\n" }
+
+(one line; `file`/`line`/`function` name C source locations in Kamailio and are empty
+here). Flags: M strips the message's trailing newline, N writes no newline after the
+document, a prefixes the keys with "kamailio.", A leaves the prefix out (Kamailio still
+writes an empty "logprefix"), j writes a message that is a `{...}` object as JSON and
+any other text as {"text": ...}. c (Call-ID), p (raw prefix fields) and U (CEE) are
+refused at start-up until the runtime carries what they need.
+
 `LOG` is the process-wide `ServerLog`; `enabled(level)` is the cheap check callers make
 before formatting anything. `install_python_bridge()` routes the `logging` records of the
 engine and pv layers (`siprouter.*` loggers) through the same output.
@@ -18,6 +31,7 @@ engine and pv layers (`siprouter.*` loggers) through the same output.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -84,6 +98,7 @@ class ServerLog:
         self.proc_no = 0
         self.pid = os.getpid()
         self._syslog_open = False
+        self.json: str | None = None  # the json engine's flags, None: classic lines
 
     def configure(
         self,
@@ -93,9 +108,12 @@ class ServerLog:
         facility: str = "LOG_DAEMON",
         name: str = "siprouter",
         stream: TextIO | None = None,
+        json_flags: str | None = None,
     ) -> None:
-        """Set the level and the destination (stderr, or syslog with facility/name)."""
+        """Set the level and the destination (stderr, or syslog with facility/name);
+        `json_flags` (not None) selects the json log engine with those flags."""
         self.level = level
+        self.json = json_flags
         self.pid = os.getpid()
         if to_stderr:
             self.stream = stream if stream is not None else sys.stderr
@@ -120,10 +138,16 @@ class ServerLog:
         if level > self.level:
             return
         level = clamp_level(level)
-        if self.stream is not None:
+        if self.json is not None:
+            line = self.json_line(level, module, text)
+            if self.stream is None:
+                syslog.syslog(_SYSLOG_PRIO[level], line.rstrip("\n"))
+                return
+        elif self.stream is not None:
             if not text.endswith("\n"):
                 text += "\n"
             line = f"{self.proc_no:2d}({self.pid}) {LEVEL_WORDS[level]}: {module}: {text}"
+        if self.stream is not None:
             try:
                 self.stream.write(line)
                 self.stream.flush()
@@ -131,6 +155,40 @@ class ServerLog:
                 pass
         else:
             syslog.syslog(_SYSLOG_PRIO[level], f"{LEVEL_WORDS[level]}: {module}: {text.rstrip()}")
+
+    def json_line(self, level: int, module: str, text: str) -> str:
+        """The json engine's document for one message (see the module docstring)."""
+        flags = self.json or ""
+        if not text.endswith("\n") and module != "xlog":
+            text += "\n"  # Kamailio's own messages end with a newline; xlog's as given
+        if "M" in flags and text.endswith("\n"):
+            text = text[:-1]
+        name = module.strip("<>")
+        mod = {"script": "xlog"}.get(name, name)
+        if "j" in flags:
+            body = text.strip()
+            message = (
+                body
+                if body.startswith("{") and body.endswith("}")
+                else ("{ " + '"text": ' + json.dumps(text, ensure_ascii=False) + " }")
+            )
+            prefix = '{ "text": "" }'
+        else:
+            message = json.dumps(text, ensure_ascii=False)
+            prefix = '""'
+        key = "kamailio." if "a" in flags else ""
+        fields = [
+            f'"{key}idx": {self.proc_no}',
+            f'"{key}pid": {self.pid}',
+            f'"{key}level": "{LEVEL_WORDS[level]}"',
+            f'"{key}module": {json.dumps(mod)}',
+            f'"{key}file": ""',
+            f'"{key}line": 0',
+            f'"{key}function": ""',
+            f'"{key}logprefix": {prefix}',
+            f'"{key}message": {message}',
+        ]
+        return "{ " + ", ".join(fields) + " }" + ("" if "N" in flags else "\n")
 
     def core(self, level: int, text: str) -> None:
         """A line of the core (`<core>`)."""

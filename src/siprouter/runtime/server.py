@@ -176,7 +176,21 @@ def _alias_block(
 
 def _configure(params: dict[str, Any], options: Any) -> None:
     level = options.debug if options.debug is not None else int(params["debug"])
+    engine = options.log_engine
+    json_flags = None
+    if engine is not None:
+        if engine.name != "json":
+            raise StartupError(
+                f"--log-engine={engine.name}: unknown log engine (siprouter has: json)"
+            )
+        unsupported = sorted(set(engine.data) & set("cpU"))
+        if unsupported:
+            raise StartupError(
+                f"--log-engine=json:{engine.data}: flag(s) {''.join(unsupported)} not supported yet"
+            )
+        json_flags = engine.data
     LOG.configure(
+        json_flags=json_flags,
         level=level,
         to_stderr=bool(options.log_stderr or params["log_stderror"]),
         facility=str(params.get("log_facility") or "LOG_DAEMON"),
