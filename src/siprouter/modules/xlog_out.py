@@ -34,7 +34,7 @@ def write_line(ctx: MsgContext, level: int, text: str) -> None:
     if stream is not None:
         if not body.endswith("\n"):
             body += "\n"
-        line = f"{LOG.proc_no:2d}({LOG.pid}) {LEVEL_WORDS[level]}: {body}"
+        line = LOG.colored(level, f"{LOG.proc_no:2d}({LOG.pid}) {LEVEL_WORDS[level]}: {body}")
         try:
             stream.write(line)
             stream.flush()

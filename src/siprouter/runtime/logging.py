@@ -65,6 +65,21 @@ LEVEL_WORDS: dict[int, str] = {
     L_DBG: "DEBUG",
 }
 
+# -e / log_color=yes with stderr: each line in its level's color, as Kamailio 5.6.3
+# writes it (color, line, then the reset); xlog's log_colors modparam changes them
+DEFAULT_COLORS: dict[int, str] = {
+    L_ALERT: "\x1b[1;31;49m",
+    L_BUG: "\x1b[1;35;49m",
+    L_CRIT2: "\x1b[0;33;49m",
+    L_CRIT: "\x1b[0;33;49m",
+    L_ERR: "\x1b[0;31;49m",
+    L_WARN: "\x1b[0;35;49m",
+    L_NOTICE: "\x1b[0;32;49m",
+    L_INFO: "\x1b[0;36;49m",
+    L_DBG: "\x1b[0;39;49m",
+}
+COLOR_RESET = "\x1b[0;39;49m"
+
 _SYSLOG_PRIO: dict[int, int] = {
     L_ALERT: syslog.LOG_ALERT,
     L_BUG: syslog.LOG_CRIT,
@@ -99,6 +114,16 @@ class ServerLog:
         self.pid = os.getpid()
         self._syslog_open = False
         self.json: str | None = None  # the json engine's flags, None: classic lines
+        self.colors: dict[int, str] | None = None  # -e / log_color: level -> escape
+
+    def set_colors(self, on: bool, overrides: dict[int, str] | None = None) -> None:
+        """Color the stderr lines (-e, log_color) with Kamailio's colors + overrides."""
+        self.colors = {**DEFAULT_COLORS, **(overrides or {})} if on else None
+
+    def colored(self, level: int, line: str) -> str:
+        """`line` in the level's color when coloring is on (the reset after it)."""
+        colors = self.colors
+        return line if colors is None else f"{colors[level]}{line}{COLOR_RESET}"
 
     def configure(
         self,
@@ -147,6 +172,8 @@ class ServerLog:
             if not text.endswith("\n"):
                 text += "\n"
             line = f"{self.proc_no:2d}({self.pid}) {LEVEL_WORDS[level]}: {module}: {text}"
+            if self.colors is not None:
+                line = self.colored(level, line)
         if self.stream is not None:
             try:
                 self.stream.write(line)

@@ -174,6 +174,13 @@ def _alias_block(
     return alias_lines(listed, cfg, cli, bool(auto))
 
 
+def _xlog_colors() -> dict[int, str]:
+    """xlog's log_colors modparam values (they change the core's colors too)."""
+    from siprouter.modules.xlog_params import XLOG_PARAMS
+
+    return dict(XLOG_PARAMS.level_colors)
+
+
 def _configure(params: dict[str, Any], options: Any) -> None:
     level = options.debug if options.debug is not None else int(params["debug"])
     engine = options.log_engine
@@ -196,6 +203,8 @@ def _configure(params: dict[str, Any], options: Any) -> None:
         facility=str(params.get("log_facility") or "LOG_DAEMON"),
         name=str(params.get("log_name") or "siprouter"),
     )
+    color = bool(options.log_color or params.get("log_color"))
+    LOG.set_colors(color and LOG.stream is not None, _xlog_colors())
     install_python_bridge()
     s = state.SETTINGS
     s.server_header = server_header_line(
