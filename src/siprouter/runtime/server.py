@@ -231,6 +231,16 @@ def serve(loaded: Any, options: Any, out: TextIO, err: TextIO) -> int:
     """Run the server for a loaded config until SIGTERM/SIGINT; the exit status."""
     try:
         params = effective_params(loaded.config)
+        if (
+            options.dns_received
+            or options.rev_dns_received
+            or params.get("dns")
+            or params.get("rev_dns")
+        ):
+            raise StartupError(
+                "-r/-R (dns/rev_dns: DNS checks for the Via received= parameter) are not "
+                "supported yet"
+            )
         _configure(params, options)
         disable_tcp = bool(options.disable_tcp or params.get("disable_tcp"))
         if options.disable_tcp:
