@@ -458,6 +458,14 @@ _p("workdir", Kind.STR_OR_ID, None, "Working directory", aliases=("wdir",))
 _p("xavp_via_params", S, None, "XAVP whose fields are added as Via parameters")
 _p("xavp_via_fields", S, None, "XAVP whose fields replace Via parts (address, port, ...)")
 _p(
+    "xavp_via_reply_params",
+    S,
+    None,
+    "XAVP whose fields corex via_reply_add_xavp_params adds to the top Via of replies",
+    in_kamailio56=False,
+    in_spec=False,
+)
+_p(
     "return_mode",
     N,
     0,

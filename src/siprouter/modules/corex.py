@@ -12,7 +12,8 @@ Functions (implementations and semantics in the files named):
   msg_iflag_is_set, msg_vbflag_set, msg_vbflag_reset, msg_vbflag_is_set;
 * corex_file.py: file_read(path, var), file_write(path, content);
 * corex_via.py: via_add_srvid(flag), via_add_xavp_params(flag) (our Via's parameters),
-  via_use_xavp_fields(flag);
+  via_use_xavp_fields(flag), via_reply_add_xavp_params(flag) (the top Via of our
+  replies; with the core parameter xavp_via_reply_params of Kamailio 5.7);
 * here: is_faked_msg() (1 for the faked request event routes run with, -1 for messages
   from the network).
 
@@ -34,9 +35,9 @@ native config, not called: siprouter runs native configs only (and Kamailio 5.6.
 corex:reply-out for neither sl replies nor forwarded replies, checked).
 
 Not provided: $atkv (the async module's task key/value, 5.7+; siprouter has no async
-module), via_reply_add_xavp_params (5.7+; it needs the xavp_via_reply_params core
-parameter, which siprouter's core parameter table does not have) and msg_vbflag_parse
-(5.8+; its documentation is not available here).
+module, so the variable could only ever be empty) and msg_vbflag_parse (5.8+; neither
+its documentation nor a Kamailio that has it is available here). `-c` names both as
+not provided.
 """
 
 from __future__ import annotations
@@ -205,6 +206,7 @@ EXPORTS = ModuleExports.of(
         _spec("via_add_srvid", via.via_add_srvid, "i"),
         _spec("via_add_xavp_params", via.via_add_xavp_params, "i"),
         _spec("via_use_xavp_fields", via.via_use_xavp_fields, "i"),
+        _spec("via_reply_add_xavp_params", via.via_reply_add_xavp_params, "i"),
         _spec("setxflag", flags.setxflag, "i"),
         _spec("resetxflag", flags.resetxflag, "i"),
         _spec("isxflagset", flags.isxflagset, "i"),

@@ -20,12 +20,20 @@ is kept (`uses_xavp_fields(ctx)`) and the Via stays the socket's. Returns 1, or 
 with an error log when the argument is not an int (as 5.6.3).
 `via_params(ctx)` gives the text; runtime/forward.py asks it through
 forward.VIA_PARAM_HOOKS, where importing this module installs it.
+
+via_reply_add_xavp_params(flag) (Kamailio 5.7+, so not checked against 5.6.3): 1 adds
+";name=value" for each field of the first XAVP named by the core parameter
+*xavp_via_reply_params* (newest field first, as above) to the top Via of the local
+replies sent for this message (sl_send_reply, send_reply, sl_reply_error, sanity's and
+the other modules' replies), after received/rport; 0 stops it. Nothing is added while
+the core parameter is unset or the XAVP is missing. `reply_via_params(ctx)` gives the
+text, through runtime/reply_lumps.REPLY_VIA_PARAM_HOOKS.
 """
 
 from __future__ import annotations
 
 from siprouter.engine.context import MsgContext
-from siprouter.runtime import forward
+from siprouter.runtime import forward, reply_lumps
 
 from .kex_args import IntArg, core_param, err, int_value
 
@@ -33,6 +41,7 @@ FLAGS_KEY = "corex.via_flags"
 SRVID = 1
 XAVP_PARAMS = 2
 USE_XAVP_FIELDS = 4
+REPLY_XAVP_PARAMS = 8
 
 
 def _set(ctx: MsgContext, arg: IntArg, bit: int, fname: str) -> int:
@@ -57,6 +66,10 @@ def via_use_xavp_fields(ctx: MsgContext, flag: IntArg) -> int:
     return _set(ctx, flag, USE_XAVP_FIELDS, "via_use_xavp_fields")
 
 
+def via_reply_add_xavp_params(ctx: MsgContext, flag: IntArg) -> int:
+    return _set(ctx, flag, REPLY_XAVP_PARAMS, "via_reply_add_xavp_params")
+
+
 def uses_xavp_fields(ctx: MsgContext) -> bool:
     m = ctx.mod
     return bool(m and int(m.get(FLAGS_KEY, 0)) & USE_XAVP_FIELDS)
@@ -66,6 +79,22 @@ def _value_text(value: object) -> str:
     if value is None or value == "":
         return ""
     return f"={value}"
+
+
+def _xavp_params(ctx: MsgContext, core_name: str) -> list[str]:
+    name = core_param(ctx, core_name, None)
+    if not name or ctx.xavps is None:
+        return []
+    items = ctx.xavps.items(str(name))
+    return [f";{n}{_value_text(v)}" for n, v in items[0].fields] if items else []
+
+
+def reply_via_params(ctx: MsgContext) -> bytes:
+    """The parameters for the top Via of this message's local replies (or b"")."""
+    m = ctx.mod
+    if not m or not int(m.get(FLAGS_KEY, 0)) & REPLY_XAVP_PARAMS:
+        return b""
+    return "".join(_xavp_params(ctx, "xavp_via_reply_params")).encode("utf-8", "surrogateescape")
 
 
 def via_params(ctx: MsgContext) -> str:
@@ -79,13 +108,12 @@ def via_params(ctx: MsgContext) -> str:
         server_id = int(core_param(ctx, "server_id", 0))
         if server_id:
             out.append(f";srvid={server_id}")
-    if flags & XAVP_PARAMS and ctx.xavps is not None:
-        name = core_param(ctx, "xavp_via_fields", None)
-        items = ctx.xavps.items(str(name)) if name else []
-        if items:
-            out.extend(f";{n}{_value_text(v)}" for n, v in items[0].fields)
+    if flags & XAVP_PARAMS:
+        out.extend(_xavp_params(ctx, "xavp_via_fields"))
     return "".join(out)
 
 
 if via_params not in forward.VIA_PARAM_HOOKS:
     forward.VIA_PARAM_HOOKS.append(via_params)
+if reply_via_params not in reply_lumps.REPLY_VIA_PARAM_HOOKS:
+    reply_lumps.REPLY_VIA_PARAM_HOOKS.append(reply_via_params)

@@ -48,7 +48,7 @@ from siprouter.modules.registry import (
 from siprouter.pv.access import compile_pv
 from siprouter.pv.format import Format, compile_format, split_format
 from siprouter.runtime import state
-from siprouter.runtime.reply_lumps import reply_lumps
+from siprouter.runtime.reply_lumps import reply_lumps, reply_via_params
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.reply import build_reply
 from siprouter.sip.via import reply_address
@@ -159,6 +159,7 @@ def send_sl_reply(ctx: MsgContext, code: int, reason: str) -> int:
             server_header=server,
             src=(rcv.src_ip, rcv.src_port),
             force_rport=force_rport,
+            via1_params=reply_via_params(ctx),
         )
         dest = reply_address(
             via,

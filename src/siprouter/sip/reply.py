@@ -170,6 +170,7 @@ def build_reply(
     src: tuple[str, int] | None = None,
     force_rport: bool = False,
     tag_prefix: str = SL_TAG_PREFIX,
+    via1_params: bytes = b"",
 ) -> bytes:
     """The bytes of a reply ``code reason`` to request ``req``.
 
@@ -179,6 +180,8 @@ def build_reply(
     when None a stable tag is derived from the request (`sl_to_tag`).
     ``extra_headers`` are whole header lines (CRLF-terminated) added after
     the copied ones; ``server_header`` None means no Server header.
+    ``via1_params`` (";a=1") is appended to the top Via body, after received/rport
+    (needs ``src``).
     """
     if not req.is_request:
         raise ValueError("build_reply: the message is a reply, not a request")
@@ -200,7 +203,10 @@ def build_reply(
             if via is not None:
                 assert src is not None
                 pos = start
-                for s, e, new in reply_via1_fix_edits(via, src[0], src[1], force_rport=force_rport):
+                edits = reply_via1_fix_edits(via, src[0], src[1], force_rport=force_rport)
+                if via1_params:
+                    edits = [*edits, (via.end, via.end, via1_params)]
+                for s, e, new in edits:
                     out.append(data[pos:s])
                     out.append(new)
                     pos = e
