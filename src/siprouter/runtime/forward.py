@@ -24,6 +24,10 @@ forced):
   blocks the send and forward() returns -510 (E_ADM_PROHIBITED), as Kamailio 5.6.3.
   Returns 1 when sent, -477 (E_SEND) when the send failed, -1 for the other errors;
   the script goes on.
+* use_dst_blocklist (runtime/dst_blocklist.py): a destination (proto, ip, port) on the
+  blocklist is not sent to (before onsend_route; -477, a debug line "blocklisted
+  destination", drop_requests counted, as Kamailio 5.6.3); a failed send lists it with
+  the reason BLST_ERR_SEND (the TCP transport adds BLST_ERR_CONNECT itself).
 
 `forward_reply(ctx)`: a reply loses its top Via and goes to the address of the next one
 (sip/via.forward_reply_address: received, rport, else its host and port), over the
@@ -55,7 +59,7 @@ from siprouter.sip.uri import UriError, parse_uri
 from siprouter.sip.via import build_via, forward_reply_address, stateless_branch
 from siprouter.stats import core as stats_core
 
-from . import state
+from . import dst_blocklist, state
 from .logging import L_DBG, L_ERR, LOG
 from .onsend import E_ADM_PROHIBITED, SendInfo, has_onsend, run_onsend
 
@@ -294,6 +298,16 @@ def forward_request(
         if isinstance(switched, int):
             return switched
         ls, proto, data = switched
+    blocklist = dst_blocklist.BLOCKLIST
+    if blocklist.settings.enabled and blocklist.listed(proto, dip, dport):
+        stats_core.request_dropped()
+        if LOG.enabled(L_DBG):
+            LOG.core(
+                L_DBG,
+                f"forward_request(): blocklisted destination:{dip}:{dport} "
+                f"({dst_blocklist.proto_number(proto)})",
+            )
+        return E_SEND
     if has_onsend(ctx) and not _onsend_allows(ctx, ls, af, (dip, dport), data, False):
         stats_core.request_dropped()
         return E_ADM_PROHIBITED
@@ -309,6 +323,8 @@ def forward_request(
         state.forward_flags(mflags) if mflags else 0,
     ):
         stats_core.request_dropped()
+        if blocklist.settings.enabled:
+            blocklist.report(dst_blocklist.BLST_ERR_SEND, ls.proto, dip, dport)
         return E_SEND
     stats_core.request_forwarded()
     if LOG.enabled(L_DBG):

@@ -54,7 +54,7 @@ from siprouter.engine.myself import interface_addresses
 from siprouter.shared import space as shared_space
 from siprouter.sip.reply import server_header_line
 
-from . import privileges, socket_workers, state
+from . import dst_blocklist, privileges, socket_workers, state
 from .aliases import alias_lines
 from .interfaces import auto_listen_ips
 from .lifecycle import ModuleInitError, child_init_modules, init_modules
@@ -358,6 +358,7 @@ def _run(
         tcp_children = params.get("tcp_children")
     tcp_children = children if tcp_children is None else int(tcp_children)
     tcp = TcpSettings.from_params(params)
+    dst_blocklist.configure(params)  # shared by the workers: made before they fork
     try:
         init_modules(loaded.modules, loaded.compiled)
     except ModuleInitError as e:

@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from . import dst_blocklist
+from .dst_blocklist import BLST_ERR_CONNECT, BLST_ERR_SEND
 from .logging import L_DBG, L_ERR, L_INFO, L_WARN, LOG
 from .state import LocalSocket
 from .tcp_conn import (
@@ -178,8 +180,10 @@ class TcpEngine:
         for conn in list(self.by_fd.values()):
             if conn.state == CONNECTING:
                 if now - conn.started >= s.connect_timeout:
+                    self._blocklist(conn, BLST_ERR_CONNECT)
                     self.close(conn, f"connect timeout ({s.connect_timeout:g} s)", L_ERR)
             elif conn.blocked_since is not None and now - conn.blocked_since >= s.send_timeout:
+                self._blocklist(conn, BLST_ERR_SEND)
                 self.close(conn, f"send timeout ({s.send_timeout:g} s)", L_ERR)
             elif now - conn.last_active >= s.connection_lifetime:
                 self.close(conn, "idle lifetime reached", L_DBG)
@@ -397,7 +401,12 @@ class TcpEngine:
             conn = self._connect(dest, local)
             if conn is None:
                 return False
-        if not self._queue(conn, data):
+            if conn.state == CONNECTING:
+                if not self._first_send(conn, data):
+                    return False
+            elif not self._queue(conn, data):
+                return False
+        elif not self._queue(conn, data):
             return False
         if close:
             conn.close_after_write = True
@@ -466,9 +475,48 @@ class TcpEngine:
         conn.write_armed = bool(rc)
         return conn
 
+    def _first_send(self, conn: TcpConnection, data: bytes) -> bool:
+        """Write `data` on a connection whose connect() is in progress, as Kamailio's
+        first send does: a refused connect (on loopback the kernel knows at once) fails
+        the send now and blocklists the destination; otherwise what the socket does not
+        take waits in the queue for the connect to finish."""
+        try:
+            sent = conn.sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            conn.wbuf += data
+            return True
+        except OSError as e:
+            if e.errno == errno.ENOTCONN:  # still connecting
+                conn.wbuf += data
+                return True
+            self._blocklist(conn, BLST_ERR_CONNECT | BLST_ERR_SEND)
+            self.close(
+                conn,
+                f"connect to {conn.peer[0]}:{conn.peer[1]} failed: "
+                f"{errno.errorcode.get(e.errno or 0, e.strerror or e)}",
+                L_ERR,
+            )
+            return False
+        conn.state = OPEN  # the data went out: the connection is up
+        now = self.clock()
+        conn.last_active = now
+        if sent < len(data):
+            conn.wbuf += data[sent:]
+            conn.blocked_since = now
+        else:
+            self._arm(conn, False)
+        return True
+
+    def _blocklist(self, conn: TcpConnection, reason: int) -> None:
+        """Report a failed connect or send to the destination blocklist (outbound
+        connections: the peer is the destination a send was meant for)."""
+        if conn.outbound and dst_blocklist.BLOCKLIST.settings.enabled:
+            dst_blocklist.report(reason, conn.ls.proto, conn.peer[0], conn.peer[1])
+
     def _connected(self, conn: TcpConnection) -> None:
         err = conn.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
         if err:
+            self._blocklist(conn, BLST_ERR_CONNECT)
             self.close(
                 conn,
                 f"connect to {conn.peer[0]}:{conn.peer[1]} failed: {errno.errorcode.get(err, err)}",
@@ -500,6 +548,7 @@ class TcpEngine:
         except BlockingIOError:
             sent = 0
         except OSError as e:
+            self._blocklist(conn, BLST_ERR_SEND)
             self.close(conn, f"write error: {e.strerror or e}", L_ERR)
             return False
         conn.last_active = self.clock()
@@ -526,6 +575,7 @@ class TcpEngine:
                 self._arm(conn, True)
                 return
             except OSError as e:
+                self._blocklist(conn, BLST_ERR_SEND)
                 self.close(conn, f"write error: {e.strerror or e}", L_ERR)
                 return
             del conn.wbuf[:sent]
