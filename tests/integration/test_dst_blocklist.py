@@ -2,7 +2,8 @@
 to a closed TCP port fails and lists the destination; while it is listed, forward_tcp()
 to it fails without connecting, even once something listens there (and whichever worker
 routes the request); dst_blocklist_tcp_imask can ignore the reasons; without
-use_dst_blocklist every forward tries again."""
+use_dst_blocklist every forward tries again. The dst_blocklist.* RPC commands answer
+what Kamailio's jsonrpcs answers to the same calls."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ import time
 from typing import Any
 
 import pytest
+
+from siprouter.rpc.registry import RpcError, RpcRegistry
+from siprouter.runtime import dst_blocklist as dbl
+from siprouter.shared import space as space_mod
+
+from .kamailio_rpc import kamailio_rpc
 
 HAS_KAMAILIO = shutil.which("kamailio") is not None
 WAIT = 8.0
@@ -156,3 +163,78 @@ def test_blocklist_shared_by_workers(servers: Any) -> None:
 def test_blocklist_shared_by_workers_kamailio(servers: Any) -> None:
     got = run(servers.kamailio, "use_dst_blocklist=1", children=4, tries_first=10)
     assert got == LISTED
+
+
+RPC_CFG = """\
+#!KAMAILIO
+debug=2
+children=1
+listen=udp:127.0.0.1:@PORT@
+use_dst_blocklist=1
+loadmodule "jsonrpcs"
+modparam("jsonrpcs", "fifo_name", "@FIFO@")
+request_route { drop; }
+"""
+
+RPC_CALLS: list[tuple[Any, ...]] = [
+    ("dst_blocklist.view",),
+    ("dst_blocklist.debug",),
+    ("dst_blocklist.mem_info",),
+    ("dst_blocklist.add", "1.2.3.4", 1, 1),
+    ("dst_blocklist.debug",),
+    ("dst_blocklist.add", "1.2.3.4", "x", 1, 0),
+    ("dst_blocklist.debug",),
+    ("dst_blocklist.delete_all",),
+    ("dst_blocklist.add", "::1", 7001, 2, 0),
+    ("dst_blocklist.view",),
+    ("dst_blocklist.debug",),
+    ("dst_blocklist.delete_all",),
+    ("dst_blocklist.add", "1.2.3.4", 5, 3, 4),
+    ("dst_blocklist.add", "1.2.3.4", 5, 3, 16),
+    ("dst_blocklist.debug",),
+    ("dst_blocklist.add", "1.2.3.4", 5, 0, 64),
+    ("dst_blocklist.debug",),
+    ("dst_blocklist.delete_all",),
+    ("dst_blocklist.add", "1.2.3.4", 5, 256, 64),
+    ("dst_blocklist.debug",),
+    ("dst_blocklist.delete_all",),
+    ("dst_blocklist.add", "1.2.3.4", 70000, 1, 2),
+    ("dst_blocklist.view",),
+    ("dst_blocklist.add", "bad", 1, 1, 1),
+    ("dst_blocklist.add", "1.2.3.4", 1, 9, 1),
+    ("dst_blocklist.add", "1.2.3.4", 1, -1, 0),
+    ("dst_blocklist.add", "1.2.3.4", 1, 1, 1),
+    ("dst_blocklist.delete_all",),
+    ("dst_blocklist.view",),
+    ("dst_blocklist.nosuch",),
+]
+
+
+def siprouter_rpc_answers() -> list[Any]:
+    """The answers of siprouter's dst_blocklist.* commands (in this process)."""
+    space_mod.reset()
+    saved = dbl.BLOCKLIST
+    dbl.configure({"use_dst_blocklist": True})
+    reg = RpcRegistry()
+    reg.add_all("core", dbl.RPCS)
+    out: list[Any] = []
+    try:
+        for method, *params in RPC_CALLS:
+            try:
+                out.append(reg.call(method, *params))
+            except RpcError as e:
+                out.append(("error", e.code, e.message))
+    finally:
+        dbl.BLOCKLIST = saved
+        space_mod.reset()
+    return out
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio is not installed")
+def test_rpc_same_as_kamailio(servers: Any, tmp_path: Any) -> None:
+    fifo = str(tmp_path / "blocklist.fifo")
+    servers.kamailio(RPC_CFG.replace("@FIFO@", fifo))
+    kam = [kamailio_rpc(fifo, method, *params) for method, *params in RPC_CALLS]
+    assert siprouter_rpc_answers() == kam
+    assert kam[2] == 256000 and kam[9] == "    flags: 1\n}"  # the calls did something
