@@ -8,7 +8,8 @@ sent: what the routes would have sent is collected and printed instead:
 
 * the route's return value, and whether the message was dropped;
 * every reply and every forwarded request, with its destination and its bytes;
-* the log lines of xlog/log/... (they also go to the log as usual: stderr here);
+* the log lines of xlog/log/... (they also go to the log as usual: stderr here),
+  after the config's log_prefix when it has one;
 * the final R-URI, destination URI ($du), message flags and branches.
 
 `--run-source=IP:PORT` sets where the message seems to come from (default
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from siprouter.engine.context import MsgContext, ReceiveInfo, ScriptState
+from siprouter.runtime.log_prefix import PREFIX, configure_offline
 from siprouter.sip.message import parse_message
 
 DEFAULT_SOURCE = ("127.0.0.1", 5060)
@@ -113,18 +115,13 @@ def run_message(
     ctx = MsgContext(msg, rcv, ScriptState(compiled=compiled))
     ctx.sent = []
     ctx.log = []
-    block, rc, forwarded = "", None, None
-    if msg.is_request:
-        if compiled.get("request", "") is not None:
-            block = "request_route"
-            rc = compiled.run("request", "", ctx)
-    else:
-        for kind, name in (("reply", ""), ("onreply", ""), ("onreply", "0")):
-            if compiled.get(kind, name) is not None:
-                block = "reply_route"
-                rc = compiled.run(kind, name, ctx)
-                break
-        forwarded = not (ctx.dropped or (rc is not None and rc <= 0 and not ctx.exited))
+    configure_offline(loaded)  # log_prefix: the lines of this message carry it
+    if PREFIX.on:
+        PREFIX.begin(ctx)
+    try:
+        block, rc, forwarded = _route(compiled, msg, ctx)
+    finally:
+        PREFIX.end()
     return OfflineResult(
         block=block,
         rc=rc,
@@ -137,6 +134,23 @@ def run_message(
         branches=[b.uri for b in ctx.branches],
         reply_forwarded=forwarded,
     )
+
+
+def _route(compiled: Any, msg: Any, ctx: MsgContext) -> tuple[str, int | None, bool | None]:
+    """Run the block for the message: (block name, its return value, reply forwarded)."""
+    block, rc, forwarded = "", None, None
+    if msg.is_request:
+        if compiled.get("request", "") is not None:
+            block = "request_route"
+            rc = compiled.run("request", "", ctx)
+    else:
+        for kind, name in (("reply", ""), ("onreply", ""), ("onreply", "0")):
+            if compiled.get(kind, name) is not None:
+                block = "reply_route"
+                rc = compiled.run(kind, name, ctx)
+                break
+        forwarded = not (ctx.dropped or (rc is not None and rc <= 0 and not ctx.exited))
+    return block, rc, forwarded
 
 
 _LEVELS = {"-5": "ALERT", "-4": "BUG", "-3": "CRIT", "-2": "CRIT", "-1": "ERROR",

@@ -61,11 +61,9 @@ def test_json_lines(servers: Any, udp_client: Any) -> None:
     ]  # fmt: skip
 
 
-def test_unsupported_engine_or_flag_is_a_startup_error(servers: Any) -> None:
-    for engine, words in (("--log-engine=syslogish", "unknown log engine"),
-                          ("--log-engine=json:c", "not supported yet")):  # fmt: skip
-        with pytest.raises(AssertionError, match=words):
-            servers.siprouter(CFG, engine)
+def test_unknown_engine_is_a_startup_error(servers: Any) -> None:
+    with pytest.raises(AssertionError, match="unknown log engine"):
+        servers.siprouter(CFG, "--log-engine=syslogish")
 
 
 @pytest.mark.kamailio

@@ -18,7 +18,8 @@ is enabled (the `debug` core parameter or -d). Lines go to the server log throug
 xlog_out.write_line with the `prefix` modparam ("<script>: " by default); a message of
 buf_size characters or more is not printed (an error says so), as in Kamailio 5.6.3.
 When the context collects log lines (`ctx.log`, tests and the offline runner) the
-message is also appended there as (level as text, rendered text without the prefix).
+message is also appended there as (level as text, rendered text without the xlog prefix,
+after the core's log_prefix when the message has one).
 The modparams are in xlog_params.py, the `$C(fb)` color PV in xlog_color.py.
 """
 
@@ -98,7 +99,8 @@ def _emit(ctx: MsgContext, level: int, fmt: Format, line: bool = False) -> int:
     if XLOG_PARAMS.auto_newline and not text.endswith("\n"):
         text += "\n"
     if collect is not None:
-        collect.append((str(level), text))
+        cur = LOG.current  # the core's log_prefix of the message, if any
+        collect.append((str(level), text if cur is None else cur.prefix() + text))
     if LOG.enabled(level):
         write_line(ctx, level, text)
     return 1

@@ -1,9 +1,11 @@
 """Where an xlog line goes: the server log (stderr or syslog) with the xlog prefix.
 
-A line is "<proc>(<pid>) LEVEL: <prefix><message>" on stderr, as the core's lines
-(runtime/logging.ServerLog) but with the xlog `prefix` modparam in place of
-"<script>: ", rendered per line when prefix_mode is 1. On syslog the priority is the
-level's and the facility xlog's `log_facility`, else the core's.
+A line is "<proc>(<pid>) LEVEL: <log_prefix><prefix><message>" on stderr, as the core's
+lines (runtime/logging.ServerLog) but with the xlog `prefix` modparam in place of
+"<script>: ", rendered per line when prefix_mode is 1; <log_prefix> is the core's
+log_prefix of the message being handled (runtime/log_prefix.py), empty outside one. On
+syslog the priority is the level's and the facility xlog's `log_facility`, else the
+core's.
 """
 
 from __future__ import annotations
@@ -29,17 +31,12 @@ def write_line(ctx: MsgContext, level: int, text: str) -> None:
     if LOG.json is not None:  # --log-engine=json: the message without the xlog prefix
         LOG.write(level, "xlog", text)
         return
-    body = prefix_text(ctx) + text
-    stream = LOG.stream
-    if stream is not None:
+    cur = LOG.current
+    body = ("" if cur is None else cur.prefix()) + prefix_text(ctx) + text
+    if LOG.stream is not None:
         if not body.endswith("\n"):
             body += "\n"
-        line = LOG.colored(level, f"{LOG.proc_no:2d}({LOG.pid}) {LEVEL_WORDS[level]}: {body}")
-        try:
-            stream.write(line)
-            stream.flush()
-        except (OSError, ValueError):
-            pass
+        LOG.emit(LOG.colored(level, f"{LOG.proc_no:2d}({LOG.pid}) {LEVEL_WORDS[level]}: {body}"))
         return
     prio = _SYSLOG_PRIO[level]
     if XLOG_PARAMS.facility is not None:

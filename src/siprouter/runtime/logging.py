@@ -10,19 +10,32 @@ With log_stderror=yes / -E a line goes to stderr as Kamailio 5.6.3 writes it:
 
 (process number right-aligned in 2 columns, pid, level name, the module in angle brackets
 for the core and the script); otherwise it goes to syslog with log_facility/log_name.
+While a message is handled, `current` (runtime/log_prefix.MessageLog) gives the
+log_prefix, written right after "LEVEL: " (`INFO: {1 abc} <script>: text`).
 
 With `--log-engine=json[:flags]` each line is instead one JSON document, the fields
 Kamailio 5.6.3's json engine writes:
 
     { "idx": 1, "pid": 32230, "level": "INFO", "module": "xlog", "file": "", "line": 0,
-      "function": "", "logprefix": "", "message": "got OPTIONS\n" }
+      "function": "", "logprefix": "{1 abc} ", "message": "got OPTIONS\n" }
 
 (one line; `file`/`line`/`function` name C source locations in Kamailio and are empty
-here). Flags: M strips the message's trailing newline, N writes no newline after the
-document, a prefixes the keys with "kamailio.", A leaves the prefix out (Kamailio still
-writes an empty "logprefix"), j writes a message that is a `{...}` object as JSON and
-any other text as {"text": ...}. c (Call-ID), p (raw prefix fields) and U (CEE) are
-refused at start-up until the runtime carries what they need.
+here; the log prefix is written as it is, not escaped, as Kamailio does). Flags:
+M strips the message's trailing newline, N writes no newline after the document, a
+prefixes the keys with "kamailio.", A changes nothing (as in 5.6.3), j writes a message
+that is a `{...}` object as JSON and any other text as {"text": ...} (the prefix too:
+as JSON when its first and last characters are braces), c adds "callid" (the message's
+Call-ID, "" outside a message) before "logprefix", p writes a prefix that starts with a
+comma as it is, in place of the "logprefix" field (a line without prefix then has no
+such field), and U writes the CEE document instead:
+
+    {"time":"2026-11-27T17:44:16.114205729Z","proc":{"id":"4297","tid":1403},
+     "pri":"INFO","subsys":"xlog","file":{"name":"","line":0},"native":{"function":""},
+     "msg":"got OPTIONS\n","pname":"siprouter","appname":"siprouter","hostname":"vm"}
+
+(UTC time in nanoseconds, pid as a string, the thread id; appname is log_name; no
+prefix, no Call-ID; M and N apply). Kamailio writes "kamailio" for pname and for the
+default appname.
 
 `LOG` is the process-wide `ServerLog`; `enabled(level)` is the cheap check callers make
 before formatting anything. `install_python_bridge()` routes the `logging` records of the
@@ -34,9 +47,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import sys
 import syslog
-from typing import TextIO
+import threading
+import time
+from typing import Any, TextIO
 
 L_ALERT, L_BUG, L_CRIT2, L_CRIT, L_ERR, L_WARN, L_NOTICE, L_INFO, L_DBG = range(-5, 4)
 
@@ -115,6 +131,9 @@ class ServerLog:
         self._syslog_open = False
         self.json: str | None = None  # the json engine's flags, None: classic lines
         self.colors: dict[int, str] | None = None  # -e / log_color: level -> escape
+        # the message being handled (log_prefix.MessageLog: .prefix(), .callid()), or None
+        self.current: Any = None
+        self.name = "siprouter"  # log_name: the syslog tag, the CEE appname
 
     def set_colors(self, on: bool, overrides: dict[int, str] | None = None) -> None:
         """Color the stderr lines (-e, log_color) with Kamailio's colors + overrides."""
@@ -140,6 +159,7 @@ class ServerLog:
         self.level = level
         self.json = json_flags
         self.pid = os.getpid()
+        self.name = name or "siprouter"
         if to_stderr:
             self.stream = stream if stream is not None else sys.stderr
         else:
@@ -163,25 +183,36 @@ class ServerLog:
         if level > self.level:
             return
         level = clamp_level(level)
+        cur = self.current
         if self.json is not None:
             line = self.json_line(level, module, text)
             if self.stream is None:
                 syslog.syslog(_SYSLOG_PRIO[level], line.rstrip("\n"))
                 return
-        elif self.stream is not None:
+        else:
+            prefix = "" if cur is None else cur.prefix()
+            if self.stream is None:
+                syslog.syslog(
+                    _SYSLOG_PRIO[level], f"{LEVEL_WORDS[level]}: {prefix}{module}: {text.rstrip()}"
+                )
+                return
             if not text.endswith("\n"):
                 text += "\n"
-            line = f"{self.proc_no:2d}({self.pid}) {LEVEL_WORDS[level]}: {module}: {text}"
+            line = f"{self.proc_no:2d}({self.pid}) {LEVEL_WORDS[level]}: {prefix}{module}: {text}"
             if self.colors is not None:
                 line = self.colored(level, line)
-        if self.stream is not None:
-            try:
-                self.stream.write(line)
-                self.stream.flush()
-            except (OSError, ValueError):
-                pass
-        else:
-            syslog.syslog(_SYSLOG_PRIO[level], f"{LEVEL_WORDS[level]}: {module}: {text.rstrip()}")
+        self.emit(line)
+
+    def emit(self, line: str) -> None:
+        """Write a formatted line to the stream (errors writing it are ignored)."""
+        stream = self.stream
+        if stream is None:
+            return
+        try:
+            stream.write(line)
+            stream.flush()
+        except (OSError, ValueError):
+            pass
 
     def json_line(self, level: int, module: str, text: str) -> str:
         """The json engine's document for one message (see the module docstring)."""
@@ -192,6 +223,10 @@ class ServerLog:
             text = text[:-1]
         name = module.strip("<>")
         mod = {"script": "xlog"}.get(name, name)
+        if "U" in flags:
+            return self.cee_line(level, mod, text, "N" not in flags)
+        cur = self.current
+        prefix = "" if cur is None else cur.prefix()
         if "j" in flags:
             body = text.strip()
             message = (
@@ -199,10 +234,14 @@ class ServerLog:
                 if body.startswith("{") and body.endswith("}")
                 else ("{ " + '"text": ' + json.dumps(text, ensure_ascii=False) + " }")
             )
-            prefix = '{ "text": "" }'
+            logprefix = (
+                prefix
+                if prefix[:1] == "{" and prefix[-1:] == "}"
+                else '{ "text": "' + prefix + '" }'
+            )
         else:
             message = json.dumps(text, ensure_ascii=False)
-            prefix = '""'
+            logprefix = f'"{prefix}"'
         key = "kamailio." if "a" in flags else ""
         fields = [
             f'"{key}idx": {self.proc_no}',
@@ -212,10 +251,31 @@ class ServerLog:
             f'"{key}file": ""',
             f'"{key}line": 0',
             f'"{key}function": ""',
-            f'"{key}logprefix": {prefix}',
-            f'"{key}message": {message}',
         ]
-        return "{ " + ", ".join(fields) + " }" + ("" if "N" in flags else "\n")
+        if "c" in flags:
+            fields.append(f'"{key}callid": "{"" if cur is None else cur.callid()}"')
+        raw = ""
+        if "p" in flags and (not prefix or prefix[0] == ","):
+            raw = prefix  # the prefix's own fields in the root document (or nothing)
+        else:
+            fields.append(f'"{key}logprefix": {logprefix}')
+        end = "" if "N" in flags else "\n"
+        return "{ " + ", ".join(fields) + raw + f', "{key}message": {message}' + " }" + end
+
+    def cee_line(self, level: int, module: str, text: str, newline: bool) -> str:
+        """The json engine's U (CEE) document for one message."""
+        ns = time.time_ns()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000))
+        doc = (
+            f'{{"time":"{stamp}.{ns % 1_000_000_000:09d}Z",'
+            f'"proc":{{"id":"{self.pid}","tid":{threading.get_ident()}}},'
+            f'"pri":"{LEVEL_WORDS[level]}","subsys":{json.dumps(module)},'
+            '"file":{"name":"","line":0},"native":{"function":""},'
+            f'"msg":{json.dumps(text, ensure_ascii=False)},"pname":"siprouter",'
+            f'"appname":{json.dumps(self.name, ensure_ascii=False)},'
+            f'"hostname":{json.dumps(_hostname(), ensure_ascii=False)}}}'
+        )
+        return doc + "\n" if newline else doc
 
     def core(self, level: int, text: str) -> None:
         """A line of the core (`<core>`)."""
@@ -224,6 +284,13 @@ class ServerLog:
 
 
 LOG = ServerLog()
+_HOST: list[str] = []
+
+
+def _hostname() -> str:
+    if not _HOST:
+        _HOST.append(socket.gethostname())
+    return _HOST[0]
 
 
 def _level_of(record: logging.LogRecord) -> int:

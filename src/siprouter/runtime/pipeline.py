@@ -53,6 +53,7 @@ from . import forward, onsend
 from .events import EventRoutes, first_line_parses
 from .forward import forward_reply
 from .latency import LatencyLog, params_of
+from .log_prefix import PREFIX
 from .logging import L_DBG, L_ERR, L_WARN, LOG
 from .state import SETTINGS, LocalSocket
 
@@ -106,6 +107,7 @@ class Pipeline:
         # (source, socket proto/ip/port/af) -> ReceiveInfo: frozen, so one instance serves
         # every message from that peer on that socket (bounded, cleared when full)
         self._rcv_cache: dict[tuple[Any, ...], ReceiveInfo] = {}
+        PREFIX.attach(self.script.compiled)  # log_prefix: compiled with the config's PVs
 
     def worker_init(self, rank: int) -> None:
         """The process with rank `rank` is about to serve: event_route[core:worker-one-init]
@@ -145,6 +147,8 @@ class Pipeline:
                 self.latency.traced(self._receive, data, rcv, ls)
         except Exception as e:  # one bad message must not stop the worker
             self._crashed(e, data, rcv)
+        if LOG.current is not None:  # the message's log_prefix ends with it
+            LOG.current = None
 
     def _receive(self, data: bytes, rcv: ReceiveInfo, ls: LocalSocket) -> None:
         if RECEIVE_HOOKS:
@@ -187,6 +191,8 @@ class Pipeline:
                 f"cseq: [{_header_text(msg, 'CSeq')}]",
             )
         ctx = MsgContext(msg, rcv, self.script, _REQUEST if is_request else _CORE_ONREPLY)
+        if PREFIX.on:
+            PREFIX.begin(ctx)
         if events.pre_routing and not events.run_pre_routing(ctx):
             return
         if via1 is None:

@@ -190,11 +190,6 @@ def _configure(params: dict[str, Any], options: Any) -> None:
             raise StartupError(
                 f"--log-engine={engine.name}: unknown log engine (siprouter has: json)"
             )
-        unsupported = sorted(set(engine.data) & set("cpU"))
-        if unsupported:
-            raise StartupError(
-                f"--log-engine=json:{engine.data}: flag(s) {''.join(unsupported)} not supported yet"
-            )
         json_flags = engine.data
     LOG.configure(
         json_flags=json_flags,
@@ -202,6 +197,14 @@ def _configure(params: dict[str, Any], options: Any) -> None:
         to_stderr=bool(options.log_stderr or params["log_stderror"]),
         facility=str(params.get("log_facility") or "LOG_DAEMON"),
         name=str(params.get("log_name") or "siprouter"),
+    )
+    from .log_prefix import PREFIX  # (imported here: this function's own edit)
+
+    PREFIX.configure(
+        params.get("log_prefix"),
+        int(params.get("log_prefix_mode") or 0),
+        callid=json_flags is not None and "c" in json_flags and "U" not in json_flags,
+        cli_modules=list(options.load_modules),
     )
     color = bool(options.log_color or params.get("log_color"))
     LOG.set_colors(color and LOG.stream is not None, _xlog_colors())
