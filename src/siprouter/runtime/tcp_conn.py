@@ -7,6 +7,14 @@ protocol's client when tcp_accept_haproxy is on), the local listen socket, the f
 with its receive buffer, the write queue, and the times the idle lifetime and the
 connect/send timeouts are measured from. `bind_tcp_listener` opens a listen socket and
 `apply_keepalive` sets SO_KEEPALIVE and TCP_KEEPIDLE/KEEPINTVL/KEEPCNT.
+
+`AcceptLedger` counts the open connections per peer IP (tcp_accept_iplimit) and holds
+the open source addresses (tcp_accept_unique) for the whole server, as Kamailio's single
+TCP main process does: in one process plain dicts; with several workers two tables of
+the shared database (shared/kv.SharedMap), each claim a check-and-add in one write
+transaction, so workers accepting at the same time never pass the limit together. A
+connection's claims are released when it closes; a worker that dies stops the server
+(runtime/workers.py), so no count outlives its connections.
 """
 
 from __future__ import annotations
@@ -14,6 +22,9 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 from typing import Any
+
+from siprouter.shared.kv import SharedMap
+from siprouter.shared.space import space
 
 from .state import LocalSocket
 from .tcp_framing import StreamFramer
@@ -104,6 +115,7 @@ class TcpConnection:
     close_after_write: bool = False
     write_armed: bool = False  # EPOLLOUT registered (a write waits for the socket)
     aliases: set[tuple[str, int]] = field(default_factory=set)
+    held_source: tuple[str, int] | None = None  # claimed for tcp_accept_unique
 
     @property
     def fd(self) -> int:
@@ -142,3 +154,78 @@ def apply_keepalive(sock: socket.socket, settings: TcpSettings) -> None:
     ):
         if value:
             sock.setsockopt(socket.IPPROTO_TCP, opt, value)
+
+
+class AcceptLedger:
+    """Open connections per peer IP and the open source addresses of the server (see
+    the module docstring); `shared` selects the shared tables (several workers)."""
+
+    def __init__(self, shared: bool = False) -> None:
+        self.shared = shared
+        self.per_ip: dict[str, int] = {}
+        self.sources: dict[str, int] = {}
+        self._ips = SharedMap("tcp_conns_per_ip") if shared else None
+        self._srcs = SharedMap("tcp_conn_sources") if shared else None
+
+    def claim_ip(self, ip: str, limit: int | None = None) -> bool:
+        """Count one more connection of `ip`; False (nothing counted) when `limit`
+        connections of it are open already."""
+        return self._claim(self._ips, self.per_ip, ip, limit)
+
+    def release_ip(self, ip: str) -> None:
+        self._release(self._ips, self.per_ip, ip)
+
+    def ip_count(self, ip: str) -> int:
+        if self._ips is None:
+            return self.per_ip.get(ip, 0)
+        value = self._ips.get(ip)
+        return value if isinstance(value, int) else 0
+
+    def claim_source(self, addr: tuple[str, int]) -> bool:
+        """Hold the source address `addr`; False when a connection holds it already."""
+        return self._claim(self._srcs, self.sources, _addr_key(addr), 1)
+
+    def release_source(self, addr: tuple[str, int]) -> None:
+        self._release(self._srcs, self.sources, _addr_key(addr))
+
+    @staticmethod
+    def _claim(table: SharedMap | None, local: dict[str, int], key: str, limit: int | None) -> bool:
+        if table is None:
+            n = local.get(key, 0)
+            if limit is not None and n >= limit:
+                return False
+            local[key] = n + 1
+            return True
+        if limit is None:
+            table.incr(key)
+            return True
+        table.get(key)  # makes the table exist before the transaction
+        with space().transaction():
+            value = table.get(key)
+            n = value if isinstance(value, int) else 0
+            if n >= limit:
+                return False
+            table.set(key, n + 1)
+        return True
+
+    @staticmethod
+    def _release(table: SharedMap | None, local: dict[str, int], key: str) -> None:
+        if table is None:
+            left = local.get(key, 1) - 1
+            if left > 0:
+                local[key] = left
+            else:
+                local.pop(key, None)
+            return
+        table.get(key)  # makes the table exist before the transaction
+        with space().transaction():
+            value = table.get(key)
+            left = (value if isinstance(value, int) else 1) - 1
+            if left > 0:
+                table.set(key, left)
+            else:
+                table.delete(key)
+
+
+def _addr_key(addr: tuple[str, int]) -> str:
+    return f"{addr[0]}|{addr[1]}"

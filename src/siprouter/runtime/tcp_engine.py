@@ -41,6 +41,7 @@ from .tcp_conn import (
     CONNECTING,
     OPEN,
     PROXY_WAIT,
+    AcceptLedger,
     TcpConnection,
     TcpSettings,
     apply_keepalive,
@@ -105,7 +106,9 @@ class TcpEngine:
         self.by_fd: dict[int, TcpConnection] = {}
         self.by_id: dict[int, TcpConnection] = {}
         self.by_addr: dict[Addr, TcpConnection] = {}
-        self.per_ip: dict[str, int] = {}
+        # connections per peer IP and held source addresses: tcp_accept_iplimit and
+        # tcp_accept_unique count for the whole server (shared with several workers)
+        self.ledger = AcceptLedger(shared=counts is not None)
         self.serial = 0
         self.next_tick = 0.0
         self.refused = 0
@@ -204,8 +207,15 @@ class TcpEngine:
             self.counts[self.slot] = len(self.by_fd)
 
     def _new_conn(
-        self, sock: socket.socket, peer: Addr, ls: LocalSocket, outbound: bool
+        self,
+        sock: socket.socket,
+        peer: Addr,
+        ls: LocalSocket,
+        outbound: bool,
+        held_source: Addr | None = None,
     ) -> TcpConnection:
+        """A connection of this process; an inbound one has claimed its peer IP (and
+        `held_source`) in the ledger already, an outbound one is counted here."""
         self.serial += 1
         s = self.settings
         now = self.clock()
@@ -223,7 +233,9 @@ class TcpEngine:
         self.by_fd[sock.fileno()] = conn
         self.by_id[conn.id] = conn
         self.by_addr[peer] = conn
-        self.per_ip[peer[0]] = self.per_ip.get(peer[0], 0) + 1
+        conn.held_source = held_source
+        if outbound:
+            self.ledger.claim_ip(peer[0])
         self._count()
         if self.next_tick == 0.0 or self.next_tick > now + TICK:
             self.next_tick = now + TICK
@@ -250,10 +262,11 @@ class TcpEngine:
             if self.open_connections() >= self.max_connections:
                 self._refuse(sock, peer, f"maximum number of connections ({s.max_connections})")
                 continue
-            if self.per_ip.get(peer[0], 0) >= s.accept_iplimit:
+            if not self.ledger.claim_ip(peer[0], s.accept_iplimit):
                 self._refuse(sock, peer, f"tcp_accept_iplimit ({s.accept_iplimit}) reached")
                 continue
-            if s.accept_unique and peer in self.by_addr:
+            if s.accept_unique and not self.ledger.claim_source(peer):
+                self.ledger.release_ip(peer[0])
                 self._refuse(sock, peer, "a connection from this address is open")
                 continue
             sock.setblocking(False)
@@ -262,7 +275,8 @@ class TcpEngine:
             except OSError as e:
                 if LOG.enabled(L_WARN):
                     LOG.core(L_WARN, f"tcp_accept(): keepalive options: {e.strerror or e}")
-            conn = self._new_conn(sock, peer, ls, outbound=False)
+            held = peer if s.accept_unique else None
+            conn = self._new_conn(sock, peer, ls, outbound=False, held_source=held)
             if s.accept_haproxy:
                 conn.state = PROXY_WAIT
             assert self.ep is not None
@@ -289,11 +303,10 @@ class TcpEngine:
         for addr in (conn.peer, conn.src, *conn.aliases):
             if self.by_addr.get(addr) is conn:
                 del self.by_addr[addr]
-        left = self.per_ip.get(conn.peer[0], 1) - 1
-        if left > 0:
-            self.per_ip[conn.peer[0]] = left
-        else:
-            self.per_ip.pop(conn.peer[0], None)
+        self.ledger.release_ip(conn.peer[0])
+        if conn.held_source is not None:
+            self.ledger.release_source(conn.held_source)
+            conn.held_source = None
         if self.ep is not None:
             with contextlib.suppress(OSError, ValueError):
                 self.ep.unregister(fd)
@@ -343,9 +356,14 @@ class TcpEngine:
             conn.state = OPEN
             if hdr.src is not None:
                 conn.src = hdr.src
-                if self.settings.accept_unique and hdr.src in self.by_addr:
-                    self.close(conn, "a connection from this address is open", L_WARN)
-                    return False
+                if self.settings.accept_unique and hdr.src != conn.held_source:
+                    if conn.held_source is not None:
+                        self.ledger.release_source(conn.held_source)
+                        conn.held_source = None
+                    if not self.ledger.claim_source(hdr.src):
+                        self.close(conn, "a connection from this address is open", L_WARN)
+                        return False
+                    conn.held_source = hdr.src
                 self.by_addr[hdr.src] = conn
             data = b""
         try:
