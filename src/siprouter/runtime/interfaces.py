@@ -7,8 +7,16 @@ kernel's order: by interface index, then address order within an interface, the 
 Kamailio lists them in; interfaces that are down are included, as Kamailio does),
 falling back to engine.myself.interface_addresses() when netlink is not available.
 `auto_listen_ips(auto_bind_ipv6, link_local)` picks from them: IPv4 first, then IPv6;
-a link-local IPv6 address carries its interface as scope (`fe80::1%eth0`) so that it
-can be bound.
+a link-local IPv6 address carries its interface as scope (`fe80::1%eth0`).
+
+bind_ipv6_link_local (Kamailio 5.6.3: "try to bind also IPv6 link local addresses by
+discovering the scope of the interface"): `listen_ips(ips)` turns that selection into
+the listen addresses the server names and lists, as Kamailio does, without the scope
+(`udp: fe80::1:5060`), dropping with a warning a link-local address that cannot be
+bound here; `bind_address(ip, port)` is the address to give bind(): for a link-local
+IPv6 address the 4-tuple with the scope id of the interface that holds the address
+(found again by address, as Kamailio's ipv6_get_netif_scope does; a `%zone` given wins),
+since Python's bind() ignores a `%zone` in the address text.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import ipaddress
 import os
 import socket
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _RTM_GETADDR = 22
@@ -144,3 +153,79 @@ def auto_listen_ips(
                 continue
             ips.append(a.ip)
     return list(dict.fromkeys(ips))
+
+
+def is_link_local(ip: str) -> bool:
+    """Whether `ip` (an IPv6 literal, `%zone` allowed) is link-local (fe80::/10)."""
+    try:
+        return ipaddress.IPv6Address(ip.partition("%")[0]).is_link_local
+    except ValueError:
+        return False
+
+
+def scope_id(ip: str, addrs: list[IfAddr] | None = None) -> int:
+    """The interface index to bind link-local `ip` on: its `%zone` (a name or an index)
+    when it has one, else the interface holding that address; 0 when none does or the
+    address is not link-local."""
+    text, _, zone = ip.partition("%")
+    if zone:
+        if zone.isdigit():
+            return int(zone)
+        try:
+            return socket.if_nametoindex(zone)
+        except OSError:
+            return 0
+    if not is_link_local(text):
+        return 0
+    want = ipaddress.IPv6Address(text)
+    for a in machine_addresses() if addrs is None else addrs:
+        if a.family == socket.AF_INET6 and ipaddress.IPv6Address(a.ip) == want:
+            return a.index
+    return 0
+
+
+BindAddress = tuple[str, int] | tuple[str, int, int, int]
+
+
+def bind_address(ip: str, port: int, addrs: list[IfAddr] | None = None) -> BindAddress:
+    """What to pass to bind() for ip:port (see the module docstring)."""
+    if ":" not in ip:
+        return (ip, port)
+    text = ip.partition("%")[0]
+    if "%" not in ip and not is_link_local(text):
+        return (ip, port)
+    scope = scope_id(ip, addrs)
+    return (text, port, 0, scope) if scope else (text, port)
+
+
+def _probe_udp(ip: str) -> str | None:
+    """Why a UDP socket cannot be bound on `ip` (port 0, closed at once), None if it can."""
+    from .udp import bind_udp
+
+    try:
+        bind_udp(ip, 0).close()
+    except OSError as e:
+        return e.strerror or str(e)
+    return None
+
+
+def listen_ips(
+    ips: list[str], probe: Callable[[str], str | None] = _probe_udp
+) -> tuple[list[str], list[str]]:
+    """(listen addresses, warnings) for the automatic selection `ips`: link-local ones
+    named without their scope; one that cannot be bound (`probe` gives why) left out
+    with a warning instead of stopping the start-up."""
+    out: list[str] = []
+    warnings: list[str] = []
+    for ip in ips:
+        if not is_link_local(ip):
+            out.append(ip)
+            continue
+        name = ip.partition("%")[0]
+        why = probe(name)
+        if why is not None:
+            warnings.append(f"bind_ipv6_link_local: cannot bind {ip}: {why}; not listening on it")
+            continue
+        if name not in out:
+            out.append(name)
+    return out, warnings

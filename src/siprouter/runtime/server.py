@@ -56,7 +56,7 @@ from siprouter.sip.reply import server_header_line
 
 from . import dst_blocklist, privileges, socket_workers, state
 from .aliases import alias_lines
-from .interfaces import auto_listen_ips
+from .interfaces import auto_listen_ips, listen_ips
 from .lifecycle import ModuleInitError, child_init_modules, init_modules
 from .logging import L_NOTICE, L_WARN, LOG, install_python_bridge
 from .pipeline import Pipeline
@@ -148,12 +148,14 @@ def endpoints(
 
 
 def auto_listen_specs(params: dict[str, Any]) -> list[ListenSpec]:
-    """No listen given: every address of the machine (runtime/interfaces.py)."""
-    # link-local IPv6 needs the scope id in bind() (udp.bind_udp/tcp_conn take ip, port
-    # only): bind_ipv6_link_local is not applied yet, and says so
-    if params.get("bind_ipv6_link_local") and params.get("auto_bind_ipv6"):
-        LOG.core(L_WARN, "bind_ipv6_link_local: link-local IPv6 addresses are not bound yet")
-    ips = auto_listen_ips(bool(params.get("auto_bind_ipv6")), False)
+    """No listen given: every address of the machine (runtime/interfaces.py); with
+    auto_bind_ipv6 and bind_ipv6_link_local the link-local IPv6 ones too, named without
+    their scope as Kamailio lists them and bound on their interface."""
+    link_local = bool(params.get("bind_ipv6_link_local"))
+    ips = auto_listen_ips(bool(params.get("auto_bind_ipv6")), link_local)
+    ips, warnings = listen_ips(ips)
+    for text in warnings:
+        LOG.core(L_WARN, text)
     return [ListenSpec(None, (ip,)) for ip in ips]
 
 
