@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .sip_load import ask
+from .sip_load import ask, options
 
 _NO_KAMAILIO = shutil.which("kamailio") is None
 
@@ -235,3 +238,23 @@ def test_same_json_as_kamailio(servers: Any, udp_client: Any, prefix: str, flags
     theirs = _json_run(servers, udp_client, "kamailio", prefix, flags)
     assert len(ours) == 4
     assert ours == theirs
+
+
+def test_run_message_shows_the_prefix(tmp_path: Any) -> None:
+    """--run-message: the report's log lines and the log on stderr carry the prefix."""
+    cfg = tmp_path / "p.cfg"
+    cfg.write_text(MODE0.replace("@PORT@", "5060"))
+    msg = tmp_path / "m.sip"
+    msg.write_bytes(options(5070, 5060, "x", "off-1"))
+    exe = Path(sys.executable).parent / "siprouter"
+    done = subprocess.run(
+        [str(exe), "-f", str(cfg), "--run-message", str(msg)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "log INFO: {1 1 OPTIONS off-1 n=0} hello OPTIONS" in done.stdout
+    assert "log WARNING: {1 1 OPTIONS off-1 n=0} n is now 1" in done.stdout
+    assert "INFO: {1 1 OPTIONS off-1 n=0} <script>: hello OPTIONS" in done.stderr
