@@ -108,14 +108,24 @@ class BlocklistSettings:
         )
 
 
+_NORMAL: dict[str, str | None] = {}  # IP text -> canonical text (the hot path's memo)
+_NORMAL_MAX = 4096
+
+
 def normalize_ip(ip: str) -> str | None:
     """The canonical text of an IP literal (brackets and a scope dropped), None when it
     is not one."""
+    if ip in _NORMAL:
+        return _NORMAL[ip]
     text = ip[1:-1] if ip.startswith("[") and ip.endswith("]") else ip
     try:
-        return str(ipaddress.ip_address(text.partition("%")[0]))
+        found: str | None = str(ipaddress.ip_address(text.partition("%")[0]))
     except ValueError:
-        return None
+        found = None
+    if len(_NORMAL) >= _NORMAL_MAX:
+        _NORMAL.clear()
+    _NORMAL[ip] = found
+    return found
 
 
 def proto_number(proto: str | int) -> int:
