@@ -105,26 +105,24 @@ def message_only(parts: list[Part]) -> bool:
 
 def render(parts: list[Part], ctx: MsgContext) -> str | None:
     """The prefix for ctx, or None when it does not fit Kamailio's buffer (logged)."""
-    out: list[str] = []
-    n = 0
+    pieces: list[tuple[bool, str]] = []  # (is a PV value, text), in order
     for p in parts:
         if p.text:
-            size = _bytes(p.text)
-            if n + size >= BUFFER:
-                _overflow("text", n, size)
-                return None
-            out.append(p.text)
-            n += size
+            pieces.append((False, p.text))
         if p.get is not None:
             value = p.get(ctx)
-            text = NULL_TEXT if value is None else str(value)
-            size = _bytes(text)
-            if n + size >= BUFFER:
-                _overflow("spec", n, size)
-                return None
-            out.append(text)
-            n += size
-    return "".join(out)
+            pieces.append((True, NULL_TEXT if value is None else str(value)))
+    out = "".join(text for _pv, text in pieces)
+    if len(out) * 4 < BUFFER or _bytes(out) < BUFFER:
+        return out  # the whole fits, so every element did
+    n = 0  # Kamailio stops at the first element that does not fit, and says which
+    for is_pv, text in pieces:
+        size = _bytes(text)
+        if n + size >= BUFFER:
+            _overflow("spec" if is_pv else "text", n, size)
+            break
+        n += size
+    return None
 
 
 def _overflow(what: str, printed: int, token: int) -> None:
