@@ -17,6 +17,7 @@ nothing.
 
 from __future__ import annotations
 
+import ast as pyast
 from typing import Any
 
 from siprouter.cfg import ast
@@ -25,11 +26,13 @@ from siprouter.cfg.errors import ConfigError, Pos
 from siprouter.modules.loader import LoadedModules
 from siprouter.modules.registry import ArgKind
 
+from .call_args import DynamicCall
 from .compile_base import Emitter, Params, err
 from .compile_expr import E, ExprCompiler
 from .core_actions import CORE_ACTIONS, CompileInfo, FixupError
 from .keywords import KEYWORDS
 from .posix_regex import compile_posix
+from .script_rt import while_limit
 
 # names the generated code uses besides compile_expr.RUNTIME_NAMES (see compiler.py)
 CONTROL_KINDS = ("break", "drop", "exit", "return", "route", "selval")
@@ -232,29 +235,41 @@ class RouteCompiler(ExprCompiler):
 
     def call_stmt(self, s: ast.Call, tail: bool) -> None:
         em, line = self.em, s.pos.line
-        code, core = self.call_code(s)
-        if core:
+        code, how = self.call_code(s)
+        if how == "core":
             em.emit(f"_v = {code}" if tail else code, line)
             return
         em.emit(f"_r = {code}", line)
+        if how == "dyn":  # a failed runtime fixup: $rc unchanged, the script goes on
+            em.emit("if _r is _FIXFAIL:", line)
+            with em.block():
+                em.emit("_r = -5" if tail else "pass", line)
+            em.emit("else:", line)
+            em.indent += 1
         em.emit("if type(_r) is not int: _r = _norm(_r)", line)
         em.emit("ctx.rc = _r", line)
         em.emit("if _r == 0: return 0" if self.top else "if _r == 0: raise _Exit(0)", line)
+        if how == "dyn":
+            em.indent -= 1
         if tail:
             em.emit("_v = _r", line)
 
     def call_expr(self, node: ast.Call) -> E:
-        code, core = self.call_code(node)
-        if core:
+        code, how = self.call_code(node)
+        if how == "core":
             # Kamailio 5.6.3: a core action evaluated inside an expression leaves $rc 0
             return E(f"_core_rc(ctx, {code})", "act")
+        if how == "dyn":
+            return E(f"_actdyn(ctx, {code})", "act")
         return E(f"_act(ctx, {code})", "act")
 
-    def call_code(self, s: ast.Call) -> tuple[str, bool]:
-        """(Python call text, whether it is a core action)."""
+    def call_code(self, s: ast.Call) -> tuple[str, str]:
+        """(Python call text, how it returns): "core" for a core action, "mod" for a
+        module function, "dyn" for one whose expression arguments are fixed up per
+        call (call_args.DynamicCall: it may return _FIXFAIL)."""
         core = cf.lookup(s.name)
         if core is not None and core.module is None:
-            return self.core_call(core, s), True
+            return self.core_call(core, s), "core"
         found = self.modules.find_function(s.name)
         if found is None:
             if core is not None:
@@ -263,9 +278,8 @@ class RouteCompiler(ExprCompiler):
                 )
             raise err(f"unknown function '{s.name}'", s.pos)
         _mod, spec = found
-        args: list[str] = []
         consts: list[Any] = []
-        dynamic = False
+        dyn: list[int] = []
         for i, a in enumerate(s.args):
             kind = spec.kind_of(i)
             if isinstance(a, ast.PV) and kind is ArgKind.PV:
@@ -273,25 +287,46 @@ class RouteCompiler(ExprCompiler):
                 consts.append(PVArg(a, get, put))
             elif _is_const(a):
                 consts.append(_const_value(a))
+            elif spec.fixup is not None and (folded := self.fold_arg(a)) is not None:
+                consts.append(folded)  # Kamailio fixes a constant expression's text
             else:
-                dynamic = True
+                dyn.append(i)
                 consts.append(None)
-        if not dynamic:
+        fn = self.em.const(spec.func, "F")
+        if not dyn:
             values: Any = consts
             if spec.fixup is not None:
                 try:
                     values = list(spec.fixup(consts))
                 except (ValueError, TypeError) as e:
                     raise err(f"{s.name}(): {e}", s.pos) from None
-            args = [self.em.const(v) if not _inline(v) else repr(v) for v in values]
-        else:
-            for a, c in zip(s.args, consts, strict=True):
-                if c is None:
-                    args.append(self.as_value(self.expr(a)))
-                else:
-                    args.append(self.em.const(c) if not _inline(c) else repr(c))
-        fn = self.em.const(spec.func, "F")
-        return f"{fn}(ctx{''.join(', ' + a for a in args)})", False
+            args = "".join(", " + self.const_arg(v) for v in values)
+            return f"{fn}(ctx{args})", "mod"
+        exprs = [self.as_value(self.expr(s.args[i])) for i in dyn]
+        if spec.fixup is None:  # the function takes the values as they are
+            parts = [exprs[dyn.index(i)] if i in dyn else self.const_arg(c)
+                     for i, c in enumerate(consts)]  # fmt: skip
+            return f"{fn}(ctx{''.join(', ' + p for p in parts)})", "mod"
+        site = DynamicCall(s.name, spec.func, spec.fixup, consts, dyn, self.where(s.pos))
+        name = self.em.const(site, "D")
+        return f"{name}(ctx{''.join(', ' + e for e in exprs)})", "dyn"
+
+    def const_arg(self, v: Any) -> str:
+        return repr(v) if _inline(v) else self.em.const(v)
+
+    def fold_arg(self, a: Any) -> str | None:
+        """The text of an argument Kamailio folds at parse time (`"2" + "00"`, `100 + 83`,
+        a cast or unary operator over constants), None when it is not constant."""
+        if not _foldable(a):
+            return None
+        e = self.expr(a)
+        try:
+            value = pyast.literal_eval(e.code)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return None  # an operation that fails (1/0) is left to runtime
+        if isinstance(value, bool):
+            value = int(value)
+        return value if isinstance(value, str) else str(value)
 
     def core_call(self, core: cf.CoreFunction, s: ast.Call) -> str:
         impl = CORE_ACTIONS.get(core.name)
@@ -452,10 +487,11 @@ class RouteCompiler(ExprCompiler):
         em, line = self.em, s.pos.line
         e = self.expr(s.cond)
         cond = self.as_nonzero(e)
-        mx = self.params.max_while_loops
+        # the limit is read when the loop starts: max_while_loops may change at runtime
+        mx = em.tmp("_m")
+        em.emit(f"{mx} = {em.const(while_limit, 'WL')}({self.params.max_while_loops})", line)
         n = em.tmp("_n")
-        if mx > 0:
-            em.emit(f"{n} = 0", line)
+        em.emit(f"{n} = 0", line)
         if tail:
             em.emit("_v = 1", line)
         saved = self.in_tail_loop
@@ -474,16 +510,15 @@ class RouteCompiler(ExprCompiler):
         self.loops -= 1
         self.in_tail_loop = saved
 
-    def _while_body(self, s: ast.While, tail: bool, n: str, mx: int) -> None:
+    def _while_body(self, s: ast.While, tail: bool, n: str, mx: str) -> None:
         em, line = self.em, s.pos.line
-        if mx > 0:
-            em.emit(f"if {n} >= {mx}:", line)
-            with em.block():
-                em.emit(f"_runaway({mx}, {self.where(s.pos)!r})", line)
-                if tail:
-                    em.emit("_v = -1", line)
-                em.emit("break", line)
-            em.emit(f"{n} += 1", line)
+        em.emit(f"if {mx} and {n} >= {mx}:", line)  # 0: no limit; < 0: no iteration
+        with em.block():
+            em.emit(f"_runaway({mx}, {self.where(s.pos)!r})", line)
+            if tail:
+                em.emit("_v = -1", line)
+            em.emit("break", line)
+        em.emit(f"{n} += 1", line)
         self.nested(s.body, tail, s.pos)
 
 
@@ -503,6 +538,17 @@ _PROTO_WORDS = ("udp", "tcp", "tls", "sctp", "ws", "wss")
 
 def _is_const(a: Any) -> bool:
     return isinstance(a, (ast.Literal, ast.BoolLit, ast.Ident, ast.HostPort, ast.IPAddr))
+
+
+def _foldable(a: Any) -> bool:
+    """An expression of constants only (check_routes accepts these as constant)."""
+    if isinstance(a, ast.BinOp):
+        return _foldable(a.left) and _foldable(a.right)
+    if isinstance(a, ast.UnOp):
+        return a.op in ("-", "!", "~") and _foldable(a.operand)
+    if isinstance(a, ast.Cast):
+        return _foldable(a.expr)
+    return isinstance(a, (ast.Literal, ast.BoolLit, ast.CoreValue))
 
 
 def _const_value(a: Any) -> Any:

@@ -41,6 +41,7 @@ from siprouter.pv.access import PVCompiler
 from siprouter.pv.format import compiling_with
 
 from . import ops
+from .call_args import FIXUP_FAILED, act_dynamic
 from .compile_base import Emitter, Params
 from .compile_expr import RUNTIME_NAMES
 from .compile_stmt import RouteCompiler
@@ -88,6 +89,8 @@ def _runtime_ns() -> dict[str, Any]:
         _Exit=ScriptExit,
         _Drop=ScriptDrop,
         _act=act,
+        _actdyn=act_dynamic,
+        _FIXFAIL=FIXUP_FAILED,
         _core_rc=core_rc,
         _norm=norm_ret,
         _rret=route_ret,

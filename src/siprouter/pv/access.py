@@ -338,7 +338,13 @@ def compile_pv(
 ) -> PVAccess:
     """Compile one PV (node or text) for a config with these loaded modules (None: the
     core and the pv module's table) and #!define table; a PVCompiler may be given
-    instead. The compiler for the same modules/defines is reused between calls."""
+    instead. The compiler for the same modules/defines is reused between calls; with
+    neither given, the config's compiler while its routes compile (format.compiling_with)."""
+    if modules is None and defines is None:
+        from .format import _ACTIVE
+
+        if _ACTIVE:
+            modules = _ACTIVE[-1]
     if isinstance(modules, PVCompiler):
         compiler = modules
     elif _LAST[2] is not None and _LAST[0] is modules and _LAST[1] is defines:

@@ -102,6 +102,12 @@ def compiling_with(compiler: PVCompiler) -> Iterator[None]:
         _ACTIVE.pop()
 
 
+def active_compiler() -> PVCompiler:
+    """The compiler compile_format uses now (the config's while its routes compile): a
+    runtime fixup keeps it to resolve the same PVs later."""
+    return _default_compiler()
+
+
 def _default_compiler() -> PVCompiler:
     if _ACTIVE:
         return _ACTIVE[-1]
