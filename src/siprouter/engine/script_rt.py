@@ -1,5 +1,6 @@
 """Runtime helpers the generated route code calls: exit/drop signals, return-code
-bookkeeping, the recursion and while-loop guards, dynamic route(NAME) calls.
+bookkeeping, the recursion and while-loop guards (the limit follows max_while_loops
+changed at runtime: `WHILE_LIMIT`), dynamic route(NAME) calls.
 
 Exit and drop are exceptions (`ScriptExit`, `ScriptDrop`): they unwind any number of
 sub-route frames at once and cost nothing until raised (docs/engine.md has the
@@ -83,6 +84,16 @@ def too_deep(level: int, where: str) -> int:
 
 def runaway(max_loops: int, where: str) -> None:
     log.error("runaway while (%s): more than %d loops", where, max_loops)
+
+
+# max_while_loops changed at runtime (runtime/core_cfg.py); None: the compiled value
+WHILE_LIMIT: list[int | None] = [None]
+
+
+def while_limit(compiled: int) -> int:
+    """The loop limit a while statement starts with: 0 none, < 0 no iteration."""
+    v = WHILE_LIMIT[0]
+    return compiled if v is None else v
 
 
 def route_dynamic(ctx: MsgContext, name: Any, level: int, max_level: int, where: str) -> int:
