@@ -5,7 +5,9 @@ log engine's `c` flag.
 `PREFIX` is the process-wide state. The server configures it (`configure`, from the core
 parameters) and compiles it when a Pipeline is built (`attach`: the PVs of the modules the
 config loads); a PV Kamailio does not know there, or a `$` without a name, leaves the
-server without a prefix and logs Kamailio's "log_prefix_init(): wrong format[...]" error.
+server without a prefix and logs Kamailio's "log_prefix_init(): wrong format[...]" error
+(once, from the main process or the first worker: each worker compiles it after the fork,
+Kamailio's main process before it).
 The pipeline calls `begin(ctx)` once a received message is parsed (right after the
 "received sip message" debug line, before event_route[core:pre-routing]) and clears
 `LOG.current` when the message is done: lines written outside message handling (start-up,
@@ -226,7 +228,7 @@ class LogPrefix:
         try:
             parts = compile_parts(self.source, compiler)
         except ValueError:
-            if LOG.enabled(L_ERR):
+            if LOG.enabled(L_ERR) and LOG.proc_no <= 1:  # once: not from every worker
                 LOG.core(L_ERR, f"log_prefix_init(): wrong format[{self.source}]")
             return False
         self.parts = parts
