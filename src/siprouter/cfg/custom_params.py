@@ -15,6 +15,12 @@ the store of their current values, shared by every process of the server.
   generation number shared in memory by every process; a change publishes a new
   number, so the shared database is read again only after a change.
 
+The generation word is shared with the runtime values of the core and tcp cfg groups
+(runtime/core_cfg.py): `GEN` is read by a process's per-message check, `publish_change()`
+bumps it. `declare()` also records the core/tcp start values of the config
+(cfg/core_cfg_vars.py). `parse_int` converts a string for an integer variable as
+Kamailio does (leading blanks, a sign, digits; the result wrapped to 32 bits).
+
 Names used by a select before the declarations are known (the checker meets route
 blocks before the end of the config) are kept in `PENDING` and checked by
 `check_pending()` once `declare()` ran.
@@ -29,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from siprouter.shared.kv import SharedMap
 from siprouter.shared.locks import LockSet
 
-from . import ast
+from . import ast, core_cfg_vars
 
 if TYPE_CHECKING:
     from siprouter.engine.context import MsgContext
@@ -66,6 +72,7 @@ STORE = SharedMap("cfg_custom")
 # is current while the word holds the same number. Writers bump it under a lock.
 _GEN_MEM = mmap.mmap(-1, 8)
 _GEN = memoryview(_GEN_MEM).cast("q")
+GEN = _GEN  # the public name of the shared generation word (read-only for others)
 _GEN_LOCK = LockSet(1)
 _CACHE: list[Any] = [None, -1, None]  # (values, generation, declarations they are for)
 
@@ -84,6 +91,8 @@ def declare(config: ast.Config) -> None:
     for c in config.custom_params:
         table[f"{c.group}.{c.name}"] = Declared(c.group, c.name, c.value.value, c.desc)
     DECLARED = table
+    core_cfg_vars.declare(config)
+    publish_change()  # every process's view of the values is out of date
 
 
 def use(key: str, pos: Pos | None = None) -> None:
@@ -150,7 +159,7 @@ def value(ctx: MsgContext, key: str) -> int | str | None:
     return snap.get(key)
 
 
-def _changed() -> None:
+def publish_change() -> None:
     """Publish a change: the next generation in the shared word."""
     _GEN_LOCK.acquire("gen")
     try:
@@ -164,6 +173,23 @@ def clamp_int(v: int) -> int:
     return v if _INT_MIN <= v <= _INT_MAX else _INT_MIN
 
 
+_BLANKS = " \t\n\v\f\r"
+
+
+def parse_int(text: str) -> int:
+    """A string set on an integer variable, as Kamailio 5.6.3 converts it: leading
+    blanks, an optional sign, decimal digits and nothing after them ("\t3", "+3",
+    "007"; not "3 ", "", "0x10"); a number beyond 32 bits keeps its low 32 bits (as a
+    C long cast to int). ValueError when it is not a number."""
+    body = text.lstrip(_BLANKS)
+    digits = body[1:] if body[:1] in "+-" else body
+    if not digits or not digits.isascii() or not digits.isdigit():
+        raise ValueError(f"not a number: {text!r}")
+    n = max(-(2**63), min(2**63 - 1, int(body, 10)))  # strtol saturates
+    n &= 0xFFFFFFFF
+    return n - 2**32 if n > _INT_MAX else n
+
+
 def set_value(group: str, name: str, new: int | str) -> None:
     """Change a parameter for every process; ValueError when it is not declared or a
     string for an integer parameter is not a number."""
@@ -172,20 +198,19 @@ def set_value(group: str, name: str, new: int | str) -> None:
         raise ValueError(f"unknown custom parameter {group}.{name}")
     if d.is_int:
         if isinstance(new, str):
-            text = new.strip()
             try:
-                new = int(text, 10)
+                new = parse_int(new)
             except ValueError:
                 raise ValueError(f"{group}.{name} is an integer: {new!r}") from None
         stored: int | str = clamp_int(new)
     else:
         stored = str(new)
     STORE.set(f"{group}.{name}", stored)
-    _changed()
+    publish_change()
 
 
 def reset_values() -> None:
     """Back to the declared values (tests; cfg reload)."""
     for key in STORE.names():
         STORE.delete(key)
-    _changed()
+    publish_change()

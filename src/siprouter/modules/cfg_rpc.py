@@ -1,8 +1,10 @@
-"""The `cfg_rpc` module: RPC commands reading and changing custom global parameters at
-runtime (`group.var = value` in the config; cfg/custom_params.py holds them).
+"""The `cfg_rpc` module: RPC commands reading and changing, at runtime, custom global
+parameters (`group.var = value` in the config; cfg/custom_params.py holds them) and the
+variables of the core's `core` and `tcp` cfg groups (runtime/core_cfg.py).
 
 A change is written to the server's shared space, so every worker routes its next
-message with the new value (`@cfg_get.group.var`, `$sel(cfg_get.group.var)`).
+message with the new value (`@cfg_get.group.var`, `$sel(cfg_get.group.var)`; for the
+core groups, the log level, max_while_loops, ... of docs/runtime-config.md).
 
 Commands and answers, as Kamailio 5.6.3's cfg_rpc gives them (checked with jsonrpcs,
 tests/integration/test_custom_params_kamailio.py):
@@ -20,9 +22,19 @@ tests/integration/test_custom_params_kamailio.py):
   nothing and answers `{}`;
 * cfg.help group var: "(parameter type is integer|string)"; 400 "Failed to get the
   variable description" for an unknown one;
-* cfg.list [group]: "group: var" entries, the groups in reverse order of their first
-  declaration, a group's variables in declaration order (the custom groups only:
-  siprouter has no core/tcp cfg groups); cfg.diff: `{}` (every change applies at once).
+* cfg.list [group]: "group: var" entries: the tcp group, the core group, then the
+  custom groups in reverse order of their first declaration, a group's variables in
+  declaration order (Kamailio also lists the groups of modules that have one, e.g.
+  xlog's: siprouter's modules have none); cfg.diff: `{}` (every change applies at once);
+* core and tcp variables (test_core_cfg_kamailio.py): a set outside the variable's
+  range, of a read-only variable or refused by its fixup (log_facility names,
+  dns_try_ipv6 without an IPv6 socket) is 400 "Failed to set the variable"; `cfg.get`
+  of a variable with a fixup is 400 "Variable exists, but it is not readable via RPC
+  interface", and `cfg.get core` leaves such variables out; `cfg.get` of an unknown
+  group alone is `{}`.
+
+A string set on an integer variable converts as Kamailio's (leading blanks, a sign,
+digits; "3 " is refused).
 """
 
 from __future__ import annotations
@@ -32,6 +44,9 @@ from typing import Any
 from siprouter.cfg import custom_params as cp
 from siprouter.modules.registry import ModuleExports, RpcSpec
 from siprouter.rpc.registry import RpcError
+from siprouter.runtime import core_cfg
+
+_UNREADABLE = "Variable exists, but it is not readable via RPC interface"
 
 
 def _int_param(v: Any) -> int:
@@ -48,9 +63,13 @@ def _int_param(v: Any) -> int:
 
 
 def _set(group: Any, name: Any, value: int | str) -> None:
+    group, name = str(group), str(name)
     try:
-        cp.set_value(str(group), str(name), value)
-    except ValueError:
+        if core_cfg.is_group(group):
+            core_cfg.set_value(group, name, value)
+        else:
+            cp.set_value(group, name, value)
+    except (KeyError, ValueError):
         raise RpcError(400, "Failed to set the variable") from None
 
 
@@ -70,10 +89,10 @@ def rpc_get(*params: Any) -> Any:
     if not params:
         raise RpcError(500, "Failed to get the parameters")
     group = str(params[0])
+    if core_cfg.is_group(group):
+        return _get_core(group, None if len(params) == 1 else str(params[1]))
     if len(params) == 1:
-        members = cp.groups().get(group)
-        if members is None:
-            raise RpcError(400, "Failed to get the variable")
+        members = cp.groups().get(group, [])
         return {d.name: cp.current(f"{group}.{d.name}") for d in members}
     value = cp.current(f"{group}.{params[1]}")
     if value is None:
@@ -81,10 +100,22 @@ def rpc_get(*params: Any) -> Any:
     return value
 
 
+def _get_core(group: str, name: str | None) -> Any:
+    if name is None:
+        return {v.name: core_cfg.current(v.key) for v in core_cfg.cv.GROUPS[group] if v.readable}
+    var = core_cfg.lookup(group, name)
+    if var is None:
+        raise RpcError(400, "Failed to get the variable")
+    if not var.readable:
+        raise RpcError(400, _UNREADABLE)
+    return core_cfg.current(var.key)
+
+
 def rpc_help(*params: Any) -> Any:
     if len(params) < 2:
         return None
-    d = cp.lookup(str(params[0]), str(params[1]))
+    group, name = str(params[0]), str(params[1])
+    d = core_cfg.lookup(group, name) if core_cfg.is_group(group) else cp.lookup(group, name)
     if d is None:
         raise RpcError(400, "Failed to get the variable description")
     return f"(parameter type is {'integer' if d.is_int else 'string'})"
@@ -92,12 +123,15 @@ def rpc_help(*params: Any) -> Any:
 
 def rpc_list(*params: Any) -> list[str]:
     want = str(params[0]) if params else None
-    return [
-        f"{g}: {d.name}"
-        for g, members in reversed(cp.groups().items())
-        if want is None or g == want
-        for d in members
-    ]
+    names = [(g, v.name) for g in ("tcp", "core") for v in core_cfg.cv.GROUPS[g]]
+    names += [(g, d.name) for g, members in reversed(cp.groups().items()) for d in members]
+    return [f"{g}: {n}" for g, n in names if want is None or g == want]
+
+
+def mod_init(_lm: Any) -> None:
+    """Main process, before the fork: the level the server logs at (-d) is the start
+    value of core.debug for every process."""
+    core_cfg.started()
 
 
 def rpc_diff(*_params: Any) -> None:
@@ -106,6 +140,7 @@ def rpc_diff(*_params: Any) -> None:
 
 EXPORTS = ModuleExports.of(
     "cfg_rpc",
+    init=mod_init,
     rpcs=[
         RpcSpec("cfg.set", rpc_set_int, "set a variable (integer value)"),
         RpcSpec("cfg.set_now_int", rpc_set_int, "set an integer value now"),

@@ -49,7 +49,7 @@ from siprouter.sip.errors import SipParseError
 from siprouter.sip.message import SipMessage, is_keepalive, parse_message
 from siprouter.stats import core as stats_core
 
-from . import forward, onsend
+from . import core_cfg, forward, onsend
 from .events import EventRoutes, first_line_parses
 from .forward import forward_reply
 from .latency import LatencyLog, params_of
@@ -107,6 +107,7 @@ class Pipeline:
         # (source, socket proto/ip/port/af) -> ReceiveInfo: frozen, so one instance serves
         # every message from that peer on that socket (bounded, cleared when full)
         self._rcv_cache: dict[tuple[Any, ...], ReceiveInfo] = {}
+        core_cfg.attach(self)  # cfg.set_now changes reach self.latency (runtime/core_cfg.py)
         PREFIX.attach(self.script.compiled)  # log_prefix: compiled with the config's PVs
 
     def worker_init(self, rank: int) -> None:
@@ -116,6 +117,7 @@ class Pipeline:
 
     def receive(self, data: bytes, src: tuple[Any, ...], ls: LocalSocket) -> None:
         """Process one datagram from `src` (ip, port[, ...]) that arrived on `ls`."""
+        core_cfg.refresh()  # core/tcp cfg values changed at runtime: one comparison
         self.received += 1
         n = len(data)
         if n < MIN_UDP_PACKET and ls.proto == "udp":
@@ -169,9 +171,9 @@ class Pipeline:
             self.dropped_bad += 1
             if first_line_parses(data, ls.proto):  # it failed in the headers
                 stats_core.bad_msg_hdr()
-            if LOG.enabled(L_ERR):
+            if LOG.enabled(SETTINGS.sip_parser_log):
                 LOG.core(
-                    L_ERR,
+                    SETTINGS.sip_parser_log,
                     f"receive_msg(): core parsing of SIP message from "
                     f"{rcv.src_ip}:{rcv.src_port} failed ({e.reason}), dropped",
                 )

@@ -53,6 +53,8 @@ class RuntimeSettings:
     # goes over udp_mtu_try_proto instead (or the message's udp_mtu_try_proto(...))
     udp_mtu: int = 0
     udp_mtu_try_proto: str = "udp"
+    # sip_parser_log: the level of "core parsing of SIP message ... failed" (5.6.3)
+    sip_parser_log: int = -1
 
 
 SETTINGS = RuntimeSettings()

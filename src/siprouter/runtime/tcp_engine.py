@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import dst_blocklist
+from . import core_cfg, dst_blocklist
 from .dst_blocklist import BLST_ERR_CONNECT, BLST_ERR_SEND
 from .logging import L_DBG, L_ERR, L_INFO, L_WARN, LOG
 from .state import LocalSocket
@@ -179,6 +179,7 @@ class TcpEngine:
         if now < self.next_tick:
             return
         self.next_tick = now + TICK
+        core_cfg.refresh()  # tcp cfg values changed at runtime reach an idle process too
         s = self.settings
         for conn in list(self.by_fd.values()):
             if conn.state == CONNECTING:

@@ -1,18 +1,22 @@
-"""`@cfg_get.group.var` (and `$sel(cfg_get.group.var)`): a custom global parameter's
-value for this message (cfg/custom_params.py), as text like every select.
+"""`@cfg_get.group.var` (and `$sel(cfg_get.group.var)`): the value for this message of
+a custom global parameter (cfg/custom_params.py) or of a variable of the core's `core`
+and `tcp` cfg groups (runtime/core_cfg.py: `@cfg_get.core.debug`), as text like every
+select.
 
-The name must be declared in the config (`group.var = value`); Kamailio 5.6.3 refuses
-an unknown one at start-up ("unknown variable"), siprouter at `-c` too. Only the
-config's custom parameters are readable; the cfg groups of the core and of modules
-(`@cfg_get.core.debug`) are not. A value may be read as a URI (`.uri.host`), a
-name-addr (`.nameaddr.uri|name|params.NAME`) or a parameter list (`.params.NAME`).
+A custom name must be declared in the config (`group.var = value`); Kamailio 5.6.3
+refuses an unknown one at start-up ("unknown variable"), siprouter at `-c` too. A core
+or tcp variable with a fixup in Kamailio (tcp.connect_timeout, core.log_facility, ...)
+cannot be retrieved: refused the same way. The cfg groups of modules are not
+readable. A value may be read as a URI (`.uri.host`), a name-addr
+(`.nameaddr.uri|name|params.NAME`) or a parameter list (`.params.NAME`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from siprouter.cfg import custom_params
+from siprouter.cfg import core_cfg_vars, custom_params
+from siprouter.runtime import core_cfg
 
 from .core_uri import URI_PARTS, nameaddr_parts, param_value
 from .table import ROOT, Arg, SelNode, Text
@@ -26,7 +30,11 @@ def _group(_ctx: MsgContext, _v: str, a: Arg) -> Text:
 
 
 def _var(ctx: MsgContext, group: str, a: Arg) -> Text:
-    v = custom_params.value(ctx, f"{group}.{a.name}")
+    key = f"{group}.{a.name}"
+    if group in core_cfg_vars.GROUPS:
+        v = core_cfg.value(key)  # this process's values, refreshed between messages
+    else:
+        v = custom_params.value(ctx, key)
     return None if v is None else str(v)
 
 
@@ -52,6 +60,13 @@ class _VarCheck:
         self.group = a.name
 
     def var_seen(self, a: Arg) -> None:
+        var = core_cfg_vars.lookup(self.group, a.name)
+        if var is not None:
+            if not var.readable:
+                raise ValueError(f"variable {var.key} cannot be retrieved (it has a fixup)")
+            return
+        if self.group in core_cfg_vars.GROUPS:
+            raise ValueError(f"unknown variable {self.group}.{a.name}")
         custom_params.use(f"{self.group}.{a.name}")
 
 

@@ -1,0 +1,274 @@
+"""The `core` and `tcp` groups of Kamailio's cfg framework: the variables a running
+server exposes to the cfg.* RPCs and to `@cfg_get.core.X` / `@cfg_get.tcp.X`.
+
+One `CfgVar` per variable, in the order Kamailio 5.6.3 lists them (`cfg.list`). The
+facts were read from a running 5.6.3 (tests/integration/test_core_cfg_kamailio.py
+compares the answers):
+
+* `default`: the value `cfg.get` shows when the config does not set the parameter
+  (e.g. dns_retr_time -1, tcp.keepidle 0, udp_mtu_try_proto 0);
+* `min`/`max`: the range a set must fall in (None: any 32-bit integer);
+* `readonly`: a set always fails ("variable is read-only");
+* `readable=False`: the variable has a fixup in Kamailio, so `cfg.get` answers 400
+  "Variable exists, but it is not readable via RPC interface", `cfg.get GROUP` leaves
+  it out and a `@cfg_get` select naming it stops the start-up; it can still be set;
+* `param`: the core parameter (cfg/core_params.py) whose config value is the value in
+  effect at start; None when the variable has no config parameter in siprouter;
+* `effect`: what siprouter does with the value at runtime (docs/runtime-config.md);
+  None when nothing in siprouter uses it (the value is still stored and answered).
+
+`declare(config)` computes the start values from a config (main process, before the
+workers fork: every process inherits them); `check_set(var, value)` is the validation
+a set goes through (range, read-only, the fixups of log_facility, dns_try_ipv6 and
+udp_mtu_try_proto) and returns the value to store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .core_params import ast_value, validate_param
+from .core_params import lookup as param_row
+
+if TYPE_CHECKING:
+    from . import ast
+
+
+@dataclass(frozen=True, slots=True)
+class CfgVar:
+    """One variable of the core or tcp cfg group."""
+
+    group: str
+    name: str
+    default: int | str
+    min: int | None = None
+    max: int | None = None
+    readonly: bool = False
+    readable: bool = True
+    param: str | None = None
+    effect: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.group}.{self.name}"
+
+    @property
+    def is_int(self) -> bool:
+        return isinstance(self.default, int)
+
+
+_DNS = "DNS resolution (siprouter has no DNS cache or failover yet)"
+_LOG = "log level of every process (a kex setdebug() level wins until resetdebug())"
+_LAT = "latency logs of the routes (runtime/latency.py)"
+_NEWCONN = "socket options of TCP connections opened after the change"
+
+
+def _v(group: str, name: str, default: int | str, **kw: Any) -> CfgVar:
+    return CfgVar(group, name, default, **kw)
+
+
+def _c(name: str, default: int | str, **kw: Any) -> CfgVar:
+    kw.setdefault("param", name)
+    return _v("core", name, default, **kw)
+
+
+def _t(name: str, default: int, **kw: Any) -> CfgVar:
+    kw.setdefault("param", f"tcp_{name}")
+    return _v("tcp", name, default, **kw)
+
+
+FACILITIES = (
+    "LOG_AUTH", "LOG_CRON", "LOG_DAEMON", "LOG_KERN", "LOG_LOCAL0", "LOG_LOCAL1",
+    "LOG_LOCAL2", "LOG_LOCAL3", "LOG_LOCAL4", "LOG_LOCAL5", "LOG_LOCAL6", "LOG_LOCAL7",
+    "LOG_LPR", "LOG_MAIL", "LOG_NEWS", "LOG_USER", "LOG_UUCP", "LOG_AUTHPRIV", "LOG_FTP",
+    "LOG_SYSLOG",
+)  # fmt: skip
+
+# udp_mtu_try_proto: Kamailio's protocol numbers
+PROTO_NUMBERS = {"udp": 1, "tcp": 2, "tls": 3, "sctp": 4}
+PROTO_NAMES = {n: p for p, n in PROTO_NUMBERS.items()}
+
+CORE_VARS: tuple[CfgVar, ...] = (
+    _c("debug", 0, effect=_LOG),
+    _c("log_facility", "LOG_DAEMON", readable=False, effect="syslog facility of core lines"),
+    _c("memdbg", 4),
+    _c("use_dst_blocklist", 0, min=0, max=1, readable=False),
+    _c("dst_blocklist_expire", 60),
+    _c("dst_blocklist_mem", 250, readable=False),
+    _c("dst_blocklist_udp_imask", 0),
+    _c("dst_blocklist_tcp_imask", 0),
+    _c("dst_blocklist_tls_imask", 0),
+    _c("dst_blocklist_sctp_imask", 0),
+    _c("dns_try_ipv6", 0, min=0, max=1, readable=False),
+    _c("dns_try_naptr", 0, min=0, max=1),
+    _c("dns_udp_pref", 30),
+    _c("dns_tcp_pref", 20),
+    _c("dns_tls_pref", 10),
+    _c("dns_sctp_pref", 20),
+    _c("dns_retr_time", -1),
+    _c("dns_slow_query_ms", 0, param=None),
+    _c("dns_retr_no", -1),
+    _c("dns_servers_no", -1),
+    _c("dns_use_search_list", 1, min=0, max=1),
+    _c("dns_search_full_match", 1, min=0, max=1),
+    _c("dns_reinit", 0, min=1, max=1, readable=False, param=None),
+    _c("dns_naptr_ignore_rfc", 1),
+    _c("use_dns_cache", 1, min=0, max=1, readable=False),
+    _c("dns_cache_flags", 0, min=0, max=4),
+    _c("use_dns_failover", 0, min=0, max=1, readable=False),
+    _c("dns_srv_lb", 0, min=0, max=1),
+    _c("dns_cache_negative_ttl", 60),
+    _c("dns_cache_min_ttl", 0),
+    _c("dns_cache_max_ttl", -1),
+    _c("dns_cache_mem", 500, readable=False),
+    _c("dns_cache_del_nonexp", 0, min=0, max=1),
+    _c("dns_cache_rec_pref", 0, min=0, max=3),
+    _c("mem_dump_pkg", 0, param=None),
+    _c("mem_dump_shm", 0, readable=False, param=None),
+    _c("max_while_loops", 100, effect="iterations of a while loop before it stops"),
+    _c("udp_mtu", 0, min=0, max=65535, effect="size above which a UDP forward changes protocol"),
+    _c("udp_mtu_try_proto", 0, min=1, max=4, effect="protocol used above udp_mtu (1 UDP, 2 TCP)"),
+    _c("udp4_raw", 0, min=-1, max=1, readable=False),
+    _c("udp4_raw_mtu", 1500, min=28, max=65535),
+    _c("udp4_raw_ttl", -1, min=-1, max=255, readable=False),
+    _c("force_rport", 0, min=0, max=1, effect="rport added to the top Via of every request"),
+    _c("memlog", 4),
+    _c("mem_summary", 12, min=0, max=31),
+    _c("mem_safety", 1),
+    _c("mem_join", 1),
+    _c("mem_status_mode", 0),
+    _c("sip_parser_log_oneline", 0, param=None),
+    _c("sip_parser_log", -1, effect="level of the 'core parsing of SIP message failed' line"),
+    _c("corelog", -1),
+    _c("latency_cfg_log", 3, effect=_LAT),
+    _c("latency_log", -1, effect=_LAT),
+    _c("latency_limit_db", 0),
+    _c("latency_limit_action", 0, effect=_LAT),
+    _c("latency_limit_cfg", 0, param=None),
+    _c("pv_cache_limit", 2048),
+    _c("pv_cache_action", 0),
+)
+
+TCP_VARS: tuple[CfgVar, ...] = (
+    _t("connect_timeout", 10, min=-1, max=134217727, readable=False,
+       effect="seconds an outgoing TCP connect may take"),
+    _t("send_timeout", 10, min=-1, readable=False, effect="seconds a blocked TCP write may wait"),
+    _t("connection_lifetime", 120, min=-1, readable=False,
+       effect="seconds an idle TCP connection is kept"),
+    _t("max_connections", 2048, min=0, readable=False,
+       effect="TCP connections accepted or opened at most"),
+    _t("max_tls_connections", 2048, min=0, readable=False, param="tls_max_connections"),
+    _t("no_connect", 0, min=0, max=1, effect="no new outgoing TCP connection"),
+    _t("fd_cache", 1, readonly=True),
+    _t("async", 1, readonly=True),
+    _t("connect_wait", 1, readonly=True, param=None),
+    _t("conn_wq_max", 32768, min=0, max=1048576, effect="bytes queued per TCP connection"),
+    _t("wq_max", 10485760, min=0, max=1073741824),
+    _t("defer_accept", 0, readonly=True),
+    _t("delayed_ack", 1, min=0, max=1),
+    _t("syncnt", 0, min=0, max=1024),
+    _t("linger2", 0, min=0, max=3600),
+    _t("keepalive", 1, min=0, max=1, effect=_NEWCONN),
+    _t("keepidle", 0, min=0, max=86400, effect=_NEWCONN),
+    _t("keepintvl", 0, min=0, max=86400, effect=_NEWCONN),
+    _t("keepcnt", 0, min=0, max=1024, effect=_NEWCONN),
+    _t("crlf_ping", 1, min=0, max=1, effect="CRLF keep-alives answered"),
+    _t("accept_aliases", 0, min=0, max=1, effect="Via alias parameter honoured"),
+    _t("alias_flags", 1, min=0, max=2, param=None),
+    _t("new_conn_alias_flags", 2, min=0, max=2, param=None),
+    _t("accept_no_cl", 0, min=0, max=1, effect="TCP messages without Content-Length accepted"),
+    _t("reuse_port", 0, min=0, max=1),
+    _t("wait_data_ms", 5000, min=0, max=7200000, param="tcp_wait_data"),
+    _t("rd_buf_size", 16384, min=512, max=16777216, effect="read buffer of new TCP connections"),
+    _t("wq_blk_size", 2100, min=1, max=65535),
+)  # fmt: skip
+
+GROUPS: dict[str, tuple[CfgVar, ...]] = {"core": CORE_VARS, "tcp": TCP_VARS}
+VARS: dict[str, CfgVar] = {v.key: v for vs in GROUPS.values() for v in vs}
+
+# "group.name" -> value in effect at start (the config's, else the default); set by
+# declare() before the workers fork
+START: dict[str, int | str] = {v.key: v.default for v in VARS.values()}
+# how many times declare() ran: a process whose values derive from an older
+# declaration takes the new start values as its base
+SERIAL: list[int] = [0]
+# the config listens on an IPv6 address (dns_try_ipv6=1 is refused otherwise)
+HAS_IPV6: list[bool] = [False]
+# log_name of the config (the syslog ident a log_facility change re-opens syslog with)
+LOG_NAME: list[str] = ["siprouter"]
+
+
+def lookup(group: str, name: str) -> CfgVar | None:
+    return VARS.get(f"{group}.{name}")
+
+
+def _as_int(row_name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if row_name == "udp_mtu_try_proto":
+        return PROTO_NUMBERS.get(str(value).lower(), 0)
+    return int(value)
+
+
+def start_values(explicit: dict[str, Any]) -> dict[str, int | str]:
+    """The start values for a config whose explicitly set core parameters are
+    `explicit` (canonical name -> value as core_params.validate_param returns it)."""
+    out: dict[str, int | str] = {}
+    for v in VARS.values():
+        value = explicit.get(v.param) if v.param else None
+        if value is None:
+            out[v.key] = v.default
+        elif v.is_int:
+            out[v.key] = _as_int(v.param or "", value)
+        else:
+            out[v.key] = str(value).upper()
+    # Kamailio turns keepalive on when a keepalive timer is configured
+    if any(explicit.get(f"tcp_{n}") for n in ("keepidle", "keepintvl", "keepcnt")):
+        out["tcp.keepalive"] = 1
+    return out
+
+
+def declare(config: ast.Config) -> None:
+    """Record the start values of `config` (its explicitly set core parameters)."""
+    explicit: dict[str, Any] = {}
+    for p in config.params:
+        row = param_row(p.name)
+        if row is None or (row.runtime is None and row.name != "log_name"):
+            continue
+        explicit[row.name] = validate_param(p.name, ast_value(p.value), p.value_pos or p.pos)
+    START.clear()
+    START.update(start_values(explicit))
+    SERIAL[0] += 1
+    HAS_IPV6[0] = any(
+        ":" in addr
+        for item in config.listens
+        if item.param in ("listen", "socket") and item.spec is not None
+        for addr in getattr(item.spec, "addrs", ())
+    )
+    LOG_NAME[0] = str(explicit.get("log_name") or "siprouter")
+
+
+class SetError(ValueError):
+    """A value a variable does not take; the text is Kamailio's reason."""
+
+
+def check_set(var: CfgVar, value: int | str) -> int | str:
+    """The value to store when `var` is set to `value` (an int for an integer variable,
+    a str for log_facility); SetError when Kamailio refuses it."""
+    if var.readonly:
+        raise SetError("variable is read-only")
+    if not var.is_int:
+        text = str(value)
+        if text.upper() not in FACILITIES:
+            raise SetError(f"invalid log facility: {text}")
+        return text.upper()
+    if not isinstance(value, int):
+        raise SetError(f"cannot convert string to integer '{value}'")
+    if (var.min is not None and value < var.min) or (var.max is not None and value > var.max):
+        raise SetError("integer value is out of range")
+    if var.key == "core.dns_try_ipv6" and value and not HAS_IPV6[0]:
+        raise SetError("the server listens on no IPv6 address: no point in resolving IPv6")
+    return value
