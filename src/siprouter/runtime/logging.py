@@ -227,11 +227,10 @@ class ServerLog:
             return self.cee_line(level, mod, text, "N" not in flags)
         cur = self.current
         prefix = "" if cur is None else cur.prefix()
-        if "j" in flags:
-            body = text.strip()
+        if "j" in flags:  # an object when the first and last characters are braces
             message = (
-                body
-                if body.startswith("{") and body.endswith("}")
+                text
+                if text[:1] == "{" and text[-1:] == "}"
                 else ("{ " + '"text": ' + json.dumps(text, ensure_ascii=False) + " }")
             )
             logprefix = (
