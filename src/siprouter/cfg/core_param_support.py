@@ -93,6 +93,9 @@ NO_EFFECT: dict[str, str] = {
         "siprouter's resolver already falls back to IPv6 when a name has no IPv4 address, as "
         "Kamailio does with dns_try_ipv6=yes (a known gap: =no, the default, is not honoured)"
     ),
+    "tcp_poll_method": (
+        "siprouter's workers always wait with epoll; the polling method changes no behaviour"
+    ),
     "tcp_wait_data": (
         "siprouter's workers read a new connection themselves: no TCP main process waits for "
         "its first data before handing it over"
@@ -130,8 +133,7 @@ _TCP_OPT = "the TCP engine does not set this socket option yet; runtime/sockopts
 
 # parameters refused (-c and start-up) when set to a value that would change behaviour
 UNSUPPORTED: dict[str, str] = {
-    "corelog": "siprouter logs core message-parsing errors at L_ERR",
-    "sip_parser_log": "siprouter logs core message-parsing errors at L_ERR",
+    "corelog": "siprouter's core logs its non-critical errors at fixed levels",
     "http_reply_parse": "HTTP replies are dropped as unparsable SIP",
     "ipv6_hex_style": 'siprouter prints IPv6 addresses compact and lower-case ("c")',
     "mcast": "siprouter joins no multicast groups",
@@ -154,6 +156,10 @@ UNSUPPORTED: dict[str, str] = {
         "SO_REUSEPORT is set on the sockets of a multi-worker server, never by this parameter"
     ),
     "tcp_wq_max": "only the per-connection limit tcp_conn_wq_max is enforced",
+    "sip_warning": "local replies carry no Warning header",
+    "local_rport": "the Via of a forwarded request gets ;rport only from add_local_rport()",
+    "phone2tel": "sip: URIs with user=phone are always treated as tel: URIs",
+    "uri_host_extra_chars": "URI hosts accept only the standard characters",
 }
 
 # Refused at start-up only (runtime/lifecycle.init_core): `-c` keeps Kamailio's verdict

@@ -9,6 +9,12 @@ per-process handles there (a database connection, a per-process counter column).
 
 A hook fails start-up by raising `ModuleInitError` (or any exception): the server then
 stops with the module's name and the reason, as Kamailio does for a failing mod_init.
+
+`init_modules` first runs `init_core(compiled)`: the core settings Kamailio's main()
+applies before the sockets are made and the modules initialized: the socket options of
+the core parameters (runtime/sockopts.configure), the refusal of the parameters refused
+at start-up only (cfg/core_param_support.STARTUP_ONLY), and Kamailio's warnings for
+enable_tls=yes without a tls module (siprouter has none: the server runs without TLS).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from typing import Any
 from siprouter.shared import counters as shared_counters
 from siprouter.shared import space as shared_space
 from siprouter.stats.registry import setup as stats_setup
+
+from .logging import L_WARN, LOG
 
 
 class ModuleInitError(Exception):
@@ -39,11 +47,44 @@ def _call(hook: Any, what: str, name: str, *args: Any) -> None:
 COMPILED: Any = None
 
 
+def init_core(compiled: Any) -> None:
+    """The core settings of the config `compiled` was built from (main process, before
+    any socket is made); ModuleInitError for a value refused at start-up."""
+    from siprouter.cfg import core_params as cp
+    from siprouter.cfg.errors import ConfigError
+
+    from . import sockopts
+    from .latency import params_of
+
+    config = getattr(compiled, "config", None)
+    for p in getattr(config, "params", ()):
+        row = cp.lookup(p.name)
+        if row is None or row.name not in cp.STARTUP_ONLY:
+            continue
+        pos = p.value_pos or p.pos
+        try:
+            cp.check_supported(row, p.name, cp.validate_param(p.name, cp.ast_value(p.value)), pos)
+        except ConfigError as e:
+            raise ModuleInitError(f"{e.pos}: {e.message}" if e.pos else e.message) from None
+    params = params_of(compiled)
+    sockopts.configure(params)
+    tls = params.get("enable_tls") or params.get("disable_tls") is False
+    if tls and LOG.enabled(L_WARN):
+        LOG.core(
+            L_WARN,
+            "main(): tls support enabled, but no tls engine  available "
+            "(forgot to load the tls module?)",
+        )
+        LOG.core(L_WARN, "main(): disabling tls...")
+
+
 def init_modules(modules: Any, compiled: Any = None) -> None:
-    """Run every loaded module's `init(loaded_module)` in load order (main process),
-    then close the main process's shared database connection before the fork."""
+    """Run `init_core`, then every loaded module's `init(loaded_module)` in load order
+    (main process), then close the main process's shared database connection before
+    the fork."""
     global COMPILED
     COMPILED = compiled
+    init_core(compiled)
     stats_setup()  # the core statistics live in the shared counters, made before the fork
     for lm in modules.modules.values():
         if lm.exports.init is not None:

@@ -1,9 +1,12 @@
 """The process environment of a started server: -u/-g privilege drop, -t chroot, -w
 working directory, -Y runtime directory (and their cfg forms user/group/chroot/workdir/
-rundir), matched with Kamailio 5.6.3 (docs/process-model.md, "Process environment").
+rundir), the resource limits of disable_core_dump and open_files_limit
+(runtime/rlimits.py), matched with Kamailio 5.6.3 (docs/process-model.md, "Process
+environment").
 
 `ProcessEnv.from_settings(options, params)` resolves the names once (the command line
-wins over the config): `-u` takes a user name or number (a number must still have a
+wins over the config; a cfg rundir other than Kamailio's default acts as -Y, created
+0700 as Kamailio does): `-u` takes a user name or number (a number must still have a
 passwd entry: Kamailio fails with "user lookup failed"), its primary group is the
 default group; `-g` a group name or any number.
 
@@ -12,7 +15,8 @@ does in every mode), raising `EnvError` with Kamailio's wording ("Cannot chroot 
 ...", "cannot chdir to X: ..."). `drop(env)` (as root, after the sockets are bound and
 before the workers fork) sets the supplementary groups of the user, then the gid, then
 the uid; as non-root a change to other ids fails with the system's reason.
-`after_bind(env, files)` runs these in order once the sockets are bound.
+`after_bind(env, files)` runs these in order once the sockets are bound, after setting
+the resource limits (while the privilege to raise them is still there).
 `chown_for(env, path)` gives a file the server wrote as root (the -P pid file, the
 shared space) to the target ids, as Kamailio does with its pid file.
 """
@@ -25,6 +29,8 @@ import os
 import pwd
 from dataclasses import dataclass
 from typing import Any
+
+from . import rlimits
 
 
 class EnvError(Exception):
@@ -42,6 +48,8 @@ class ProcessEnv:
     chroot_dir: str | None = None
     working_dir: str | None = None
     runtime_dir: str | None = None
+    open_files_limit: int | None = None  # raise RLIMIT_NOFILE to this
+    core_dump: bool = True  # False: disable_core_dump=yes
 
     @property
     def changes_ids(self) -> bool:
@@ -69,13 +77,40 @@ class ProcessEnv:
             user_gid=user_gid,
             chroot_dir=_text(options.chroot_dir, params.get("chroot")),
             working_dir=_text(options.working_dir, params.get("workdir")),
-            runtime_dir=_text(options.runtime_dir, None),
+            runtime_dir=_text(options.runtime_dir, _cfg_rundir(params)),
+            open_files_limit=_int(params.get("open_files_limit")),
+            core_dump=not params.get("disable_core_dump"),
         )
 
 
 def _text(cli: str | None, cfg: Any) -> str | None:
     value = cli if cli is not None else cfg
     return str(value) if value not in (None, "") else None
+
+
+def _cfg_rundir(params: dict[str, Any]) -> str | None:
+    """The config's rundir when it names another directory than Kamailio's default (a
+    server without -Y or rundir keeps its runtime files in its own default place)."""
+    from siprouter.cfg.core_params import lookup
+
+    value = params.get("rundir")
+    row = lookup("rundir")
+    return None if value is None or (row is not None and value == row.default) else str(value)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def set_limits(env: ProcessEnv) -> None:
+    """The core dump and open files limits (EnvError when the open files limit cannot
+    be raised)."""
+    rlimits.set_core_dump(env.core_dump)
+    if env.open_files_limit:
+        try:
+            rlimits.raise_open_files(env.open_files_limit)
+        except rlimits.LimitError as e:
+            raise EnvError(str(e)) from None
 
 
 def lookup_user(value: int | str) -> tuple[int, str, int]:
@@ -162,9 +197,11 @@ def preload_package(package: str = "siprouter") -> None:
 
 def after_bind(env: ProcessEnv, files: list[str]) -> None:
     """Once the sockets are bound and the pid files written (main process, before the
-    workers fork): give the files and the shared space to the target ids, chroot and
-    chdir when -t is given, then drop the privileges."""
+    workers fork): set the resource limits, give the files and the shared space to the
+    target ids, chroot and chdir when -t is given, then drop the privileges."""
     from siprouter.shared import space as shared_space
+
+    set_limits(env)
 
     for path in files:
         chown_for(env, path)

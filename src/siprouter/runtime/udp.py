@@ -1,6 +1,8 @@
 """The UDP transport: bound sockets and the receive loop of a worker.
 
-`bind_udp(ip, port)` opens a non-blocking UDP socket (IPv4 or IPv6 by the address).
+`bind_udp(ip, port)` opens a non-blocking UDP socket (IPv4 or IPv6 by the address) with
+the options of the core parameters (runtime/sockopts.py: pmtu_discovery, ip_free_bind,
+mcast_loopback, mcast_ttl).
 `UdpLoop` waits with one blocking `select.epoll` over the worker's sockets and a
 signal wake-up socket (no asyncio on the hot path, see docs/process-model.md); when a
 socket is readable it drains it with `recvfrom_into` until EAGAIN and hands every
@@ -21,6 +23,7 @@ import socket
 from collections.abc import Callable
 from typing import Protocol
 
+from .sockopts import apply_udp
 from .state import LocalSocket
 
 # the biggest UDP payload; bigger datagrams cannot arrive
@@ -53,6 +56,7 @@ def bind_udp(
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        apply_udp(sock)
         if rcvbuf:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         sock.bind((ip, port))

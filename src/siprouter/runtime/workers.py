@@ -12,8 +12,9 @@ socketpairs.
   sends from the first worker's (it does not read it);
 * forks the workers; each keeps only its own UDP sockets and inbox (plus the sending ends
   of every inbox), so the kernel spreads peers over the workers' sockets;
-* waits for SIGTERM/SIGINT (stops the workers: SIGTERM, then SIGKILL after a grace
-  period) or SIGCHLD: a worker that dies while the server is not stopping stops the
+* waits for SIGTERM/SIGINT (stops the workers: SIGTERM, then, when some are still
+  running after exit_timeout seconds (default 60; 0: wait for them without limit),
+  Kamailio's CRITICAL "shutdown timeout triggered, dying..." and SIGKILL) or SIGCHLD: a worker that dies while the server is not stopping stops the
   whole server (as Kamailio 5.6.3 does: it never restarts a child) with Kamailio's
   ALERT lines ("child process PID exited by a signal 9", "core was not generated")
   and a line naming the worker; exit status 1, as Kamailio.
@@ -59,7 +60,7 @@ from .udp import BATCH, UdpLoop, bind_udp
 
 _CALLID = re.compile(rb"\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)", re.IGNORECASE)
 INBOX_SNDBUF = 1 << 20
-STOP_GRACE = 10.0
+EXIT_TIMEOUT = 60  # seconds, Kamailio's default exit_timeout
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
@@ -338,9 +339,17 @@ def run_workers(
             r.close()
             s.close()
     try:
-        return _supervise(pids, watched)
+        return _supervise(pids, watched, _exit_timeout(compiled))
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+
+
+def _exit_timeout(compiled: Any) -> float | None:
+    """The shutdown grace period of the config's exit_timeout (None: no limit)."""
+    from .latency import params_of
+
+    seconds = params_of(compiled).get("exit_timeout", EXIT_TIMEOUT)
+    return float(seconds) if seconds else None
 
 
 def _reap(pids: dict[int, int]) -> list[tuple[int, int, int]]:
@@ -364,9 +373,10 @@ def _describe(status: int) -> str:
     return f"exited with status {os.waitstatus_to_exitcode(status)}"
 
 
-def _supervise(pids: dict[int, int], watched: set[int]) -> int:
+def _supervise(pids: dict[int, int], watched: set[int], grace: float | None = EXIT_TIMEOUT) -> int:
     status = 0
     stopping_since: float | None = None
+    killed = False
     while pids:
         timeout = 1.0 if stopping_since is None else 0.2
         info = signal.sigtimedwait(watched, timeout)
@@ -386,9 +396,18 @@ def _supervise(pids: dict[int, int], watched: set[int]) -> int:
             if LOG.enabled(L_NOTICE):
                 LOG.core(L_NOTICE, f"main(): signal {info.si_signo} received, shutting down")
             stopping_since = _stop_all(pids)
-        if stopping_since is not None and time.monotonic() - stopping_since > STOP_GRACE:
+        if (
+            not killed
+            and pids
+            and stopping_since is not None
+            and grace is not None
+            and time.monotonic() - stopping_since > grace
+        ):
+            LOG.core(L_CRIT, "shutdown timeout triggered, dying...")
             for pid in pids:
-                os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            killed = True
     return status
 
 
