@@ -3,6 +3,7 @@ with strace on its UDP and TCP sockets).
 
 UDP sockets (`apply_udp(sock)`, called by udp.bind_udp before the bind):
 
+* tos: IP_TOS / IPV6_TCLASS, always set (default 0x10, IPTOS_LOWDELAY);
 * pmtu_discovery: IP_MTU_DISCOVER, IP_PMTUDISC_DONT for 0 (the default: no DF bit, the
   kernel fragments), IP_PMTUDISC_DO for 1 and 2 (5.6.3 sets DO for both, although the
   cookbook documents 2 as "kernel default"); set at the IPv4 level on IPv6 sockets too,
@@ -13,7 +14,7 @@ UDP sockets (`apply_udp(sock)`, called by udp.bind_udp before the bind):
 * mcast_ttl: IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS when set (Kamailio 5.6.3 passes the
   IPv6 option at the IPv4 level, which sets another option; siprouter sets the hop limit).
 
-TCP sockets (`apply_tcp(sock, listening=...)`): tcp_defer_accept (TCP_DEFER_ACCEPT,
+TCP sockets (`apply_tcp(sock, listening=...)`): tos, tcp_defer_accept (TCP_DEFER_ACCEPT,
 listening sockets), tcp_syncnt (TCP_SYNCNT), tcp_linger2 (TCP_LINGER2), tcp_reuse_port
 (SO_REUSEPORT) and tcp_delayed_ack=no (TCP_QUICKACK on). The TCP engine does not call it
 yet, so core_param_support still refuses those parameters' non-default values.
@@ -39,6 +40,21 @@ TCP_LINGER2 = getattr(socket, "TCP_LINGER2", 8)
 TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", 12)
 
 
+DEFAULT_TOS = 0x10  # IPTOS_LOWDELAY, Kamailio's default tos
+
+
+def _tos(params: dict[str, Any]) -> int:
+    value = params.get("tos")
+    return DEFAULT_TOS if value is None else int(value)
+
+
+def _set_tos(sock: socket.socket, tos: int) -> None:
+    if sock.family == socket.AF_INET6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, tos)
+    else:
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tos)
+
+
 @dataclass(frozen=True, slots=True)
 class UdpOptions:
     """The core parameters behind the options of UDP sockets."""
@@ -47,6 +63,7 @@ class UdpOptions:
     ip_free_bind: bool = False
     mcast_loopback: bool = False
     mcast_ttl: int | None = None
+    tos: int = DEFAULT_TOS
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> UdpOptions:
@@ -56,6 +73,7 @@ class UdpOptions:
             ip_free_bind=bool(params.get("ip_free_bind")),
             mcast_loopback=bool(params.get("mcast_loopback")),
             mcast_ttl=None if ttl is None else int(ttl),
+            tos=_tos(params),
         )
 
 
@@ -68,6 +86,7 @@ class TcpOptions:
     linger2: int | None = None
     reuse_port: bool = False
     delayed_ack: bool = True
+    tos: int = DEFAULT_TOS
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> TcpOptions:
@@ -81,6 +100,7 @@ class TcpOptions:
             linger2=opt("tcp_linger2"),
             reuse_port=bool(params.get("tcp_reuse_port")),
             delayed_ack=bool(params.get("tcp_delayed_ack", True)),
+            tos=_tos(params),
         )
 
 
@@ -99,6 +119,7 @@ def apply_udp(sock: socket.socket, opts: UdpOptions | None = None) -> None:
     """Set the UDP options on a socket not bound yet (OSError when the kernel refuses)."""
     o = UDP if opts is None else opts
     v6 = sock.family == socket.AF_INET6
+    _set_tos(sock, o.tos)
     pmtu = IP_PMTUDISC_DO if o.pmtu_discovery else IP_PMTUDISC_DONT
     sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, pmtu)
     if o.ip_free_bind:
@@ -117,6 +138,7 @@ def apply_tcp(sock: socket.socket, *, listening: bool, opts: TcpOptions | None =
     """Set the TCP options on a listening socket (before listen()) or on a socket about to
     connect (before connect()), as Kamailio does."""
     o = TCP if opts is None else opts
+    _set_tos(sock, o.tos)
     if o.reuse_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     if listening and o.defer_accept:

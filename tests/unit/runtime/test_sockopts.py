@@ -40,6 +40,21 @@ def test_udp_defaults_are_kamailios() -> None:
         assert s.getsockopt(IPPROTO_IP, socket.IP_MULTICAST_LOOP) == 0  # Linux default: 1
         assert s.getsockopt(IPPROTO_IP, socket.IP_MULTICAST_TTL) == 1  # untouched
         assert s.getsockopt(IPPROTO_IP, sockopts.IP_FREEBIND) == 0
+        assert s.getsockopt(IPPROTO_IP, socket.IP_TOS) == 0x10  # IPTOS_LOWDELAY
+
+
+def test_tos_on_both_families(restore: None) -> None:
+    sockopts.configure(_params("tos=IPTOS_RELIABILITY"))
+    for family, level, opt in (
+        (socket.AF_INET, IPPROTO_IP, socket.IP_TOS),
+        (socket.AF_INET6, IPPROTO_IPV6, socket.IPV6_TCLASS),
+    ):
+        with _udp(family) as s:
+            sockopts.apply_udp(s)
+            assert s.getsockopt(level, opt) == 0x04
+        with socket.socket(family) as s:
+            sockopts.apply_tcp(s, listening=True)
+            assert s.getsockopt(level, opt) == 0x04
 
 
 @pytest.mark.parametrize("pmtu", [1, 2])
@@ -75,8 +90,8 @@ def test_options_come_from_the_core_parameters(restore: None) -> None:
     params.update(tcp_syncnt=3, tcp_linger2=7, tcp_defer_accept=4, tcp_reuse_port=True)
     params["tcp_delayed_ack"] = False
     sockopts.configure(params)
-    assert UdpOptions(2, True, True, 5) == sockopts.UDP
-    assert TcpOptions(4, 3, 7, True, False) == sockopts.TCP
+    assert UdpOptions(2, True, True, 5, 0x10) == sockopts.UDP
+    assert TcpOptions(4, 3, 7, True, False, 0x10) == sockopts.TCP
     sockopts.configure(_params(""))
     assert (UdpOptions(), TcpOptions()) == (sockopts.UDP, sockopts.TCP)
 
