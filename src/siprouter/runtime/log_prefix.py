@@ -112,7 +112,10 @@ def render(parts: list[Part], ctx: MsgContext) -> str | None:
         if p.text:
             pieces.append((False, p.text))
         if p.get is not None:
-            value = p.get(ctx)
+            try:
+                value = p.get(ctx)
+            except Exception:  # a value that cannot be read prints as $null does
+                value = None
             pieces.append((True, NULL_TEXT if value is None else str(value)))
     out = "".join(text for _pv, text in pieces)
     if len(out) * 4 < BUFFER or _bytes(out) < BUFFER:

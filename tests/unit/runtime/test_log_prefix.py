@@ -16,7 +16,14 @@ import pytest
 from siprouter.engine.context import MsgContext, ReceiveInfo, ScriptState
 from siprouter.modules.loader import LoadedModules
 from siprouter.pv.access import PVCompiler
-from siprouter.runtime.log_prefix import PREFIX, LogPrefix, compile_parts, message_only
+from siprouter.runtime.log_prefix import (
+    PREFIX,
+    LogPrefix,
+    Part,
+    compile_parts,
+    message_only,
+    render,
+)
 from siprouter.runtime.logging import L_ERR, L_INFO, LOG
 from siprouter.sip.message import parse_message
 
@@ -195,3 +202,11 @@ def test_json_u_is_the_cee_document(out: io.StringIO) -> None:
     assert not _json("UN").endswith("\n")
     LOG.json = "U"
     assert '"subsys":"core"' in LOG.json_line(L_ERR, "<core>", "x")
+
+
+def test_a_pv_that_fails_prints_null_and_routing_goes_on() -> None:
+    def broken(ctx: MsgContext) -> str:
+        raise ValueError("cannot read")
+
+    parts = [Part("[", broken), Part("] ", lambda ctx: ctx.msg.callid)]
+    assert render(parts, _ctx()) == "[<null>] c-1"
