@@ -58,9 +58,9 @@ class CfgVar:
         return isinstance(self.default, int)
 
 
-_DNS = "DNS resolution (siprouter has no DNS cache or failover yet)"
 _LOG = "log level of every process (a kex setdebug() level wins until resetdebug())"
 _LAT = "latency logs of the routes (runtime/latency.py)"
+_BLST = "destination blocklist (runtime/dst_blocklist.py)"
 _NEWCONN = "socket options of TCP connections opened after the change"
 
 
@@ -93,13 +93,13 @@ CORE_VARS: tuple[CfgVar, ...] = (
     _c("debug", 0, effect=_LOG),
     _c("log_facility", "LOG_DAEMON", readable=False, effect="syslog facility of core lines"),
     _c("memdbg", 4),
-    _c("use_dst_blocklist", 0, min=0, max=1, readable=False),
-    _c("dst_blocklist_expire", 60),
-    _c("dst_blocklist_mem", 250, readable=False),
-    _c("dst_blocklist_udp_imask", 0),
-    _c("dst_blocklist_tcp_imask", 0),
-    _c("dst_blocklist_tls_imask", 0),
-    _c("dst_blocklist_sctp_imask", 0),
+    _c("use_dst_blocklist", 0, min=0, max=1, readable=False, effect=_BLST),
+    _c("dst_blocklist_expire", 60, effect=_BLST),
+    _c("dst_blocklist_mem", 250, readable=False, effect=_BLST),
+    _c("dst_blocklist_udp_imask", 0, effect=_BLST),
+    _c("dst_blocklist_tcp_imask", 0, effect=_BLST),
+    _c("dst_blocklist_tls_imask", 0, effect=_BLST),
+    _c("dst_blocklist_sctp_imask", 0, effect=_BLST),
     _c("dns_try_ipv6", 0, min=0, max=1, readable=False),
     _c("dns_try_naptr", 0, min=0, max=1),
     _c("dns_udp_pref", 30),

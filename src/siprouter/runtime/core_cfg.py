@@ -287,3 +287,24 @@ def _tcp(view: dict[str, Value]) -> None:
     engine.max_connections = settings.max_connections
     for conn in list(engine.by_fd.values()):
         conn.framer.accept_no_cl = accept_no_cl
+
+
+_BLST_PROTOS = {"udp": 1, "tcp": 2, "tls": 3, "sctp": 4}
+
+
+@applier(
+    "core.use_dst_blocklist",
+    "core.dst_blocklist_expire",
+    "core.dst_blocklist_mem",
+    *(f"core.dst_blocklist_{p}_imask" for p in _BLST_PROTOS),
+)
+def _blocklist(view: dict[str, Value]) -> None:
+    from . import dst_blocklist
+
+    s = dst_blocklist.BLOCKLIST.settings
+    s.enabled = bool(view["core.use_dst_blocklist"])
+    s.expire = float(int(view["core.dst_blocklist_expire"]))
+    s.max_mem = int(view["core.dst_blocklist_mem"]) << 10
+    for proto, number in _BLST_PROTOS.items():
+        s.imask[number] = int(view[f"core.dst_blocklist_{proto}_imask"])
+    s.imask[0] = s.imask[1]  # no proto uses the UDP mask, as at start-up

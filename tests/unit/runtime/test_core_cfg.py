@@ -243,3 +243,31 @@ def test_tcp_settings_follow(store: Any, monkeypatch: pytest.MonkeyPatch) -> Non
     assert (s.max_connections, transport.engine.max_connections, s.keepcnt) == (3, 3, 5)
     assert transport.engine.by_fd[7].framer.accept_no_cl  # open connections too
     assert state.SETTINGS.tcp_accept_no_cl
+
+
+def test_destination_blocklist_follows(store: Any) -> None:
+    from siprouter.runtime import dst_blocklist
+
+    core_cfg.refresh()
+    saved = dst_blocklist.BLOCKLIST
+    dst_blocklist.BLOCKLIST = dst_blocklist.DstBlocklist()
+    try:
+        core_cfg.set_value("core", "use_dst_blocklist", 1)
+        core_cfg.set_value("core", "dst_blocklist_expire", 5)
+        core_cfg.set_value("core", "dst_blocklist_tcp_imask", 3)
+        core_cfg.refresh()
+        s = dst_blocklist.BLOCKLIST.settings
+        assert (s.enabled, s.expire, s.max_mem) == (True, 5.0, 250 << 10)
+        assert (s.imask[2], s.imask[1]) == (3, 0)
+    finally:
+        dst_blocklist.BLOCKLIST = saved
+
+
+def test_selects_of_the_core_groups_at_check_time(store: Any) -> None:
+    from siprouter.cfg.errors import ConfigError
+
+    route = 'loadmodule "pv"\nrequest_route {{ $var(x) = @cfg_get.{}; }}\n'
+    compile_config(parse_string(route.format("tcp.keepalive"), "t.cfg"))
+    for name in ("tcp.connect_timeout", "core.log_facility", "core.nosuch"):
+        with pytest.raises(ConfigError):
+            compile_config(parse_string(route.format(name), "t.cfg"))
