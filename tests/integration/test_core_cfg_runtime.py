@@ -51,8 +51,8 @@ request_route {
 """
 
 
-def _cfg(port: int, children: int, extra: str = "") -> str:
-    return f"#!KAMAILIO\ndebug=1\nchildren={children}\nlisten=udp:127.0.0.1:{port}\n{extra}{ROUTES}"
+def _cfg(children: int, extra: str = "", routes: str = ROUTES) -> str:
+    return f"#!KAMAILIO\ndebug=1\nchildren={children}\nlisten=udp:127.0.0.1:@PORT@\n{extra}{routes}"
 
 
 _REASON = re.compile(rb"^SIP/2\.0 200 (d=\S+ i=\S+ w=\S+) pid=(\d+)\r\n")
@@ -67,8 +67,9 @@ class Target:
         self.log = log
         self.client = UdpClient()
 
-    def ask(self, callid: str) -> tuple[str, int]:
-        self.client.send(self.port, options_request(self.client.port, self.port, callid))
+    def ask(self, callid: str, extra: str = "") -> tuple[str, int]:
+        req = options_request(self.client.port, self.port, callid, extra=extra)
+        self.client.send(self.port, req)
         reply = self.client.recv()
         assert reply is not None, f"no reply to {callid}: {self.log()[-1500:]}"
         m = _REASON.match(reply)
@@ -80,14 +81,15 @@ class Target:
 
 
 @contextlib.contextmanager
-def forked_siprouter(tmp: Path, children: int) -> Iterator[Target]:
-    """siprouter forked from this process (shared space and cfg store made here)."""
+def forked_siprouter(tmp: Path, text: str) -> Iterator[Target]:
+    """siprouter forked from this process (shared space and cfg store made here) with
+    the config `text` (@PORT@ replaced by a free port)."""
     space_mod.reset()
     space_mod.space()  # owned by this process: the server's processes inherit it
     core_cfg.reset_values()
     port = free_udp_port()
     cfg = tmp / "core_cfg.cfg"
-    cfg.write_text(_cfg(port, children))
+    cfg.write_text(text.replace("@PORT@", str(port)))
     options = parse_args(["-DD", "-E", "-f", str(cfg)])
     loaded = load_config(options)
     reg = RpcRegistry.from_modules(loaded.modules)
@@ -165,7 +167,7 @@ def _observe(t: Target, tag: str) -> list[tuple[str, str, list[str]]]:
 
 
 def test_changes_apply_from_the_next_message(tmp_path: Path) -> None:
-    with forked_siprouter(tmp_path, 1) as t:
+    with forked_siprouter(tmp_path, _cfg(1)) as t:
         seen = _observe(t, "sr")
     assert [(r, lines) for _w, r, lines in seen] == [
         ("d=1 i=100 w=100", []),
@@ -180,7 +182,7 @@ def test_changes_apply_from_the_next_message(tmp_path: Path) -> None:
 
 
 def test_every_worker_sees_a_change(tmp_path: Path) -> None:
-    with forked_siprouter(tmp_path, 3) as t:
+    with forked_siprouter(tmp_path, _cfg(3)) as t:
         callids = [f"w-{i}-{uuid.uuid4().hex}" for i in range(48)]
         before = [t.ask(ci) for ci in callids]
         assert t.rpc("cfg.set_now_int", "core", "max_while_loops", 7) == {}
@@ -201,8 +203,85 @@ def test_same_as_kamailio(servers: Any, tmp_path: Path) -> None:
         'loadmodule "jsonrpcs"\nmodparam("jsonrpcs", "transport", 2)\n'
         f'modparam("jsonrpcs", "fifo_name", "{fifo}")\n'
     )
-    kam = servers.kamailio(_cfg(0, 1, jsonrpc).replace("127.0.0.1:0", "127.0.0.1:@PORT@"))
-    theirs = _observe(Target(kam.port, lambda *c: kamailio_rpc(fifo, *c), kam.log), "k")
-    with forked_siprouter(tmp_path, 1) as t:
+    kam = servers.kamailio(_cfg(1, jsonrpc))
+    target = Target(kam.port, lambda *c: kamailio_rpc(fifo, *c), kam.log)
+    try:
+        theirs = _observe(target, "k")
+    finally:
+        target.client.close()
+    with forked_siprouter(tmp_path, _cfg(1)) as t:
         ours = _observe(t, "s")
     assert [(w, r, lines) for w, r, lines in ours] == theirs
+
+
+KEX_ROUTES = """\
+loadmodule "pv"
+loadmodule "sl"
+loadmodule "xlog"
+loadmodule "kex"
+loadmodule "textops"
+loadmodule "cfg_rpc"
+request_route {
+    if (is_present_hf("X-Set")) { setdebug("1"); }
+    if (is_present_hf("X-Reset")) { resetdebug(); }
+    xlog("L_INFO", "info-line $ci\\n");
+    xlog("L_DBG", "dbg-line $ci\\n");
+    $var(d) = @cfg_get.core.debug;
+    sl_send_reply("200", "d=$var(d) i=0 w=0 pid=$pp");
+}
+"""
+
+# (change, header of the request): a process level set by setdebug() wins over changes
+# of the global level until resetdebug(), which goes back to the current global level
+KEX_STEPS: list[tuple[tuple[Any, ...] | None, str]] = [
+    (None, ""),
+    (("cfg.set_now_int", "core", "debug", 3), ""),
+    (None, "X-Set: 1\r\n"),
+    (None, ""),
+    (("cfg.set_now_int", "core", "debug", 2), ""),
+    (None, "X-Reset: 1\r\n"),
+    (("cfg.set_now_int", "core", "debug", 3), ""),
+]
+
+
+def _observe_kex(t: Target, tag: str) -> list[tuple[str, list[str]]]:
+    seen = []
+    for n, (call, header) in enumerate(KEX_STEPS):
+        if call is not None:
+            assert t.rpc(*call) == {}, call
+        callid = f"{tag}-{n}-{uuid.uuid4().hex[:8]}"
+        reason, _pid = t.ask(callid, header)
+        seen.append((reason.split()[0], t.lines(callid)))
+    return seen
+
+
+def test_setdebug_wins_until_resetdebug(tmp_path: Path) -> None:
+    with forked_siprouter(tmp_path, _cfg(1, routes=KEX_ROUTES)) as t:
+        seen = _observe_kex(t, "x")
+    assert seen == [
+        ("d=1", []),
+        ("d=3", ["info-line", "dbg-line"]),
+        ("d=3", []),
+        ("d=3", []),
+        ("d=2", []),
+        ("d=2", ["info-line"]),
+        ("d=3", ["info-line", "dbg-line"]),
+    ]
+
+
+@pytest.mark.kamailio
+@pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
+def test_setdebug_as_kamailio(servers: Any, tmp_path: Path) -> None:
+    fifo = str(tmp_path / "kam.fifo")
+    jsonrpc = (
+        'loadmodule "jsonrpcs"\nmodparam("jsonrpcs", "transport", 2)\n'
+        f'modparam("jsonrpcs", "fifo_name", "{fifo}")\n'
+    )
+    kam = servers.kamailio(_cfg(1, jsonrpc, KEX_ROUTES))
+    target = Target(kam.port, lambda *c: kamailio_rpc(fifo, *c), kam.log)
+    try:
+        theirs = _observe_kex(target, "k")
+    finally:
+        target.client.close()
+    with forked_siprouter(tmp_path, _cfg(1, routes=KEX_ROUTES)) as t:
+        assert _observe_kex(t, "s") == theirs
