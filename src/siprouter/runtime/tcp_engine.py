@@ -147,6 +147,7 @@ class TcpEngine:
                 self._flush(conn)
 
     def on_event(self, fd: int, events: int) -> None:
+        core_cfg.refresh()  # tcp cfg values changed at runtime apply from this read on
         self.begin_batch()
         try:
             self._on_event(fd, events)
