@@ -122,6 +122,7 @@ def run_message(
         block, rc, forwarded = _route(compiled, msg, ctx)
     finally:
         PREFIX.end()
+        PREFIX.configure(None)  # no prefix left for what this process does next
     return OfflineResult(
         block=block,
         rc=rc,
