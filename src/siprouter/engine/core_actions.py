@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from siprouter.runtime.forward import fix_forward, forward_request, forward_tcp, forward_udp
-from siprouter.sip.uri import SipUri, UriError, parse_uri
+from siprouter.sip.uri import SipUri, UriError, parse_uri, parse_uri_cached
 
 from .context import (
     MF_ADD_LOCAL_RPORT,
@@ -133,7 +133,7 @@ def isflagset(ctx: MsgContext, mask: int) -> int:
 
 def _cur_uri(ctx: MsgContext) -> SipUri | None:
     try:
-        return parse_uri(ctx.ruri)
+        return parse_uri_cached(ctx.ruri)
     except UriError as e:
         log.error("bad R-URI %r: %s", ctx.ruri, e)
         return None

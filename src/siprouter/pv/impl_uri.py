@@ -23,13 +23,13 @@ them still gives the received value, as in Kamailio).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache, partial
+from functools import partial
 from typing import TYPE_CHECKING
 
 from siprouter.modules.registry import PVSpec
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.lumps import LumpError
-from siprouter.sip.uri import SipUri, UriError, parse_uri
+from siprouter.sip.uri import SipUri, UriError, parse_uri_cached
 from siprouter.stats.core import bad_uri
 
 from .pvclass import PVError, Value
@@ -39,11 +39,10 @@ if TYPE_CHECKING:
     from siprouter.sip.hdr_nameaddr import NameAddr
 
 
-@lru_cache(maxsize=1024)
 def uri_of(text: str) -> SipUri | None:
     """The parsed URI, None when the text is not one (cached: URIs repeat a lot)."""
     try:
-        return parse_uri(text)
+        return parse_uri_cached(text)
     except UriError:
         return None
 

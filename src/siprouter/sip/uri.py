@@ -26,6 +26,7 @@ __all__ = [
     "SipUri",
     "UriError",
     "parse_uri",
+    "parse_uri_cached",
     "set_uri_defaults",
     "unescape",
     "uri_equal",
@@ -64,6 +65,7 @@ def set_uri_defaults(*, phone2tel: bool | None = None, host_extra_chars: str | N
         _defaults["phone2tel"] = bool(phone2tel)
     if host_extra_chars is not None:
         _defaults["host_extra_chars"] = host_extra_chars
+    _CACHE.clear()  # parses under the old defaults may differ
 
 
 def _host_re(extra: str) -> re.Pattern[str]:
@@ -137,6 +139,7 @@ class SipUri:
 
     __slots__ = (
         "_params",
+        "_simple",
         "_text",
         "headers",
         "host",
@@ -185,6 +188,7 @@ class SipUri:
         self._params: dict[str, str | None] | None = None
         self._text = text
         self.raw = raw
+        self._simple = False  # the fast parser's shape: replace() may skip re-parsing
 
     # ----------------------------------------------------------------- params
     @property
@@ -336,6 +340,10 @@ class SipUri:
             new_port = ""
         else:
             new_port = str(int(port))
+        if self._simple and password is False and params is None and headers is None:
+            fast = self._replace_simple(user, host, new_port)
+            if fast is not None:
+                return fast
         fmt = _fmt_param
         if self.scheme in ("tel", "tels", "urn"):
             number = self.user if user is None else user
@@ -380,6 +388,41 @@ class SipUri:
         parts.append(tail)
         return parse_uri("".join(parts))
 
+    def _replace_simple(
+        self, user: str | None, host: str | None, new_port: str | None
+    ) -> SipUri | None:
+        """replace() for a URI of the fast parser's shape when the new parts keep that
+        shape: the new text is built from the parts and not parsed again (None when a
+        part needs the general path)."""
+        new_user = self.user if user is None else user
+        new_host = self.host if host is None else host
+        port_text = self.port_text if new_port is None else new_port
+        if user is not None and user and _FAST_USER_RE.match(user) is None:
+            return None
+        if host is not None and _FAST_HOST_RE.match(host) is None:
+            return None
+        if new_port and not (new_port.isdigit() and len(new_port) <= 5 and int(new_port) <= 65535):
+            return None
+        text = self._text
+        if text is None:
+            return None
+        # the parameters as written: what follows host[:port] in the old text
+        tail = text[len(self.scheme) + 1 + (len(self.user) + 1 if self.user else 0) :]
+        tail = tail[len(self.host) + (len(self.port_text) + 1 if self.port_text else 0) :]
+        parts = [self.scheme, ":"]
+        if new_user:
+            parts += (new_user, "@")
+        parts.append(new_host)
+        if port_text:
+            parts += (":", port_text)
+        parts.append(tail)
+        new_text = "".join(parts)
+        uri = SipUri(self.scheme, new_user, None, new_host, port_text, self.param_list, [],
+                     text=new_text)  # fmt: skip
+        uri._simple = True
+        _remember(new_text, uri)
+        return uri
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, SipUri):
             return uri_equal(self, other)
@@ -398,6 +441,31 @@ _FAST_RE = re.compile(
     r"(sips?):(?:([A-Za-z0-9\-_.!~*'()&=+$,/]+)@)?([A-Za-z0-9][A-Za-z0-9\-.]*)(?::([0-9]{1,5}))?"
     r"((?:;[A-Za-z0-9\-_.!~*'()]+(?:=[A-Za-z0-9\-_.!~*'()]*)?)*)\Z"
 )
+
+
+_FAST_USER_RE = re.compile(r"[A-Za-z0-9\-_.!~*'()&=+$,/]+\Z")
+_FAST_HOST_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-.]*\Z")
+
+# text -> parsed URI, for parse_uri_cached (URIs repeat: the R-URI is read and rewritten
+# several times per message); cleared when full and when the defaults change
+_CACHE: dict[str, SipUri] = {}
+CACHE_SIZE = 2048
+
+
+def _remember(text: str, uri: SipUri) -> None:
+    if len(_CACHE) >= CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[text] = uri
+
+
+def parse_uri_cached(text: str) -> SipUri:
+    """parse_uri() of a text with the process defaults, shared between callers: the
+    result must not be modified. Raises UriError as parse_uri does (not cached)."""
+    uri = _CACHE.get(text)
+    if uri is None:
+        uri = parse_uri(text)
+        _remember(text, uri)
+    return uri
 
 
 def parse_uri(
@@ -424,9 +492,11 @@ def parse_uri(
                 for item in ptext[1:].split(";"):
                     name, eq, value = item.partition("=")
                     plist.append((name, value if eq else None))
-            return SipUri(
+            uri = SipUri(
                 scheme, user or "", None, host, port_text or "", plist, [], raw=raw, text=s
             )
+            uri._simple = True
+            return uri
     return _parse_general(s, raw, phone2tel, host_extra_chars)
 
 
