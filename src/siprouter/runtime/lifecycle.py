@@ -14,7 +14,8 @@ stops with the module's name and the reason, as Kamailio does for a failing mod_
 applies before the sockets are made and the modules initialized: the socket options of
 the core parameters (runtime/sockopts.configure), the refusal of the parameters refused
 at start-up only (cfg/core_param_support.STARTUP_ONLY), and Kamailio's warnings for
-enable_tls=yes without a tls module (siprouter has none: the server runs without TLS).
+enable_tls=yes without a tls module (siprouter has none: the server runs without TLS;
+no warning with disable_tcp=yes, as Kamailio; -T is not seen here and still warns).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def init_core(compiled: Any) -> None:
     params = params_of(compiled)
     sockopts.configure(params)
     tls = params.get("enable_tls") or params.get("disable_tls") is False
-    if tls and LOG.enabled(L_WARN):
+    if tls and not params.get("disable_tcp") and LOG.enabled(L_WARN):  # TLS needs TCP
         LOG.core(
             L_WARN,
             "main(): tls support enabled, but no tls engine  available "
