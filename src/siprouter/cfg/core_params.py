@@ -2,8 +2,10 @@
 
 One row per parameter: name, aliases, value kind (see core_param_types.Kind), default,
 allowed range or choices, whether `cfg.set_now` can change it at runtime (and under
-which cfg group/name), whether it only matters to C Kamailio (`no_effect`), and a
-one-line doc. `validate_param(name, value, pos)` checks a value against the table and
+which cfg group/name), whether it only matters to C Kamailio or cannot change what
+siprouter does (`no_effect`), whether a value other than the default is refused as not
+supported yet (`unsupported`; both set from cfg/core_param_support.py), and a one-line
+doc. `validate_param(name, value, pos)` checks a value against the table and
 returns it normalized; unknown names and bad values are ConfigErrors.
 
 Defaults of runtime-changeable rows were read from a running 5.6.3 (`cfg.get`); where
