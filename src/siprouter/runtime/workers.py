@@ -14,7 +14,8 @@ socketpairs.
   of every inbox), so the kernel spreads peers over the workers' sockets;
 * waits for SIGTERM/SIGINT (stops the workers: SIGTERM, then, when some are still
   running after exit_timeout seconds (default 60; 0: wait for them without limit),
-  Kamailio's CRITICAL "shutdown timeout triggered, dying..." and SIGKILL) or SIGCHLD: a worker that dies while the server is not stopping stops the
+  Kamailio's CRITICAL "shutdown timeout triggered, dying..." and SIGKILL) or SIGCHLD:
+  a worker that dies while the server is not stopping stops the
   whole server (as Kamailio 5.6.3 does: it never restarts a child) with Kamailio's
   ALERT lines ("child process PID exited by a signal 9", "core was not generated")
   and a line naming the worker; exit status 1, as Kamailio.
