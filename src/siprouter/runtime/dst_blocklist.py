@@ -85,6 +85,9 @@ class BlocklistSettings:
     """The blocklist core parameters as the runtime uses them."""
 
     enabled: bool = False  # use_dst_blocklist (and dst_blocklist_init)
+    # dst_blocklist_init: with 0 the blocklist is off for good (Kamailio refuses to turn
+    # use_dst_blocklist on at runtime then)
+    initialized: bool = True
     expire: float = 60.0  # dst_blocklist_expire / dst_blocklist_ttl, seconds
     max_mem: int = 250 << 10  # dst_blocklist_mem KB, in bytes
     gc_interval: float = 60.0
@@ -99,8 +102,10 @@ class BlocklistSettings:
         init = params.get("dst_blocklist_init")
         imask = {n: num(f"dst_blocklist_{p}_imask", 0) for p, n in PROTO_NUMBERS.items()}
         imask[PROTO_NONE] = imask[1]  # Kamailio: no proto uses the UDP mask
+        initialized = init is None or bool(init)
         return cls(
-            enabled=bool(params.get("use_dst_blocklist")) and (init is None or bool(init)),
+            enabled=bool(params.get("use_dst_blocklist")) and initialized,
+            initialized=initialized,
             expire=float(num("dst_blocklist_expire", 60)),
             max_mem=num("dst_blocklist_mem", 250) << 10,
             gc_interval=float(num("dst_blocklist_gc_interval", 60)),

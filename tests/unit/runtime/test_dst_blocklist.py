@@ -53,8 +53,8 @@ def test_settings_from_params() -> None:
     )
     assert (s.enabled, s.expire, s.max_mem, s.imask[2], s.imask[1]) == (True, 5.0, 1024, 6, 0)
     assert not dbl.BlocklistSettings.from_params({}).enabled
-    off = {"use_dst_blocklist": True, "dst_blocklist_init": False}
-    assert not dbl.BlocklistSettings.from_params(off).enabled
+    off = dbl.BlocklistSettings.from_params({"use_dst_blocklist": True, "dst_blocklist_init": 0})
+    assert not off.enabled and not off.initialized
 
 
 def test_report_lists_and_matches() -> None:
