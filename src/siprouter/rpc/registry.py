@@ -56,6 +56,9 @@ class RpcRegistry:
                 ),
             ],
         )
+        from siprouter.runtime import dst_blocklist  # the core's own commands
+
+        self.add_all("core", dst_blocklist.RPCS)
 
     @classmethod
     def from_modules(cls, modules: Any) -> RpcRegistry:
