@@ -5,6 +5,7 @@ limit, latency log of a pipeline, TCP settings)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -271,3 +272,20 @@ def test_selects_of_the_core_groups_at_check_time(store: Any) -> None:
     for name in ("tcp.connect_timeout", "core.log_facility", "core.nosuch"):
         with pytest.raises(ConfigError):
             compile_config(parse_string(route.format(name), "t.cfg"))
+
+
+def test_log_facility_reopens_syslog(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import syslog
+
+    core_cfg.refresh()
+    opened: list[tuple[str, int, int]] = []
+    monkeypatch.setattr(syslog, "openlog", lambda *a: opened.append(a))
+    monkeypatch.setattr(LOG, "level", -5)  # nothing of this test goes to the real syslog
+    monkeypatch.setattr(LOG, "stream", None)  # logging to syslog
+    core_cfg.set_value("core", "log_facility", "LOG_LOCAL4")
+    core_cfg.refresh()
+    assert opened == [("siprouter", syslog.LOG_PID, syslog.LOG_LOCAL4)]
+    monkeypatch.setattr(LOG, "stream", io.StringIO())  # stderr: no facility to change
+    core_cfg.set_value("core", "log_facility", "LOG_USER")
+    core_cfg.refresh()
+    assert len(opened) == 1
