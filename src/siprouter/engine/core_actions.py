@@ -151,13 +151,24 @@ def _set_uri(ctx: MsgContext, make: Callable[[SipUri], SipUri]) -> int:
     return 1
 
 
+def _set_user(ctx: MsgContext, u: SipUri, user: str) -> int:
+    """The R-URI `u` with a new user part (strip/prefix/rewriteuser: no closure)."""
+    try:
+        ctx.new_uri = str(u.replace(user=user))
+    except (UriError, ValueError) as e:
+        log.error("cannot rewrite R-URI %r: %s", ctx.ruri, e)
+        return -1
+    return 1
+
+
 def rewriteuri(ctx: MsgContext, uri: str) -> int:
     ctx.new_uri = uri
     return 1
 
 
 def rewriteuser(ctx: MsgContext, user: str) -> int:
-    return _set_uri(ctx, lambda u: u.replace(user=user))
+    u = _cur_uri(ctx)
+    return -1 if u is None else _set_user(ctx, u, user)
 
 
 def rewriteuserpass(ctx: MsgContext, userinfo: str) -> int:
@@ -206,20 +217,27 @@ def rewriteport(ctx: MsgContext, port: str) -> int:
 
 
 def prefix(ctx: MsgContext, text: str) -> int:
-    return _set_uri(ctx, lambda u: u.replace(user=text + u.user))
+    u = _cur_uri(ctx)
+    return -1 if u is None else _set_user(ctx, u, text + u.user)
 
 
 def strip(ctx: MsgContext, n: int) -> int:
     """Remove the first n characters of the user; n >= its length removes the user
     (and password) entirely, as Kamailio does."""
-    return _set_uri(ctx, lambda u: u.replace(user=u.user[n:] if n < len(u.user) else ""))
+    u = _cur_uri(ctx)
+    if u is None:
+        return -1
+    user = u.user
+    return _set_user(ctx, u, user[n:] if n < len(user) else "")
 
 
 def strip_tail(ctx: MsgContext, n: int) -> int:
     """Remove the last n characters of the user (the whole user when n >= its length)."""
-    return _set_uri(
-        ctx, lambda u: u.replace(user=u.user[: len(u.user) - n] if n < len(u.user) else "")
-    )
+    u = _cur_uri(ctx)
+    if u is None:
+        return -1
+    user = u.user
+    return _set_user(ctx, u, user[: len(user) - n] if n < len(user) else "")
 
 
 def revert_uri(ctx: MsgContext) -> int:

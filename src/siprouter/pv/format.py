@@ -135,14 +135,17 @@ class Format:
             self.constant = None
             only: Getter = parts[0]  # type: ignore[assignment]
             self.render = lambda ctx: _text(only(ctx))
+        elif len(parts) == 2 and isinstance(parts[0], str) and not isinstance(parts[1], str):
+            self.constant = None  # "text $pv": the common reason / log line shape
+            head, last = parts[0], parts[1]
+            self.render = lambda ctx: head + _text(last(ctx))
         else:
             self.constant = None
             items = tuple(parts)
 
             def render(ctx: MsgContext) -> str:
                 return "".join(
-                    p if isinstance(p, str) else _text(p(ctx))  # type: ignore[operator]
-                    for p in items
+                    [p if type(p) is str else _text(p(ctx)) for p in items]  # type: ignore[operator]
                 )
 
             self.render = render

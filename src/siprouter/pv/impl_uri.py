@@ -191,7 +191,12 @@ def set_rU(ctx: MsgContext, value: Value) -> None:
 
 
 def set_rd(ctx: MsgContext, value: Value) -> None:
-    _rewrite(ctx, host=_text(value, "$rd"))
+    host = _text(value, "$rd")
+    u = _current_for_rewrite(ctx)
+    try:
+        ctx.new_uri = str(u.replace(host=host))
+    except (UriError, ValueError) as e:
+        raise PVError(f"cannot rewrite the Request-URI: {e}") from None
 
 
 def set_rp(ctx: MsgContext, value: Value) -> None:

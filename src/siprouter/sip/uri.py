@@ -417,9 +417,9 @@ class SipUri:
             parts += (":", port_text)
         parts.append(tail)
         new_text = "".join(parts)
-        uri = SipUri(self.scheme, new_user, None, new_host, port_text, self.param_list, [],
-                     text=new_text)  # fmt: skip
-        uri._simple = True
+        uri = _simple_uri(
+            self.scheme, new_user, new_host, port_text, self.param_list, new_text, None
+        )
         _remember(new_text, uri)
         return uri
 
@@ -429,6 +429,37 @@ class SipUri:
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
+
+
+_new = object.__new__
+
+
+def _simple_uri(
+    scheme: str,
+    user: str,
+    host: str,
+    port_text: str,
+    plist: list[tuple[str, str | None]],
+    text: str,
+    raw: bytes | None,
+) -> SipUri:
+    """A SipUri of the fast parser's shape (no password, headers or user=phone; the
+    scheme as written), set up without __init__'s argument handling (hot path)."""
+    u: SipUri = _new(SipUri)
+    u.scheme = u.scheme_text = u.type = scheme
+    u.user = user
+    u.password = None
+    u.host = host
+    u.port_text = port_text
+    u.port = int(port_text) if port_text else None
+    u.param_list = u.sip_param_list = plist
+    u.headers = []
+    u.user_phone = False
+    u._params = None
+    u._text = text
+    u.raw = raw
+    u._simple = True
+    return u
 
 
 def _fmt_param(p: tuple[str, str | None]) -> str:
@@ -492,11 +523,7 @@ def parse_uri(
                 for item in ptext[1:].split(";"):
                     name, eq, value = item.partition("=")
                     plist.append((name, value if eq else None))
-            uri = SipUri(
-                scheme, user or "", None, host, port_text or "", plist, [], raw=raw, text=s
-            )
-            uri._simple = True
-            return uri
+            return _simple_uri(scheme, user or "", host, port_text or "", plist, s, raw)
     return _parse_general(s, raw, phone2tel, host_extra_chars)
 
 
