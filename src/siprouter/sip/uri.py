@@ -140,6 +140,7 @@ class SipUri:
     __slots__ = (
         "_params",
         "_simple",
+        "_tail",
         "_text",
         "headers",
         "host",
@@ -189,6 +190,7 @@ class SipUri:
         self._text = text
         self.raw = raw
         self._simple = False  # the fast parser's shape: replace() may skip re-parsing
+        self._tail = ""  # with _simple: the ";params" text as written
 
     # ----------------------------------------------------------------- params
     @property
@@ -394,33 +396,25 @@ class SipUri:
         """replace() for a URI of the fast parser's shape when the new parts keep that
         shape: the new text is built from the parts and not parsed again (None when a
         part needs the general path)."""
-        new_user = self.user if user is None else user
-        new_host = self.host if host is None else host
-        port_text = self.port_text if new_port is None else new_port
-        if user is not None and user and _FAST_USER_RE.match(user) is None:
+        if user is None:
+            user = self.user
+        elif user and _FAST_USER_RE.match(user) is None:
             return None
-        if host is not None and _FAST_HOST_RE.match(host) is None:
+        if host is None:
+            host = self.host
+        elif _FAST_HOST_RE.match(host) is None:
             return None
-        if new_port and not (new_port.isdigit() and len(new_port) <= 5 and int(new_port) <= 65535):
+        if new_port is None:
+            new_port = self.port_text
+        elif new_port and not (
+            new_port.isdigit() and len(new_port) <= 5 and int(new_port) <= 65535
+        ):
             return None
-        text = self._text
-        if text is None:
-            return None
-        # the parameters as written: what follows host[:port] in the old text
-        tail = text[len(self.scheme) + 1 + (len(self.user) + 1 if self.user else 0) :]
-        tail = tail[len(self.host) + (len(self.port_text) + 1 if self.port_text else 0) :]
-        parts = [self.scheme, ":"]
-        if new_user:
-            parts += (new_user, "@")
-        parts.append(new_host)
-        if port_text:
-            parts += (":", port_text)
-        parts.append(tail)
-        new_text = "".join(parts)
-        uri = _simple_uri(
-            self.scheme, new_user, new_host, port_text, self.param_list, new_text, None
-        )
-        _remember(new_text, uri)
+        tail = self._tail  # the parameters as written
+        hostport = f"{host}:{new_port}{tail}" if new_port else host + tail
+        text = f"{self.scheme}:{user}@{hostport}" if user else f"{self.scheme}:{hostport}"
+        uri = _simple_uri(self.scheme, user, host, new_port, self.param_list, text, None, tail)
+        _remember(text, uri)
         return uri
 
     def __eq__(self, other: object) -> bool:
@@ -442,6 +436,7 @@ def _simple_uri(
     plist: list[tuple[str, str | None]],
     text: str,
     raw: bytes | None,
+    tail: str,
 ) -> SipUri:
     """A SipUri of the fast parser's shape (no password, headers or user=phone; the
     scheme as written), set up without __init__'s argument handling (hot path)."""
@@ -459,6 +454,7 @@ def _simple_uri(
     u._text = text
     u.raw = raw
     u._simple = True
+    u._tail = tail
     return u
 
 
@@ -523,7 +519,7 @@ def parse_uri(
                 for item in ptext[1:].split(";"):
                     name, eq, value = item.partition("=")
                     plist.append((name, value if eq else None))
-            return _simple_uri(scheme, user or "", host, port_text or "", plist, s, raw)
+            return _simple_uri(scheme, user or "", host, port_text or "", plist, s, raw, ptext)
     return _parse_general(s, raw, phone2tel, host_extra_chars)
 
 
