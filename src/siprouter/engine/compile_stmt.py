@@ -241,10 +241,13 @@ class RouteCompiler(ExprCompiler):
             return
         em.emit(f"_r = {code}", line)
         if how == "dyn":  # a failed runtime fixup: $rc unchanged, the script goes on
-            em.emit("if _r is _FIXFAIL:", line)
-            with em.block():
-                em.emit("_r = -5" if tail else "pass", line)
-            em.emit("else:", line)
+            if tail:
+                em.emit("if _r is _FIXFAIL:", line)
+                with em.block():
+                    em.emit("_r = -5", line)
+                em.emit("else:", line)
+            else:
+                em.emit("if _r is not _FIXFAIL:", line)
             em.indent += 1
         em.emit("if type(_r) is not int: _r = _norm(_r)", line)
         em.emit("ctx.rc = _r", line)
