@@ -168,6 +168,6 @@ STARTUP_ONLY = frozenset({"ipv6_hex_style"})
 
 
 def refused(value: Any, default: Any) -> bool:
-    """Whether `value` of an unsupported parameter is refused: any value but the default
-    (a repeatable row's default is empty: every definition is refused)."""
+    """Whether `value` (normalized) of an unsupported parameter is refused: any value but
+    the default."""
     return bool(value != default)
