@@ -17,7 +17,9 @@ call (verified with 5.6.3):
 `DynamicCall` is one such call site. Its fixup results are cached by the evaluated
 values, so the constants and a repeated expression value are fixed up once, not per
 message. The compiler classifies each expression position once at compile time: a
-position whose fixup turns "0" into an int is an int parameter.
+position whose fixup turns "0" into an int is an int parameter. A function exported with
+`dynamic_args` therefore needs a fixup without side effects: it runs once with the "0"
+probe and once per distinct evaluated value.
 """
 
 from __future__ import annotations
