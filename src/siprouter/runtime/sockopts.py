@@ -14,10 +14,12 @@ UDP sockets (`apply_udp(sock)`, called by udp.bind_udp before the bind):
 * mcast_ttl: IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS when set (Kamailio 5.6.3 passes the
   IPv6 option at the IPv4 level, which sets another option; siprouter sets the hop limit).
 
-TCP sockets (`apply_tcp(sock, listening=...)`): tos, tcp_defer_accept (TCP_DEFER_ACCEPT,
-listening sockets), tcp_syncnt (TCP_SYNCNT), tcp_linger2 (TCP_LINGER2), tcp_reuse_port
-(SO_REUSEPORT) and tcp_delayed_ack=no (TCP_QUICKACK on). The TCP engine does not call it
-yet, so core_param_support still refuses those parameters' non-default values.
+TCP sockets (`apply_tcp(sock, listening=...)`, before bind/connect): tos, ip_free_bind
+(IP_FREEBIND, listening sockets), tcp_defer_accept (TCP_DEFER_ACCEPT, listening
+sockets), tcp_syncnt (TCP_SYNCNT), tcp_linger2 (TCP_LINGER2), tcp_reuse_port
+(SO_REUSEPORT) and tcp_delayed_ack=no (TCP_QUICKACK on, connections). The TCP engine
+does not call it yet, so core_param_support still refuses the tcp_* parameters'
+non-default values.
 
 `configure(params)` (main process, before any socket is made: runtime/lifecycle.init_core)
 reads the core parameters into UDP / TCP; both start with Kamailio's defaults.
@@ -87,6 +89,7 @@ class TcpOptions:
     reuse_port: bool = False
     delayed_ack: bool = True
     tos: int = DEFAULT_TOS
+    free_bind: bool = False
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> TcpOptions:
@@ -101,6 +104,7 @@ class TcpOptions:
             reuse_port=bool(params.get("tcp_reuse_port")),
             delayed_ack=bool(params.get("tcp_delayed_ack", True)),
             tos=_tos(params),
+            free_bind=bool(params.get("ip_free_bind")),
         )
 
 
@@ -141,6 +145,8 @@ def apply_tcp(sock: socket.socket, *, listening: bool, opts: TcpOptions | None =
     _set_tos(sock, o.tos)
     if o.reuse_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if listening and o.free_bind:
+        sock.setsockopt(socket.IPPROTO_IP, IP_FREEBIND, 1)
     if listening and o.defer_accept:
         sock.setsockopt(socket.IPPROTO_TCP, TCP_DEFER_ACCEPT, o.defer_accept)
     if o.syncnt is not None:

@@ -91,7 +91,7 @@ def test_options_come_from_the_core_parameters(restore: None) -> None:
     params["tcp_delayed_ack"] = False
     sockopts.configure(params)
     assert UdpOptions(2, True, True, 5, 0x10) == sockopts.UDP
-    assert TcpOptions(4, 3, 7, True, False, 0x10) == sockopts.TCP
+    assert TcpOptions(4, 3, 7, True, False, 0x10, True) == sockopts.TCP
     sockopts.configure(_params(""))
     assert (UdpOptions(), TcpOptions()) == (sockopts.UDP, sockopts.TCP)
 
@@ -120,9 +120,9 @@ def test_ip_free_bind_binds_an_address_the_machine_lacks(restore: None) -> None:
 
 def test_tcp_listening_socket_options() -> None:
     with socket.socket() as s:
-        sockopts.apply_tcp(
-            s, listening=True, opts=TcpOptions(defer_accept=4, syncnt=3, linger2=7, reuse_port=True)
-        )
+        opts = TcpOptions(defer_accept=4, syncnt=3, linger2=7, reuse_port=True, free_bind=True)
+        sockopts.apply_tcp(s, listening=True, opts=opts)
+        assert s.getsockopt(IPPROTO_IP, sockopts.IP_FREEBIND) == 1
         assert s.getsockopt(IPPROTO_TCP, sockopts.TCP_DEFER_ACCEPT) > 0
         assert s.getsockopt(IPPROTO_TCP, sockopts.TCP_SYNCNT) == 3
         assert s.getsockopt(IPPROTO_TCP, sockopts.TCP_LINGER2) == 7
