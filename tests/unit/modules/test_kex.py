@@ -170,7 +170,9 @@ def test_expression_arguments() -> None:
         '$var(c) = setdsturi("sip:" + $rU + "@10.0.0.2"); $var(d) = is_myself($ru);'
         "$var(e) = setbflag(2, $var(f) - 4); $var(sf) = $sf;"
     )
-    assert [rv(ctx, k) for k in "abcde"] == [1, -1, 1, 1, 1]
+    # setsflag("x"): the int conversion of the expression fails before the call, and
+    # the call is worth -5 (E_UNSPEC) in an expression, as in Kamailio 5.6.3
+    assert [rv(ctx, k) for k in "abcde"] == [1, -5, 1, 1, 1]
     assert rv(ctx, "sf") == 1 << 5
     assert ctx.dst_uri == "sip:bob@10.0.0.2"
     assert ctx.bflags == 4
