@@ -5,9 +5,13 @@ adds them on a stateless forward (tests/compat/cases/corex_via.toml):
 * via_add_srvid(1): ";srvid=<server_id>" (the core parameter; nothing when it is 0);
   via_add_srvid(0) turns it off again;
 * via_add_xavp_params(1): ";name=value" for each field of the first XAVP named by the
-  core parameter *xavp_via_fields*, newest field first (";name" for an empty value).
-  Kamailio 5.6.3 reads the XAVP of xavp_via_fields here, not the one of
-  xavp_via_params as its documentation says; siprouter does the same.
+  core parameter *xavp_via_params*, newest field first (";name" for an empty value).
+  Kamailio 5.6.3 keeps that name in one string whose text is also written by
+  *xavp_via_fields* while its length is only set by xavp_via_params (checked by
+  running it): only xavp_via_fields set gives no parameters; xavp_via_params="xvia"
+  then xavp_via_fields="customvia" reads the XAVP "cust" (the first 4 characters);
+  a later xavp_via_params sets both again. `xavp_params_name()` reproduces that from
+  the config's assignments in order, so configs behave as under 5.6.3.
 
 Both come after the Via's own parameters (branch, rport). The flags are per message.
 
@@ -32,6 +36,10 @@ text, through runtime/reply_lumps.REPLY_VIA_PARAM_HOOKS.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from siprouter.cfg.core_params import ast_value
 from siprouter.engine.context import MsgContext
 from siprouter.runtime import forward, reply_lumps
 
@@ -81,8 +89,48 @@ def _value_text(value: object) -> str:
     return f"={value}"
 
 
+_NAMES: dict[int, tuple[Any, str | None]] = {}
+
+
+def xavp_params_name(params: Sequence[tuple[str, object]]) -> str | None:
+    """The XAVP name via_add_xavp_params reads under Kamailio 5.6.3, from the config's
+    (name, value) core-parameter assignments in order (see the module docstring)."""
+    text: str | None = None
+    length = 0
+    for name, value in params:
+        if name == "xavp_via_params":
+            text = str(value)
+            length = len(text)
+        elif name == "xavp_via_fields":
+            text = str(value)
+    if text is None or not length or len(text) < length:
+        return None
+    return text[:length]
+
+
+def _via_params_name(ctx: MsgContext) -> str | None:
+    compiled = ctx.script.compiled
+    config = getattr(compiled, "config", None)
+    if config is None:
+        return core_param(ctx, "xavp_via_params", None)
+    entry = _NAMES.get(id(compiled))
+    if entry is None or entry[0] is not compiled:
+        assigned = [
+            (p.name, ast_value(p.value))
+            for p in config.params
+            if p.name in ("xavp_via_params", "xavp_via_fields")
+        ]
+        entry = (compiled, xavp_params_name(assigned))
+        _NAMES[id(compiled)] = entry
+    return entry[1]
+
+
 def _xavp_params(ctx: MsgContext, core_name: str) -> list[str]:
-    name = core_param(ctx, core_name, None)
+    name = (
+        _via_params_name(ctx)
+        if core_name == "xavp_via_params"
+        else core_param(ctx, core_name, None)
+    )
     if not name or ctx.xavps is None:
         return []
     items = ctx.xavps.items(str(name))
@@ -109,7 +157,7 @@ def via_params(ctx: MsgContext) -> str:
         if server_id:
             out.append(f";srvid={server_id}")
     if flags & XAVP_PARAMS:
-        out.extend(_xavp_params(ctx, "xavp_via_fields"))
+        out.extend(_xavp_params(ctx, "xavp_via_params"))
     return "".join(out)
 
 
