@@ -129,7 +129,6 @@ NO_EFFECT: dict[str, str] = {
 }
 
 _RESOLVER = "siprouter uses the system resolver with the settings of /etc/resolv.conf"
-_TCP_OPT = "the TCP engine does not set this socket option yet; runtime/sockopts.py has it"
 
 # parameters refused (-c and start-up) when set to a value that would change behaviour
 UNSUPPORTED: dict[str, str] = {
@@ -148,10 +147,6 @@ UNSUPPORTED: dict[str, str] = {
     "use_dns_failover": "a failed send is not retried on the name's next address",
     "tcp_accept_hep3": "HEP3 packets on TCP connections are not accepted",
     "tcp_connection_match": "TCP connections are matched by the remote address only",
-    "tcp_defer_accept": _TCP_OPT,
-    "tcp_delayed_ack": _TCP_OPT,
-    "tcp_linger2": _TCP_OPT,
-    "tcp_syncnt": _TCP_OPT,
     "tcp_reuse_port": (
         "SO_REUSEPORT is set on the sockets of a multi-worker server, never by this parameter"
     ),

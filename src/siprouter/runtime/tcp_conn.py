@@ -26,6 +26,7 @@ from typing import Any
 from siprouter.shared.kv import SharedMap
 from siprouter.shared.space import space
 
+from . import sockopts
 from .interfaces import bind_address
 from .state import LocalSocket
 from .tcp_framing import StreamFramer
@@ -133,6 +134,7 @@ def bind_tcp_listener(ip: str, port: int, *, reuseport: bool = False) -> socket.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sockopts.apply_tcp(sock, listening=True)
         sock.bind(bind_address(ip, port))  # link-local IPv6: on its interface
         sock.listen(LISTEN_BACKLOG)
         sock.setblocking(False)

@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import core_cfg, dst_blocklist
+from . import core_cfg, dst_blocklist, sockopts
 from .dst_blocklist import BLST_ERR_CONNECT, BLST_ERR_SEND
 from .logging import L_DBG, L_ERR, L_INFO, L_WARN, LOG
 from .state import LocalSocket
@@ -463,6 +463,7 @@ class TcpEngine:
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setblocking(False)
+            sockopts.apply_tcp(sock, listening=False)
             source = self.settings.source_ipv6 if ls.af == 6 else self.settings.source_ipv4
             if source:
                 try:
