@@ -96,11 +96,6 @@ def test_server_lists_every_address_it_could_bind(tmp_path: Path) -> None:
 
 
 @needs_netns
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/udp.bind_udp binds (ip, port): it needs interfaces.bind_address for "
-    "the scope (a one-line change in another engineer's file)",
-)
 def test_server_binds_the_link_local_address(tmp_path: Path) -> None:
     listed, _log = server_listing(tmp_path)
     assert "udp: fe80::1234:5077" in listed and "tcp: fe80::1234:5077" in listed

@@ -23,6 +23,7 @@ import socket
 from collections.abc import Callable
 from typing import Protocol
 
+from .interfaces import bind_address
 from .sockopts import apply_udp
 from .state import LocalSocket
 
@@ -59,7 +60,7 @@ def bind_udp(
         apply_udp(sock)
         if rcvbuf:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        sock.bind((ip, port))
+        sock.bind(bind_address(ip, port))  # link-local IPv6: on its interface
         sock.setblocking(False)
     except OSError:
         sock.close()
