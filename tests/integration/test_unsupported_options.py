@@ -24,4 +24,13 @@ def test_dns_received_checks_are_refused(tmp_path: Path, args: list[str], extra:
         capture_output=True, text=True, timeout=30, check=False, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.returncode == 255
-    assert "-r/-R (dns/rev_dns" in proc.stderr and "not supported yet" in proc.stderr
+    if args:
+        assert "-r/-R (dns/rev_dns" in proc.stderr and "not supported yet" in proc.stderr
+    else:  # the parameter is refused with its position, by -c as well
+        name = extra.split("=")[0]
+        assert f"x.cfg:2:{len(name) + 2}: error: {name} is not supported yet" in proc.stderr
+        check = subprocess.run(
+            [str(exe), "-c", "-f", str(cfg)],
+            capture_output=True, text=True, timeout=30, check=False, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        assert check.returncode == 255 and "not supported yet" in check.stderr

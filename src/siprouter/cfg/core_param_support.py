@@ -132,6 +132,8 @@ _RESOLVER = "siprouter uses the system resolver with the settings of /etc/resolv
 
 # parameters refused (-c and start-up) when set to a value that would change behaviour
 UNSUPPORTED: dict[str, str] = {
+    "dns": "the DNS checks of the Via host for received= are not done (nor -r)",
+    "rev_dns": "the reverse DNS checks of the Via host for received= are not done (nor -R)",
     "corelog": "siprouter's core logs its non-critical errors at fixed levels",
     "http_reply_parse": "HTTP replies are dropped as unparsable SIP",
     "ipv6_hex_style": 'siprouter prints IPv6 addresses compact and lower-case ("c")',
