@@ -26,7 +26,7 @@ import random
 from typing import Any
 
 from siprouter.engine.context import MsgContext
-from siprouter.modules.registry import ModuleExports, ParamSpec, ParamType, PVSpec
+from siprouter.modules.registry import ModuleExports, ParamSpec, ParamType, PVSpec, mark_dynamic
 from siprouter.runtime import lifecycle
 
 from . import cfgutils_rpc, cfgutils_state
@@ -61,9 +61,17 @@ def random_pv(ctx: MsgContext) -> int:
     return random.randrange(1 << 31)
 
 
+# Functions Kamailio 5.6.3's `-c` accepts with expression arguments (each value is fixed
+# up per call, engine/call_args.py); verdicts from tools/probe_dynamic_args.py, pinned in
+# tests/unit/modules/test_dynamic_args_table.py.
+DYNAMIC_ARGS: dict[str, bool | tuple[int, ...]] = dict.fromkeys(
+    ("lock", "trylock", "unlock", "sleep", "usleep", "check_route_exists", "route_if_exists"),
+    True,
+)
+
 EXPORTS = ModuleExports.of(
     "cfgutils",
-    functions=function_specs(),
+    functions=mark_dynamic(function_specs(), DYNAMIC_ARGS),
     params=[
         ParamSpec("initial_probability", ParamType.INT, 10, doc="rand_event probability (%)"),
         ParamSpec("initial_gflags", ParamType.INT, 0, doc="global flags at start-up"),

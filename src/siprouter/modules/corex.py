@@ -161,6 +161,26 @@ def _fixup(kinds: str) -> Callable[[Sequence[Any]], Sequence[Any]]:
 _REQ_FAIL = RouteType.REQUEST | RouteType.FAILURE
 
 
+# Functions taking expression arguments: Kamailio 5.6.3's `-c` accepts them (its fixups
+# run per call; engine/call_args.py does the same with ours); verdicts from
+# tools/probe_dynamic_args.py, pinned in tests/unit/modules/test_dynamic_args_table.py.
+# file_read is refused by Kamailio. Not in 5.6.3, kept taking expressions as their
+# igp/spve fixups do in later releases: forward_uac, add_tcp_alias,
+# via_reply_add_xavp_params, msg_vbflag_set, msg_vbflag_reset, msg_vbflag_is_set.
+DYNAMIC_ARGS = frozenset(
+    (
+        "append_branch", "send_udp", "send_tcp", "send_data", "sendx", "set_send_socket",
+        "set_send_socket_name", "set_recv_socket", "set_recv_socket_name",
+        "set_source_address", "is_socket_name", "via_add_srvid", "via_add_xavp_params",
+        "via_use_xavp_fields", "setxflag", "resetxflag", "isxflagset", "msg_iflag_set",
+        "msg_iflag_reset", "msg_iflag_is_set", "file_write",
+        # not in 5.6.3
+        "forward_uac", "add_tcp_alias", "via_reply_add_xavp_params", "msg_vbflag_set",
+        "msg_vbflag_reset", "msg_vbflag_is_set",
+    )
+)  # fmt: skip
+
+
 def _spec(
     name: str,
     func: Callable[..., int],
@@ -168,10 +188,8 @@ def _spec(
     counts: tuple[int, ...] | None = None,
     routes: RouteType = RouteType.ANY,
 ) -> FunctionSpec:
-    # Kamailio takes expressions for its igp/spve arguments; the engine skips fix-ups
-    # when any argument is an expression, so only where no constant needs one: one
-    # argument, or numbers only
-    dynamic = "o" not in kinds and (len(kinds) == 1 or set(kinds) == {"i"})
+    # expressions are accepted where Kamailio 5.6.3 accepts them (DYNAMIC_ARGS)
+    dynamic = name in DYNAMIC_ARGS
     return FunctionSpec(
         name,
         func,

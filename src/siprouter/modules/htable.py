@@ -34,7 +34,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from siprouter.modules.registry import ModuleExports, ParamSpec, ParamType
+from siprouter.modules.registry import ModuleExports, ParamSpec, ParamType, mark_dynamic
 from siprouter.runtime import lifecycle
 
 from . import htable_iter, htable_locks, htable_tables, htable_timer
@@ -117,9 +117,21 @@ def _int(name: str, default: int, doc: str, validator: Any = None) -> ParamSpec:
     return ParamSpec(name, ParamType.INT, default, validator=validator, doc=doc)
 
 
+# Functions Kamailio 5.6.3's `-c` accepts with expression arguments (each value is fixed
+# up per call, engine/call_args.py); verdicts from tools/probe_dynamic_args.py, pinned in
+# tests/unit/modules/test_dynamic_args_table.py.
+DYNAMIC_ARGS: dict[str, bool | tuple[int, ...]] = dict.fromkeys(
+    (
+        "sht_rm", "sht_reset", "sht_setxs", "sht_setxi", "sht_iterator_start",
+        "sht_iterator_next", "sht_iterator_end", "sht_iterator_rm", "sht_iterator_sets",
+        "sht_iterator_seti", "sht_iterator_setex",
+    ),
+    True,
+)  # fmt: skip
+
 EXPORTS = ModuleExports.of(
     "htable",
-    functions=function_specs(),
+    functions=mark_dynamic(function_specs(), DYNAMIC_ARGS),
     params=[
         ParamSpec(
             "htable",

@@ -45,13 +45,24 @@ def _fixup(kinds: str) -> Callable[[Sequence[Any]], Sequence[Any]]:
     return fix
 
 
+# Functions taking expression arguments: Kamailio 5.6.3's `-c` accepts them (its igp/spve
+# fixups run per call; engine/call_args.py does the same with ours); verdicts from
+# tools/probe_dynamic_args.py, pinned in tests/unit/modules/test_dynamic_args_table.py.
+# pv_printf/avp_printf are refused by Kamailio. is_myhost is not in 5.6.3: it takes
+# expressions like is_myself (the same fixup in later releases).
+DYNAMIC_ARGS = frozenset(
+    (
+        "setsflag", "resetsflag", "issflagset", "setbflag", "resetbflag", "isbflagset",
+        "setdsturi", "is_myself", "setdebug", "is_myhost",
+    )
+)  # fmt: skip
+
+
 def _spec(
     name: str, func: Callable[..., int], kinds: str, counts: tuple[int, ...] | None = None
 ) -> FunctionSpec:
-    # Kamailio takes expressions for its igp/spve arguments; the engine skips fix-ups
-    # when any argument is an expression, so only where no constant needs one: one
-    # argument, or numbers only
-    dynamic = "o" not in kinds and (len(kinds) == 1 or set(kinds) == {"i"})
+    # expressions are accepted where Kamailio 5.6.3 accepts them (DYNAMIC_ARGS)
+    dynamic = name in DYNAMIC_ARGS
     return FunctionSpec(
         name,
         func,

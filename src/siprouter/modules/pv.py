@@ -18,8 +18,19 @@ Those values are process-wide (one config per process); `reset()` forgets them.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
 from siprouter.modules.pv_xfuncs import XFUNCTIONS
-from siprouter.modules.registry import ModuleExports, ParamSpec, ParamType, PVSpec
+from siprouter.modules.registry import (
+    FunctionSpec,
+    ModuleExports,
+    ParamSpec,
+    ParamType,
+    PVSpec,
+    mark_dynamic,
+)
 from siprouter.pv import impl_vars, impl_xvars, stores
 from siprouter.pv.functions import FUNCTIONS
 from siprouter.pv.impl_branchx import branchx_specs
@@ -71,9 +82,38 @@ def _pvs() -> list[PVSpec]:
     ]
 
 
+# Functions Kamailio 5.6.3's `-c` accepts with expression arguments (each value is fixed
+# up per call, engine/call_args.py); verdicts from tools/probe_dynamic_args.py, pinned in
+# tests/unit/modules/test_dynamic_args_table.py.
+DYNAMIC_ARGS: dict[str, bool | tuple[int, ...]] = dict.fromkeys(
+    (
+        "pv_isset", "pv_unset", "is_int", "typeof", "not_empty", "xavp_rm", "xavp_child_rm",
+        "xavp_child_seti", "xavp_child_sets", "xavp_params_explode", "xavp_params_implode",
+        "xavp_slist_explode", "xavu_params_explode", "xavu_params_implode", "xavi_rm",
+        "xavi_child_rm", "xavi_child_seti", "xavi_child_sets", "pv_var_to_xavp",
+        "pv_xavp_to_var",
+    ),
+    True,
+)  # fmt: skip
+
+
+def _texts(args: Sequence[Any]) -> list[str]:
+    """The arguments as text (no value is ""), for functions taking plain strings."""
+    return ["" if a is None else str(a) for a in args]
+
+
+def _with_text_fixup(specs: Sequence[FunctionSpec]) -> list[FunctionSpec]:
+    """Functions with arguments but no fixup get `_texts`, so an expression's value
+    reaches them as text, as constants do (engine/call_args.py runs the fixup)."""
+    return [
+        dataclasses.replace(s, fixup=_texts) if s.fixup is None and max(s.arg_counts) else s
+        for s in specs
+    ]
+
+
 EXPORTS = ModuleExports.of(
     "pv",
-    functions=[*FUNCTIONS, *XFUNCTIONS],
+    functions=mark_dynamic(_with_text_fixup([*FUNCTIONS, *XFUNCTIONS]), DYNAMIC_ARGS),
     params=[
         ParamSpec(
             "varset",

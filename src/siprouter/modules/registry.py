@@ -16,8 +16,9 @@ Kamailio, an event_route block is checked as a REQUEST route.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,10 +97,14 @@ class FunctionSpec:
     the last entry. `fixup`, when given, is called once per call site with the
     constant arguments and returns what the function receives at runtime.
     `dynamic_args` says whether arguments may be non-constant expressions (`$var(x)`
-    unquoted, `$var(a) + 1`): Kamailio allows that only for functions whose fixup
-    evaluates expressions (t_set_fr, search, pv_isset, ...); for the others `-c` fails
-    with "parameter N is not constant" and PVs go inside strings ("$var(x)"). A PV
-    argument of kind PV is always accepted.
+    unquoted, `$var(a) + 1`): Kamailio allows that only for functions whose fixup can
+    run per call (search, pv_isset, setsflag, ...); for the others `-c` fails with
+    "parameter N is not constant" and PVs go inside strings ("$var(x)"). True means
+    every call; a tuple of argument counts means only calls with that many arguments
+    (Kamailio 5.6.3 exports some arities with another fixup: append_body_part takes
+    expressions with 2 arguments, not with 3). The engine then runs `fixup` once per
+    distinct evaluated value (engine/call_args.py), so it must be pure. A PV argument
+    of kind PV is always accepted. tools/probe_dynamic_args.py finds Kamailio's verdicts.
     """
 
     name: str
@@ -108,7 +113,7 @@ class FunctionSpec:
     arg_kinds: tuple[ArgKind, ...] = ()
     route_types: RouteType = RouteType.ANY
     fixup: Callable[[Sequence[Any]], Sequence[Any]] | None = None
-    dynamic_args: bool = False
+    dynamic_args: bool | tuple[int, ...] = False
     doc: str = ""
 
     def __post_init__(self) -> None:
@@ -118,6 +123,12 @@ class FunctionSpec:
             raise ValueError(f"function {self.name}: arg_counts must not be empty")
         if max(self.arg_counts) > 0 and not self.arg_kinds:
             raise ValueError(f"function {self.name}: arg_kinds needed for arguments")
+
+    def dynamic_for(self, count: int) -> bool:
+        """Whether a call with `count` arguments may give expressions."""
+        if isinstance(self.dynamic_args, tuple):
+            return count in self.dynamic_args
+        return self.dynamic_args
 
     def kind_of(self, index: int) -> ArgKind:
         """Kind of argument `index` (0-based)."""
@@ -133,6 +144,20 @@ class FunctionSpec:
         if c == list(range(c[0], c[-1] + 1)) and len(c) > 2:
             return f"{c[0]}..{c[-1]}"
         return ", ".join(map(str, c[:-1])) + f" or {c[-1]}"
+
+
+def mark_dynamic(
+    specs: Iterable[FunctionSpec], table: Mapping[str, bool | tuple[int, ...]]
+) -> list[FunctionSpec]:
+    """The specs with `dynamic_args` set from `table` (function name -> True or the
+    argument counts); a name the specs lack is an error (a typo would go unnoticed)."""
+    out = list(specs)
+    unknown = set(table) - {s.name for s in out}
+    if unknown:
+        raise ValueError(f"dynamic_args for unknown functions: {sorted(unknown)}")
+    return [
+        dataclasses.replace(s, dynamic_args=table[s.name]) if s.name in table else s for s in out
+    ]
 
 
 class ParamType(enum.Flag):

@@ -147,6 +147,7 @@ EXPORTS = ModuleExports.of(
             (ArgKind.STR, ArgKind.STR),
             route_types=_ROUTES,
             fixup=_fix_ints,
+            dynamic_args=True,  # Kamailio 5.6.3 -c accepts expressions (fixup per value)
             doc="RFC sanity checks; replies with the error and returns -1 (0: autodrop)",
         ),
         FunctionSpec(

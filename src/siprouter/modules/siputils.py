@@ -43,6 +43,7 @@ from siprouter.modules.registry import (
     ParamSpec,
     ParamType,
     RouteType,
+    mark_dynamic,
 )
 
 from . import siputils_checks as chk
@@ -242,9 +243,25 @@ PARAMS = [
     ),
 ]
 
+# Functions Kamailio 5.6.3's `-c` accepts with expression arguments (each value is fixed
+# up per call, engine/call_args.py); verdicts from tools/probe_dynamic_args.py, pinned in
+# tests/unit/modules/test_dynamic_args_table.py.
+DYNAMIC_ARGS: dict[str, bool | tuple[int, ...]] = dict.fromkeys(
+    (
+        "is_numeric", "is_alphanum", "is_alphanumex", "is_tel_number", "is_e164",
+        "is_uri_user_e164", "is_uri", "cmp_uri", "cmp_aor", "cmp_hdr_name", "is_gruu",
+        "is_first_hop", "is_user", "hdr_date_check", "uri_param", "uri_param_any",
+        "add_uri_param", "get_uri_param", "uri_param_rm", "set_uri_user", "set_uri_host",
+        "encode_contact", "contact_param_encode", "contact_param_decode",
+        "contact_param_decode_ruri", "contact_param_rm", "append_rpid_hf",
+        "sip_p_charging_vector",
+    ),
+    True,
+)  # fmt: skip
+
 EXPORTS = ModuleExports.of(
     "siputils",
-    functions=FUNCTIONS,
+    functions=mark_dynamic(FUNCTIONS, DYNAMIC_ARGS),
     params=PARAMS,
     pvs=[pcv.PCV.spec()],
     init=_init,

@@ -37,7 +37,13 @@ from typing import Any
 
 from siprouter.cfg.errors import ConfigError
 from siprouter.engine.context import MsgContext
-from siprouter.modules.registry import ArgKind, FunctionSpec, ModuleExports, RouteType
+from siprouter.modules.registry import (
+    ArgKind,
+    FunctionSpec,
+    ModuleExports,
+    RouteType,
+    mark_dynamic,
+)
 from siprouter.pv.access import compile_pv
 from siprouter.pv.format import Format, compile_format
 
@@ -422,4 +428,28 @@ FUNCTIONS = [
     _spec("set_body_multipart", _set_body_multipart, "fff", (0, 1, 2, 3), routes=_REQ_FAIL_BRANCH),
 ]
 
-EXPORTS = ModuleExports.of("textops", functions=FUNCTIONS)
+# Functions Kamailio 5.6.3's `-c` accepts with expression arguments (each value is fixed
+# up per call, engine/call_args.py); verdicts from tools/probe_dynamic_args.py, pinned in
+# tests/unit/modules/test_dynamic_args_table.py.
+DYNAMIC_ARGS: dict[str, bool | tuple[int, ...]] = {
+    **dict.fromkeys(
+        (
+            "is_present_hf", "is_present_hf_pv", "is_present_hf_re", "is_present_hf_re_pv",
+            "append_urihf", "remove_hf", "remove_hf_pv", "remove_hf_re", "remove_hf_re_pv",
+            "remove_hf_exp", "remove_hf_exp_pv", "remove_hf_idx", "remove_hf_match", "search",
+            "search_body", "search_append", "search_append_body", "replace", "replace_all",
+            "replace_body", "replace_body_all", "replace_body_atonce", "replace_hdrs",
+            "replace_hdrs_str", "replace_body_str", "set_body", "search_str",
+            "append_to_reply", "set_reply_body", "starts_with", "ends_with", "cmp_str",
+            "cmp_istr", "in_list", "in_list_prefix", "str_find", "str_ifind", "replace_str",
+            "filter_body", "remove_body_part",
+        ),
+        True,
+    ),
+    # with 3 arguments Kamailio exports them with a fixup that needs constants
+    "append_body_part": (2,),
+    "append_body_part_hex": (2,),
+    "set_body_multipart": (1, 2),
+}  # fmt: skip
+
+EXPORTS = ModuleExports.of("textops", functions=mark_dynamic(FUNCTIONS, DYNAMIC_ARGS))

@@ -31,6 +31,7 @@ from siprouter.modules.registry import (
     ModuleExports,
     PVSpec,
     RouteType,
+    mark_dynamic,
 )
 
 from . import textopsx_hfv as hfv
@@ -183,4 +184,17 @@ PVS = [
     PVSpec("blitval", it.get_blitval, inner=InnerName.REQUIRED, doc="iterator's body line"),
 ]
 
-EXPORTS = ModuleExports.of("textopsx", functions=FUNCTIONS, pvs=PVS)
+# Functions Kamailio 5.6.3's `-c` accepts with expression arguments (each value is fixed
+# up per call, engine/call_args.py); verdicts from tools/probe_dynamic_args.py, pinned in
+# tests/unit/modules/test_dynamic_args_table.py.
+DYNAMIC_ARGS: dict[str, bool | tuple[int, ...]] = dict.fromkeys(
+    (
+        "msg_set_buffer", "change_reply_status_code", "keep_hf", "hf_iterator_start",
+        "hf_iterator_next", "hf_iterator_prev", "hf_iterator_end", "hf_iterator_rm",
+        "hf_iterator_append", "hf_iterator_insert", "bl_iterator_start", "bl_iterator_next",
+        "bl_iterator_end", "bl_iterator_rm", "bl_iterator_append", "bl_iterator_insert",
+    ),
+    True,
+)  # fmt: skip
+
+EXPORTS = ModuleExports.of("textopsx", functions=mark_dynamic(FUNCTIONS, DYNAMIC_ARGS), pvs=PVS)

@@ -41,6 +41,11 @@ CASES: list[tuple[str, bool]] = [
     ('setdsturi("sip:" + $var(x))', False),
     ('setdsturi("sip:" + "a@b")', False),
     ('is_myself("sip:" + $fd)', False),
+    # textops functions with runtime fixups (dynamic_args since issue #4)
+    ('is_present_hf($var(n) + "-ID")', False),
+    ('search("^" + $var(n))', False),
+    ('replace("a" + $var(x), "b")', False),
+    ("pv_printf($var(x), $var(y))", True),
 ]
 
 
@@ -90,30 +95,3 @@ def test_kamailio_agrees(tmp_path: Path) -> None:
         if kam is not refused
     ]  # fmt: skip
     assert not wrong
-
-
-# Kamailio accepts these (its fixups run at runtime); siprouter's checker refuses them
-# because the modules export them without `dynamic_args` (cfg/check_routes.py): the
-# engine runs them (call_args.DynamicCall) once a module declares them dynamic.
-KNOWN_REFUSED = [
-    'is_present_hf($var(n) + "-ID")',
-    'search("^" + $var(n))',
-    'replace("a" + $var(x), "b")',
-]
-
-
-@pytest.mark.parametrize("call", KNOWN_REFUSED)
-@pytest.mark.xfail(strict=True, reason="module exports lack dynamic_args (check_routes refuses)")
-def test_known_refused_by_siprouter(call: str) -> None:
-    assert not _ours_refuses(call)
-
-
-@pytest.mark.kamailio
-def test_kamailio_accepts_known_refused(tmp_path: Path) -> None:
-    if shutil.which("kamailio") is None:
-        pytest.skip("kamailio not installed")
-    for i, call in enumerate(KNOWN_REFUSED):
-        cfg = tmp_path / f"k{i}.cfg"
-        cfg.write_text(_cfg(call))
-        refused, err = _kamailio_refuses(cfg)
-        assert not refused, (call, err)
