@@ -51,7 +51,7 @@ from siprouter.runtime import state
 from siprouter.runtime.reply_lumps import reply_lumps, reply_via_params
 from siprouter.sip.errors import SipParseError
 from siprouter.sip.reply import build_reply
-from siprouter.sip.via import reply_address
+from siprouter.sip.via import reply_address, reply_via1_fix
 from siprouter.stats import sl as sl_stats
 
 log = logging.getLogger("siprouter.sl")
@@ -145,29 +145,40 @@ def send_sl_reply(ctx: MsgContext, code: int, reason: str) -> int:
         via = msg.via1
         if via is None:
             raise SipParseError("no Via header")
-        extra, body = reply_lumps(ctx)
         server = settings.server_header
-        if extra and server and not extra.endswith(b"\n"):
-            # build_reply ends extra header text with CRLF; Kamailio adds nothing
-            extra, server = b"", extra + server
-        data = build_reply(
-            msg,
-            code,
-            reason,
-            extra_headers=extra,
-            body=body,
-            server_header=server,
-            src=(rcv.src_ip, rcv.src_port),
-            force_rport=force_rport,
-            via1_params=reply_via_params(ctx),
-        )
+        src_ip = rcv.src_ip
+        src_port = rcv.src_port
+        # one scan of the top Via's parameters gives its reply edits and whether it has
+        # rport (where the reply goes)
+        edits, has_rport = reply_via1_fix(via, src_ip, src_port, force_rport=force_rport)
+        if ctx.mod:  # textops' reply lumps, corex's Via params: only when a module stored some
+            extra, body = reply_lumps(ctx)
+            if extra and server and not extra.endswith(b"\n"):
+                # build_reply ends extra header text with CRLF; Kamailio adds nothing
+                extra, server = b"", extra + server
+            data = build_reply(
+                msg,
+                code,
+                reason,
+                extra_headers=extra,
+                body=body,
+                server_header=server,
+                src=(src_ip, src_port),
+                via1_params=reply_via_params(ctx),
+                via1_edits=edits,
+            )
+        else:
+            data = build_reply(
+                msg, code, reason, server_header=server, src=(src_ip, src_port), via1_edits=edits
+            )
         dest = reply_address(
             via,
-            rcv.src_ip,
-            rcv.src_port,
+            src_ip,
+            src_port,
             rcv.proto,
             force_rport=force_rport,
             reply_to_via=settings.reply_to_via,
+            has_rport=has_rport,
         )
     except (SipParseError, ValueError) as e:
         log.error("sl_send_reply: cannot build the %d reply: %s", code, e)

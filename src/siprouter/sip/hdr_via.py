@@ -173,8 +173,15 @@ class Via:
     @property
     def has_rport(self) -> bool:
         """True when ``rport`` is present, with or without a value."""
-        if not self.may_have(b"rport"):
-            return False
+        if self._params is None:
+            seg = self._data[self.params_start : self.end].lower()
+            if b"rport" not in seg:
+                return False
+            if b" " not in seg and b"\t" not in seg:
+                # a checked simple run without blanks is exactly (;name[=value])* and no
+                # value holds a ';': a name is a ';'-led word followed by ';', '=' or the end
+                seg += b";"
+                return b";rport;" in seg or b";rport=" in seg
         return has_param(self.params, "rport")
 
     @property

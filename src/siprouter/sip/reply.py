@@ -171,6 +171,7 @@ def build_reply(
     force_rport: bool = False,
     tag_prefix: str = SL_TAG_PREFIX,
     via1_params: bytes = b"",
+    via1_edits: list[tuple[int, int, bytes]] | None = None,
 ) -> bytes:
     """The bytes of a reply ``code reason`` to request ``req``.
 
@@ -181,7 +182,8 @@ def build_reply(
     ``extra_headers`` are whole header lines (CRLF-terminated) added after
     the copied ones; ``server_header`` None means no Server header.
     ``via1_params`` (";a=1") is appended to the top Via body, after received/rport
-    (needs ``src``).
+    (needs ``src``). ``via1_edits`` are the received/rport edits of the top Via when the
+    caller has them already (``via.reply_via1_fix(req.via1, *src, ...)[0]``; needs ``src``).
     """
     if not req.is_request:
         raise ValueError("build_reply: the message is a reply, not a request")
@@ -189,29 +191,38 @@ def build_reply(
         reason = reason.encode("utf-8", "surrogateescape")
     data = req.data
     out = [_status_line(code, reason)]
+    append = out.append
     copy = _COPY_DIALOG if 180 <= code < 300 else _COPY_ALWAYS
     hids, starts = header_index(req)
     first_via = src is not None
     tag_to = code >= 180
-    for i in [i for i, h in enumerate(hids) if h in copy]:
+    # copied header lines that follow each other in the request go out as one slice
+    run_start = run_end = 0
+    for i, hid in enumerate(hids):
+        if hid not in copy:
+            continue
         start = starts[i]
         end = starts[i + 1]
-        hid = hids[i]
         if first_via and hid == _VIA:
             first_via = False
             via = req.via1
             if via is not None:
                 assert src is not None
-                pos = start
-                edits = reply_via1_fix_edits(via, src[0], src[1], force_rport=force_rport)
+                edits = via1_edits
+                if edits is None:
+                    edits = reply_via1_fix_edits(via, src[0], src[1], force_rport=force_rport)
                 if via1_params:
                     edits = [*edits, (via.end, via.end, via1_params)]
-                for s, e, new in edits:
-                    out.append(data[pos:s])
-                    out.append(new)
-                    pos = e
-                out.append(data[pos:end])
-                continue
+                if edits:
+                    if run_end > run_start:
+                        append(data[run_start:run_end])
+                    pos = start
+                    for s, e, new in edits:
+                        append(data[pos:s])
+                        append(new)
+                        pos = e
+                    run_start, run_end = pos, end
+                    continue
         elif tag_to and hid == _TO:
             tag_to = False
             to = req.to
@@ -222,11 +233,22 @@ def build_reply(
                 vend = end
                 while vend > start and data[vend - 1] in _WS:
                     vend -= 1
-                out.append(data[start:vend])
-                out.append(b";tag=" + tag)
-                out.append(data[vend:end])
+                if run_end == start:
+                    append(data[run_start:vend])
+                else:
+                    if run_end > run_start:
+                        append(data[run_start:run_end])
+                    append(data[start:vend])
+                append(b";tag=" + tag)
+                run_start, run_end = vend, end
                 continue
-        out.append(data[start:end])
+        if run_end != start:
+            if run_end > run_start:
+                append(data[run_start:run_end])
+            run_start = start
+        run_end = end
+    if run_end > run_start:
+        append(data[run_start:run_end])
     if extra_headers:
         out.append(extra_headers if extra_headers.endswith(b"\n") else extra_headers + b"\r\n")
     if content_type is not None:

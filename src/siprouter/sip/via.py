@@ -54,6 +54,7 @@ __all__ = [
     "host_matches_ip",
     "reply_address",
     "reply_via1_edits",
+    "reply_via1_fix",
     "reply_via1_fix_edits",
     "stateless_branch",
     "via_fix",
@@ -237,18 +238,36 @@ def reply_via1_fix_edits(
 ) -> list[tuple[int, int, bytes]]:
     """``reply_via1_edits(via, via_fix(via, src_ip, src_port, force_rport=...))`` with at
     most one scan of the Via parameters (the stateless reply's hot path)."""
+    return reply_via1_fix(via, src_ip, src_port, force_rport=force_rport)[0]
+
+
+def reply_via1_fix(
+    via: Via, src_ip: str, src_port: int, *, force_rport: bool = False
+) -> tuple[list[tuple[int, int, bytes]], bool]:
+    """(`reply_via1_fix_edits`, whether the Via has an ``rport`` parameter) from one scan of
+    the parameters: the second part is ``via.has_rport``, which `reply_address` needs."""
     if not via.may_have(b"rport"):
         # the usual Via (no rport, host = source address) needs no edit: decided without
         # locating the parameters
+        ip = src_ip[1:-1] if src_ip[:1] == "[" else src_ip
+        if not force_rport and host_matches_ip(via.host, ip):
+            return [], False
         fix = _fix(via, False, src_ip, src_port, force_rport)
-        if not fix:
-            return []
-        return _edits(via, fix, *_wanted(fix, *_rport_received_spans(via)))
+        return _edits(via, fix, *_wanted(fix, *_rport_received_spans(via))), False
     rport, recv = _rport_received_spans(via)
-    fix = _fix(via, rport is not None, src_ip, src_port, force_rport)
+    has_rport = rport is not None
+    if rport is not None and recv is None and src_ip[:1] != "[":
+        # the common NAT case (";rport", no received): rport filled in place, received
+        # appended at the end of the Via
+        # (the rport span lies inside the Via, so these two are in offset order)
+        return [
+            (rport[0], rport[1], b";rport=%d" % src_port),
+            (via.end, via.end, b";received=" + src_ip.encode()),
+        ], True
+    fix = _fix(via, has_rport, src_ip, src_port, force_rport)
     if not fix:
-        return []
-    return _edits(via, fix, *_wanted(fix, rport, recv))
+        return [], has_rport
+    return _edits(via, fix, *_wanted(fix, rport, recv)), has_rport
 
 
 def _edits(
@@ -283,12 +302,14 @@ def reply_address(
     *,
     force_rport: bool = False,
     reply_to_via: bool = False,
+    has_rport: bool | None = None,
 ) -> tuple[str, int]:
     """(host, port) a local reply to a request is sent to (RFC 3261 18.2.2, RFC 3581).
 
     ``host`` may be a name when ``reply_to_via`` picks the Via host; the
     transport layer resolves it.  For TCP/TLS/SCTP/WS the reply goes back
     over the connection the request came in on, i.e. to the source.
+    ``has_rport`` is ``via.has_rport`` when the caller knows it already.
     """
     proto = transport.upper()
     if proto in STREAM_PROTOS:
@@ -297,7 +318,9 @@ def reply_address(
         host = via.host_bare  # Kamailio ignores the Via's maddr and received here
     else:
         host = src_ip
-    if via.has_rport or force_rport:
+    if has_rport is None:
+        has_rport = via.has_rport
+    if has_rport or force_rport:
         port = src_port
     else:
         port = via.port if via.port is not None else default_port(via.transport)
