@@ -149,23 +149,29 @@ def _rport_received_spans(via: Via) -> tuple[tuple[int, int] | None, tuple[int, 
     rport = recv = None
     seg = data[ps:end]
     if seg[:1] == b";" and _BLANK_OR_QUOTE.search(seg) is None:
-        pos = ps
-        for p in seg[1:].split(b";"):
-            nxt = pos + 1 + len(p)
-            name = p.partition(b"=")[0].lower()
-            if name == b"rport":
-                if rport is None:
-                    rport = (pos, nxt)
-            elif name == b"received" and recv is None:
-                recv = (pos, nxt)
-            pos = nxt
-        return rport, recv
+        # no value holds a ';': each parameter is a ';'-led name up to the next ';'
+        low = seg.lower()
+        return _simple_span(low, b";rport", ps), _simple_span(low, b";received", ps)
     for name, start, stop in param_spans(data, ps, end):
         if name == "rport" and rport is None:
             rport = (start, stop)
         elif name == "received" and recv is None:
             recv = (start, stop)
     return rport, recv
+
+
+def _simple_span(low: bytes, name: bytes, base: int) -> tuple[int, int] | None:
+    """Span (offset ``base`` added) of the first ``;name`` or ``;name=value`` parameter in a
+    lowercased simple parameter run (``(;name[=value])*``, no blanks or quotes), or None."""
+    n = len(name)
+    i = low.find(name)
+    while i >= 0:
+        j = i + n
+        if j == len(low) or low[j] == 59 or low[j] == 61:  # ';' or '='
+            e = low.find(b";", j)
+            return base + i, base + (len(low) if e < 0 else e)
+        i = low.find(name, j)
+    return None
 
 
 def via_fix(via: Via, src_ip: str, src_port: int, *, force_rport: bool = False) -> ViaFix:

@@ -36,6 +36,8 @@ VIAS = [
     b"SIP/2.0/TCP [2001:db8::1]:5070;rport;branch=z9hG4bK1",
     b"SIP/2.0/UDP [::1];branch=z9hG4bK1",
     b"SIP/2.0/UDP 192.0.2.10:5060",
+    b"SIP/2.0/UDP 192.0.2.10;RECEIVED=10.1.1.1;x=1;Rport=77;rport;received",
+    b"SIP/2.0/UDP 192.0.2.10;rport;received=;branch=z9hG4bK1",
     b"SIP / 2.0 / UDP 192.0.2.10 : 5060;rport",
 ]
 SOURCES = [("192.0.2.10", 5060), ("127.0.0.1", 40000), ("::1", 5062), ("[2001:db8::1]", 7)]
