@@ -30,6 +30,7 @@ applier are stored and answered only (docs/runtime-config.md lists which is whic
 from __future__ import annotations
 
 import logging
+import mmap
 import sys
 import syslog
 import weakref
@@ -49,6 +50,10 @@ Applier = Callable[[dict[str, Value]], None]
 
 STORE = SharedMap("cfg_core")
 _GEN = custom_params.GEN
+# how many sets were stored, one word shared with the processes forked after this
+# import: while it is 0 the shared database is never opened (a process that cannot
+# reach it, e.g. after a chroot, serves with the start values)
+_SETS = memoryview(mmap.mmap(-1, 8)).cast("q")
 # the generation VIEW was read at (-1: never), and the values this process uses now
 _SEEN = [-1]
 VIEW: dict[str, Value] = {}
@@ -77,7 +82,7 @@ def is_group(group: str) -> bool:
 
 def current(key: str) -> Value:
     """The shared value of `key` ("core.debug") now."""
-    v = STORE.get(key)
+    v = STORE.get(key) if _SETS[0] else None
     return cv.START[key] if v is None else v
 
 
@@ -108,6 +113,7 @@ def set_value(group: str, name: str, new: Value) -> Value:
             LOG.core(L_ERR, f"cfg_set_now(): failed to set the variable: {var.key}")
         raise
     STORE.set(var.key, stored)
+    _SETS[0] += 1
     custom_params.publish_change()
     if LOG.enabled(L_INFO):
         shown = stored if isinstance(stored, int) else f'"{stored}"'
@@ -117,8 +123,10 @@ def set_value(group: str, name: str, new: Value) -> Value:
 
 def reset_values() -> None:
     """Back to the start values in every process (tests; a restart of the config)."""
-    for key in STORE.names():
-        STORE.delete(key)
+    if _SETS[0]:
+        for key in STORE.names():
+            STORE.delete(key)
+        _SETS[0] = 0
     custom_params.publish_change()
 
 
@@ -151,7 +159,7 @@ def _reload() -> None:
     gen = _GEN[0]
     start = cv.START
     new: dict[str, Value] = dict(start)
-    for key, v in STORE.items():
+    for key, v in STORE.items() if _SETS[0] else ():
         if key in new and v is not None:
             new[key] = v
     _SEEN[0] = gen

@@ -289,3 +289,18 @@ def test_log_facility_reopens_syslog(store: Any, monkeypatch: pytest.MonkeyPatch
     core_cfg.set_value("core", "log_facility", "LOG_USER")
     core_cfg.refresh()
     assert len(opened) == 1
+
+
+def test_no_database_access_until_a_set(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that cannot reach the shared database (after a chroot) serves with the
+    start values: nothing reads it before a value was set."""
+
+    def unreachable(*_a: Any) -> Any:
+        raise OSError("unable to open database file")
+
+    monkeypatch.setattr(core_cfg.STORE, "items", unreachable)
+    monkeypatch.setattr(core_cfg.STORE, "get", unreachable)
+    custom_params.publish_change()  # a new generation without any set (a new config)
+    core_cfg.refresh()
+    assert core_cfg.value("core.udp_mtu") == 1300
+    assert core_cfg.current("core.max_while_loops") == 20
