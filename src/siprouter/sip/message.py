@@ -445,7 +445,7 @@ class SipMessage:
         data = self.data
         if len(new) != end - start or not 0 <= start <= end <= len(data):
             raise ValueError("replaced(): the new bytes must fill the span exactly")
-        new_data = data[:start] + new + data[end:]
+        new_data = b"".join((data[:start], new, data[end:]))
         i = -1
         if self.headers_start <= start and end <= self.headers_end and b"\n" not in new:
             offsets = self._offsets()
@@ -479,14 +479,14 @@ class SipMessage:
         m.body_start = self.body_start
         m.body_end = self.body_end
         m.content_length = self.content_length
-        lines = self._lines.copy()
-        off = self._starts[i]  # type: ignore[index] # set by _offsets() above
-        lines[i] = new_data[off : off + len(lines[i])]
-        m._lines = lines
         m._names = self._names
         m._hids = self._hids
         m._first = self._first
         m._starts = self._starts
+        lines = self._lines.copy()
+        off = self._starts[i]  # type: ignore[index] # set by _offsets() above
+        lines[i] = new_data[off : off + len(lines[i])]
+        m._lines = lines
         cache = self._cache.copy()
         cache.pop(i, None)
         m._cache = cache

@@ -58,7 +58,7 @@ SL_TAG_PREFIX: str = hashlib.md5(b"siprouter stateless reply", usedforsecurity=F
 
 _COPY_ALWAYS = frozenset({H.VIA, H.FROM, H.TO, H.CALL_ID, H.CSEQ})
 _COPY_DIALOG = _COPY_ALWAYS | {H.RECORD_ROUTE}
-_STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
+_STATUS_LINES: dict[tuple[int, bytes | str], bytes] = {}
 #: server_header -> its line + "Content-Length: 0" + the empty line (replies without a body)
 _EMPTY_TAILS: dict[bytes | None, bytes] = {}
 _WS = frozenset(b" \t\r\n")
@@ -142,15 +142,17 @@ def is_local_to_tag(tag: str | None, prefix: str = SL_TAG_PREFIX) -> bool:
     return tag is not None and tag.startswith(prefix) and tag[len(prefix) : len(prefix) + 1] == "."
 
 
-def _status_line(code: int, reason: bytes) -> bytes:
+def _status_line(code: int, reason: bytes | str) -> bytes:
+    """The status line; cached by (code, reason as given: str or bytes)."""
     key = (code, reason)
     line = _STATUS_LINES.get(key)
     if line is None:
         if not 100 <= code <= 699:
             raise ValueError(f"reply code {code} is not in 100..699")
-        if b"\r" in reason or b"\n" in reason:
+        raw = reason.encode("utf-8", "surrogateescape") if isinstance(reason, str) else reason
+        if b"\r" in raw or b"\n" in raw:
             raise ValueError("reply reason must not contain CR or LF")
-        line = b"SIP/2.0 %d %s\r\n" % (code, reason)
+        line = b"SIP/2.0 %d %s\r\n" % (code, raw)
         if len(_STATUS_LINES) < 1024:
             _STATUS_LINES[key] = line
     return line
@@ -187,13 +189,12 @@ def build_reply(
     """
     if not req.is_request:
         raise ValueError("build_reply: the message is a reply, not a request")
-    if isinstance(reason, str):
-        reason = reason.encode("utf-8", "surrogateescape")
     data = req.data
     out = [_status_line(code, reason)]
     append = out.append
     copy = _COPY_DIALOG if 180 <= code < 300 else _COPY_ALWAYS
-    hids, starts = header_index(req)
+    hids = req.header_ids
+    starts = req.header_offsets()
     first_via = src is not None
     tag_to = code >= 180
     # copied header lines that follow each other in the request go out as one slice
