@@ -269,3 +269,40 @@ def test_kamailio_agrees_with_the_table() -> None:
         if v.result != ("accept" if accepts else "refuse"):
             wrong.append((p.call, v.result, v.message))
     assert not wrong
+
+
+# evaluated values a runtime fixup may meet: each must be fixed up or fail cleanly (a
+# _Failure: logged, the function not called), never raise out of the call
+ODD_VALUES = (
+    "", "0", "-1", "+", "007", "4294967296", "abc", " 5 ", "$", "$(", "$var(", "$var(x)",
+    "$ci", "$(ru{s.len})", "(", "[", "*", "\\", "a=>b", "t=>", "=>", "a;b=c", "sip:",
+    "sip:a@127.0.0.1", "é", "\x00", "%", "a|b", "L_INFO",
+)  # fmt: skip
+
+
+def _dynamic_specs() -> list[tuple[str, FunctionSpec, int]]:
+    out = []
+    for module in probe.MODULES:
+        for spec in importlib.import_module(
+            f"siprouter.modules.{module}"
+        ).EXPORTS.functions.values():
+            out.extend((module, spec, n) for n in spec.arg_counts if n and spec.dynamic_for(n))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("module", "spec", "count"),
+    _dynamic_specs(),
+    ids=[f"{s.name}/{n}" for _m, s, n in _dynamic_specs()],
+)
+def test_runtime_fixup_never_raises(module: str, spec: FunctionSpec, count: int) -> None:
+    from siprouter.engine.call_args import DynamicCall
+
+    assert spec.fixup is not None, "a dynamic function needs a fixup (call_args.DynamicCall)"
+    for dyn in [[i] for i in range(count)] + [list(range(count))]:
+        raw = ["1"] * count
+        site = DynamicCall(spec.name, spec.func, spec.fixup, raw, dyn, "t.cfg:1")
+        for value in ODD_VALUES:
+            fixed = site.fix(tuple(value for _ in dyn))
+            again = site.fix(tuple(value for _ in dyn))
+            assert type(fixed) is type(again), (spec.name, dyn, value)
