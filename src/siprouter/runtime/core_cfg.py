@@ -23,12 +23,14 @@ The appliers of this file make the core use the values: the log level (`debug`; 
 per-process kex setdebug() level wins, and resetdebug() goes back to the current
 global level, as in Kamailio), the syslog facility, `max_while_loops`, the latency
 logs of every attached pipeline, `udp_mtu`/`udp_mtu_try_proto`, `force_rport`,
-`sip_parser_log` and the TCP settings of this process's TCP engine. Variables without an
+`sip_parser_log`, the TCP settings of this process's TCP engine, the socket options of
+new TCP connections and the destination blocklist's settings. Variables without an
 applier are stored and answered only (docs/runtime-config.md lists which is which).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import mmap
 import sys
@@ -316,3 +318,15 @@ def _blocklist(view: dict[str, Value]) -> None:
     for proto, number in _BLST_PROTOS.items():
         s.imask[number] = int(view[f"core.dst_blocklist_{proto}_imask"])
     s.imask[0] = s.imask[1]  # no proto uses the UDP mask, as at start-up
+
+
+@applier("tcp.syncnt", "tcp.linger2", "tcp.delayed_ack")
+def _tcp_sockopts(view: dict[str, Value]) -> None:
+    from . import sockopts
+
+    sockopts.TCP = dataclasses.replace(
+        sockopts.TCP,
+        syncnt=int(view["tcp.syncnt"]) or None,  # 0: the OS default
+        linger2=int(view["tcp.linger2"]) or None,
+        delayed_ack=bool(view["tcp.delayed_ack"]),
+    )

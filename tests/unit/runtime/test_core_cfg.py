@@ -304,3 +304,14 @@ def test_no_database_access_until_a_set(store: Any, monkeypatch: pytest.MonkeyPa
     core_cfg.refresh()
     assert core_cfg.value("core.udp_mtu") == 1300
     assert core_cfg.current("core.max_while_loops") == 20
+
+
+def test_tcp_socket_options_of_new_connections(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from siprouter.runtime import sockopts
+
+    core_cfg.refresh()
+    monkeypatch.setattr(sockopts, "TCP", sockopts.TcpOptions())
+    core_cfg.set_value("tcp", "syncnt", 3)
+    core_cfg.set_value("tcp", "delayed_ack", 0)
+    core_cfg.refresh()
+    assert (sockopts.TCP.syncnt, sockopts.TCP.linger2, sockopts.TCP.delayed_ack) == (3, None, False)
