@@ -375,11 +375,29 @@ def test_via_params_on_forward_uac_and_forward() -> None:
         '$xavp(mvia=>a) = "x"; $xavp(mvia[0]=>b) = ""; via_add_srvid("1");'
         'via_add_xavp_params("1"); forward_uac_uri("sip:127.0.0.5:5077");'
         'forward("127.0.0.6", 5078); via_add_srvid("0"); forward("127.0.0.7", 5079);',
-        head='server_id=7\nxavp_via_fields="mvia"\n',
+        head='server_id=7\nxavp_via_params="mvia"\n',
     )
     vias = [next(x for x in m.split(b"\r\n") if x.startswith(b"Via:")) for _k, _d, m in ctx.sent]
     assert [v.split(b";", 2)[-1] for v in vias] == [b"srvid=7;b;a=x", b"srvid=7;b;a=x", b"b;a=x"]
     assert vias[0].split(b";")[1].startswith(b"branch=z9hG4bK")
+
+
+@pytest.mark.parametrize(
+    ("assigned", "name"),
+    [
+        ([], None),
+        ([("xavp_via_fields", "mvia")], None),  # 5.6.3: fields alone give no parameters
+        ([("xavp_via_params", "xvia")], "xvia"),
+        ([("xavp_via_params", "xvia"), ("xavp_via_fields", "customvia")], "cust"),
+        ([("xavp_via_fields", "customvia"), ("xavp_via_params", "xvia")], "xvia"),
+        ([("xavp_via_params", "customvia"), ("xavp_via_fields", "mv")], None),
+        ([("xavp_via_params", "xvia"), ("xavp_via_params", "customvia")], "customvia"),
+    ],
+)
+def test_xavp_params_name_as_kamailio_56(assigned: list[tuple[str, str]], name: str | None) -> None:
+    from siprouter.modules.corex_via import xavp_params_name
+
+    assert xavp_params_name(assigned) == name
 
 
 def test_core_parameters_are_read_once_per_config(monkeypatch: pytest.MonkeyPatch) -> None:
