@@ -71,9 +71,10 @@ def _fix_writable_pv(args: Sequence[Any]) -> list[Any]:
 
 
 def _fix_typeof(args: Sequence[Any]) -> list[Any]:
-    kind = str(args[1]).strip().lower()
-    if kind not in ("int", "str", "null"):
-        raise ValueError(f"unknown type {args[1]!r}: expected int, str or null")
+    # Kamailio 5.6.3 looks at the type's first letter only: i(nt), n(ull), s(tr); any
+    # other type is accepted and the test is false
+    text = str(args[1])
+    kind = {"i": "int", "n": "null", "s": "str"}.get(text[:1].lower(), "")
     return [_pv_arg(args[0]), kind]
 
 
@@ -97,8 +98,10 @@ def typeof(ctx: MsgContext, pv: PVRef, kind: str) -> int:
         ok = v is None
     elif kind == "int":
         ok = isinstance(v, int)
-    else:
+    elif kind == "str":
         ok = isinstance(v, str)
+    else:
+        ok = False
     return 1 if ok else -1
 
 

@@ -49,10 +49,19 @@ def test_checks_as_kamailio(pvt: Any) -> None:
 def test_fixups_refuse(pvt: Any) -> None:
     with pytest.raises(ValueError, match="read-only"):
         call(pvt.make_ctx(), "pv_unset", "$ci")
-    with pytest.raises(ValueError, match="unknown type"):
-        call(pvt.make_ctx(), "typeof", "$ci", "float")
     with pytest.raises(ValueError, match="unknown pseudo-variable"):
         call(pvt.make_ctx(), "pv_isset", "$nosuch")
+
+
+def test_typeof_reads_the_first_letter(pvt: Any) -> None:
+    # Kamailio 5.6.3: i/n/s (any case) pick the type; any other type is false, not an error
+    ctx = pvt.make_ctx()
+    pvt.put(ctx, "$var(i)", 5)
+    assert call(ctx, "typeof", "$var(i)", "ixx") == 1
+    assert call(ctx, "typeof", "$var(i)", "Int") == 1
+    assert call(ctx, "typeof", "$avp(nope)", "nul") == 1
+    assert call(ctx, "typeof", "$var(i)", "float") == -1
+    assert call(ctx, "typeof", "$var(i)", "") == -1
 
 
 def test_xavp_functions_as_kamailio(pvt: Any) -> None:
