@@ -6,7 +6,7 @@ SourceMap). Comments (`#`, `//`, nested `/* */`) and whitespace are skipped; adj
 of tokens matters to the parser (e.g. `udp:1.2.3.4:5060`), so it compares offsets.
 
 Token kinds:
-    INT      value: int (decimal, 0x hex, 0o octal, 0b binary)
+    INT      value: int (decimal, 0x hex, 0-prefixed octal, 101b binary: Kamailio's forms)
     STRING   value: str with escapes applied ("..."), or raw ('...')
     ID       value: str (letters, digits, `_`; never starts with a digit)
     IPV4     value: str ("10.0.0.1")
@@ -37,7 +37,9 @@ _OPERATORS = (
 _OP_RE = re.compile("|".join(re.escape(op) for op in _OPERATORS))
 _WS_RE = re.compile(r"[ \t\r\n\f\v]+")
 _ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NUM_RE = re.compile(r"0[xX][0-9A-Fa-f]+|0[oO][0-7]+|0[bB][01]+|[0-9]+")
+# Kamailio 5.6.3's numbers: 0x hex (lower-case x), 0-prefixed octal, binary digits
+# followed by "b" (101b), decimal; "08", "0X1F", "0b101", "0o17" are syntax errors there
+_NUM_RE = re.compile(r"0x[0-9A-Fa-f]+|[01]+b|0[0-7]+|[1-9][0-9]*|0")
 _IPV4_RE = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9A-Za-z_])")
 _IPV6_RE = re.compile(
     r"(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|[0-9A-Fa-f]{0,4})"
@@ -230,10 +232,27 @@ class Lexer:
                 return self._tok("IPV4", m.group(), start)
             m = _NUM_RE.match(text, start)
             assert m is not None
-            self.i = m.end()
             num = m.group()
-            base = 0 if len(num) > 1 and num[1] in "xXoObB" else 10
-            return self._tok("INT", int(num, base), start)
+            end = m.end()
+            if num[0] == "0" and end < len(text) and text[end].isascii() and text[end].isalnum():
+                # 08, 0X1F, 0b101, 0o17: forms other languages read as numbers
+                bad = re.match(r"[0-9A-Za-z_]+", text[start:]).group()  # type: ignore[union-attr]
+                raise self.error(
+                    f"bad number {bad!r}",
+                    start,
+                    "numbers are decimal, 0x hex (0x1f), octal with a leading 0 (017: digits"
+                    " 0-7 only) or binary with a trailing b (101b)",
+                )
+            self.i = end
+            if num.startswith("0x"):
+                value = int(num[2:], 16)
+            elif num.endswith("b"):
+                value = int(num[:-1], 2)
+            elif num.startswith("0") and len(num) > 1:
+                value = int(num[1:], 8)
+            else:
+                value = int(num)
+            return self._tok("INT", value, start)
         if c.isascii() and (c.isalpha() or c == "_"):
             m = _ID_RE.match(text, start)
             assert m is not None

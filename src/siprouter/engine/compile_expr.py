@@ -110,9 +110,8 @@ def check_types(node: Any) -> None:
             for side, t in ((node.left, lt), (node.right, rt)):
                 if t == "str":
                     raise err("bad expression: type mismatch: str instead of int", side.pos)
-        elif (op in ("+", "==", "!=", "eq", "ne") and lt == "int" and rt == "str") or (
-            op in ("==", "!=") and isinstance(node.left, ast.Select) and rt == "int"
-        ):  # a select compared with an int is refused too (5.6.3), a string literal not
+        elif op in ("+", "==", "!=", "eq", "ne") and lt == "int" and rt == "str":
+            # (`@cseq.num == 17` passes: the left string decides; `17 == @cseq.num` not)
             raise err("bad expression: type mismatch: str instead of int", node.right.pos)
         elif op in ("=~", "!~") and lt == "int":
             raise err("bad expression: type mismatch (int instead of str)", node.left.pos)

@@ -14,10 +14,21 @@ def toks(text: str) -> list[tuple[str, object]]:
 
 
 def test_numbers_ids_operators() -> None:
-    assert toks("a_1 = 0x1F + 0o17 - 0b101 * 42 mod 3;") == [
+    assert toks("a_1 = 0x1F + 017 - 101b * 42 mod 3;") == [
         ("ID", "a_1"), ("OP", "="), ("INT", 31), ("OP", "+"), ("INT", 15), ("OP", "-"),
         ("INT", 5), ("OP", "*"), ("INT", 42), ("ID", "mod"), ("INT", 3), ("OP", ";"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ["08", "09", "0X1F", "0b101", "0o17", "0x"])
+def test_numbers_kamailio_refuses(text: str) -> None:
+    # Kamailio 5.6.3 reads 017 as octal, 101b as binary; these are syntax errors there
+    with pytest.raises(ConfigError, match="bad number"):
+        toks(f"a = {text};")
+
+
+def test_octal_and_binary_values() -> None:
+    assert [v for k, v in toks("017 0 00 101b 0x0 10") if k == "INT"] == [15, 0, 0, 5, 0, 10]
 
 
 def test_multi_char_operators_longest_first() -> None:

@@ -173,7 +173,7 @@ def test_selects_in_compiled_expressions(shared: None) -> None:
     ("body", "line", "col", "message"),
     [
         ("\n    $var(x) = @ruri.usr;\n", 4, 15, "unknown select @ruri.usr"),
-        ("\n    if (@cseq.num == 17) { exit; }\n", 4, 22, "type mismatch"),
+        ("\n    if (17 == @cseq.num) { exit; }\n", 4, 15, "type mismatch"),
         ("\n    $var(x) = @cfg_get.grp.zz;\n", 4, 15, "unknown custom parameter grp.zz"),
         ('\n    xlog("$sel(cfg_get.no.x)");\n', 4, 5, "unknown custom parameter no.x"),
     ],
