@@ -240,7 +240,7 @@ def compile_routes(
         out.routes.setdefault(blk.kind, {})[blk.name] = fn
         out.blocks[fn] = blk
         label = f"{blk.keyword or blk.kind}[{blk.name}]" if blk.name else (blk.keyword or blk.kind)
-        ROUTE_CODE_NAMES[fn.__code__] = blk.name or label
+        _name_code(fn.__code__, blk.name or label)
         _register_nested(fn.__code__, blk.name or label)
     if core_reply is not None:
         fn = all_fns[names[id(core_reply)]]
@@ -265,10 +265,17 @@ def _join_core_reply(config: ast.Config) -> ast.RouteBlock | None:
     return ast.RouteBlock(first.kind, "", body, first.pos, first.keyword, first.name_pos)
 
 
+def _name_code(code: Any, name: str) -> None:
+    # code objects of two compiles of one config compare equal: drop the old entry so
+    # the key is this compile's object (else the entry dies with the first compile)
+    ROUTE_CODE_NAMES.pop(code, None)
+    ROUTE_CODE_NAMES[code] = name
+
+
 def _register_nested(code: Any, name: str) -> None:
     for c in code.co_consts:
         if hasattr(c, "co_code"):
-            ROUTE_CODE_NAMES[c] = name
+            _name_code(c, name)
             _register_nested(c, name)
 
 
