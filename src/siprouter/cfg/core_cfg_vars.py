@@ -1,9 +1,11 @@
-"""The `core` and `tcp` groups of Kamailio's cfg framework: the variables a running
-server exposes to the cfg.* RPCs and to `@cfg_get.core.X` / `@cfg_get.tcp.X`.
+"""The groups of Kamailio's cfg framework: the variables a running server exposes to
+the cfg.* RPCs and to `@cfg_get.group.X`: the core's `core` and `tcp` groups, always
+there, and the groups of the modules that have one (`maxfwd`, `xlog`, `siputils`),
+present only when the config loads the module.
 
 One `CfgVar` per variable, in the order Kamailio 5.6.3 lists them (`cfg.list`). The
-facts were read from a running 5.6.3 (tests/integration/test_core_cfg_kamailio.py
-compares the answers):
+facts were read from a running 5.6.3 (tests/integration/test_core_cfg_kamailio.py and
+test_module_cfg_kamailio.py compare the answers):
 
 * `default`: the value `cfg.get` shows when the config does not set the parameter
   (e.g. dns_retr_time -1, tcp.keepidle 0, udp_mtu_try_proto 0);
@@ -12,19 +14,27 @@ compares the answers):
 * `readable=False`: the variable has a fixup in Kamailio, so `cfg.get` answers 400
   "Variable exists, but it is not readable via RPC interface", `cfg.get GROUP` leaves
   it out and a `@cfg_get` select naming it stops the start-up; it can still be set;
-* `param`: the core parameter (cfg/core_params.py) whose config value is the value in
-  effect at start; None when the variable has no config parameter in siprouter;
+* `param`: the core parameter (cfg/core_params.py), for a module group the module's
+  modparam, whose config value is the value in effect at start; None when the variable
+  has no config parameter in siprouter;
 * `effect`: what siprouter does with the value at runtime (docs/runtime-config.md);
   None when nothing in siprouter uses it (the value is still stored and answered).
 
-`declare(config)` computes the start values from a config (main process, before the
-workers fork: every process inherits them); `check_set(var, value)` is the validation
-a set goes through (range, read-only, the fixups of log_facility, dns_try_ipv6 and
-udp_mtu_try_proto) and returns the value to store.
+`declare(config)` computes the start values from a config and the module groups it
+has (`LOADED`, in load order) (main process, before the workers fork: every process
+inherits them); `check_set(var, value)` is the validation a set goes through (range,
+read-only, the fixups of log_facility, dns_try_ipv6, udp_mtu_try_proto and
+siputils.ring_timeout) and returns the value to store.
+
+Module groups, as Kamailio 5.6.3 declares them in the module's mod_init: `cfg.list`
+gives them first, the last loaded module first, then tcp, core and the custom groups
+(`groups_listed()`).
 """
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -184,12 +194,32 @@ TCP_VARS: tuple[CfgVar, ...] = (
     _t("wq_blk_size", 2100, min=1, max=65535),
 )  # fmt: skip
 
+# the cfg groups of modules (Kamailio 5.6.3 with the module loaded): ranges found by
+# setting values on a running 5.6.3; `param` is the module's modparam giving the start
+# value (5.6.3's siputils has no ring_timeout modparam)
+MODULE_GROUPS: dict[str, tuple[CfgVar, ...]] = {
+    "maxfwd": (
+        _v("maxfwd", "max_limit", 70, min=0, max=255, param="max_limit",
+           effect="highest Max-Forwards mf_process_maxfwd_header() lets through"),
+    ),
+    "xlog": (
+        _v("xlog", "methods_filter", -1, param="methods_filter",
+           effect="methods xlogm() does not log for"),
+    ),
+    "siputils": (_v("siputils", "ring_timeout", 0, readable=False),),
+}  # fmt: skip
+
 GROUPS: dict[str, tuple[CfgVar, ...]] = {"core": CORE_VARS, "tcp": TCP_VARS}
-VARS: dict[str, CfgVar] = {v.key: v for vs in GROUPS.values() for v in vs}
+CORE_KEYS: tuple[str, ...] = tuple(v.key for vs in GROUPS.values() for v in vs)
+VARS: dict[str, CfgVar] = {
+    v.key: v for vs in (*GROUPS.values(), *MODULE_GROUPS.values()) for v in vs
+}
 
 # "group.name" -> value in effect at start (the config's, else the default); set by
 # declare() before the workers fork
 START: dict[str, int | str] = {v.key: v.default for v in VARS.values()}
+# the module groups the config has (its loaded modules that have one), in load order
+LOADED: list[str] = []
 # how many times declare() ran: a process whose values derive from an older
 # declaration takes the new start values as its base
 SERIAL: list[int] = [0]
@@ -199,8 +229,27 @@ HAS_IPV6: list[bool] = [False]
 LOG_NAME: list[str] = ["siprouter"]
 
 
+def present(group: str) -> bool:
+    """Whether the running config has cfg group `group` (core, tcp, a loaded module's)."""
+    return group in GROUPS or group in LOADED
+
+
+def group_vars(group: str) -> tuple[CfgVar, ...]:
+    """The variables of a group the config has (empty for any other name)."""
+    if group in GROUPS:
+        return GROUPS[group]
+    return MODULE_GROUPS[group] if group in LOADED else ()
+
+
+def groups_listed() -> list[str]:
+    """The groups in Kamailio 5.6.3's cfg.list order: the module groups, last loaded
+    first, then tcp and core (the custom groups follow)."""
+    return [*reversed(LOADED), "tcp", "core"]
+
+
 def lookup(group: str, name: str) -> CfgVar | None:
-    return VARS.get(f"{group}.{name}")
+    """The variable group.name of a group the config has."""
+    return VARS.get(f"{group}.{name}") if present(group) else None
 
 
 def _as_int(row_name: str, value: Any) -> int:
@@ -217,7 +266,7 @@ def start_values(explicit: dict[str, Any]) -> dict[str, int | str]:
     """The start values for a config whose explicitly set core parameters are
     `explicit` (canonical name -> value as core_params.validate_param returns it)."""
     out: dict[str, int | str] = {}
-    for v in VARS.values():
+    for v in map(VARS.__getitem__, CORE_KEYS):
         value = explicit.get(v.param) if v.param else None
         if value is None:
             out[v.key] = v.default
@@ -239,8 +288,12 @@ def declare(config: ast.Config) -> None:
         if row is None or (row.runtime is None and row.name != "log_name"):
             continue
         explicit[row.name] = validate_param(p.name, ast_value(p.value), p.value_pos or p.pos)
+    loaded, module_values = module_start_values(config)
     START.clear()
+    START.update({v.key: v.default for v in VARS.values()})
     START.update(start_values(explicit))
+    START.update(module_values)
+    LOADED[:] = loaded
     SERIAL[0] += 1
     HAS_IPV6[0] = any(
         ":" in addr
@@ -249,6 +302,43 @@ def declare(config: ast.Config) -> None:
         for addr in getattr(item.spec, "addrs", ())
     )
     LOG_NAME[0] = str(explicit.get("log_name") or "siprouter")
+
+
+_ENV = re.compile(r"\$env\(([A-Za-z0-9_]+)\)")
+
+
+def module_start_values(config: ast.Config) -> tuple[list[str], dict[str, int | str]]:
+    """The module groups of `config` (load order) and the start values its modparams
+    give their variables. A modparam names modules by a regular expression matched
+    over the modules loaded before it (the checker refused anything else)."""
+    from siprouter.modules.loader import module_name
+
+    from . import ast as cfg_ast
+
+    loaded: list[str] = []
+    values: dict[str, int | str] = {}
+    for item in config.items:
+        if isinstance(item, cfg_ast.LoadModule):
+            path = item.path
+            if item.expand:
+                path = _ENV.sub(lambda m: os.environ.get(m.group(1), ""), path)
+            name = module_name(path)
+            if name in MODULE_GROUPS and name not in loaded:
+                loaded.append(name)
+        elif isinstance(item, cfg_ast.ModParam):
+            value = item.value.value
+            if not isinstance(value, int) or isinstance(value, bool):
+                continue
+            try:
+                rx = re.compile(f"({item.module})", re.IGNORECASE)
+            except re.error:
+                continue
+            for mod in loaded:
+                if rx.fullmatch(mod):
+                    for v in MODULE_GROUPS[mod]:
+                        if v.param == item.name:
+                            values[v.key] = value
+    return loaded, values
 
 
 class SetError(ValueError):
@@ -271,4 +361,6 @@ def check_set(var: CfgVar, value: int | str) -> int | str:
         raise SetError("integer value is out of range")
     if var.key == "core.dns_try_ipv6" and value and not HAS_IPV6[0]:
         raise SetError("the server listens on no IPv6 address: no point in resolving IPv6")
+    if var.key == "siputils.ring_timeout" and value <= 0:
+        raise SetError("fixup failed")  # 5.6.3 takes only a positive timeout
     return value

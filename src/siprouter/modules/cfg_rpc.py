@@ -1,6 +1,8 @@
 """The `cfg_rpc` module: RPC commands reading and changing, at runtime, custom global
-parameters (`group.var = value` in the config; cfg/custom_params.py holds them) and the
-variables of the core's `core` and `tcp` cfg groups (runtime/core_cfg.py).
+parameters (`group.var = value` in the config; cfg/custom_params.py holds them), the
+variables of the core's `core` and `tcp` cfg groups and those of the loaded modules'
+groups (`maxfwd: max_limit`, `xlog: methods_filter`, `siputils: ring_timeout`;
+runtime/core_cfg.py).
 
 A change is written to the server's shared space, so every worker routes its next
 message with the new value (`@cfg_get.group.var`, `$sel(cfg_get.group.var)`; for the
@@ -22,16 +24,19 @@ tests/integration/test_custom_params_kamailio.py):
   nothing and answers `{}`;
 * cfg.help group var: "(parameter type is integer|string)"; 400 "Failed to get the
   variable description" for an unknown one;
-* cfg.list [group]: "group: var" entries: the tcp group, the core group, then the
-  custom groups in reverse order of their first declaration, a group's variables in
-  declaration order (Kamailio also lists the groups of modules that have one, e.g.
-  xlog's: siprouter's modules have none); cfg.diff: `{}` (every change applies at once);
-* core and tcp variables (test_core_cfg_kamailio.py): a set outside the variable's
-  range, of a read-only variable or refused by its fixup (log_facility names,
-  dns_try_ipv6 without an IPv6 socket) is 400 "Failed to set the variable"; `cfg.get`
-  of a variable with a fixup is 400 "Variable exists, but it is not readable via RPC
-  interface", and `cfg.get core` leaves such variables out; `cfg.get` of an unknown
-  group alone is `{}`.
+* cfg.list [group]: "group: var" entries: the groups of the loaded modules that have
+  one, the last loaded first, the tcp group, the core group, then the custom groups in
+  reverse order of their first declaration, a group's variables in declaration order;
+  cfg.diff: `{}` (every change applies at once);
+* core, tcp and module variables (test_core_cfg_kamailio.py,
+  test_module_cfg_kamailio.py): a set outside the variable's range, of a read-only
+  variable or refused by its fixup (log_facility names, dns_try_ipv6 without an IPv6
+  socket, siputils.ring_timeout not above 0) is 400 "Failed to set the variable";
+  `cfg.get` of a variable with a fixup (core.log_facility, siputils.ring_timeout) is
+  400 "Variable exists, but it is not readable via RPC interface", and `cfg.get GROUP`
+  leaves such variables out (`cfg.get siputils` is `{}`); `cfg.get` of an unknown
+  group alone is `{}`. A module group exists only when its module is loaded; without
+  it the name is an unknown (or custom) group.
 
 A string set on an integer variable converts as Kamailio's (leading blanks, a sign,
 digits; "3 " is refused).
@@ -102,7 +107,9 @@ def rpc_get(*params: Any) -> Any:
 
 def _get_core(group: str, name: str | None) -> Any:
     if name is None:
-        return {v.name: core_cfg.current(v.key) for v in core_cfg.cv.GROUPS[group] if v.readable}
+        return {
+            v.name: core_cfg.current(v.key) for v in core_cfg.cv.group_vars(group) if v.readable
+        }
     var = core_cfg.lookup(group, name)
     if var is None:
         raise RpcError(400, "Failed to get the variable")
@@ -123,7 +130,8 @@ def rpc_help(*params: Any) -> Any:
 
 def rpc_list(*params: Any) -> list[str]:
     want = str(params[0]) if params else None
-    names = [(g, v.name) for g in ("tcp", "core") for v in core_cfg.cv.GROUPS[g]]
+    cv = core_cfg.cv
+    names = [(g, v.name) for g in cv.groups_listed() for v in cv.group_vars(g)]
     names += [(g, d.name) for g, members in reversed(cp.groups().items()) for d in members]
     return [f"{g}: {n}" for g, n in names if want is None or g == want]
 

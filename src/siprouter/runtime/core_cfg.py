@@ -1,5 +1,6 @@
-"""The core and tcp cfg groups at runtime: their shared values, each process's view of
-them, and the appliers that make a change take effect.
+"""The cfg groups at runtime (the core's `core` and `tcp`, and the groups of the loaded
+modules that have one: maxfwd, xlog, siputils): their shared values, each process's
+view of them, and the appliers that make a change take effect.
 
 Values (the variables of cfg/core_cfg_vars.py):
 
@@ -24,7 +25,9 @@ per-process kex setdebug() level wins, and resetdebug() goes back to the current
 global level, as in Kamailio), the syslog facility, `max_while_loops`, the latency
 logs of every attached pipeline, `udp_mtu`/`udp_mtu_try_proto`, `force_rport`,
 `sip_parser_log`, the TCP settings of this process's TCP engine, the socket options of
-new TCP connections and the destination blocklist's settings. Variables without an
+new TCP connections and the destination blocklist's settings; for the module groups,
+the `max_limit` maxfwd's mf_process_maxfwd_header() reads (maxfwd.PARAMS) and the
+`methods_filter` of xlog's xlogm() (xlog_params.XLOG_PARAMS). Variables without an
 applier are stored and answered only (docs/runtime-config.md lists which is which).
 """
 
@@ -79,7 +82,8 @@ def lookup(group: str, name: str) -> CfgVar | None:
 
 
 def is_group(group: str) -> bool:
-    return group in cv.GROUPS
+    """Whether `group` is a cfg group of the core or of a loaded module (not custom)."""
+    return cv.present(group)
 
 
 def current(key: str) -> Value:
@@ -330,3 +334,22 @@ def _tcp_sockopts(view: dict[str, Value]) -> None:
         linger2=int(view["tcp.linger2"]) or None,
         delayed_ack=bool(view["tcp.delayed_ack"]),
     )
+
+
+# ---- module groups ----------------------------------------------------------------------
+# The module keeps its modparam value where its functions read it; the appliers write
+# the runtime value there (a module that is not loaded is not imported: nothing to do).
+
+
+@applier("maxfwd.max_limit")
+def _maxfwd_limit(view: dict[str, Value]) -> None:
+    maxfwd = sys.modules.get("siprouter.modules.maxfwd")
+    if maxfwd is not None:
+        maxfwd.PARAMS["max_limit"] = int(view["maxfwd.max_limit"])
+
+
+@applier("xlog.methods_filter")
+def _xlog_methods_filter(view: dict[str, Value]) -> None:
+    params = sys.modules.get("siprouter.modules.xlog_params")
+    if params is not None:
+        params.XLOG_PARAMS.methods_filter = int(view["xlog.methods_filter"])

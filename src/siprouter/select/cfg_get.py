@@ -1,14 +1,16 @@
 """`@cfg_get.group.var` (and `$sel(cfg_get.group.var)`): the value for this message of
 a custom global parameter (cfg/custom_params.py) or of a variable of the core's `core`
-and `tcp` cfg groups (runtime/core_cfg.py: `@cfg_get.core.debug`), as text like every
-select.
+and `tcp` cfg groups or of a loaded module's group (runtime/core_cfg.py:
+`@cfg_get.core.debug`, `@cfg_get.maxfwd.max_limit`), as text like every select.
 
 A custom name must be declared in the config (`group.var = value`); Kamailio 5.6.3
-refuses an unknown one at start-up ("unknown variable"), siprouter at `-c` too. A core
-or tcp variable with a fixup in Kamailio (tcp.connect_timeout, core.log_facility, ...)
-cannot be retrieved: refused the same way. The cfg groups of modules are not
-readable. A value may be read as a URI (`.uri.host`), a name-addr
-(`.nameaddr.uri|name|params.NAME`) or a parameter list (`.params.NAME`).
+refuses an unknown one at start-up ("unknown variable"), siprouter at `-c` too. A
+module group is known when its module is loaded (before the route naming it, as
+siprouter checks routes in order); its unknown names are refused the same way. A
+variable with a fixup in Kamailio (tcp.connect_timeout, core.log_facility,
+siputils.ring_timeout, ...) cannot be retrieved: refused the same way. A value may be
+read as a URI (`.uri.host`), a name-addr (`.nameaddr.uri|name|params.NAME`) or a
+parameter list (`.params.NAME`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from siprouter.cfg import core_cfg_vars, custom_params
+from siprouter.pv.format import active_compiler
 from siprouter.runtime import core_cfg
 
 from .core_uri import URI_PARTS, nameaddr_parts, param_value
@@ -31,7 +34,7 @@ def _group(_ctx: MsgContext, _v: str, a: Arg) -> Text:
 
 def _var(ctx: MsgContext, group: str, a: Arg) -> Text:
     key = f"{group}.{a.name}"
-    if group in core_cfg_vars.GROUPS:
+    if core_cfg_vars.present(group):
         v = core_cfg.value(key)  # this process's values, refreshed between messages
     else:
         v = custom_params.value(ctx, key)
@@ -60,14 +63,27 @@ class _VarCheck:
         self.group = a.name
 
     def var_seen(self, a: Arg) -> None:
-        var = core_cfg_vars.lookup(self.group, a.name)
+        group = self.group
+        known = group in core_cfg_vars.GROUPS or _module_group_loaded(group)
+        var = core_cfg_vars.VARS.get(f"{group}.{a.name}") if known else None
         if var is not None:
             if not var.readable:
                 raise ValueError(f"variable {var.key} cannot be retrieved (it has a fixup)")
             return
-        if self.group in core_cfg_vars.GROUPS:
-            raise ValueError(f"unknown variable {self.group}.{a.name}")
-        custom_params.use(f"{self.group}.{a.name}")
+        if known:
+            raise ValueError(f"unknown variable {group}.{a.name}")
+        custom_params.use(f"{group}.{a.name}")
+
+
+def _module_group_loaded(group: str) -> bool:
+    """Whether `group` is the cfg group of a module the config being compiled loaded
+    (the modules of the running config outside a compilation)."""
+    if group not in core_cfg_vars.MODULE_GROUPS:
+        return False
+    modules = active_compiler().modules
+    if modules is None:
+        return core_cfg_vars.present(group)
+    return group in modules
 
 
 _CHECK = _VarCheck()
