@@ -220,6 +220,8 @@ VARS: dict[str, CfgVar] = {
 START: dict[str, int | str] = {v.key: v.default for v in VARS.values()}
 # the module groups the config has (its loaded modules that have one), in load order
 LOADED: list[str] = []
+# the groups of the config's custom parameters (`group.var = value`)
+CUSTOM_GROUPS: set[str] = set()
 # how many times declare() ran: a process whose values derive from an older
 # declaration takes the new start values as its base
 SERIAL: list[int] = [0]
@@ -294,6 +296,8 @@ def declare(config: ast.Config) -> None:
     START.update(start_values(explicit))
     START.update(module_values)
     LOADED[:] = loaded
+    CUSTOM_GROUPS.clear()
+    CUSTOM_GROUPS.update(c.group for c in config.custom_params)
     SERIAL[0] += 1
     HAS_IPV6[0] = any(
         ":" in addr
@@ -339,6 +343,14 @@ def module_start_values(config: ast.Config) -> tuple[list[str], dict[str, int | 
                         if v.param == item.name:
                             values[v.key] = value
     return loaded, values
+
+
+def module_group_error(module: str) -> str | None:
+    """Why `module` cannot declare its cfg group (its mod_init then fails, as in
+    Kamailio 5.6.3): custom parameters of the config took the group's name."""
+    if module in LOADED and module in CUSTOM_GROUPS:
+        return f"configuration group has been already declared: {module}"
+    return None
 
 
 class SetError(ValueError):

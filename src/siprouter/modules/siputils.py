@@ -28,6 +28,10 @@ AVP spec is refused by -c here, at start-up by Kamailio).
 
 siputils_latest.py has is_sip, is_http and contact_param_encode_alias (Kamailio 5.8+,
 no 5.6.3 reference either).
+
+cfg group `siputils` (runtime/core_cfg.py): `ring_timeout`, as in 5.6.3 not readable
+and only positive values set; 5.6.3 has no ring feature using it any more, so it is
+stored only (docs/runtime-config.md).
 """
 
 from __future__ import annotations
@@ -221,7 +225,16 @@ def reset() -> None:
 
 
 def _init(loaded: Any) -> None:
-    """mod_init: take every parameter from the loaded module (defaults included)."""
+    """mod_init: take every parameter from the loaded module (defaults included); the
+    module's cfg group (siputils.ring_timeout, stored only: docs/runtime-config.md) is
+    declared, which custom parameters of the same group name make fail, as in Kamailio
+    5.6.3."""
+    from siprouter.cfg.core_cfg_vars import module_group_error
+    from siprouter.runtime.lifecycle import ModuleInitError
+
+    error = module_group_error("siputils")
+    if error:
+        raise ModuleInitError(error)
     for table, key, _value in _DEFAULTS:
         table[key] = loaded.param(key)
     new.set_e164_max_len(loaded.param("e164_max_len"))

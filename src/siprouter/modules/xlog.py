@@ -11,7 +11,9 @@ Functions (every route type):
 * `xlogl([level,] format)` / `xdbgl(format)`: as xlog / xdbg with the cfg line of the
   call before the message ("12:text"; "file:12:text" with the long_format modparam);
 * `xlogm(level, format)`: as xlog, but silent for a request whose method id ($rmid) is
-  in the `methods_filter` modparam (default -1: every method).
+  in the `methods_filter` modparam (default -1: every method), which is also the cfg
+  variable `xlog.methods_filter` (cfg.set_now_int xlog methods_filter N changes it
+  from the next message, docs/runtime-config.md).
 
 The format is compiled once (pv/format.compile_format) and rendered only when the level
 is enabled (the `debug` core parameter or -d). Lines go to the server log through
@@ -188,6 +190,19 @@ def _fixup_level_fmt(args: Sequence[Any]) -> list[Any]:
 
 reset = xp.reset
 
+
+def _init(_lm: Any) -> None:
+    """mod_init: xlog declares its cfg group (xlog.methods_filter, changed at runtime by
+    cfg.set_now_int; runtime/core_cfg.py updates XLOG_PARAMS); custom parameters that
+    took the group's name make it fail, as in Kamailio 5.6.3."""
+    from siprouter.cfg.core_cfg_vars import module_group_error
+    from siprouter.runtime.lifecycle import ModuleInitError
+
+    error = module_group_error("xlog")
+    if error:
+        raise ModuleInitError(error)
+
+
 EXPORTS = ModuleExports.of(
     "xlog",
     functions=[
@@ -234,4 +249,5 @@ EXPORTS = ModuleExports.of(
         _int("auto_newline", 0, "add a missing newline (Kamailio 5.7+)"),
     ],
     pvs=[COLOR.spec()],
+    init=_init,
 )

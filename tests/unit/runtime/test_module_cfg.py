@@ -189,3 +189,18 @@ def test_select_reads_the_runtime_value(fresh: Any) -> None:
     ctx.script = ScriptState(compiled=compiled)
     compiled.run("request", "", ctx)
     assert (ctx.script.vars["x"], ctx.script.vars["y"]) == ("7", "512")
+
+
+def test_custom_group_named_like_a_module_group_fails_its_mod_init(fresh: Any) -> None:
+    from siprouter.modules import siputils
+    from siprouter.runtime.lifecycle import ModuleInitError
+
+    text = MODULES.replace('loadmodule "sl"\n', 'loadmodule "sl"\nxlog.foo = 1\nsiputils.s = "x"\n')
+    compile_config(parse_string(text, "t.cfg"))
+    for module in (xlog, siputils):
+        assert module.EXPORTS.init is not None
+        with pytest.raises(ModuleInitError, match="already declared"):
+            module.EXPORTS.init(None)
+    compile_config(parse_string(MODULES.replace('"sl"\n', '"sl"\nsl.foo = 1\n'), "t.cfg"))
+    assert xlog.EXPORTS.init is not None
+    xlog.EXPORTS.init(None)  # no clash: starts
