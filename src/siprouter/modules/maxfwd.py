@@ -198,6 +198,7 @@ def _process_spec(name: str) -> FunctionSpec:
         (ArgKind.INT,),
         route_types=_REQ,
         fixup=_fix_int,
+        dynamic_args=True,  # Kamailio 5.6.3 takes an expression (checked with kamailio -c)
         doc="decrement Max-Forwards (add it if missing); -1 when it is 0",
     )
 
@@ -210,6 +211,7 @@ def _lt_spec(name: str) -> FunctionSpec:
         (ArgKind.INT,),
         route_types=_LT_ROUTES,
         fixup=_fix_int,
+        dynamic_args=True,
         doc="1 when the received Max-Forwards is below the argument",
     )
 

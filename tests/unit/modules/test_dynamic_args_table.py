@@ -150,9 +150,8 @@ NOT_IN_563: dict[str, dict[str, Verdict]] = {
     ),
 }  # fmt: skip
 
-# Kamailio accepts expressions there, siprouter's -c still refuses them: maxfwd belongs to
-# another engineer (its int fixup is pure; only the flag is missing)
-KNOWN_REFUSED = {("maxfwd", name) for name in VERDICTS["maxfwd"]}
+# Kamailio accepts expressions there, siprouter's -c still refuses them (none now)
+KNOWN_REFUSED: set[tuple[str, str]] = set()
 
 
 def _spec(module: str, name: str) -> FunctionSpec:
