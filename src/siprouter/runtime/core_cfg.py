@@ -70,8 +70,10 @@ _PIPELINES: weakref.WeakSet[Any] = weakref.WeakSet()
 # the one VIEW derives from
 _DEBUG_TAKEN = [-1]
 _VIEW_SERIAL = [-1]
-# effects nothing else configures at start-up: applied with the start values too
-_AT_START = ("core.sip_parser_log",)
+# effects nothing else configures at start-up: applied with the start values too (the
+# module values, so that a module-level value left by an earlier config of the process
+# gives way to this config's start value)
+_AT_START = ("core.sip_parser_log", *(v.key for vs in cv.MODULE_GROUPS.values() for v in vs))
 
 
 # ---- values ---------------------------------------------------------------------------

@@ -204,3 +204,13 @@ def test_custom_group_named_like_a_module_group_fails_its_mod_init(fresh: Any) -
     compile_config(parse_string(MODULES.replace('"sl"\n', '"sl"\nsl.foo = 1\n'), "t.cfg"))
     assert xlog.EXPORTS.init is not None
     xlog.EXPORTS.init(None)  # no clash: starts
+
+
+def test_a_new_config_replaces_module_values_left_by_the_last(fresh: Any) -> None:
+    compile_config(parse_string(MODULES, "m.cfg"))
+    core_cfg.refresh()
+    assert (maxfwd.PARAMS["max_limit"], XLOG_PARAMS.methods_filter) == (40, 512)
+    text = MODULES.replace('modparam("max(fwd)?", "max_limit", 40)\n', "")
+    compile_config(parse_string(text.replace('modparam("XLOG", "methods_filter", 512)\n', ""), "m"))
+    core_cfg.refresh()  # the first message of the new config
+    assert (maxfwd.PARAMS["max_limit"], XLOG_PARAMS.methods_filter) == (70, -1)
