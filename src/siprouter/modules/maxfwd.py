@@ -216,6 +216,18 @@ def _lt_spec(name: str) -> FunctionSpec:
     )
 
 
+def _init(_lm: Any) -> None:
+    """mod_init: maxfwd declares its cfg group (maxfwd.max_limit, changed at runtime by
+    cfg.set_now_int; runtime/core_cfg.py updates PARAMS); custom parameters that took
+    the group's name make it fail, as in Kamailio 5.6.3."""
+    from siprouter.cfg.core_cfg_vars import module_group_error
+    from siprouter.runtime.lifecycle import ModuleInitError
+
+    error = module_group_error("maxfwd")
+    if error:
+        raise ModuleInitError(error)
+
+
 EXPORTS = ModuleExports.of(
     "maxfwd",
     functions=[
@@ -235,4 +247,5 @@ EXPORTS = ModuleExports.of(
             doc="highest Max-Forwards value a forwarded request may carry",
         ),
     ],
+    init=_init,
 )

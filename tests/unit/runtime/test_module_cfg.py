@@ -195,9 +195,11 @@ def test_custom_group_named_like_a_module_group_fails_its_mod_init(fresh: Any) -
     from siprouter.modules import siputils
     from siprouter.runtime.lifecycle import ModuleInitError
 
-    text = MODULES.replace('loadmodule "sl"\n', 'loadmodule "sl"\nxlog.foo = 1\nsiputils.s = "x"\n')
+    text = MODULES.replace(
+        'loadmodule "sl"\n', 'loadmodule "sl"\nxlog.foo = 1\nsiputils.s = "x"\nmaxfwd.m = 2\n'
+    )
     compile_config(parse_string(text, "t.cfg"))
-    for module in (xlog, siputils):
+    for module in (xlog, siputils, maxfwd):
         assert module.EXPORTS.init is not None
         with pytest.raises(ModuleInitError, match="already declared"):
             module.EXPORTS.init(None)
