@@ -35,7 +35,8 @@ from .kex_args import IntArg, Text, err, int_value, render
 
 
 def setdsturi(ctx: MsgContext, uri: Text) -> int:
-    ctx.dst_uri = render(ctx, uri)
+    # an empty value resets $du (Kamailio 5.6.3: 1, and $du is $null after)
+    ctx.dst_uri = render(ctx, uri) or None
     return 1
 
 
