@@ -8,18 +8,24 @@ refuses an unknown one at start-up ("unknown variable"), siprouter at `-c` too. 
 module group is known when its module is loaded (before the route naming it, as
 siprouter checks routes in order); its unknown names are refused the same way. A
 variable with a fixup in Kamailio (tcp.connect_timeout, core.log_facility,
-siputils.ring_timeout, ...) cannot be retrieved: refused the same way. A value may be
+siputils.ring_timeout, ...) cannot be retrieved: as in Kamailio 5.6.3, `$sel(..)` naming
+one fails the check (`-c`, start-up), while `@cfg_get.X` in an expression is accepted
+with Kamailio's two error lines and has no value when it runs (a "not resolved" error
+line; an assignment from it fails and leaves its target as it was). A value may be
 read as a URI (`.uri.host`), a name-addr (`.nameaddr.uri|name|params.NAME`) or a
 parameter list (`.params.NAME`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from siprouter.cfg import core_cfg_vars, custom_params
 from siprouter.pv.format import active_compiler
 from siprouter.runtime import core_cfg
+from siprouter.runtime.logging import L_ERR, LOG
 
 from .core_uri import URI_PARTS, nameaddr_parts, param_value
 from .table import ROOT, Arg, SelNode, Text
@@ -32,9 +38,27 @@ def _group(_ctx: MsgContext, _v: str, a: Arg) -> Text:
     return a.name
 
 
+_IN_SEL_PV = [False]
+
+
+@contextmanager
+def sel_pv_names() -> Iterator[None]:
+    """While $sel(..) names are resolved: an unreadable variable is an error there."""
+    _IN_SEL_PV[0] = True
+    try:
+        yield
+    finally:
+        _IN_SEL_PV[0] = False
+
+
 def _var(ctx: MsgContext, group: str, a: Arg) -> Text:
     key = f"{group}.{a.name}"
     if core_cfg_vars.present(group):
+        var = core_cfg_vars.VARS.get(key)
+        if var is not None and not var.readable:
+            if LOG.enabled(L_ERR):
+                LOG.core(L_ERR, "run_select(): Select structure has not been resolved")
+            return None
         v = core_cfg.value(key)  # this process's values, refreshed between messages
     else:
         v = custom_params.value(ctx, key)
@@ -68,7 +92,11 @@ class _VarCheck:
         var = core_cfg_vars.VARS.get(f"{group}.{a.name}") if known else None
         if var is not None:
             if not var.readable:
-                raise ValueError(f"variable {var.key} cannot be retrieved (it has a fixup)")
+                if _IN_SEL_PV[0]:
+                    raise ValueError(f"variable {var.key} cannot be retrieved (it has a fixup)")
+                if LOG.enabled(L_ERR):  # Kamailio's start-up lines; the config is accepted
+                    LOG.core(L_ERR, "select_cfg_var(): variable cannot be retrieved")
+                    LOG.core(L_ERR, f"fix_rval(): Unable to resolve select @cfg_get.{var.key}")
             return
         if known:
             raise ValueError(f"unknown variable {group}.{a.name}")

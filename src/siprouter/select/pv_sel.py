@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from siprouter.modules.registry import InnerName
 from siprouter.pv.pvclass import Getter, Index, PVClass, Value
 
+from .cfg_get import sel_pv_names
 from .table import Select, SelectError, parse_text, resolve
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ class SelPV(PVClass):
     def parse_name(self, text: str) -> Select:
         try:
             parts, raw = parse_text(text)
-            return resolve(parts, raw)
+            with sel_pv_names():
+                return resolve(parts, raw)
         except SelectError as e:
             raise ValueError(str(e)) from None
 

@@ -269,9 +269,15 @@ def test_selects_of_the_core_groups_at_check_time(store: Any) -> None:
 
     route = 'loadmodule "pv"\nrequest_route {{ $var(x) = @cfg_get.{}; }}\n'
     compile_config(parse_string(route.format("tcp.keepalive"), "t.cfg"))
-    for name in ("tcp.connect_timeout", "core.log_facility", "core.nosuch"):
-        with pytest.raises(ConfigError):
-            compile_config(parse_string(route.format(name), "t.cfg"))
+    # unreadable variables: accepted in an expression (Kamailio 5.6.3 logs and goes on)...
+    for name in ("tcp.connect_timeout", "core.log_facility"):
+        compile_config(parse_string(route.format(name), "t.cfg"))
+    with pytest.raises(ConfigError):
+        compile_config(parse_string(route.format("core.nosuch"), "t.cfg"))
+    # ... refused inside $sel(..), as 5.6.3's start-up refuses it
+    sel = 'loadmodule "pv"\nrequest_route {{ $var(x) = $sel(cfg_get.{}); }}\n'
+    with pytest.raises(ConfigError, match="cannot be retrieved"):
+        compile_config(parse_string(sel.format("core.log_facility"), "t.cfg"))
 
 
 def test_log_facility_reopens_syslog(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
