@@ -53,10 +53,16 @@ from typing import Any
 
 from siprouter.engine.context import MF_ADD_LOCAL_RPORT, MF_FORCE_RPORT, MsgContext
 from siprouter.sip.errors import SipParseError
-from siprouter.sip.lumps import LumpError
+from siprouter.sip.headers import VIA as H_VIA
+from siprouter.sip.lumps import LumpError, splice
 from siprouter.sip.msg_apply import MsgChanges
 from siprouter.sip.uri import UriError, parse_uri
-from siprouter.sip.via import build_via, forward_reply_address, stateless_branch
+from siprouter.sip.via import (
+    build_via,
+    forward_reply_address,
+    forward_via1_edits,
+    stateless_branch,
+)
 from siprouter.stats import core as stats_core
 
 from . import dst_blocklist, state
@@ -378,13 +384,42 @@ def _onsend_allows(
 def build_forwarded(ctx: MsgContext, ls: state.LocalSocket | None, proto: str = "udp") -> bytes:
     """The bytes of the request with the script's changes, the Via fix and our Via."""
     msg = ctx.msg
-    changes = _copy_changes(ctx)
     rcv = ctx.rcv
     flags = ctx.msg_flags
-    if ctx.new_uri is not None and ctx.new_uri != msg.ruri:
-        changes.set_request_uri(ctx.new_uri)
     force_rport = state.SETTINGS.force_rport or bool(flags & MF_FORCE_RPORT)
-    changes.fix_top_via(rcv.src_ip, rcv.src_port, force_rport=force_rport)
+    new_uri = ctx.new_uri
+    if new_uri is not None and new_uri == msg.ruri:
+        new_uri = None
+    changes = ctx.changes if ctx.has_changes else None
+    via1 = msg.via1
+    if via1 is None or (changes is not None and changes.lumps):
+        # script edits (or no Via): the general way, every change a lump
+        out = _copy_changes(ctx)
+        if new_uri is not None:
+            out.set_request_uri(new_uri)
+        out.fix_top_via(rcv.src_ip, rcv.src_port, force_rport=force_rport)
+        out.add_via(_our_via(ctx, msg, ls, proto, flags))
+        return out.apply()
+    # the usual forward (no lump): the same edits spliced in one copy
+    fix = forward_via1_edits(via1, rcv.src_ip, rcv.src_port, force_rport=force_rport)
+    line = _our_via(ctx, msg, ls, proto, flags)
+    if line[-2:] != b"\r\n":
+        line += b"\r\n"
+    at = msg.header_start(msg.header_ids.index(H_VIA))
+    if new_uri is None:
+        edits = [(at, at, line), *fix]
+    else:
+        uri = new_uri.encode("utf-8", "surrogateescape")
+        edits = [(msg.ruri_start, msg.ruri_end, uri), (at, at, line), *fix]
+    return splice(msg.data, edits)
+
+
+def _our_via(
+    ctx: MsgContext, msg: Any, ls: state.LocalSocket | None, proto: str, flags: int
+) -> bytes:
+    """Our Via line: the sending socket's (or advertised) address, the stateless branch,
+    `;rport` with add_local_rport(), then the modules' Via parameters."""
+    rcv = ctx.rcv
     ip = ls.ip if ls is not None else rcv.dst_ip
     lport = ls.port if ls is not None else rcv.dst_port
     host, port = via_address(ip, lport)
@@ -392,21 +427,32 @@ def build_forwarded(ctx: MsgContext, ls: state.LocalSocket | None, proto: str = 
         host = ctx.advertised_address
     if ctx.advertised_port:
         port = int(ctx.advertised_port)
-    branch = stateless_branch(
-        msg.via1, _callid_text(msg), msg.cseq.num if msg.cseq else None, ctx.ruri
-    )
-    via = build_via(
-        proto.upper(),
-        host,
-        port,
-        branch,
-        rport=bool(flags & MF_ADD_LOCAL_RPORT),
-    )
+    cseq = msg.cseq
+    branch = stateless_branch(msg.via1, _callid_text(msg), cseq.num if cseq else None, ctx.ruri)
+    via = build_via(proto, host, port, branch, rport=bool(flags & MF_ADD_LOCAL_RPORT))
     if VIA_PARAM_HOOKS:  # modules' Via parameters (corex via_add_srvid, ...)
         extra = "".join(hook(ctx) for hook in VIA_PARAM_HOOKS)
         via = via[:-2] + extra.encode("utf-8", "surrogateescape") + b"\r\n"
-    changes.add_via(via)
-    return changes.apply()
+    return via
+
+
+def _without_top_via(ctx: MsgContext) -> bytes:
+    """The reply's bytes with the script's changes and without its top via-parm (the
+    whole line when it holds one Via, else up to the next via-parm, as Kamailio)."""
+    if ctx.has_changes and ctx.changes.lumps:
+        changes = _copy_changes(ctx)
+        changes.remove_top_via()
+        return changes.apply()
+    msg = ctx.msg
+    hids = msg.header_ids
+    if H_VIA not in hids:
+        return msg.data  # type: ignore[no-any-return]
+    i = hids.index(H_VIA)
+    vias = msg.parsed(i)
+    data = msg.data
+    if len(vias) == 1:
+        return data[: msg.header_start(i)] + data[msg.header_start(i + 1) :]  # type: ignore[no-any-return]
+    return data[: vias[0].start] + data[vias[1].start :]  # type: ignore[no-any-return]
 
 
 def _callid_text(msg: Any) -> str | None:
@@ -465,9 +511,7 @@ def forward_reply(ctx: MsgContext) -> None:
         _err(f"forward_reply(): could not resolve '{host}'")
         return
     dip, af = resolved
-    changes = _copy_changes(ctx)
-    changes.remove_top_via()
-    data = changes.apply()
+    data = _without_top_via(ctx)
     ls = send_socket(ctx, af, dip, proto)
     if has_onsend(ctx) and not _onsend_allows(ctx, ls, af, (dip, port), data, True):
         return

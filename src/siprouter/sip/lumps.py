@@ -33,6 +33,7 @@ __all__ = [
     "LumpConflictError",
     "LumpError",
     "LumpList",
+    "splice",
 ]
 
 
@@ -257,6 +258,21 @@ class LumpList:
         except LumpError:
             self._inserts, self._ranges = saved  # all or nothing
             raise
+
+
+def splice(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    """``data`` with ``edits`` (start, end, new bytes; ``start == end`` inserts) applied in
+    one copy: what a `LumpList` holding them as insertions/replacements gives, for edits
+    already in application order (by start; at one offset in the order they were made)
+    that do not overlap. The stateless forward's hot path, without the lump objects."""
+    out: list[bytes] = []
+    pos = 0
+    for start, end, new in edits:
+        out.append(data[pos:start])
+        out.append(new)
+        pos = end if end > pos else pos
+    out.append(data[pos:])
+    return b"".join(out)
 
 
 def _sort_key(k: tuple[int, int, int, Lump]) -> tuple[int, int, int]:

@@ -37,6 +37,7 @@ What Kamailio 5.6 does, checked against the installed binary
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -51,6 +52,7 @@ __all__ = [
     "build_via",
     "default_port",
     "forward_reply_address",
+    "forward_via1_edits",
     "host_matches_ip",
     "reply_address",
     "reply_via1_edits",
@@ -58,9 +60,11 @@ __all__ = [
     "reply_via1_fix_edits",
     "stateless_branch",
     "via_fix",
+    "via_prefix",
 ]
 
 MAGIC_COOKIE = "z9hG4bK"
+_md5 = functools.partial(hashlib.md5, usedforsecurity=False)
 STREAM_PROTOS = frozenset({"TCP", "TLS", "SCTP", "WS", "WSS"})
 
 
@@ -71,6 +75,26 @@ def default_port(transport: str) -> int:
 
 def _bracket(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+# (transport, host, port) -> b"Via: SIP/2.0/<T> host:port;branch=": our Via's constant
+# start, the same for every message sent from one socket (bounded, cleared when full)
+_PREFIXES: dict[tuple[str, str, int], bytes] = {}
+_PREFIXES_MAX = 1024
+
+
+def via_prefix(transport: str, host: str, port: int) -> bytes:
+    """``Via: SIP/2.0/<TRANSPORT> host:port;branch=`` as bytes (IPv6 in brackets): what
+    `build_via` writes before the branch, made once per socket address."""
+    key = (transport, host, port)
+    found = _PREFIXES.get(key)
+    if found is None:
+        text = f"Via: SIP/2.0/{transport.upper()} {_bracket(host)}:{port};branch="
+        found = text.encode("utf-8", "surrogateescape")
+        if len(_PREFIXES) >= _PREFIXES_MAX:
+            _PREFIXES.clear()
+        _PREFIXES[key] = found
+    return found
 
 
 def build_via(
@@ -88,10 +112,8 @@ def build_via(
     an IPv6 address is written in brackets.  ``extra_params`` (e.g. ``;i=3``)
     go after the branch, ``;rport`` (local_rport) last.
     """
-    line = f"Via: SIP/2.0/{transport.upper()} {_bracket(host)}:{port};branch={branch}{extra_params}"
-    if rport:
-        line += ";rport"
-    return line.encode("utf-8", "surrogateescape") + b"\r\n"
+    tail = (branch + extra_params).encode("utf-8", "surrogateescape")
+    return via_prefix(transport, host, port) + tail + (b";rport\r\n" if rport else b"\r\n")
 
 
 def stateless_branch(via1: Via | None, callid: str | None, cseq_num: int | None, ruri: str) -> str:
@@ -100,13 +122,13 @@ def stateless_branch(via1: Via | None, callid: str | None, cseq_num: int | None,
     Derived from the top Via (its branch, or its text when the branch lacks the
     magic cookie), Call-ID, CSeq number and the outgoing Request-URI.
     """
-    if via1 is not None and (via1.branch or "").startswith(MAGIC_COOKIE):
-        seed = f"{via1.branch}|{via1.sent_by}|{ruri}"
+    branch = via1.branch if via1 is not None else None
+    if branch is not None and branch.startswith(MAGIC_COOKIE):
+        seed = f"{branch}|{via1.sent_by}|{ruri}"  # type: ignore[union-attr]
     else:
         top = via1.text if via1 is not None else ""
         seed = f"{top}|{callid}|{cseq_num}|{ruri}"
-    digest = hashlib.md5(seed.encode("utf-8", "surrogateescape"), usedforsecurity=False)
-    return MAGIC_COOKIE + "sr" + digest.hexdigest()
+    return MAGIC_COOKIE + "sr" + _md5(seed.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def host_matches_ip(host: str, src_ip: str) -> bool:
@@ -212,24 +234,67 @@ def add_via_fix_lumps(lumps: LumpList, via: Via, fix: ViaFix) -> None:
     """Record ``fix`` as lumps on ``via`` the way Kamailio writes them in a forwarded request."""
     if not fix:
         return
-    anchor = _anchor(via)
-    rport_span, recv_span = _spans(via, fix)
-    # Kamailio's order: a new rport goes just before received (the new one at the
-    # anchor, or the old one replaced in place), then an rport replaced in place.
+    for start, end, data in _forward_edits(via, fix, *_spans(via, fix)):
+        what = "Via rport" if data.startswith(b";rport") else "Via received"
+        lumps.replace(start, end, data, what=what)
+
+
+def forward_via1_edits(
+    via: Via, src_ip: str, src_port: int, *, force_rport: bool = False
+) -> list[tuple[int, int, bytes]]:
+    """The edits (start, end, new bytes; offsets into the message) that
+    ``add_via_fix_lumps(lumps, via, via_fix(via, src_ip, src_port, force_rport=...))``
+    records, in the order the lumps apply them (by offset; at one offset, as recorded),
+    from at most one scan of the Via parameters (the stateless forward's hot path
+    splices them itself, sip/lumps.splice)."""
+    if via.may_have(b"rport"):
+        rport, recv = _rport_received_spans(via)
+        fix = _fix(via, rport is not None, src_ip, src_port, force_rport)
+    else:
+        fix = _fix(via, False, src_ip, src_port, force_rport)
+        if not fix:
+            return []
+        # no rport parameter: only a received parameter can be there to replace
+        rport = recv = None
+        if fix.received is not None and via.may_have(b"received"):
+            recv = _rport_received_spans(via)[1]
+    if not fix:
+        return []
+    edits = _forward_edits(via, fix, *_wanted(fix, rport, recv))
+    if len(edits) > 1:
+        edits.sort(key=_start)  # stable: at one offset, in the order recorded
+    return edits
+
+
+def _start(edit: tuple[int, int, bytes]) -> int:
+    return edit[0]
+
+
+def _forward_edits(
+    via: Via, fix: ViaFix, rport_span: tuple[int, int] | None, recv_span: tuple[int, int] | None
+) -> list[tuple[int, int, bytes]]:
+    """The forwarded request's edits of ``via`` for ``fix``, in Kamailio's order: a new
+    rport goes just before received (the new one at the anchor, or the old one replaced
+    in place), then an rport replaced in place."""
+    anchor = -1
+    edits: list[tuple[int, int, bytes]] = []
     if fix.rport is not None and rport_span is None:
-        at = recv_span[0] if recv_span is not None else anchor
-        lumps.insert(at, f";rport={fix.rport}".encode(), what="Via rport")
+        if recv_span is not None:
+            at = recv_span[0]
+        else:
+            at = anchor = _anchor(via)
+        edits.append((at, at, b";rport=%d" % fix.rport))
     if fix.received is not None:
         value = f";received={fix.received}".encode()
-        span = recv_span
-        if span is not None:
-            lumps.replace(span[0], span[1], value, what="Via received")
+        if recv_span is not None:
+            edits.append((recv_span[0], recv_span[1], value))
         else:
-            lumps.insert(anchor, value, what="Via received")
+            if anchor < 0:
+                anchor = _anchor(via)
+            edits.append((anchor, anchor, value))
     if rport_span is not None:
-        lumps.replace(
-            rport_span[0], rport_span[1], f";rport={fix.rport}".encode(), what="Via rport"
-        )
+        edits.append((rport_span[0], rport_span[1], b";rport=%d" % fix.rport))  # type: ignore[str-format]
+    return edits
 
 
 def reply_via1_edits(via: Via, fix: ViaFix) -> list[tuple[int, int, bytes]]:
