@@ -58,7 +58,9 @@ from siprouter.sip.lumps import LumpError, splice
 from siprouter.sip.msg_apply import MsgChanges
 from siprouter.sip.uri import UriError, parse_uri
 from siprouter.sip.via import (
+    MAGIC_COOKIE,
     build_via,
+    cookie_branch,
     forward_reply_address,
     forward_via1_edits,
     stateless_branch,
@@ -320,13 +322,8 @@ def forward_request(
     if ctx.sent is not None:
         ctx.sent.append(("request", (dip, dport), data))
     mflags = ctx.msg_flags
-    if ls is not None and not state.send(
-        ls.proto,
-        ls.ip,
-        ls.port,
-        (dip, dport),
-        data,
-        state.forward_flags(mflags) if mflags else 0,
+    if ls is not None and not state.send_from(
+        ls, (dip, dport), data, state.forward_flags(mflags) if mflags else 0
     ):
         stats_core.request_dropped()
         if blocklist.settings.enabled:
@@ -427,8 +424,13 @@ def _our_via(
         host = ctx.advertised_address
     if ctx.advertised_port:
         port = int(ctx.advertised_port)
-    cseq = msg.cseq
-    branch = stateless_branch(msg.via1, _callid_text(msg), cseq.num if cseq else None, ctx.ruri)
+    via1 = msg.via1
+    top_branch = via1.branch if via1 is not None else None
+    cseq = msg.cseq  # read in any case: a CSeq that does not parse fails the forward
+    if top_branch is not None and top_branch.startswith(MAGIC_COOKIE):
+        branch = cookie_branch(top_branch, via1.sent_by, ctx.ruri)  # type: ignore[union-attr]
+    else:  # (the Call-ID only matters here; reading it cannot fail, see _callid_text)
+        branch = stateless_branch(via1, _callid_text(msg), cseq.num if cseq else None, ctx.ruri)
     via = build_via(proto, host, port, branch, rport=bool(flags & MF_ADD_LOCAL_RPORT))
     if VIA_PARAM_HOOKS:  # modules' Via parameters (corex via_add_srvid, ...)
         extra = "".join(hook(ctx) for hook in VIA_PARAM_HOOKS)
@@ -521,5 +523,5 @@ def forward_reply(ctx: MsgContext) -> None:
         if state.SOCKETS:
             _err(f"forward_reply(): no {proto.upper()} socket to send to {dip}:{port}")
         return
-    if state.send(ls.proto, ls.ip, ls.port, (dip, port), data):
+    if state.send_from(ls, (dip, port), data):
         stats_core.reply_forwarded()

@@ -46,6 +46,7 @@ from siprouter.engine.context import MsgContext, ReceiveInfo, ScriptState
 from siprouter.modules.registry import RouteType
 from siprouter.sip import headers as H
 from siprouter.sip.errors import SipParseError
+from siprouter.sip.hdr_via import Via
 from siprouter.sip.message import SipMessage, is_keepalive, parse_message
 from siprouter.stats import core as stats_core
 
@@ -166,7 +167,8 @@ class Pipeline:
                 parser_mode=SETTINGS.sip_parser_mode,
                 tcp_accept_no_cl=SETTINGS.tcp_accept_no_cl,
             )
-            via1 = msg.via1  # parsed now: a bad top Via is a parse error
+            # parsed now: a bad top Via is a parse error
+            via1 = msg.via1 if msg.is_request else _reply_via1(msg)
         except SipParseError as e:
             self.dropped_bad += 1
             if first_line_parses(data, ls.proto):  # it failed in the headers
@@ -284,6 +286,20 @@ def _header_text(msg: SipMessage, name: str) -> str:
     return "" if raw is None else raw.decode("utf-8", "replace")
 
 
+def _reply_via1(msg: SipMessage) -> Via | None:
+    """`msg.via1` of a reply, through `msg.parsed` (same form, same errors): a reply's
+    first Via header often holds the whole Via list on one line (SIPp's replies do),
+    which msg.via1's one-regex attempt cannot match and gives up on slowly before
+    parsed() tries it again; parsed() alone pays that failure once."""
+    hids = msg.header_ids
+    if H.VIA not in hids:
+        return None
+    return msg.parsed(hids.index(H.VIA))[0]  # type: ignore[no-any-return]
+
+
+_REQUIRED = frozenset((H.FROM, H.TO, H.CALL_ID, H.CSEQ))
+
+
 def _has_required_headers(msg: SipMessage) -> bool:
     """From, To, Call-ID and CSeq are found before a Via that does not parse, as
     Kamailio's header scan sees them: it parses every Via on its way and stops at the
@@ -291,19 +307,20 @@ def _has_required_headers(msg: SipMessage) -> bool:
     but more leniently than siprouter's parsers: their values are left to the
     modules, sanity for one.) The first Via is parsed already."""
     ids = msg.header_ids
+    if ids.count(H.VIA) < 2:  # no Via below the first to parse: presence is enough
+        return _REQUIRED.issubset(ids)
     try:
         last = max(ids.index(H.FROM), ids.index(H.TO), ids.index(H.CALL_ID), ids.index(H.CSEQ))
     except ValueError:
         return False
-    if ids.count(H.VIA) > 1:
-        first = ids.index(H.VIA)
-        for i in range(first + 1, last):
-            if ids[i] == H.VIA:
-                try:
-                    msg.parsed(i)
-                except SipParseError:
-                    stats_core.bad_msg_hdr()
-                    if LOG.enabled(L_ERR):
-                        LOG.core(L_ERR, "receive_msg(): parsing relevant headers failed")
-                    return False
+    first = ids.index(H.VIA)
+    for i in range(first + 1, last):
+        if ids[i] == H.VIA:
+            try:
+                msg.parsed(i)
+            except SipParseError:
+                stats_core.bad_msg_hdr()
+                if LOG.enabled(L_ERR):
+                    LOG.core(L_ERR, "receive_msg(): parsing relevant headers failed")
+                return False
     return True

@@ -10,6 +10,7 @@ sends over any transport: UDP here, the others through the sender their runtime
 registered in `SENDERS` (runtime/tcp_transport.py registers "tcp" in every process that
 serves TCP). `flags` carries SEND_NO_CONNECT / SEND_CLOSE, which `reply_flags` and
 `forward_flags` derive from a message's set_reply_* / set_forward_* flags.
+`send_from(ls, dest, data)` is `send` from a socket of SOCKETS already in hand.
 
 Outside a running server (unit tests, the offline runner) SOCKETS is empty: senders then
 only record what they would send in `ctx.sent`, and `send_udp` returns False.
@@ -89,8 +90,12 @@ def send_udp(local_ip: str, local_port: int, dest: tuple[str, int], data: bytes)
     ls = SOCKETS.get(("udp", local_ip, local_port))
     if ls is None:
         return False
+    return _sendto(ls.sock, dest, data)
+
+
+def _sendto(sock: socket.socket, dest: tuple[str, int], data: bytes) -> bool:
     try:
-        ls.sock.sendto(data, dest)
+        sock.sendto(data, dest)
     except OSError as e:
         if LOG.enabled(L_ERR):
             LOG.core(L_ERR, f"udp_send(): sendto({dest[0]}:{dest[1]}) failed: {e.strerror or e}")
@@ -123,6 +128,15 @@ def forward_flags(msg_flags: int) -> int:
     return (SEND_NO_CONNECT if msg_flags & MF_FORWARD_NO_CONNECT else 0) | (
         SEND_CLOSE if msg_flags & MF_FORWARD_CLOSE else 0
     )
+
+
+def send_from(ls: LocalSocket, dest: tuple[str, int], data: bytes, flags: int = 0) -> bool:
+    """`send(ls.proto, ls.ip, ls.port, dest, data, flags)` for `ls`, one of SOCKETS (the
+    forward path's socket): a UDP datagram without send hooks goes straight to its
+    socket, without looking the socket up again."""
+    if SEND_HOOKS or ls.proto != "udp":
+        return send(ls.proto, ls.ip, ls.port, dest, data, flags)
+    return _sendto(ls.sock, dest, data)
 
 
 def send(

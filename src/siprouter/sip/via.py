@@ -50,6 +50,7 @@ __all__ = [
     "ViaFix",
     "add_via_fix_lumps",
     "build_via",
+    "cookie_branch",
     "default_port",
     "forward_reply_address",
     "forward_via1_edits",
@@ -124,11 +125,17 @@ def stateless_branch(via1: Via | None, callid: str | None, cseq_num: int | None,
     """
     branch = via1.branch if via1 is not None else None
     if branch is not None and branch.startswith(MAGIC_COOKIE):
-        seed = f"{branch}|{via1.sent_by}|{ruri}"  # type: ignore[union-attr]
-    else:
-        top = via1.text if via1 is not None else ""
-        seed = f"{top}|{callid}|{cseq_num}|{ruri}"
+        return cookie_branch(branch, via1.sent_by, ruri)  # type: ignore[union-attr]
+    top = via1.text if via1 is not None else ""
+    seed = f"{top}|{callid}|{cseq_num}|{ruri}"
     return MAGIC_COOKIE + "sr" + _md5(seed.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def cookie_branch(branch: str, sent_by: str, ruri: str) -> str:
+    """`stateless_branch` of a top Via whose branch (``branch``, with the magic cookie)
+    and sent-by are known: the Call-ID and CSeq do not enter it."""
+    seed = f"{branch}|{sent_by}|{ruri}".encode("utf-8", "surrogateescape")
+    return MAGIC_COOKIE + "sr" + _md5(seed).hexdigest()
 
 
 def host_matches_ip(host: str, src_ip: str) -> bool:

@@ -10,6 +10,7 @@ edits tests/unit/sip/test_via.py and test_via_kamailio.py check against Kamailio
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -192,3 +193,110 @@ def test_splice_is_lumplist_apply() -> None:
             lumps.replace(c, end, new)
             pos = end
         assert splice(data, edits) == lumps.apply(data), edits
+
+
+REPLIES_VIA = [
+    "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsr1, SIP/2.0/UDP 10.0.0.1;branch=a",
+    "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsr1\r\nVia: SIP/2.0/UDP 10.0.0.1",
+    "v:  SIP/2.0/TCP [::1];branch=x ;rport=5 , SIP/2.0/UDP 10.0.0.1",
+    "Via: SIP/2.0/UDP 127.0.0.1:99999;branch=x, SIP/2.0/UDP 10.0.0.1",  # bad port
+    "Via: SIP/2.0/UDP 127.0.0.1;rport=x, SIP/2.0/UDP 10.0.0.1",  # bad rport
+    "Via: SIP/2.0/UDP 127.0.0.1;branch=x,, SIP/2.0/UDP 10.0.0.1",
+]
+
+
+def _reply(via: str) -> bytes:
+    return (
+        f"SIP/2.0 200 OK\r\n{via}\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>;tag=2\r\n"
+        "Call-ID: r1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("via", REPLIES_VIA)
+def test_reply_via1_is_msg_via1(via: str) -> None:
+    from siprouter.runtime.pipeline import _reply_via1
+    from siprouter.sip.errors import SipParseError
+
+    def outcome(get: Any) -> Any:
+        try:
+            v = get(parse_message(_reply(via)))
+        except SipParseError as e:
+            return ("error", str(e))
+        return (v.transport, v.host, v.port, v.params, v.start, v.end, v.params_start)
+
+    assert outcome(_reply_via1) == outcome(lambda m: m.via1)
+
+
+@pytest.mark.parametrize(
+    ("lines", "ok"),
+    [
+        (
+            "Via: SIP/2.0/UDP a\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\nCall-ID: 1\r\nCSeq: 1 A",
+            True,
+        ),
+        ("Via: SIP/2.0/UDP a\r\nTo: <sip:b@c>\r\nCall-ID: 1\r\nCSeq: 1 A", False),
+        ("Via: SIP/2.0/UDP a\r\nFrom: <sip:a@b>;tag=1\r\nCall-ID: 1\r\nCSeq: 1 A", False),
+        ("Via: SIP/2.0/UDP a\r\nFrom: <sip:a@b>\r\nTo: <sip:b@c>\r\nCSeq: 1 A", False),
+        ("Via: SIP/2.0/UDP a\r\nFrom: <sip:a@b>\r\nTo: <sip:b@c>\r\nCall-ID: 1", False),
+        # a second Via that does not parse: before the last required header it fails
+        (
+            "Via: SIP/2.0/UDP a\r\nVia: bad\r\nFrom: <sip:a@b>\r\nTo: <sip:b@c>\r\nCall-ID: 1\r\nCSeq: 1 A",
+            False,
+        ),
+        (
+            "Via: SIP/2.0/UDP a\r\nFrom: <sip:a@b>\r\nTo: <sip:b@c>\r\nCall-ID: 1\r\nCSeq: 1 A\r\nVia: bad",
+            True,
+        ),
+        (
+            "Via: SIP/2.0/UDP a\r\nVia: SIP/2.0/UDP b\r\nFrom: <sip:a@b>\r\nTo: <sip:b@c>\r\nCall-ID: 1\r\nCSeq: 1 A",
+            True,
+        ),
+    ],
+)
+def test_required_headers(lines: str, ok: bool) -> None:
+    from siprouter.runtime.pipeline import _has_required_headers
+
+    msg = parse_message(f"OPTIONS sip:x@y SIP/2.0\r\n{lines}\r\nContent-Length: 0\r\n\r\n".encode())
+    assert msg.via1 is not None
+    assert _has_required_headers(msg) is ok
+
+
+def test_cookie_branch_is_stateless_branch() -> None:
+    from siprouter.sip.via import cookie_branch, stateless_branch
+
+    msg = parse_message(request("Via: SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bKabc"))
+    via = msg.via1
+    assert via is not None
+    b = stateless_branch(via, "c1", 7, "sip:x@y")
+    assert b == cookie_branch("z9hG4bKabc", "10.0.0.1:5070", "sip:x@y")
+    assert b == stateless_branch(via, "other", 8, "sip:x@y")  # Call-ID/CSeq not in it
+    assert b != cookie_branch("z9hG4bKabc", "10.0.0.1:5070", "sip:z@y")
+
+
+def test_send_from_a_registered_socket(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from siprouter.runtime import state
+
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sink.bind(("127.0.0.1", 0))
+        sink.settimeout(5)
+        out.bind(("127.0.0.1", 0))
+        ls = state.LocalSocket("udp", "127.0.0.1", out.getsockname()[1], 4, out)
+        dest = sink.getsockname()
+        assert state.send_from(ls, dest, b"one")
+        assert sink.recvfrom(100) == (b"one", out.getsockname())
+        monkeypatch.setattr(state, "SEND_HOOKS", [lambda p, i, port, d, data: data + b"!"])
+        monkeypatch.setattr(state, "SOCKETS", {("udp", ls.ip, ls.port): ls})
+        assert state.send_from(ls, dest, b"two")  # hooks: through send()
+        assert sink.recvfrom(100)[0] == b"two!"
+        tcp = state.LocalSocket("tcp", "127.0.0.1", 1, 4, out)
+        assert not state.send_from(tcp, dest, b"x")  # no tcp sender in this process
+        out.close()
+        monkeypatch.setattr(state, "SEND_HOOKS", [])
+        assert not state.send_from(ls, dest, b"three")  # a failed sendto is False
+    finally:
+        sink.close()
+        out.close()
