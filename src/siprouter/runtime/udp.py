@@ -7,6 +7,9 @@ mcast_loopback, mcast_ttl).
 signal wake-up socket (no asyncio on the hot path, see docs/process-model.md); when a
 socket is readable it drains it with `recvfrom_into` until EAGAIN and hands every
 datagram to the pipeline callback with its source and the LocalSocket it arrived on.
+When a drain finds a lone datagram, the loop reads one datagram per readiness from then
+on and asks `poll(0)` before waiting, so a lone datagram costs no read ending in EAGAIN
+(a Python exception); a poll that finds something waiting already goes back to draining.
 Other file descriptors (a worker's hand-off inbox) can be watched with their own
 callback, and a stream transport (`IoSource`: the TCP engine) owns the fds it
 registers itself, gets their events, and sets the poll timeout for its timers.
@@ -105,10 +108,18 @@ class UdpLoop:
             if stream is not None:
                 stream.attach(ep)
             timeout: float | None = None
+            drain = True
             while True:
                 if stream is not None:
                     timeout = stream.timeout()
-                events = ep.poll(-1 if timeout is None else timeout)
+                if drain:
+                    events = ep.poll(-1 if timeout is None else timeout)
+                else:  # after lone datagrams: anything waiting already? else wait
+                    events = ep.poll(0)
+                    if events:
+                        drain = True
+                    else:
+                        events = ep.poll(-1 if timeout is None else timeout)
                 if stream is not None:
                     stream.tick()
                 for fd, ev in events:
@@ -129,6 +140,18 @@ class UdpLoop:
                             stream.on_event(fd, ev)
                         continue
                     recv = ls.sock.recvfrom_into
+                    if not drain:  # one datagram: no read that ends in EAGAIN
+                        try:
+                            n, src = recv(buf)
+                        except BlockingIOError:
+                            continue
+                        except OSError as e:
+                            if e.errno in (errno.EINTR, errno.ECONNREFUSED):
+                                continue  # an ICMP error of an earlier send
+                            raise
+                        handler(bytes(view[:n]), src, ls)
+                        continue
+                    got = 0
                     for _ in range(BATCH):  # then poll again: a stop signal is seen
                         try:
                             n, src = recv(buf)
@@ -138,7 +161,10 @@ class UdpLoop:
                             if e.errno in (errno.EINTR, errno.ECONNREFUSED):
                                 continue  # an ICMP error of an earlier send
                             raise
+                        got += 1
                         handler(bytes(view[:n]), src, ls)
+                    if got < 2:
+                        drain = False  # a lone datagram: read one at a time from now
         finally:
             ep.close()
             signal.set_wakeup_fd(old_wakeup)
