@@ -269,6 +269,8 @@ def fast_via(data: bytes, start: int, end: int) -> list[Via] | None:
     """The hot case of ``parse_via`` (see ``_VIA_HOT_RE``) in one regex match, or None when
     the value has another shape (``parse_via`` then takes it, with the same result for the
     values this accepts). ``start``/``end`` may include surrounding blanks."""
+    if data.find(b",", start, end) != -1:
+        return None  # a list of via-parms (the regex never matches one): no failed match
     m = _VIA_HOT_RE.match(data, start, end)
     if m is None:
         return None
