@@ -14,6 +14,14 @@ from typing import Any
 WAIT = 15.0
 
 
+def jsonrpcs_cfg(fifo: str) -> str:
+    """The cfg lines that load jsonrpcs answering over the FIFO at `fifo`."""
+    return (
+        'loadmodule "jsonrpcs"\nmodparam("jsonrpcs", "transport", 2)\n'
+        f'modparam("jsonrpcs", "fifo_name", "{fifo}")\n'
+    )
+
+
 def kamailio_rpc_answer(fifo: str, method: str, *params: Any, reply_dir: str = "/tmp") -> Any:
     """The whole JSON-RPC answer of Kamailio to `method(params)`."""
     name = f"siprouter-rpc-{os.getpid()}-{uuid.uuid4().hex[:12]}"

@@ -33,7 +33,7 @@ from siprouter.runtime import core_cfg
 from siprouter.shared import space as space_mod
 
 from .conftest import HAS_KAMAILIO, UdpClient, free_udp_port, options_request, udp_port_bound
-from .kamailio_rpc import kamailio_rpc
+from .kamailio_rpc import jsonrpcs_cfg, kamailio_rpc
 
 ROUTES = """\
 loadmodule "pv"
@@ -78,6 +78,18 @@ class Target:
 
     def lines(self, callid: str) -> list[str]:
         return re.findall(rf"(info-line|dbg-line) {re.escape(callid)}\b", self.log())
+
+
+@contextlib.contextmanager
+def kamailio_target(servers: Any, tmp: Path, make_cfg: Callable[[str], str]) -> Iterator[Target]:
+    """Kamailio running `make_cfg(jsonrpcs lines)`, as a Target answering RPCs over FIFO."""
+    fifo = str(tmp / "kam.fifo")
+    kam = servers.kamailio(make_cfg(jsonrpcs_cfg(fifo)))
+    target = Target(kam.port, lambda *c: kamailio_rpc(fifo, *c), kam.log)
+    try:
+        yield target
+    finally:
+        target.client.close()
 
 
 @contextlib.contextmanager
@@ -198,17 +210,8 @@ def test_every_worker_sees_a_change(tmp_path: Path) -> None:
 @pytest.mark.kamailio
 @pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
 def test_same_as_kamailio(servers: Any, tmp_path: Path) -> None:
-    fifo = str(tmp_path / "kam.fifo")
-    jsonrpc = (
-        'loadmodule "jsonrpcs"\nmodparam("jsonrpcs", "transport", 2)\n'
-        f'modparam("jsonrpcs", "fifo_name", "{fifo}")\n'
-    )
-    kam = servers.kamailio(_cfg(1, jsonrpc))
-    target = Target(kam.port, lambda *c: kamailio_rpc(fifo, *c), kam.log)
-    try:
+    with kamailio_target(servers, tmp_path, lambda rpc: _cfg(1, rpc)) as target:
         theirs = _observe(target, "k")
-    finally:
-        target.client.close()
     with forked_siprouter(tmp_path, _cfg(1)) as t:
         ours = _observe(t, "s")
     assert [(w, r, lines) for w, r, lines in ours] == theirs
@@ -272,16 +275,7 @@ def test_setdebug_wins_until_resetdebug(tmp_path: Path) -> None:
 @pytest.mark.kamailio
 @pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
 def test_setdebug_as_kamailio(servers: Any, tmp_path: Path) -> None:
-    fifo = str(tmp_path / "kam.fifo")
-    jsonrpc = (
-        'loadmodule "jsonrpcs"\nmodparam("jsonrpcs", "transport", 2)\n'
-        f'modparam("jsonrpcs", "fifo_name", "{fifo}")\n'
-    )
-    kam = servers.kamailio(_cfg(1, jsonrpc, KEX_ROUTES))
-    target = Target(kam.port, lambda *c: kamailio_rpc(fifo, *c), kam.log)
-    try:
+    with kamailio_target(servers, tmp_path, lambda rpc: _cfg(1, rpc, KEX_ROUTES)) as target:
         theirs = _observe_kex(target, "k")
-    finally:
-        target.client.close()
     with forked_siprouter(tmp_path, _cfg(1, routes=KEX_ROUTES)) as t:
         assert _observe_kex(t, "s") == theirs

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from .conftest import HAS_KAMAILIO, options_request
-from .kamailio_rpc import kamailio_rpc
+from .kamailio_rpc import jsonrpcs_cfg, kamailio_rpc
 from .test_core_cfg_runtime import forked_siprouter
 
 CFG = """\
@@ -65,10 +65,7 @@ def test_crlf_ping_follows_the_change(tmp_path: Path) -> None:
 @pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
 def test_crlf_ping_as_kamailio(servers: Any, tmp_path: Path) -> None:
     fifo = str(tmp_path / "kam.fifo")
-    extra = (
-        'loadmodule "jsonrpcs"\nmodparam("jsonrpcs", "transport", 2)\n'
-        f'modparam("jsonrpcs", "fifo_name", "{fifo}")'
-    )
+    extra = jsonrpcs_cfg(fifo)
     kam = servers.kamailio(CFG.replace("@EXTRA@", extra))
     theirs = _observe(kam.port, lambda *c: kamailio_rpc(fifo, *c))
     with forked_siprouter(tmp_path, CFG.replace("@EXTRA@", "")) as t:

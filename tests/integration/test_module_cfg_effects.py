@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 
 from .conftest import HAS_KAMAILIO
-from .kamailio_rpc import kamailio_rpc
-from .test_core_cfg_runtime import Target, forked_siprouter
+from .test_core_cfg_runtime import Target, forked_siprouter, kamailio_target
 
 ROUTES = """\
 loadmodule "pv"
@@ -129,17 +128,8 @@ def test_every_worker_sees_a_change(tmp_path: Path) -> None:
 @pytest.mark.kamailio
 @pytest.mark.skipif(not HAS_KAMAILIO, reason="kamailio not installed")
 def test_same_as_kamailio(servers: Any, tmp_path: Path) -> None:
-    fifo = str(tmp_path / "kam.fifo")
-    jsonrpc = (
-        'loadmodule "jsonrpcs"\nmodparam("jsonrpcs", "transport", 2)\n'
-        f'modparam("jsonrpcs", "fifo_name", "{fifo}")\n'
-    )
-    kam = servers.kamailio(_cfg(1, jsonrpc))
-    target = Target(kam.port, lambda *c: kamailio_rpc(fifo, *c), kam.log)
-    try:
+    with kamailio_target(servers, tmp_path, lambda rpc: _cfg(1, rpc)) as target:
         theirs = _observe(target, "k")
-    finally:
-        target.client.close()
     with forked_siprouter(tmp_path, _cfg(1)) as t:
         ours = _observe(t, "s")
     assert [(c, r, n) for c, r, n in ours] == theirs
