@@ -36,6 +36,7 @@ text, through runtime/reply_lumps.REPLY_VIA_PARAM_HOOKS.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -89,7 +90,8 @@ def _value_text(value: object) -> str:
     return f"={value}"
 
 
-_NAMES: dict[int, tuple[Any, str | None]] = {}
+# id(compiled config) -> (weak reference to it: a reload drops the old one, its name)
+_NAMES: dict[int, tuple[weakref.ref[Any], str | None]] = {}
 
 
 def xavp_params_name(params: Sequence[tuple[str, object]]) -> str | None:
@@ -114,13 +116,13 @@ def _via_params_name(ctx: MsgContext) -> str | None:
     if config is None:
         return core_param(ctx, "xavp_via_params", None)
     entry = _NAMES.get(id(compiled))
-    if entry is None or entry[0] is not compiled:
+    if entry is None or entry[0]() is not compiled:
         assigned = [
             (p.name, ast_value(p.value))
             for p in config.params
             if p.name in ("xavp_via_params", "xavp_via_fields")
         ]
-        entry = (compiled, xavp_params_name(assigned))
+        entry = (weakref.ref(compiled), xavp_params_name(assigned))
         _NAMES[id(compiled)] = entry
     return entry[1]
 
