@@ -140,19 +140,10 @@ class UdpLoop:
                             stream.on_event(fd, ev)
                         continue
                     recv = ls.sock.recvfrom_into
-                    if not drain:  # one datagram: no read that ends in EAGAIN
-                        try:
-                            n, src = recv(buf)
-                        except BlockingIOError:
-                            continue
-                        except OSError as e:
-                            if e.errno in (errno.EINTR, errno.ECONNREFUSED):
-                                continue  # an ICMP error of an earlier send
-                            raise
-                        handler(bytes(view[:n]), src, ls)
-                        continue
+                    # draining: up to BATCH reads, then poll again (a stop signal is seen);
+                    # after lone datagrams: one read, none that ends in EAGAIN
                     got = 0
-                    for _ in range(BATCH):  # then poll again: a stop signal is seen
+                    for _ in range(BATCH if drain else 1):
                         try:
                             n, src = recv(buf)
                         except BlockingIOError:
@@ -163,7 +154,7 @@ class UdpLoop:
                             raise
                         got += 1
                         handler(bytes(view[:n]), src, ls)
-                    if got < 2:
+                    if drain and got < 2:
                         drain = False  # a lone datagram: read one at a time from now
         finally:
             ep.close()
