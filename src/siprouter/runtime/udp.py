@@ -91,8 +91,11 @@ class UdpLoop:
         wake_r, wake_w = socket.socketpair()
         wake_r.setblocking(False)
         wake_w.setblocking(False)
-        old_handlers = {s: signal.signal(s, lambda *_: None) for s in stop_signals}
+        # the wake-up fd first: a stop signal caught by the handlers below always reaches
+        # the loop (the other order lost one arriving in between, and the worker then
+        # waited for the main process's exit_timeout kill)
         old_wakeup = signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+        old_handlers = {s: signal.signal(s, lambda *_: None) for s in stop_signals}
         ep = select.epoll()
         by_fd = {ls.sock.fileno(): ls for ls in self.sockets}
         try:
